@@ -1,0 +1,53 @@
+# assay — see README.md. `make run` scans this host with the built-in
+# bundles; `make test` installs what the tests need and runs them all.
+GO        ?= go
+BIN       := bin/assay
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/assay-dev/assay/cmd/assay/internal/version.Version=$(VERSION)
+STATICCHECK_VERSION := 2025.1.1
+
+.PHONY: all build run test test-unit test-e2e deps lint fmt bench update-golden docs clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/assay
+
+# Findings are the point of a scan, so exit code 1 (violations) is not a
+# make failure here; 2 and 3 (bad input, failed scan) are.
+run: build
+	@./$(BIN) scan $(ARGS); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 1 ]
+
+deps:
+	./.ci/install-deps.sh
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -timeout 12m ./...
+
+test-unit:
+	$(GO) test ./...
+
+# End-to-end tests run the built binary through testscript (cmd/assay/testdata/script).
+test-e2e:
+	$(GO) test -run TestScript ./cmd/assay/...
+
+update-golden:
+	$(GO) test ./... -update
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+bench:
+	@for s in bench/*.sh; do echo "== $$s"; bash $$s || exit 1; done
+
+docs:
+	$(GO) run ./cmd/assay docs docs/cli
+
+clean:
+	rm -rf bin

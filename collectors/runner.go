@@ -1,0 +1,165 @@
+package collectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/engine/report"
+)
+
+// Job is one configured collect block to run.
+type Job struct {
+	Bundle    string
+	Kind      Kind
+	Name      string
+	Collector Collector
+}
+
+// ID names the job's documents: "KIND.NAME", as policies reference them
+// (collect.KIND.NAME).
+func (j Job) ID() string { return j.Kind.Name + "." + j.Name }
+
+// Output is what one job produced.
+type Output struct {
+	Job       Job
+	Documents []Document
+	Result    report.Collector
+}
+
+// Runner runs collect jobs against a target.
+type Runner struct {
+	Target target.Target
+	Logger *slog.Logger
+	// Timeout bounds each collector (0: none). A collector still running then
+	// is reported with status "timeout" and its partial documents dropped.
+	Timeout time.Duration
+	// Parallel is how many collectors run at once (0: 4).
+	Parallel int
+	// MaxSkips bounds the skips kept per collector in the report; all are
+	// counted.
+	MaxSkips int
+}
+
+// Run runs every job, concurrently, and returns one Output per job in the
+// order given. It never fails as a whole: each job's failure is in its Result.
+func (r *Runner) Run(ctx context.Context, jobs []Job) []Output {
+	logger := r.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	par := r.Parallel
+	if par <= 0 {
+		par = 4
+	}
+	out := make([]Output, len(jobs))
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	notApplicable := map[string]bool{}
+	var naMu sync.Mutex
+	for i, job := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i] = r.runOne(ctx, logger, job)
+			if out[i].Result.Status == report.CollectorNotApplicable {
+				naMu.Lock()
+				first := !notApplicable[job.Kind.Name]
+				notApplicable[job.Kind.Name] = true
+				naMu.Unlock()
+				if first {
+					logger.Info("collector does not apply to this target", "kind", job.Kind.Name, "target", r.Target.Info().Kind, "reason", out[i].Result.Error)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Output {
+	logger = logger.With("collector", job.ID(), "bundle", job.Bundle)
+	res := report.Collector{Bundle: job.Bundle, Kind: job.Kind.Name, Name: job.Name, Status: report.CollectorOK}
+	info := r.Target.Info()
+	if job.Kind.HostOnly && info.Kind != target.KindHost {
+		res.Status = report.CollectorNotApplicable
+		res.Error = fmt.Sprintf("%s facts describe a running host, not a %s target", job.Kind.Name, info.Kind)
+		return Output{Job: job, Result: res}
+	}
+	cctx := ctx
+	if r.Timeout > 0 {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeout(ctx, r.Timeout)
+		defer cancel()
+	}
+	em := &emitter{job: job, maxSkips: r.MaxSkips, logger: logger}
+	if em.maxSkips <= 0 {
+		em.maxSkips = 1000
+	}
+	start := time.Now()
+	err := job.Collector.Collect(cctx, Env{Target: r.Target, Logger: logger, Name: job.Name}, em)
+	res.DurationSeconds = time.Since(start).Seconds()
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	res.Skipped, res.SkippedTotal = em.skips, em.skipTotal
+	switch {
+	case err == nil && cctx.Err() != nil && ctx.Err() == nil:
+		// The collector returned but ran out of time on the way: its
+		// documents may be incomplete, so none of them are judged.
+		fallthrough
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		res.Status = report.CollectorTimeout
+		res.Error = fmt.Sprintf("did not finish within %s", r.Timeout)
+		logger.Error("collector timed out", "timeout", r.Timeout)
+		return Output{Job: job, Result: res}
+	case errors.Is(err, ErrNotApplicable):
+		res.Status = report.CollectorNotApplicable
+		res.Error = err.Error()
+		return Output{Job: job, Result: res}
+	case err != nil:
+		res.Status = report.CollectorFailed
+		res.Error = err.Error()
+		logger.Error("collector failed", "err", err)
+		return Output{Job: job, Result: res}
+	}
+	res.Documents = len(em.docs)
+	return Output{Job: job, Documents: em.docs, Result: res}
+}
+
+type emitter struct {
+	job       Job
+	logger    *slog.Logger
+	maxSkips  int
+	mu        sync.Mutex
+	docs      []Document
+	skips     []report.Skip
+	skipTotal int
+}
+
+func (e *emitter) Emit(d Document) {
+	if d[FieldKind] == nil && len(e.job.Kind.DocumentKinds) > 0 {
+		d[FieldKind] = e.job.Kind.DocumentKinds[0]
+	}
+	if d[FieldCollector] == nil {
+		d[FieldCollector] = e.job.Name
+	}
+	e.mu.Lock()
+	e.docs = append(e.docs, d)
+	e.mu.Unlock()
+}
+
+func (e *emitter) Skip(path string, err error) {
+	e.logger.Debug("skipped", "path", path, "reason", err)
+	e.mu.Lock()
+	e.skipTotal++
+	if len(e.skips) < e.maxSkips {
+		e.skips = append(e.skips, report.Skip{Path: path, Reason: err.Error()})
+	}
+	e.mu.Unlock()
+}

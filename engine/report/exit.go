@@ -1,0 +1,47 @@
+package report
+
+// Exit codes of assay, documented in docs/cli.md.
+const (
+	ExitClean      = 0 // nothing at or above the gate
+	ExitViolations = 1 // a mandatory violation at or above --fail-on
+	ExitUsage      = 2 // usage, bundle or input error
+	ExitScanFailed = 3 // the scan itself failed
+)
+
+// Gate decides whether findings fail a CI run.
+type Gate struct {
+	// FailOn is the lowest severity that fails the gate.
+	FailOn Severity
+	// Disabled reports findings but never fails (--fail-on none).
+	Disabled bool
+}
+
+// Failing returns the findings that fail the gate: mandatory violations
+// (deny, not warn) at or above FailOn.
+func (g Gate) Failing(r *Report) []Finding {
+	if g.Disabled {
+		return nil
+	}
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ExitCode is the process exit code the report deserves under the gate. A
+// policy that could not be evaluated makes the scan fail (3): a half-judged
+// result must never pass as clean.
+func (g Gate) ExitCode(r *Report) int {
+	if len(g.Failing(r)) > 0 {
+		return ExitViolations
+	}
+	for _, p := range r.Policies {
+		if p.Status == StatusError {
+			return ExitScanFailed
+		}
+	}
+	return ExitClean
+}

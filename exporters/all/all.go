@@ -1,0 +1,7 @@
+// Package all links every output format into the binary. Add yours on its own
+// line to keep merges trivial.
+package all
+
+import (
+// one blank import per exporter package
+)
