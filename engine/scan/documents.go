@@ -95,7 +95,12 @@ func ReadDocuments(path string) (docs []engine.Doc, host collectors.Document, er
 		return nil, nil, jsonError(path, data, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
+		end := int64(len(bytes.TrimRight(data, " \t\r\n")))
 		off := dec.InputOffset()
+		// Point at the first byte of what follows the document.
+		for off > 0 && off <= end && !isSpace(data[off-1]) {
+			off--
+		}
 		line, col := lineCol(data, off)
 		return nil, nil, &InputError{File: path, Line: line, Col: col, Err: errors.New("unexpected data after the JSON document")}
 	}
@@ -179,7 +184,8 @@ func jsonError(path string, data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		line, col := lineCol(data, se.Offset)
+		// Offset counts the bytes read, the offending one included.
+		line, col := lineCol(data, se.Offset-1)
 		return &InputError{File: path, Line: line, Col: col, Err: err}
 	case errors.As(err, &te):
 		line, col := lineCol(data, te.Offset)
@@ -214,3 +220,5 @@ func jsonType(v any) string {
 	}
 	return "value"
 }
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }

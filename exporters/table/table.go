@@ -166,9 +166,10 @@ func (t *Table) writeSummary(b *strings.Builder, r *report.Report) {
 	case report.ExitScanFailed:
 		verdict = t.paint(red+bold, "ERROR")
 	}
-	fmt.Fprintf(b, "%s  %d policies (%s) · %d findings (%s) · %d documents · %s in %.2fs\n",
-		verdict, len(r.Policies), strings.Join(parts, ", "), len(r.Findings), strings.Join(sev, ", "),
-		docs, r.Target.Name, r.Timings.TotalSeconds)
+	fmt.Fprintf(b, "%s  %s (%s) · %s (%s) · %s · %s in %.2fs\n",
+		verdict, plural(len(r.Policies), "policy", "policies"), strings.Join(parts, ", "),
+		plural(len(r.Findings), "finding", "findings"), strings.Join(sev, ", "),
+		plural(docs, "document", "documents"), r.Target.Name, r.Timings.TotalSeconds)
 }
 
 func columnWidths(rows [][]string) []int {
@@ -186,4 +187,11 @@ func columnWidths(rows [][]string) []int {
 // oneLine keeps a multi-line message on its row.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
