@@ -10,6 +10,7 @@ import (
 
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/engine/datasource"
 	"github.com/assay-dev/assay/policies"
 )
 
@@ -40,6 +41,9 @@ func loadBundles(ctx context.Context, sources []string, stderr io.Writer) ([]*bu
 		renderDiagnostics(stderr, diags, bundleFiles(bundles, diags))
 	}
 	if diags.HasErrors() {
+		if datasource.IsUnavailable(diags) { // the bundles are fine; a directory or server is not
+			return nil, &exitError{code: 3, err: errors.New("a data source could not be fetched (see above)"), silent: true}
+		}
 		return nil, &exitError{code: 2, err: errors.New("the bundles have errors (see above)"), silent: true}
 	}
 	if len(bundles) == 0 {

@@ -19,6 +19,8 @@ type Body struct {
 	ctx   *hcl.EvalContext
 	// missing is where a missing attribute would go: the block body.
 	missing hcl.Range
+	// forbidden are the forbidden attributes the block set.
+	forbidden []string
 }
 
 // Forbidden is an attribute a data block refuses with an explanation, such
@@ -29,7 +31,8 @@ type Forbidden struct {
 
 // DecodeBody reads body's attributes against the schema's names (required
 // ones must be there). A forbidden attribute becomes an error naming its
-// fix; its value is never evaluated nor quoted.
+// fix; its value is never evaluated nor quoted, and the diagnostic has no
+// Subject so that renderers do not print the line holding it.
 func DecodeBody(body hcl.Body, ctx *hcl.EvalContext, attrs []hcl.AttributeSchema, forbidden ...Forbidden) *Body {
 	schema := &hcl.BodySchema{Attributes: attrs}
 	for _, f := range forbidden {
@@ -42,16 +45,29 @@ func DecodeBody(body hcl.Body, ctx *hcl.EvalContext, attrs []hcl.AttributeSchema
 	}
 	for _, f := range forbidden {
 		if a, ok := b.attrs[f.Name]; ok {
+			// No Subject: diagnostic writers quote the subject's source
+			// line, which holds the secret. The location goes in the text.
 			b.Diags = append(b.Diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  f.Summary,
-				Detail:   f.Fix,
-				Subject:  a.NameRange.Ptr(),
+				Detail:   fmt.Sprintf("%s:%d,%d: %s", a.NameRange.Filename, a.NameRange.Start.Line, a.NameRange.Start.Column, f.Fix),
 			})
 			delete(b.attrs, f.Name)
+			b.forbidden = append(b.forbidden, f.Name)
 		}
 	}
 	return b
+}
+
+// SetForbidden reports whether the block set the forbidden attribute (it
+// was reported already; related checks can stay silent).
+func (b *Body) SetForbidden(name string) bool {
+	for _, f := range b.forbidden {
+		if f == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Has reports whether the attribute is set.
@@ -73,6 +89,18 @@ func (b *Body) Errorf(name, summary, detail string, args ...any) {
 		Summary:  summary,
 		Detail:   fmt.Sprintf(detail, args...),
 		Subject:  b.Range(name),
+	})
+}
+
+// SecretErrorf is Errorf for an attribute whose value holds a secret: the
+// diagnostic has no Subject (renderers would print the source line) and
+// starts with the attribute's location instead.
+func (b *Body) SecretErrorf(name, summary, detail string, args ...any) {
+	r := b.Range(name)
+	b.Diags = append(b.Diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf("%s:%d,%d: ", r.Filename, r.Start.Line, r.Start.Column) + fmt.Sprintf(detail, args...),
 	})
 }
 

@@ -89,7 +89,7 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 	if b.Decode("headers", &s.headers) {
 		for _, name := range datasource.SortedKeys(s.headers) {
 			if isCredential(name) {
-				b.Errorf("headers", "Credential in bundle", "The header %q carries a credential, and a bundle never holds one: "+
+				b.SecretErrorf("headers", "Credential in bundle", "The header %q carries a credential, and a bundle never holds one: "+
 					"set headers_env = { %q = \"VARIABLE\" } to take it from an environment variable of the scanning process.", name, name)
 			}
 		}
@@ -133,11 +133,11 @@ func isCredential(name string) bool {
 func (s *Source) decodeURL(b *datasource.Body, raw string) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		b.Errorf("url", "Invalid URL", "url is not a valid URL: want https://HOST/PATH.")
+		b.SecretErrorf("url", "Invalid URL", "url is not a valid URL: want https://HOST/PATH.")
 		return
 	}
 	if u.User != nil {
-		b.Errorf("url", "Credentials in URL", "url must not hold a user or password: use headers_env for credentials.")
+		b.SecretErrorf("url", "Credentials in URL", "url must not hold a user or password: use headers_env for credentials.")
 		return
 	}
 	if err := allowed(u); err != nil {

@@ -21,13 +21,23 @@ import (
 )
 
 func decode(t *testing.T, body string) (bundle.DataSource, hcl.Diagnostics) {
+	src, diags, _ := decodeRendered(t, body)
+	return src, diags
+}
+
+// decodeRendered also renders the diagnostics as the CLI does, source
+// snippets included.
+func decodeRendered(t *testing.T, body string) (bundle.DataSource, hcl.Diagnostics, string) {
 	t.Helper()
 	src := "data \"http\" \"x\" {\n" + body + "\n}\n"
 	f, diags := hclsyntax.ParseConfig([]byte(src), "bundle.hcl", hcl.InitialPos)
 	if diags.HasErrors() {
 		t.Fatalf("parse: %s", diags)
 	}
-	return New(f.Body.(*hclsyntax.Body).Blocks[0].Body, &bundle.DataEnv{})
+	ds, diags := New(f.Body.(*hclsyntax.Body).Blocks[0].Body, &bundle.DataEnv{})
+	var out strings.Builder
+	_ = hcl.NewDiagnosticTextWriter(&out, map[string]*hcl.File{"bundle.hcl": f}, 0, false).WriteDiagnostics(diags)
+	return ds, diags, out.String()
 }
 
 func TestDecodeErrors(t *testing.T) {
@@ -44,11 +54,10 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src, diags := decode(t, tt.body)
+			src, diags, text := decodeRendered(t, tt.body)
 			if !diags.HasErrors() || src != nil {
 				t.Fatalf("want an error, got %v %v", src, diags)
 			}
-			text := diags.Error()
 			if !strings.Contains(text, tt.want) {
 				t.Errorf("%q lacks %q", text, tt.want)
 			}

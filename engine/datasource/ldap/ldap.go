@@ -121,7 +121,7 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 		b.Errorf("password_file", "Two passwords", "Set password_env or password_file, not both.")
 	case s.bindDN == "" && (s.passwordEnv != "" || s.passwordFile != ""):
 		b.Errorf("bind_dn", "Password without bind_dn", "A password is given but no bind_dn to bind as; set bind_dn, or remove the password for an anonymous search.")
-	case s.bindDN != "" && s.passwordEnv == "" && s.passwordFile == "":
+	case s.bindDN != "" && s.passwordEnv == "" && s.passwordFile == "" && !b.SetForbidden("password"):
 		b.Errorf("bind_dn", "Missing password", "bind_dn is set but no password: set password_env = \"VARIABLE\" or password_file = \"PATH\".")
 	}
 	if s.bindDN != "" {
@@ -196,11 +196,11 @@ func (s *Source) decodeURL(b *datasource.Body, raw string) {
 	if err != nil {
 		// url.Parse quotes the input, which might hold credentials: say
 		// what is wrong without it.
-		b.Errorf("url", "Invalid URL", "url is not a valid URL: want ldap://HOST[:PORT] or ldaps://HOST[:PORT].")
+		b.SecretErrorf("url", "Invalid URL", "url is not a valid URL: want ldap://HOST[:PORT] or ldaps://HOST[:PORT].")
 		return
 	}
 	if u.User != nil {
-		b.Errorf("url", "Credentials in URL", "url must not hold a user or password: use bind_dn and password_env or password_file.")
+		b.SecretErrorf("url", "Credentials in URL", "url must not hold a user or password: use bind_dn and password_env or password_file.")
 		return
 	}
 	if u.Scheme != "ldap" && u.Scheme != "ldaps" {
