@@ -22,8 +22,10 @@ overrides := data.ldap_keys_settings
 
 settings := object.union(defaults, overrides)
 
-# passwd_home[name] is the home directory /etc/passwd gives name.
-passwd_home[fields[0]] := fields[5] if {
+# passwd_home[name] is the home directory /etc/passwd gives name. Both
+# maps are complete rules, built once per evaluation: a partial rule would
+# scan every document again for each lookup.
+passwd_home := {fields[0]: fields[5] |
 	some doc in input.documents
 	doc.path == "/etc/passwd"
 	some line in doc.content.lines
@@ -32,26 +34,24 @@ passwd_home[fields[0]] := fields[5] if {
 }
 
 # files[path] is the document of a collected key file.
-files[doc.path] := doc if {
+files := {doc.path: doc |
 	some doc in input.documents
 	doc.path != "/etc/passwd"
 	doc.content.lines
 }
 
-disabled(entry) if keys.first(entry, "loginShell") in settings.disabled_shells
+disabled(entry) if entry.loginShell[0] in settings.disabled_shells
 
-disabled(entry) if lower(keys.first(entry, "nsAccountLock")) == "true"
+disabled(entry) if lower(entry.nsAccountLock[0]) == "true"
 
-disabled(entry) if keys.first(entry, "pwdAccountLockedTime")
+disabled(entry) if entry.pwdAccountLockedTime[0]
 
-home(entry, _) := keys.first(entry, "homeDirectory")
-
-home(entry, uid) := passwd_home[uid] if not entry.homeDirectory
-
-# users are the directory entries with a uid and a home directory.
+# users are the directory entries with a uid and a home directory. Hot
+# path: plain references rather than helper functions, which cost more per
+# call than the work they do.
 users contains user if {
 	some entry in data.directory
-	uid := keys.first(entry, "uid")
+	uid := entry.uid[0]
 	h := home(entry, uid)
 	user := {
 		"uid": uid,
@@ -63,24 +63,39 @@ users contains user if {
 	}
 }
 
+home(entry, _) := entry.homeDirectory[0]
+
+home(entry, uid) := passwd_home[uid] if not entry.homeDirectory
+
 locked(entry) := true if {
 	disabled(entry)
 } else := false
 
-# lines[user.uid] are the key lines of the user's file: {n, line, key}.
-key_lines(user) := [{"n": i + 1, "key": k} |
-	some i, line in files[user.file].content.lines
-	not keys.ignorable(line)
+# parsed[path] are the non-blank, non-comment lines of every collected key
+# file, parsed once: {"n": line number, "ok": true, "id", "type"}, or
+# {"n", "ok": false} for a line that holds no key.
+parsed := {path: lines |
+	some path, doc in files
+	lines := [parse_line(i, line) |
+		some i, line in doc.content.lines
+		t := trim_space(line)
+		t != ""
+		not startswith(t, "#")
+	]
+}
+
+parse_line(i, line) := {"n": i + 1, "ok": true, "id": keys.id(k), "type": k.type} if {
 	k := keys.parse(line)
-]
+} else := {"n": i + 1, "ok": false}
 
 deny contains finding if {
 	some user in users
 	not user.disabled
-	some l in key_lines(user)
-	not keys.id(l.key) in user.keys
+	some l in parsed[user.file]
+	l.ok
+	not l.id in user.keys
 	finding := {
-		"msg": sprintf("%s:%d: a %s key that is not one of %s's keys in the directory", [user.file, l.n, l.key.type, user.uid]),
+		"msg": sprintf("%s:%d: a %s key that is not one of %s's keys in the directory", [user.file, l.n, l.type, user.uid]),
 		"path": user.file,
 		"line": l.n,
 	}
@@ -89,9 +104,10 @@ deny contains finding if {
 deny contains finding if {
 	some user in users
 	user.disabled
-	some l in key_lines(user)
+	some l in parsed[user.file]
+	l.ok
 	finding := {
-		"msg": sprintf("%s:%d: %s is disabled in the directory but this %s key still grants access", [user.file, l.n, user.uid, l.key.type]),
+		"msg": sprintf("%s:%d: %s is disabled in the directory but this %s key still grants access", [user.file, l.n, user.uid, l.type]),
 		"path": user.file,
 		"line": l.n,
 	}
@@ -101,13 +117,12 @@ deny contains finding if {
 # is not what configuration management writes.
 deny contains finding if {
 	some user in users
-	some i, line in files[user.file].content.lines
-	not keys.ignorable(line)
-	not keys.parse(line)
+	some l in parsed[user.file]
+	not l.ok
 	finding := {
-		"msg": sprintf("%s:%d: not a public key line", [user.file, i + 1]),
+		"msg": sprintf("%s:%d: not a public key line", [user.file, l.n]),
 		"path": user.file,
-		"line": i + 1,
+		"line": l.n,
 	}
 }
 
@@ -135,7 +150,7 @@ warn contains finding if {
 # A user with keys whose home is nowhere to be found.
 deny contains finding if {
 	some entry in data.directory
-	uid := keys.first(entry, "uid")
+	uid := entry.uid[0]
 	count(object.get(entry, "sshPublicKey", [])) > 0
 	not home(entry, uid)
 	finding := {"msg": sprintf("%s (%s) has keys but no homeDirectory and no /etc/passwd entry", [uid, entry.dn])}
