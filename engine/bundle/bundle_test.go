@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -79,6 +80,73 @@ func golden(t *testing.T, file, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("diagnostics differ from %s (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", file, got, want)
+	}
+}
+
+// caseFS is the bundle of one testdata/*.bad.hcl case: that HCL file and
+// the shared Rego and data files beside it, but no other case's HCL.
+func caseFS(t *testing.T, hclName string) fstest.MapFS {
+	t.Helper()
+	entries, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || (strings.HasSuffix(name, ".hcl") && name != hclName) || strings.HasSuffix(name, ".golden") {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[name] = &fstest.MapFile{Data: src, Mode: 0o644}
+	}
+	return fsys
+}
+
+// TestBadHCL loads every testdata/*.bad.hcl as a bundle and compares the
+// rendered diagnostics with testdata/*.bad.hcl.golden.
+func TestBadHCL(t *testing.T) {
+	cases, err := filepath.Glob("testdata/*.bad.hcl")
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no cases: %v", err)
+	}
+	for _, file := range cases {
+		name := filepath.Base(file)
+		t.Run(strings.TrimSuffix(name, ".bad.hcl"), func(t *testing.T) {
+			b, diags := LoadFS(caseFS(t, name), "testdata")
+			if !diags.HasErrors() {
+				t.Errorf("no error diagnostics")
+			}
+			if b == nil || b.Files == nil {
+				t.Fatal("Load returned no files to render diagnostics with")
+			}
+			golden(t, file+".golden", render(t, b.Files, diags))
+		})
+	}
+}
+
+// TestBadBundles loads every directory of testdata/bad and compares the
+// rendered diagnostics with testdata/bad/NAME.golden.
+func TestBadBundles(t *testing.T) {
+	dirs, err := os.ReadDir("testdata/bad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		dir := filepath.Join("testdata/bad", d.Name())
+		t.Run(d.Name(), func(t *testing.T) {
+			b, diags := Load(context.Background(), dir)
+			if len(diags) == 0 {
+				t.Errorf("no diagnostics")
+			}
+			golden(t, dir+".golden", render(t, b.Files, diags))
+		})
 	}
 }
 
