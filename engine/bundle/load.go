@@ -535,8 +535,8 @@ func Conflicts(bundles []*Bundle) hcl.Diagnostics {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Conflicting data",
-					Detail: fmt.Sprintf("data.%s is defined by bundle %q (%s) and, differently, by bundle %q; all bundles share one data document.",
-						k, prev.b.Name, prev.b.dataRanges[k], b.Name),
+					Detail: fmt.Sprintf("data.%s is defined by bundle %s (%s) and, differently, by bundle %s; all bundles share one data document.",
+						k, prev.b.Source, prev.b.dataRanges[k], b.Source),
 					Subject: rangePtr(b.dataRanges[k]),
 				})
 			}
@@ -553,8 +553,8 @@ func Conflicts(bundles []*Bundle) hcl.Diagnostics {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Two policies share a Rego package",
-					Detail: fmt.Sprintf("Policy %q of bundle %q and policy %q of bundle %q (%s) both use package %s; each would report the other's findings. Give one of them its own package.",
-						p.ID, b.Name, prev.p.ID, prev.b.Name, prev.p.DeclRange, key),
+					Detail: fmt.Sprintf("Policy %q of bundle %s and policy %q of bundle %s (%s) both use package %s; each would report the other's findings. Give one of them its own package.",
+						p.ID, b.Source, prev.p.ID, prev.b.Source, prev.p.DeclRange, key),
 					Subject: rangePtr(p.DeclRange),
 				})
 				continue
