@@ -46,8 +46,7 @@ func init() {
 			if attr := content.Attributes["pattern"]; attr != nil {
 				moreDiags := decodeString(attr, ctx, &c.Pattern)
 				diags = append(diags, moreDiags...)
-				if _, err := regexp.Compile(c.Pattern); err == nil || moreDiags.HasErrors() {
-				} else {
+				if _, err := regexp.Compile(c.Pattern); err != nil && !moreDiags.HasErrors() {
 					diags = append(diags, &hcl.Diagnostic{
 						Severity: hcl.DiagError, Summary: "Invalid pattern", Detail: err.Error(),
 						Subject: attr.Expr.Range().Ptr(),
@@ -429,4 +428,3 @@ func TestSymlinkEscape(t *testing.T) {
 	}
 	t.Log(render(t, b.Files, diags))
 }
-
