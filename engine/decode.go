@@ -25,12 +25,12 @@ func documentLabel(d *Doc, index int) string {
 	return fmt.Sprintf("document #%d", index)
 }
 
-// documentPath is the document's "path" field, else Doc.Path.
+// documentPath is the document's "path" field, else Doc.File.
 func documentPath(d *Doc) string {
 	if p := d.Document.Path(); p != "" {
 		return p
 	}
-	return d.Path
+	return d.File
 }
 
 // collect turns the values of a query's slots into findings. A value that

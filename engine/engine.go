@@ -77,10 +77,10 @@ type Doc struct {
 	Bundle string
 	// Collector is the collector ID, "KIND.NAME"; "" when unknown.
 	Collector string
-	// Path names where the document came from when the document has no
-	// "path" of its own (a file given to assay eval); findings without a
-	// path of their own point at it.
-	Path     string
+	// File is the file the document was read from (assay eval on plain
+	// JSON/YAML files, conftest-style); findings without a path of their
+	// own point at it. "" for collected documents, which carry "path".
+	File     string
 	Document collectors.Document
 }
 
