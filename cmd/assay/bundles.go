@@ -81,11 +81,3 @@ func bundleFilesOf(bundles []*bundle.Bundle) map[string]*hcl.File {
 	}
 	return files
 }
-
-// renderDiagnostics prints diagnostics as HCL tools do: file:line:col, the
-// summary, the detail, and the offending source line.
-func renderDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) {
-	width, _ := terminalWidth(w)
-	wr := hcl.NewDiagnosticTextWriter(w, files, uint(width), colorAllowed(w))
-	_ = wr.WriteDiagnostics(diags)
-}
