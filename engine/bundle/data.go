@@ -202,12 +202,16 @@ func parseJSON(filename string, src []byte) (any, hcl.Diagnostics) {
 	err := dec.Decode(&v)
 	if err == nil {
 		// One document per file: anything after it is a mistake.
+		end := int(dec.InputOffset())
 		var extra any
 		if err2 := dec.Decode(&extra); err2 != io.EOF {
 			if err2 == nil {
 				err2 = errors.New("unexpected data after the JSON value")
 			}
-			return nil, dataDiag(filename, src, int(dec.InputOffset()), "Invalid JSON", err2.Error())
+			for end < len(src) && strings.ContainsRune(" \t\r\n", rune(src[end])) {
+				end++
+			}
+			return nil, dataDiag(filename, src, end, "Invalid JSON", err2.Error())
 		}
 		return v, nil
 	}
@@ -216,7 +220,8 @@ func parseJSON(filename string, src []byte) (any, hcl.Diagnostics) {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		offset = int(se.Offset)
+		// Offset is just past the offending byte.
+		offset = int(se.Offset) - 1
 	case errors.As(err, &te):
 		offset = int(te.Offset)
 	case errors.Is(err, io.EOF):
@@ -235,11 +240,12 @@ func parseYAML(filename string, src []byte) (any, hcl.Diagnostics) {
 		return nil, nil // an empty YAML file is null
 	}
 	if err == nil {
-		var extra any
+		var extra yaml.Node
 		switch err2 := dec.Decode(&extra); {
 		case errors.Is(err2, io.EOF):
 		case err2 == nil:
-			err = errors.New("more than one YAML document; a data file holds one")
+			return nil, dataDiag(filename, src, lineStart(src, extra.Line), "Invalid YAML",
+				"more than one YAML document; a data file holds one")
 		default:
 			err = err2
 		}
@@ -276,6 +282,9 @@ func yamlDiag(filename string, src []byte, err error) hcl.Diagnostics {
 // dataDiag points a diagnostic at a byte offset of a data file.
 func dataDiag(filename string, src []byte, offset int, summary, msg string) hcl.Diagnostics {
 	offset = min(max(offset, 0), len(src))
+	if offset > 0 && offset < len(src) && src[offset] == '\n' {
+		offset-- // point at the line's last character, not past it
+	}
 	line, col := 1, 1
 	lineBegin := 0
 	for i, c := range src[:offset] {

@@ -160,7 +160,7 @@ func decodePolicy(block *hcl.Block, ctx *hcl.EvalContext) (*policyBlock, hcl.Dia
 	diags = append(diags, decodeString(attrs["description"], ctx, &pb.Description)...)
 	diags = append(diags, decodeString(attrs["remediation"], ctx, &pb.Remediation)...)
 	if attr, ok := attrs["controls"]; ok {
-		diags = append(diags, gohcl.DecodeExpression(attr.Expr, ctx, &pb.Controls)...)
+		diags = append(diags, decodeExpr(attr.Expr, ctx, &pb.Controls)...)
 	}
 	if attr, ok := attrs["severity"]; ok {
 		var s string
@@ -298,5 +298,15 @@ func decodeString(attr *hcl.Attribute, ctx *hcl.EvalContext, dst *string) hcl.Di
 	if attr == nil {
 		return nil
 	}
-	return gohcl.DecodeExpression(attr.Expr, ctx, dst)
+	return decodeExpr(attr.Expr, ctx, dst)
+}
+
+// decodeExpr is gohcl.DecodeExpression without its follow-on error: when
+// evaluation fails (a file() that is refused), the unknown result is not
+// also reported as "value must be known".
+func decodeExpr(expr hcl.Expression, ctx *hcl.EvalContext, dst any) hcl.Diagnostics {
+	if _, diags := expr.Value(ctx); diags.HasErrors() {
+		return diags
+	}
+	return gohcl.DecodeExpression(expr, ctx, dst)
 }

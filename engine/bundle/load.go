@@ -207,7 +207,15 @@ func (l *loader) run() {
 		return
 	}
 
-	contents := l.parseHCL()
+	contents, ok := l.parseHCL()
+	if !ok {
+		// With a syntax error the blocks are partial: decoding them would
+		// add errors that are only echoes of it. Rego and data files are
+		// independent, so their mistakes are still reported.
+		l.loadModules(false)
+		l.loadDataFiles()
+		return
+	}
 	var blocks hcl.Blocks
 	for _, c := range contents {
 		blocks = append(blocks, c.Blocks...)
@@ -336,8 +344,9 @@ func describeErr(err error) string {
 	return err.Error()
 }
 
-func (l *loader) parseHCL() []*hcl.BodyContent {
-	var out []*hcl.BodyContent
+// parseHCL parses the HCL files; ok is false when one has a syntax error.
+func (l *loader) parseHCL() (contents []*hcl.BodyContent, ok bool) {
+	ok = true
 	for _, rel := range l.hclFiles {
 		src, display, err := l.readFile(rel)
 		if err != nil {
@@ -346,15 +355,18 @@ func (l *loader) parseHCL() []*hcl.BodyContent {
 		}
 		f, diags := hclsyntax.ParseConfig(src, display, hcl.InitialPos)
 		l.diags = append(l.diags, diags...)
-		if f == nil {
+		if f != nil {
+			l.b.Files[display] = f
+		}
+		if diags.HasErrors() || f == nil {
+			ok = false
 			continue
 		}
-		l.b.Files[display] = f
 		content, diags := f.Body.Content(rootSchema)
 		l.diags = append(l.diags, diags...)
-		out = append(out, content)
+		contents = append(contents, content)
 	}
-	return out
+	return contents, ok
 }
 
 // bundleBlocks decodes the bundle block; a bundle has at most one.
@@ -523,8 +535,8 @@ func Conflicts(bundles []*Bundle) hcl.Diagnostics {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Conflicting data",
-					Detail: fmt.Sprintf("data.%s is defined by bundle %q (%s) and, differently, by bundle %q; all bundles share one data document.",
-						k, prev.b.Name, prev.b.dataRanges[k], b.Name),
+					Detail: fmt.Sprintf("data.%s is defined by bundle %s (%s) and, differently, by bundle %s; all bundles share one data document.",
+						k, prev.b.Source, prev.b.dataRanges[k], b.Source),
 					Subject: rangePtr(b.dataRanges[k]),
 				})
 			}
@@ -541,8 +553,8 @@ func Conflicts(bundles []*Bundle) hcl.Diagnostics {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Two policies share a Rego package",
-					Detail: fmt.Sprintf("Policy %q of bundle %q and policy %q of bundle %q (%s) both use package %s; each would report the other's findings. Give one of them its own package.",
-						p.ID, b.Name, prev.p.ID, prev.b.Name, prev.p.DeclRange, key),
+					Detail: fmt.Sprintf("Policy %q of bundle %s and policy %q of bundle %s (%s) both use package %s; each would report the other's findings. Give one of them its own package.",
+						p.ID, b.Source, prev.p.ID, prev.b.Source, prev.p.DeclRange, key),
 					Subject: rangePtr(p.DeclRange),
 				})
 				continue

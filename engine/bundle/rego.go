@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -77,7 +76,7 @@ func (l *loader) resolveRego(pb *policyBlock) bool {
 		return l.resolveRegoFile(pb, call)
 	}
 	var src string
-	diags := gohcl.DecodeExpression(attr.Expr, l.evalCtx, &src)
+	diags := decodeExpr(attr.Expr, l.evalCtx, &src)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return false
@@ -110,7 +109,7 @@ func (l *loader) resolveRego(pb *policyBlock) bool {
 func (l *loader) resolveRegoFile(pb *policyBlock, call *hclsyntax.FunctionCallExpr) bool {
 	arg := call.Args[0]
 	var name string
-	diags := gohcl.DecodeExpression(arg, l.evalCtx, &name)
+	diags := decodeExpr(arg, l.evalCtx, &name)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return false
@@ -384,10 +383,10 @@ func (meta *regoMeta) merge(a *ast.Annotations) {
 		meta.remediation = s
 	}
 	if s, ok := a.Custom["severity"].(string); ok && meta.severity == "" {
-		meta.severity, meta.severityLoc = s, a.Location
+		meta.severity, meta.severityLoc = s, keyLocation(a, "severity:")
 	}
 	if s, ok := a.Custom["enforcement"].(string); ok && meta.enforcement == "" {
-		meta.enforcement, meta.enforcementLoc = s, a.Location
+		meta.enforcement, meta.enforcementLoc = s, keyLocation(a, "enforcement:")
 	}
 	if meta.controls == nil {
 		switch c := a.Custom["controls"].(type) {
@@ -399,6 +398,29 @@ func (meta *regoMeta) merge(a *ast.Annotations) {
 			}
 		}
 	}
+}
+
+// keyLocation finds the line of a METADATA block that sets key, so that a
+// bad value is pointed at rather than the block's first line.
+func keyLocation(a *ast.Annotations, key string) *ast.Location {
+	loc := a.Location
+	if loc == nil {
+		return nil
+	}
+	end := loc.Row + 100
+	if e := a.EndLoc(); e != nil {
+		end = e.Row
+	}
+	// Location.Text is the whole comment block, one line per row.
+	for i, line := range strings.Split(string(loc.Text), "\n") {
+		if loc.Row+i > end {
+			break
+		}
+		if j := strings.Index(line, key); j >= 0 {
+			return &ast.Location{File: loc.File, Row: loc.Row + i, Col: j + 1, Text: []byte(strings.TrimSpace(line[j:]))}
+		}
+	}
+	return loc
 }
 
 // implicitPolicies makes a policy of every package that has deny,
