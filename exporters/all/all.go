@@ -4,4 +4,5 @@ package all
 
 import (
 // one blank import per exporter package
+	_ "github.com/assay-dev/assay/exporters/sarif"
 )
