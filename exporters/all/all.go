@@ -3,6 +3,6 @@
 package all
 
 import (
-// one blank import per exporter package
+	// one blank import per exporter package
 	_ "github.com/assay-dev/assay/exporters/sarif"
 )
