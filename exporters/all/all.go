@@ -4,5 +4,6 @@ package all
 
 import (
 	// one blank import per exporter package
+	_ "github.com/assay-dev/assay/exporters/junit"
 	_ "github.com/assay-dev/assay/exporters/sarif"
 )
