@@ -5,5 +5,6 @@ package all
 import (
 	// one blank import per exporter package
 	_ "github.com/assay-dev/assay/exporters/junit"
+	_ "github.com/assay-dev/assay/exporters/prometheus"
 	_ "github.com/assay-dev/assay/exporters/sarif"
 )

@@ -1,0 +1,62 @@
+package prometheus
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	prom "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/exporters"
+)
+
+func init() {
+	exporters.Register(exporters.Format{
+		Name: "prometheus",
+		Help: "Prometheus text exposition, for node_exporter's textfile collector (-o /var/lib/node_exporter/textfile/assay.prom)",
+		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
+	})
+}
+
+// Exporter writes one report in the Prometheus text format that
+// node_exporter's textfile collector reads. The CLI writes -o files
+// atomically (temporary file and rename), which the textfile collector needs
+// to never read half a file.
+type Exporter struct {
+	w io.Writer
+	o exporters.Options
+}
+
+// New returns an exporter writing to w.
+func New(w io.Writer, o exporters.Options) *Exporter { return &Exporter{w: w, o: o} }
+
+// Export implements exporters.Exporter.
+func (e *Exporter) Export(ctx context.Context, r *report.Report) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := &Collector{}
+	var end time.Time
+	if !r.StartedAt.IsZero() {
+		end = r.StartedAt.Add(r.Duration)
+	}
+	c.SetReport(r, end)
+	reg := prom.NewPedanticRegistry()
+	if err := reg.Register(c); err != nil {
+		return fmt.Errorf("prometheus: %w", err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		return fmt.Errorf("prometheus: gather: %w", err)
+	}
+	enc := expfmt.NewEncoder(e.w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, f := range families {
+		if err := enc.Encode(f); err != nil {
+			return fmt.Errorf("write prometheus text: %w", err)
+		}
+	}
+	return nil
+}
