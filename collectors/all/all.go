@@ -4,5 +4,5 @@
 package all
 
 import (
-// one blank import per collector package
+	_ "github.com/assay-dev/assay/collectors/host" // host facts
 )
