@@ -1,10 +1,10 @@
-// Package exportertest holds what the exporters' tests share: hand-built
-// reports covering every status and shape, golden-file comparison, and the
-// lookup of the project's shared schemas.
+// Package exportertest holds what the SARIF, JUnit and Prometheus tests
+// share beyond engine/report/reporttest: reports with network facts, awkward
+// paths and every collector status, and the lookup of the project's shared
+// schemas.
 package exportertest
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/assay-dev/assay/collectors/target"
 	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/engine/report/reporttest"
 )
 
 // Started is the fixed start time of every sample report.
@@ -23,14 +24,17 @@ type Case struct {
 	Report *report.Report
 }
 
-// Cases returns fresh sample reports: a host with violations of every kind,
-// a clean image, a root filesystem with awkward paths, and an empty report.
+// Cases returns fresh sample reports: a host with violations of every kind
+// and network facts, a clean image, a root filesystem with awkward paths, a
+// zero report, and the shared reporttest samples every format is checked on.
 func Cases() []Case {
 	return []Case{
 		{"violations", Violations()},
 		{"clean-image", CleanImage()},
 		{"root-paths", RootPaths()},
 		{"empty", &report.Report{}},
+		{"sample", reporttest.Sample()},
+		{"sample-empty", reporttest.Empty()},
 	}
 }
 
@@ -147,27 +151,6 @@ func RootPaths() *report.Report {
 			f("/opt/c:d/ünïcode.txt", 0, "colon and non-ASCII\x01control"),
 			f("/", 0, "the root itself"),
 		},
-	}
-}
-
-// Golden compares got with the file at path, rewriting it when update is set.
-func Golden(t *testing.T, path string, got []byte, update bool) {
-	t.Helper()
-	if update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run go test -update and review the diff):\n--- got\n%s", path, got)
 	}
 }
 

@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,10 +14,9 @@ import (
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
+	"github.com/assay-dev/assay/exporters/internal/golden"
 	"github.com/assay-dev/assay/exporters/junit"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // element is a generic XML tree, so the checks below see exactly what a CI
 // parser sees rather than our own struct types.
@@ -235,7 +232,7 @@ func TestGolden(t *testing.T) {
 				t.Errorf("not valid against the Jenkins JUnit schema:\n%s", strings.Join(errs, "\n"))
 			}
 			checkCounts(t, root)
-			exportertest.Golden(t, filepath.Join("testdata", c.Name+".xml"), out, *update)
+			golden.Check(t, c.Name+".xml", out)
 		})
 	}
 }

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,10 +15,9 @@ import (
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
+	"github.com/assay-dev/assay/exporters/internal/golden"
 	assayprom "github.com/assay-dev/assay/exporters/prometheus"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func export(t *testing.T, r *report.Report) []byte {
 	t.Helper()
@@ -99,7 +96,7 @@ func TestGolden(t *testing.T) {
 			out := export(t, c.Report)
 			promtool(t, out)
 			parse(t, out)
-			exportertest.Golden(t, filepath.Join("testdata", c.Name+".prom"), out, *update)
+			golden.Check(t, c.Name+".prom", out)
 		})
 	}
 }
