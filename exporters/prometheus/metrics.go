@@ -11,6 +11,7 @@ package prometheus
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"runtime"
 	"sort"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	prom "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/assay-dev/assay/engine/report"
 )
@@ -76,83 +78,103 @@ var allDescs = []*prom.Desc{
 	descBuildInfo, descIfaceInfo, descNeighborInfo, descNetDropped,
 }
 
-// Collector is a prometheus.Collector over the last completed report. A
-// scrape reads what the last scan left and never starts or waits for one:
-// the metrics of a report are built once, when it arrives, and a scrape only
-// sends them.
-type Collector struct {
-	daemon bool // publish the counters only a long-running process has
+// Descs lists every metric descriptor assay publishes (docs/metrics.md).
+func Descs() []*prom.Desc { return append([]*prom.Desc(nil), allDescs...) }
 
-	mu          sync.RWMutex
-	built       []prom.Metric // from the last good report
-	lastSuccess time.Time
-	success     bool
-	scans       uint64
-	failures    uint64
-	reloadOK    bool
-	reloadTime  time.Time
-	version     string
+// ReportCollector is a prometheus.Collector over one completed report. Its
+// metrics are built once, when it is made; a scrape only sends them.
+type ReportCollector struct {
+	built []prom.Metric
+	// end, when set, is published as the last successful scan's end with
+	// assay_scan_success 1 (the one-shot textfile has no daemon state).
+	end     time.Time
+	oneShot bool
 }
 
-// NewCollector returns a collector for a long-running process (assay serve):
-// it also publishes scan and reload counters. Until the first report arrives
-// it publishes only those.
-func NewCollector(version string) *Collector {
-	return &Collector{daemon: true, version: version, reloadOK: true}
+// NewReportCollector builds the metrics of r.
+func NewReportCollector(r *report.Report) *ReportCollector {
+	return &ReportCollector{built: build(r)}
 }
 
 // Describe implements prometheus.Collector.
-func (c *Collector) Describe(ch chan<- *prom.Desc) {
+func (c *ReportCollector) Describe(ch chan<- *prom.Desc) {
 	for _, d := range allDescs {
 		ch <- d
 	}
 }
 
 // Collect implements prometheus.Collector.
-func (c *Collector) Collect(ch chan<- prom.Metric) {
+func (c *ReportCollector) Collect(ch chan<- prom.Metric) {
+	for _, m := range c.built {
+		ch <- m
+	}
+	if c.oneShot {
+		ch <- prom.MustNewConstMetric(descScanSuccess, prom.GaugeValue, 1)
+		if !c.end.IsZero() {
+			ch <- prom.MustNewConstMetric(descLastSuccess, prom.GaugeValue, float64(c.end.UnixNano())/1e9)
+		}
+	}
+}
+
+// StateCollector publishes what a long-running process knows beyond the
+// last report: whether the last scan attempt succeeded, when one last did,
+// scan and reload counters, and the build.
+type StateCollector struct {
+	version string
+
+	mu          sync.RWMutex
+	lastSuccess time.Time
+	success     bool
+	scans       uint64
+	failures    uint64
+	reloadOK    bool
+	reloadTime  time.Time
+}
+
+// NewStateCollector returns the daemon's state collector.
+func NewStateCollector(version string) *StateCollector {
+	return &StateCollector{version: version, reloadOK: true}
+}
+
+// Describe implements prometheus.Collector.
+func (c *StateCollector) Describe(ch chan<- *prom.Desc) {
+	for _, d := range []*prom.Desc{descScanSuccess, descLastSuccess, descScansTotal, descScanFailures, descReloadOK, descReloadTime, descBuildInfo} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *StateCollector) Collect(ch chan<- prom.Metric) {
 	c.mu.RLock()
-	built := c.built
 	success, last := c.success, c.lastSuccess
 	scans, failures := c.scans, c.failures
 	reloadOK, reloadTime := c.reloadOK, c.reloadTime
 	c.mu.RUnlock()
 
-	for _, m := range built {
-		ch <- m
-	}
-	if built == nil && !c.daemon {
-		return
-	}
 	ch <- prom.MustNewConstMetric(descScanSuccess, prom.GaugeValue, b2f(success))
 	if !last.IsZero() {
 		ch <- prom.MustNewConstMetric(descLastSuccess, prom.GaugeValue, float64(last.UnixNano())/1e9)
 	}
-	if c.daemon {
-		ch <- prom.MustNewConstMetric(descScansTotal, prom.CounterValue, float64(scans))
-		ch <- prom.MustNewConstMetric(descScanFailures, prom.CounterValue, float64(failures))
-		ch <- prom.MustNewConstMetric(descReloadOK, prom.GaugeValue, b2f(reloadOK))
-		if !reloadTime.IsZero() {
-			ch <- prom.MustNewConstMetric(descReloadTime, prom.GaugeValue, float64(reloadTime.UnixNano())/1e9)
-		}
-		ch <- prom.MustNewConstMetric(descBuildInfo, prom.GaugeValue, 1, label(c.version), runtime.Version())
+	ch <- prom.MustNewConstMetric(descScansTotal, prom.CounterValue, float64(scans))
+	ch <- prom.MustNewConstMetric(descScanFailures, prom.CounterValue, float64(failures))
+	ch <- prom.MustNewConstMetric(descReloadOK, prom.GaugeValue, b2f(reloadOK))
+	if !reloadTime.IsZero() {
+		ch <- prom.MustNewConstMetric(descReloadTime, prom.GaugeValue, float64(reloadTime.UnixNano())/1e9)
 	}
+	ch <- prom.MustNewConstMetric(descBuildInfo, prom.GaugeValue, 1, label(c.version), runtime.Version())
 }
 
-// SetReport records a completed scan that ended at `at`; its metrics replace
-// the previous report's.
-func (c *Collector) SetReport(r *report.Report, at time.Time) {
-	built := build(r)
+// ScanSucceeded records a scan that completed at `at`.
+func (c *StateCollector) ScanSucceeded(at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.built = built
 	c.success = true
 	c.lastSuccess = at
 	c.scans++
 }
 
-// ScanFailed records a failed scan: the last good report's metrics stay and
-// assay_scan_success drops to 0.
-func (c *Collector) ScanFailed() {
+// ScanFailed records a failed scan: assay_scan_success drops to 0.
+func (c *StateCollector) ScanFailed() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.success = false
@@ -161,13 +183,39 @@ func (c *Collector) ScanFailed() {
 }
 
 // Reloaded records the outcome of a bundle reload.
-func (c *Collector) Reloaded(ok bool, at time.Time) {
+func (c *StateCollector) Reloaded(ok bool, at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.reloadOK = ok
 	if ok {
 		c.reloadTime = at
 	}
+}
+
+// Render writes the metrics of collectors in the text exposition format.
+func Render(w io.Writer, cs ...prom.Collector) error {
+	reg := prom.NewPedanticRegistry()
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("prometheus: %w", err)
+		}
+	}
+	return Encode(w, reg)
+}
+
+// Encode gathers g and writes the text exposition format.
+func Encode(w io.Writer, g prom.Gatherer) error {
+	families, err := g.Gather()
+	if err != nil {
+		return fmt.Errorf("prometheus: gather: %w", err)
+	}
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, f := range families {
+		if err := enc.Encode(f); err != nil {
+			return fmt.Errorf("write prometheus text: %w", err)
+		}
+	}
+	return nil
 }
 
 func b2f(b bool) float64 {
@@ -357,6 +405,3 @@ func netMetrics(m *metrics, n *report.Net) {
 	}
 	m.add(descNetDropped, prom.GaugeValue, float64(dropped), "neighbor")
 }
-
-// String names the collector in logs.
-func (c *Collector) String() string { return fmt.Sprintf("assay collector (daemon=%v)", c.daemon) }

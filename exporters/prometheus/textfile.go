@@ -2,12 +2,7 @@ package prometheus
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"time"
-
-	prom "github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/expfmt"
 
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/exporters"
@@ -38,25 +33,10 @@ func (e *Exporter) Export(ctx context.Context, r *report.Report) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c := &Collector{}
-	var end time.Time
+	c := NewReportCollector(r)
+	c.oneShot = true
 	if !r.StartedAt.IsZero() {
-		end = r.StartedAt.Add(r.Duration)
+		c.end = r.StartedAt.Add(r.Duration)
 	}
-	c.SetReport(r, end)
-	reg := prom.NewPedanticRegistry()
-	if err := reg.Register(c); err != nil {
-		return fmt.Errorf("prometheus: %w", err)
-	}
-	families, err := reg.Gather()
-	if err != nil {
-		return fmt.Errorf("prometheus: gather: %w", err)
-	}
-	enc := expfmt.NewEncoder(e.w, expfmt.NewFormat(expfmt.TypeTextPlain))
-	for _, f := range families {
-		if err := enc.Encode(f); err != nil {
-			return fmt.Errorf("write prometheus text: %w", err)
-		}
-	}
-	return nil
+	return Render(e.w, c)
 }

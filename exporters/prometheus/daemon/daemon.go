@@ -6,6 +6,8 @@
 package daemon
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -23,7 +26,7 @@ import (
 
 	prom "github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/assay-dev/assay/engine/report"
@@ -55,9 +58,13 @@ type Daemon struct {
 	Version string
 	Logger  *slog.Logger
 
-	once      sync.Once
-	collector *assayprom.Collector
-	registry  *prom.Registry
+	once     sync.Once
+	state    *assayprom.StateCollector
+	registry *prom.Registry // live metrics: state, Go runtime, process
+	// report is the text exposition of the last good report, rendered once
+	// per scan so that a scrape costs a copy, not a gather of every series.
+	report    atomic.Pointer[[]byte]
+	inFlight  chan struct{}
 	handler   http.Handler
 	ready     atomic.Bool
 	reloads   chan struct{}
@@ -70,21 +77,17 @@ func (d *Daemon) init() {
 		if d.Logger == nil {
 			d.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		}
-		d.collector = assayprom.NewCollector(d.Version)
+		d.state = assayprom.NewStateCollector(d.Version)
 		d.registry = prom.NewRegistry()
-		d.registry.MustRegister(d.collector,
-			collectors.NewGoCollector(),
-			collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		d.inFlight = make(chan struct{}, 64)
+		d.registry.MustRegister(d.state,
+			&cachedCollector{c: collectors.NewGoCollector(), ttl: time.Second},
+			&cachedCollector{c: collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), ttl: time.Second})
 		d.reloads = make(chan struct{}, 1)
 		d.scanned = make(chan struct{})
 
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{
-			ErrorLog:            slog.NewLogLogger(d.Logger.Handler(), slog.LevelError),
-			ErrorHandling:       promhttp.ContinueOnError,
-			MaxRequestsInFlight: 64,
-			Timeout:             10 * time.Second,
-		}))
+		mux.HandleFunc("/metrics", d.serveMetrics)
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			fmt.Fprintln(w, "ok")
@@ -264,7 +267,7 @@ func (d *Daemon) reload(ctx context.Context) {
 	}
 	d.Logger.Info("reloading bundles")
 	err := d.Reload(ctx)
-	d.collector.Reloaded(err == nil, time.Now())
+	d.state.Reloaded(err == nil, time.Now())
 	if err != nil {
 		d.Logger.Error("reload failed; keeping the bundles already loaded", "err", err)
 	}
@@ -291,10 +294,18 @@ func (d *Daemon) scanOnce(ctx context.Context) {
 		if sctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("scan timed out after %v: %w", timeout, err)
 		}
-		d.collector.ScanFailed()
+		d.state.ScanFailed()
 		d.Logger.Error("scan failed; serving the last good results", "err", err, "duration", time.Since(start))
 	default:
-		d.collector.SetReport(r, time.Now())
+		var buf bytes.Buffer
+		if err := assayprom.Render(&buf, assayprom.NewReportCollector(r)); err != nil {
+			d.state.ScanFailed()
+			d.Logger.Error("scan results cannot be published; serving the last good results", "err", err)
+			break
+		}
+		text := buf.Bytes()
+		d.report.Store(&text)
+		d.state.ScanSucceeded(time.Now())
 		d.ready.Store(true)
 		d.Logger.Info("scan completed", "findings", len(r.Findings), "duration", time.Since(start))
 	}
@@ -302,6 +313,57 @@ func (d *Daemon) scanOnce(ctx context.Context) {
 	close(d.scanned)
 	d.scanned = make(chan struct{})
 	d.scannedMu.Unlock()
+}
+
+// serveMetrics writes the last report's pre-rendered metrics and the live
+// ones, in the text format, gzipped when the client accepts it.
+func (d *Daemon) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	select {
+	case d.inFlight <- struct{}{}:
+		defer func() { <-d.inFlight }()
+	default:
+		http.Error(w, "too many concurrent scrapes", http.StatusServiceUnavailable)
+		return
+	}
+	var live bytes.Buffer
+	if err := assayprom.Encode(&live, d.registry); err != nil {
+		// the report part is still worth serving; the error is in the log
+		d.Logger.Error("gather live metrics", "err", err)
+	}
+	w.Header().Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
+	var out io.Writer = w
+	if gzipAccepted(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		gz := gzipPool.Get().(*gzip.Writer)
+		gz.Reset(w)
+		defer func() {
+			gz.Close()
+			gzipPool.Put(gz)
+		}()
+		out = gz
+	}
+	if text := d.report.Load(); text != nil {
+		if _, err := out.Write(*text); err != nil {
+			return // the client went away
+		}
+	}
+	out.Write(live.Bytes())
+}
+
+var gzipPool = sync.Pool{New: func() any {
+	gz, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return gz
+}}
+
+func gzipAccepted(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *Daemon) safeScan(ctx context.Context) (r *report.Report, err error) {
