@@ -7,7 +7,6 @@ package daemon
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -63,7 +62,7 @@ type Daemon struct {
 	registry *prom.Registry // live metrics: state, Go runtime, process
 	// report is the text exposition of the last good report, rendered once
 	// per scan so that a scrape costs a copy, not a gather of every series.
-	report    atomic.Pointer[[]byte]
+	report    atomic.Pointer[rendered]
 	inFlight  chan struct{}
 	handler   http.Handler
 	ready     atomic.Bool
@@ -219,8 +218,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	shCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	if shErr := srv.Shutdown(shCtx); shErr != nil && err == nil {
-		err = fmt.Errorf("serve: shutdown: %w", shErr)
+	if shErr := srv.Shutdown(shCtx); shErr != nil {
+		// Scrapes still running after the grace period are cut off: a
+		// daemon asked to stop must stop.
+		d.Logger.Warn("closing connections still open after the shutdown grace period", "timeout", timeout)
+		srv.Close()
 	}
 	<-loopDone
 	return err
@@ -303,8 +305,13 @@ func (d *Daemon) scanOnce(ctx context.Context) {
 			d.Logger.Error("scan results cannot be published; serving the last good results", "err", err)
 			break
 		}
-		text := buf.Bytes()
-		d.report.Store(&text)
+		rd, err := render(buf.Bytes())
+		if err != nil {
+			d.state.ScanFailed()
+			d.Logger.Error("scan results cannot be compressed; serving the last good results", "err", err)
+			break
+		}
+		d.report.Store(rd)
 		d.state.ScanSucceeded(time.Now())
 		d.ready.Store(true)
 		d.Logger.Info("scan completed", "findings", len(r.Findings), "duration", time.Since(start))
@@ -331,30 +338,20 @@ func (d *Daemon) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		d.Logger.Error("gather live metrics", "err", err)
 	}
 	w.Header().Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
-	var out io.Writer = w
+	rd := d.report.Load()
 	if gzipAccepted(r) {
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Header().Add("Vary", "Accept-Encoding")
-		gz := gzipPool.Get().(*gzip.Writer)
-		gz.Reset(w)
-		defer func() {
-			gz.Close()
-			gzipPool.Put(gz)
-		}()
-		out = gz
+		_ = writeGzip(w, rd, live.Bytes()) // an error means the client went away
+		return
 	}
-	if text := d.report.Load(); text != nil {
-		if _, err := out.Write(*text); err != nil {
-			return // the client went away
+	if rd != nil {
+		if _, err := w.Write(rd.text); err != nil {
+			return
 		}
 	}
-	out.Write(live.Bytes())
+	_, _ = w.Write(live.Bytes())
 }
-
-var gzipPool = sync.Pool{New: func() any {
-	gz, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-	return gz
-}}
 
 func gzipAccepted(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {

@@ -1,6 +1,8 @@
 package daemon_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -416,4 +418,57 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
+
+// TestGzip: a gzip scrape is one valid gzip member (spliced from the cached
+// report blocks and the live ones) equal to the plain scrape, checked by Go's
+// reader in single-member mode and by the gzip program.
+func TestGzip(t *testing.T) {
+	d := &daemon.Daemon{Scan: ok, Interval: time.Hour}
+	scanned := d.Scanned()
+	base, _ := start(t, d)
+	<-scanned
+	fetch := func(enc string) []byte {
+		req, _ := http.NewRequest("GET", base+"/metrics", nil)
+		req.Header.Set("Accept-Encoding", enc)
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if got := resp.Header.Get("Content-Encoding"); (enc == "gzip") != (got == "gzip") {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q", enc, got)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		return b
+	}
+	plain, zipped := fetch("identity"), fetch("gzip")
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr.Multistream(false)
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("gzip stream: %v", err)
+	}
+	stripVolatile := func(b []byte) string {
+		var keep []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "assay_") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	if stripVolatile(unzipped) != stripVolatile(plain) || !strings.Contains(string(unzipped), "assay_findings{") || !strings.Contains(string(unzipped), "assay_scans_total 1") {
+		t.Errorf("gzip scrape differs from the plain one:\n%s", unzipped)
+	}
+	if gz, err := exec.LookPath("gzip"); err == nil {
+		cmd := exec.Command(gz, "-t")
+		cmd.Stdin = bytes.NewReader(zipped)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("gzip -t: %v %s", err, out)
+		}
+	}
 }
