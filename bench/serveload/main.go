@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -23,6 +24,8 @@ import (
 	"github.com/assay-dev/assay/exporters/prometheus/daemon"
 )
 
+var gzipOn bool
+
 func main() {
 	rate := flag.Int("rate", 200, "scrapes per second")
 	duration := flag.Duration("duration", 60*time.Second, "how long to scrape")
@@ -30,13 +33,22 @@ func main() {
 	scanCost := flag.Duration("scan-cost", 20*time.Millisecond, "how long one fake scan takes")
 	policies := flag.Int("policies", 200, "policies in the fake report (series grow with it)")
 	cycles := flag.Int("cycles", 1000, "scan cycles for the soak")
+	flag.BoolVar(&gzipOn, "gzip", true, "ask for gzip, as Prometheus does")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load phase to `FILE`")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if *rate <= 0 || *rate > 2000 || *duration > 10*time.Minute || *cycles > 100000 {
 		fmt.Fprintln(os.Stderr, "serveload: keep -rate in 1..2000, -duration under 10m, -cycles under 100000")
 		os.Exit(2)
 	}
 	if err := run(*rate, *duration, *scanInterval, *scanCost, *policies, *cycles); err != nil {
 		fmt.Fprintln(os.Stderr, "serveload:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -82,20 +94,23 @@ func run(rate int, duration, scanInterval, scanCost time.Duration, policies, cyc
 
 	// Load: open-loop scrapes at a fixed rate, each on its own goroutine so a
 	// slow answer does not lower the offered rate.
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	// gzip as Prometheus asks for it; the client decompresses, as Prometheus does.
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: !gzipOn}}
 	var mu sync.Mutex
 	var lat []time.Duration
 	var failures, bytes int
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	end := time.After(duration)
 	var wg sync.WaitGroup
 	start := time.Now()
-loop:
-	for {
-		select {
-		case <-end:
-			break loop
-		case <-tick.C:
+	period := time.Second / time.Duration(rate)
+	// Send times are fixed in advance; a late sender catches up rather than
+	// dropping scrapes, so the offered rate is the one asked for.
+	for i := 0; ; i++ {
+		next := start.Add(time.Duration(i) * period)
+		if next.Sub(start) >= duration {
+			break
+		}
+		time.Sleep(time.Until(next))
+		{
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -121,7 +136,6 @@ loop:
 			}()
 		}
 	}
-	tick.Stop()
 	wg.Wait()
 	elapsed := time.Since(start)
 	slices.Sort(lat)
@@ -131,8 +145,8 @@ loop:
 		}
 		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
 	}
-	fmt.Printf("load: %d scrapes in %.1fs (%.0f/s offered %d/s), %d failed, %d bytes each, scans every %v taking %v\n",
-		len(lat), elapsed.Seconds(), float64(len(lat))/elapsed.Seconds(), rate, failures, bytes, scanInterval, scanCost)
+	fmt.Printf("load: %d scrapes in %.1fs (%.0f/s, offered %d/s), %d failed, %d bytes each, gzip %v, %d policies, scans every %v taking %v\n",
+		len(lat), elapsed.Seconds(), float64(len(lat))/elapsed.Seconds(), rate, failures, bytes, gzipOn, policies, scanInterval, scanCost)
 	fmt.Printf("scrape latency: p50 %v  p90 %v  p99 %v  max %v\n", pct(0.50), pct(0.90), pct(0.99), pct(1))
 	cancel()
 	if err := <-done; err != nil {
