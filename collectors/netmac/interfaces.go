@@ -89,7 +89,7 @@ func interfaceDocument(l netlink.Link, names map[int]string, addrs []any) collec
 	doc["flags"] = linkFlags(a.RawFlags)
 	doc["operstate"] = operState(a.OperState)
 	doc["link_type"] = a.EncapType
-	doc["kind"] = linkKind(l)
+	doc["link_kind"] = linkKind(l)
 	doc["master"] = names[a.MasterIndex]
 	doc["addrs"] = addrs
 	return doc
@@ -177,7 +177,7 @@ var addrAssignTypes = map[string]string{"0": "permanent", "1": "random", "2": "s
 // nothing is read unless sysfs's ifindex for the name matches netlink's.
 func sysfsFacts(t target.Target, a *netlink.LinkAttrs, doc collectors.Document) {
 	doc["addr_assign_type"] = ""
-	if t == nil || t.Info().Kind != target.KindHost || strings.ContainsAny(a.Name, "/") {
+	if t == nil || strings.ContainsAny(a.Name, "/") {
 		return
 	}
 	dir := "sys/class/net/" + a.Name
@@ -188,9 +188,9 @@ func sysfsFacts(t target.Target, a *netlink.LinkAttrs, doc collectors.Document) 
 	if b, err := fs.ReadFile(t, dir+"/addr_assign_type"); err == nil {
 		doc["addr_assign_type"] = addrAssignTypes[strings.TrimSpace(string(b))]
 	}
-	if doc["kind"] == "other" {
+	if doc["link_kind"] == "other" {
 		if _, err := fs.Stat(t, dir+"/device"); err == nil {
-			doc["kind"] = "physical"
+			doc["link_kind"] = "physical"
 		}
 	}
 }
