@@ -96,7 +96,8 @@ func interfaceDocument(l netlink.Link, names map[int]string, addrs []any) collec
 }
 
 // macString formats an EUI-48 address as `ip link` does; anything else (no
-// address, a tunnel's IPv4 endpoint, InfiniBand's 20 bytes) is "".
+// address, an all-zero one as on loopback, which netlink reports as none, a
+// tunnel's IPv4 endpoint, InfiniBand's 20 bytes) is "".
 func macString(hw net.HardwareAddr) string {
 	if len(hw) != 6 {
 		return ""
