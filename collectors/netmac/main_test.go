@@ -32,9 +32,9 @@ func TestMain(m *testing.M) {
 
 // helperOutput is what the helper prints on stdout.
 type helperOutput struct {
-	Status    string                 `json:"status"`
-	Error     string                 `json:"error"`
-	Skipped   int                    `json:"skipped"`
+	Status    string                `json:"status"`
+	Error     string                `json:"error"`
+	Skipped   int                   `json:"skipped"`
 	Documents []collectors.Document `json:"documents"`
 }
 

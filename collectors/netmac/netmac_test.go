@@ -30,7 +30,11 @@ type recorder struct {
 	skips []string
 }
 
-func (r *recorder) Emit(d collectors.Document) { r.mu.Lock(); r.docs = append(r.docs, d); r.mu.Unlock() }
+func (r *recorder) Emit(d collectors.Document) {
+	r.mu.Lock()
+	r.docs = append(r.docs, d)
+	r.mu.Unlock()
+}
 func (r *recorder) Skip(path string, err error) {
 	r.mu.Lock()
 	r.skips = append(r.skips, path+": "+err.Error())
