@@ -62,7 +62,7 @@ func knownMACs(t *testing.T) []any {
 // TestRogueHostsRego runs the bundle's Rego unit tests with OPA's tester.
 func TestRogueHostsRego(t *testing.T) {
 	store := inmem.NewFromObject(map[string]any{"known_macs": knownMACs(t)})
-	ch, err := tester.NewRunner().SetStore(store).RaiseBuiltinErrors(true).Run(context.Background(), rogueModules(t, true))
+	ch, err := tester.NewRunner().SetStore(store).RaiseBuiltinErrors(true).SetModules(rogueModules(t, true)).RunTests(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,9 +87,8 @@ func denyOf(t *testing.T, pkg string, input any, known []string) []string {
 		rego.Store(inmem.NewFromObject(map[string]any{"known_macs": known})),
 		rego.StrictBuiltinErrors(true),
 	}
-	for name, m := range rogueModules(t, false) {
+	for _, m := range rogueModules(t, false) {
 		opts = append(opts, rego.ParsedModule(m))
-		_ = name
 	}
 	rs, err := rego.New(opts...).Eval(context.Background())
 	if err != nil {
