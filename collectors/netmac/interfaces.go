@@ -27,15 +27,11 @@ type interfacesCollector struct{}
 // Collect emits one net.interface document per link of the scanner's
 // network namespace.
 func (c *interfacesCollector) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
-	h, err := netlink.NewHandle()
+	h, links, err := openLinks()
 	if err != nil {
-		return fmt.Errorf("open netlink: %w", err)
+		return err
 	}
 	defer h.Close()
-	links, err := h.LinkList()
-	if err != nil {
-		return fmt.Errorf("list links: %w", err)
-	}
 	addrs, err := h.AddrList(nil, netlink.FAMILY_ALL)
 	if err != nil {
 		return fmt.Errorf("list addresses: %w", err)
@@ -58,6 +54,21 @@ func (c *interfacesCollector) Collect(ctx context.Context, env collectors.Env, e
 		emit.Emit(doc)
 	}
 	return nil
+}
+
+// openLinks opens a netlink handle in the current network namespace and
+// lists its links. The caller closes the handle.
+func openLinks() (*netlink.Handle, []netlink.Link, error) {
+	h, err := netlink.NewHandle()
+	if err != nil {
+		return nil, nil, fmt.Errorf("open netlink: %w", err)
+	}
+	links, err := h.LinkList()
+	if err != nil {
+		h.Close()
+		return nil, nil, fmt.Errorf("list links: %w", err)
+	}
+	return h, links, nil
 }
 
 func linkNames(links []netlink.Link) map[int]string {

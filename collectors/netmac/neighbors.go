@@ -27,15 +27,11 @@ type neighborsCollector struct {
 // heard. A capture that cannot run (no CAP_NET_RAW, a bad file) fails the
 // collector with that reason; other collectors carry on.
 func (c *neighborsCollector) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
-	h, err := netlink.NewHandle()
+	h, links, err := openLinks()
 	if err != nil {
-		return fmt.Errorf("open netlink: %w", err)
+		return err
 	}
 	defer h.Close()
-	links, err := h.LinkList()
-	if err != nil {
-		return fmt.Errorf("list links: %w", err)
-	}
 	names := linkNames(links)
 	host := hostname()
 	if c.cache {
