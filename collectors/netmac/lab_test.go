@@ -42,7 +42,7 @@ func requireLab(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipping network-namespace test: needs root to create namespaces and capture (CI runs as root)")
 	}
-	for tool, pkg := range map[string]string{"ip": "iproute2", "arping": "iputils-arping", "ping": "iputils-ping", "tcpdump": "tcpdump"} {
+	for tool, pkg := range map[string]string{"unshare": "util-linux", "ip": "iproute2", "arping": "iputils-arping", "ping": "iputils-ping", "tcpdump": "tcpdump"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("skipping network-namespace test: %s not installed (apt-get install %s, or make deps)", tool, pkg)
 		}
@@ -183,6 +183,12 @@ func (p *proc) wait(t *testing.T, timeout time.Duration) {
 	}
 }
 
+// asHost wraps a command so that it runs with the host's own hostname (a
+// UTS namespace of its own), as on separate machines: documents carry it.
+func asHost(h labHost, args ...string) []string {
+	return append([]string{"unshare", "--uts", "sh", "-c", `hostname "$0" && exec "$@"`, h.name}, args...)
+}
+
 // collect runs one collector inside a host's namespace.
 func (l *lab) collect(h labHost, kind, body string) helperOutput {
 	l.t.Helper()
@@ -190,7 +196,7 @@ func (l *lab) collect(h labHost, kind, body string) helperOutput {
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	cmd := exec.Command("ip", "netns", "exec", h.ns, exe)
+	cmd := exec.Command("ip", append([]string{"netns", "exec", h.ns}, asHost(h, exe)...)...)
 	cmd.Env = append(os.Environ(), helperKindEnv+"="+kind, helperBodyEnv+"="+body)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -228,7 +234,7 @@ func TestLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	live := l.start(h1.ns, "capturing ARP/NDP", []string{helperKindEnv + "=neighbors",
-		helperBodyEnv + "=cache = false\ncapture {\n  interface = \"eth0\"\n  duration = \"4s\"\n}\n"}, exe)
+		helperBodyEnv + "=cache = false\ncapture {\n  interface = \"eth0\"\n  duration = \"4s\"\n}\n"}, asHost(h1, exe)...)
 	l.traffic()
 	live.wait(t, 30*time.Second)
 	_ = td.cmd.Process.Signal(os.Interrupt)
@@ -243,7 +249,7 @@ func TestLab(t *testing.T) {
 			}
 		}
 		for _, d := range liveOut.Documents {
-			if d["source"] != "capture" || d["interface"] != "eth0" || d["collector"] != "test" {
+			if d["source"] != "capture" || d["interface"] != "eth0" || d["collector"] != "test" || d["host"] != "h1" {
 				t.Errorf("document %v: want source capture, interface eth0, collector test", d)
 			}
 		}

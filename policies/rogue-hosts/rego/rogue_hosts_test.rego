@@ -77,3 +77,12 @@ test_unowned_neighbor_join if {
 test_unowned_neighbor_empty if {
 	count(unowned_neighbor.deny) == 0 with input as {"documents": []}
 }
+
+test_unowned_neighbor_needs_two_hosts if {
+	docs := [
+		iface("h1", "00:16:3e:77:00:01"),
+		{"kind": "net.neighbor", "host": "h1", "interface": "eth0", "ip": "10.77.0.254", "mac": "00:16:3e:00:00:fe", "source": "arp_cache"},
+	]
+	count(unowned_neighbor.deny) == 0 with input as {"documents": docs}
+	count(unowned_neighbor.deny) == 1 with input as {"documents": array.concat(docs, [iface("h2", "00:16:3e:77:00:02")])}
+}

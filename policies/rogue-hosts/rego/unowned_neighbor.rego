@@ -8,6 +8,14 @@ package assay.rogue_hosts.unowned_neighbor
 
 import data.assay.rogue_hosts.lib
 
+# hosts are the scanned hosts. The join means something only across two or
+# more: on one host alone, every neighbor (the default gateway first) would
+# be "unowned".
+hosts contains object.get(d, "host", "") if {
+	some d in input.documents
+	d.kind == "net.interface"
+}
+
 owned contains lib.norm(d.mac) if {
 	some d in input.documents
 	d.kind == "net.interface"
@@ -29,6 +37,7 @@ unowned[mac] contains lib.where(d) if {
 }
 
 deny contains msg if {
+	count(hosts) >= 2
 	some mac, seen in unowned
 	msg := sprintf("MAC %s is owned by no scanned host; seen by %s", [mac, concat("; ", sort(seen))])
 }
