@@ -38,7 +38,7 @@ type Bundle struct {
 	// RegoVersion is the Rego syntax the bundle's modules are parsed with
 	// (bundle block attribute rego_version; v1 unless it says "v0").
 	// Implicit bundles parse each module as v1 and fall back to v0, so the
-	// modules' own versions (Module.Parsed.RegoVersion()) may differ.
+	// modules' own versions (Module.Parsed.RegoVersionSpan()) may differ.
 	RegoVersion ast.RegoVersion
 	// DeclRange is the bundle block's definition; empty for a bundle without
 	// one (its name is then the directory's).

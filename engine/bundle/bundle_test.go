@@ -308,7 +308,7 @@ func TestLoadImplicit(t *testing.T) {
 	// v0 modules keep their version; v1 ones theirs.
 	versions := map[string]ast.RegoVersion{}
 	for _, m := range append(b.Modules, b.Tests...) {
-		versions[strings.TrimPrefix(m.Name, root+"/")] = m.Parsed.RegoVersion()
+		versions[strings.TrimPrefix(m.Name, root+"/")] = m.Parsed.RegoVersionSpan().Min()
 	}
 	wantVersions := map[string]ast.RegoVersion{
 		"main.rego": ast.RegoV0, "main_test.rego": ast.RegoV1, "sub/labels.rego": ast.RegoV1, "sub/lib.rego": ast.RegoV1,
