@@ -104,6 +104,9 @@ func (o *outputFlags) write(ctx context.Context, dests []destination, r *report.
 // writeFileAtomic writes path through a temporary file and a rename.
 func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
