@@ -71,7 +71,6 @@ func bigReport(n int) *report.Report {
 
 func run(rate int, duration, scanInterval, scanCost time.Duration, policies, cycles int) error {
 	rep := bigReport(policies)
-	var scans sync.WaitGroup
 	scan := func(ctx context.Context) (*report.Report, error) {
 		select {
 		case <-time.After(scanCost):
@@ -184,14 +183,19 @@ func run(rate int, duration, scanInterval, scanCost time.Duration, policies, cyc
 	}
 	g0, h0 := measure()
 	t0 := time.Now()
-	for range cycles {
+	checkpoints := ""
+	for i := range cycles {
 		<-d2.Scanned()
 		scrape()
+		if (i+1)%(max(cycles/4, 1)) == 0 && i+1 < cycles {
+			g, h := measure()
+			checkpoints += fmt.Sprintf(" [%d: %d goroutines, %.2f MiB]", i+1, g, float64(h)/(1<<20))
+		}
 	}
 	g1, h1 := measure()
 	fmt.Printf("soak: %d scan cycles in %.1fs: goroutines %d -> %d, heap %.2f MiB -> %.2f MiB (%+.1f%%)\n",
 		cycles, time.Since(t0).Seconds(), g0, g1, float64(h0)/(1<<20), float64(h1)/(1<<20), 100*(float64(h1)-float64(h0))/float64(h0))
+	fmt.Printf("soak checkpoints:%s\n", checkpoints)
 	cancel2()
-	scans.Wait()
 	return <-done
 }
