@@ -34,6 +34,7 @@ func loadBundles(ctx context.Context, sources []string, stderr io.Writer) ([]*bu
 				bundles = append(bundles, b)
 			}
 		}
+		diags = append(diags, bundle.Conflicts(bundles)...)
 	} else {
 		bundles, diags = bundle.LoadAll(ctx, sources)
 	}
