@@ -2,10 +2,9 @@
 // through OPA's tester, and the whole bundle (HCL, data "ldap", Rego)
 // against a private slapd and home directories built by the test.
 //
-// Until the file collector and the engine are on this branch, the test
-// builds the file documents itself, in the shape docs/collectors/file.md
-// gives (path, content.lines, content.truncated), and evaluates with OPA's
-// rego package the way the engine does (compile once, aggregate input).
+// Until the file collector is on this branch, the test builds the file
+// documents itself, in the shape docs/collectors/file.md gives (path,
+// content.lines, content.truncated); the engine judges them.
 package ldapexample
 
 import (
@@ -22,11 +21,11 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/engine/bundle"
 	"github.com/assay-dev/assay/engine/datasource"
 	_ "github.com/assay-dev/assay/engine/datasource/all"
@@ -152,48 +151,40 @@ func fileDocs(t testing.TB, root string) []any {
 	return docs
 }
 
-// evaluator compiles the bundle once and evaluates every policy over the
-// documents, aggregate mode, as the engine does.
+// evaluator judges documents with the real engine (compiled once).
 type evaluator struct {
-	queries map[string]rego.PreparedEvalQuery // by policy ID
+	b   *bundle.Bundle
+	eng *engine.Engine
 }
 
 func newEvaluator(t testing.TB, b *bundle.Bundle) *evaluator {
 	t.Helper()
-	ctx := context.Background()
-	store := inmem.NewFromObject(b.Data)
-	e := &evaluator{queries: map[string]rego.PreparedEvalQuery{}}
-	for _, p := range b.Policies {
-		opts := []func(*rego.Rego){rego.Query(p.Package.String() + ".deny"), rego.Store(store)}
-		for _, m := range b.Modules {
-			opts = append(opts, rego.ParsedModule(m.Parsed))
-		}
-		pq, err := rego.New(opts...).PrepareForEval(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.queries[p.ID] = pq
+	eng, err := engine.New(context.Background(), []*bundle.Bundle{b})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return e
+	return &evaluator{b: b, eng: eng}
 }
 
-// findings returns "policy: msg" for every deny.
+// findings returns "policy: msg" for every finding.
 func (e *evaluator) findings(t testing.TB, docs []any) []string {
 	t.Helper()
-	input, err := ast.InterfaceToValue(map[string]any{"documents": docs})
+	in := engine.Input{}
+	for _, d := range docs {
+		doc := d.(map[string]any)
+		in.Documents = append(in.Documents, engine.Doc{Bundle: e.b.Name, Collector: "file." + doc["collector"].(string), Document: doc})
+	}
+	res, err := e.eng.Eval(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for id, pq := range e.queries {
-		rs, err := pq.Eval(context.Background(), rego.EvalParsedInput(input))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rs {
-			for _, f := range r.Expressions[0].Value.([]any) {
-				out = append(out, id+": "+f.(map[string]any)["msg"].(string))
-			}
+	for _, f := range res.Findings {
+		out = append(out, f.PolicyID+": "+f.Message)
+	}
+	for _, p := range res.Policies {
+		if p.Error != "" {
+			t.Fatalf("policy %s: %s", p.ID, p.Error)
 		}
 	}
 	sort.Strings(out)
