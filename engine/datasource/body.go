@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+
+	"github.com/assay-dev/assay/engine/bundle"
 )
 
 // Body decodes a data block's attributes one by one, keeping each one's
@@ -29,11 +31,15 @@ type Forbidden struct {
 	Name, Summary, Fix string
 }
 
-// DecodeBody reads body's attributes against the schema's names (required
+// DecodeBody reads body's attributes, evaluated with env's functions, against the schema's names (required
 // ones must be there). A forbidden attribute becomes an error naming its
 // fix; its value is never evaluated nor quoted, and the diagnostic has no
 // Subject so that renderers do not print the line holding it.
-func DecodeBody(body hcl.Body, ctx *hcl.EvalContext, attrs []hcl.AttributeSchema, forbidden ...Forbidden) *Body {
+func DecodeBody(body hcl.Body, env *bundle.DataEnv, attrs []hcl.AttributeSchema, forbidden ...Forbidden) *Body {
+	var ctx *hcl.EvalContext
+	if env != nil {
+		ctx = env.EvalContext
+	}
 	schema := &hcl.BodySchema{Attributes: attrs}
 	for _, f := range forbidden {
 		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: f.Name})

@@ -76,11 +76,7 @@ type Source struct {
 
 // New decodes a data "ldap" block body.
 func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics) {
-	var ctx *hcl.EvalContext
-	if env != nil {
-		ctx = env.EvalContext
-	}
-	b := datasource.DecodeBody(body, ctx, []hcl.AttributeSchema{
+	b := datasource.DecodeBody(body, env, []hcl.AttributeSchema{
 		{Name: "url", Required: true},
 		{Name: "bind_dn"},
 		{Name: "password_env"},
