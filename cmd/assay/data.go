@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assay-dev/assay/engine/datasource"
-	_ "github.com/assay-dev/assay/engine/datasource/all" // data "ldap", data "http"
 )
 
 func init() { addCommand(newDataCmd) }
