@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -72,6 +73,8 @@ func (o *outputFlags) destinations() ([]destination, error) {
 		if file == "" || file == "-" {
 			file = ""
 			stdout++
+		} else if err := checkOutputFile(file); err != nil {
+			return nil, err
 		}
 		out = append(out, destination{format: f, file: file})
 	}
@@ -99,6 +102,29 @@ func (o *outputFlags) write(ctx context.Context, dests []destination, r *report.
 		}
 	}
 	return nil
+}
+
+// checkOutputFile refuses, before anything runs, an output path that can
+// never be written: one that names a directory.
+func checkOutputFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("output %s is a directory: give a file name", path)
+	}
+	return nil
+}
+
+// writeJSON writes v as indented JSON to output, or to stdout when output
+// is "" or "-".
+func writeJSON(output string, stdout io.Writer, v any) error {
+	write := func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	if output == "" || output == "-" {
+		return write(stdout)
+	}
+	return writeFileAtomic(output, write)
 }
 
 // writeFileAtomic writes path through a temporary file and a rename.
