@@ -59,4 +59,3 @@ func parseModule(t testing.TB, filename, src string) *bundle.Module {
 	}
 	return &bundle.Module{Filename: filename, Source: []byte(src), Parsed: m}
 }
-
