@@ -84,6 +84,41 @@ func (o *outputFlags) destinations() ([]destination, error) {
 	return out, nil
 }
 
+// outputPlan is what the output flags decided before the run: the gate and
+// every destination.
+type outputPlan struct {
+	o     *outputFlags
+	gate  report.Gate
+	dests []destination
+}
+
+// plan checks --fail-on and every -f/-o before anything runs; its error is a
+// usage error (exit 2).
+func (o *outputFlags) plan() (*outputPlan, error) {
+	gate, err := o.gate()
+	if err != nil {
+		return nil, usageError(err)
+	}
+	dests, err := o.destinations()
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return &outputPlan{o: o, gate: gate, dests: dests}, nil
+}
+
+// deliver writes the report everywhere and turns the gate's verdict into the
+// command's result: an output that cannot be written is exit 3, a failing
+// gate exit 1.
+func (p *outputPlan) deliver(ctx context.Context, r *report.Report, stdout io.Writer) error {
+	if err := p.o.write(ctx, p.dests, r, stdout, p.gate); err != nil {
+		return scanError(err)
+	}
+	if code := p.gate.ExitCode(r); code != 0 {
+		return exitCode(code)
+	}
+	return nil
+}
+
 // write exports the report to every destination. Files are written to a
 // temporary file in the same directory and renamed into place, so a reader
 // (node_exporter's textfile collector, a CI upload step) never sees half a file.
