@@ -163,7 +163,12 @@ func writeJSON(output string, stdout io.Writer, v any) error {
 }
 
 // writeFileAtomic writes path through a temporary file and a rename.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	return writeFileAtomicMode(path, 0o644, write)
+}
+
+// writeFileAtomicMode is writeFileAtomic with permissions perm.
+func writeFileAtomicMode(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -181,7 +186,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = write(tmp); err != nil {
 		return err
 	}
-	if err = tmp.Chmod(0o644); err != nil {
+	if err = tmp.Chmod(perm); err != nil {
 		return err
 	}
 	if err = tmp.Sync(); err != nil {
