@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -74,8 +75,17 @@ func (e *InputError) Unwrap() error { return e.Err }
 // object (a multi-document YAML file gives several), as conftest reads its
 // inputs. host is the collect file's host facts, or nil.
 func ReadDocuments(path string) (docs []engine.Doc, host collectors.Document, err error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, nil, &InputError{File: path, Err: errors.New("a directory: want a JSON or YAML file (the output of 'assay collect', or documents)")}
+	}
+	// A pipe is fine (assay eval --documents <(assay collect …)); the path
+	// is already in the message, so only the cause is kept.
 	data, err := os.ReadFile(path)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, nil, &InputError{File: path, Err: err}
 	}
 	ext := strings.ToLower(filepath.Ext(path))

@@ -68,6 +68,13 @@ func TestReadDocuments(t *testing.T) {
 			}
 		})
 	}
+	t.Run("directory", func(t *testing.T) {
+		dir := t.TempDir()
+		_, _, err := scan.ReadDocuments(dir)
+		if err == nil || err.Error() != dir+": a directory: want a JSON or YAML file (the output of 'assay collect', or documents)" {
+			t.Errorf("err = %v", err)
+		}
+	})
 	t.Run("missing file", func(t *testing.T) {
 		_, _, err := scan.ReadDocuments(filepath.Join(t.TempDir(), "nope.json"))
 		if !errors.Is(err, os.ErrNotExist) {
