@@ -58,6 +58,7 @@ func (o *outputFlags) destinations() ([]destination, error) {
 	}
 	var out []destination
 	stdout := 0
+	files := map[string]string{} // clean path → the format written there
 	for _, spec := range specs {
 		name, file, hasFile := strings.Cut(spec, "=")
 		if hasFile && file == "" {
@@ -75,6 +76,11 @@ func (o *outputFlags) destinations() ([]destination, error) {
 			stdout++
 		} else if err := checkOutputFile(file); err != nil {
 			return nil, err
+		} else if prev, dup := files[filepath.Clean(file)]; dup {
+			// The second rename would silently replace the first output.
+			return nil, fmt.Errorf("formats %s and %s would both be written to %s: give each its own file, as -f FORMAT=FILE", prev, f.Name, file)
+		} else {
+			files[filepath.Clean(file)] = f.Name
 		}
 		out = append(out, destination{format: f, file: file})
 	}
