@@ -8,8 +8,8 @@ import (
 	"runtime"
 	"strconv"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
