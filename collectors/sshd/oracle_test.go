@@ -382,6 +382,7 @@ func TestOracleCorpus(t *testing.T) {
 	for _, path := range cases {
 		name := strings.TrimSuffix(filepath.Base(path), ".txtar")
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			ar, err := txtar.ParseFile(path)
 			if err != nil {
 				t.Fatal(err)

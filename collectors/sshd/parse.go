@@ -541,16 +541,8 @@ func (h *handlerCtx) run() bool {
 		if strings.Contains(v, "\r") {
 			return h.fatalf("Invalid %s argument", h.kw)
 		}
-		if i := strings.IndexByte(h.line, '#'); i >= 0 {
-			// sshd cuts the whole line at the first '#'.
-			cut := strings.TrimRight(h.line[:i], whitespace)
-			off := len(h.line) - len(h.raw)
-			if off <= len(cut) {
-				v = strings.TrimLeft(cut[off:], whitespace)
-			} else {
-				v = ""
-			}
-		}
+		// sshd means to cut a '#' comment here but looks for it in the
+		// keyword only (strdelim has ended the string there): nothing is cut.
 		if equalFold(v, "none") {
 			v = ""
 		}

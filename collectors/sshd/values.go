@@ -250,15 +250,20 @@ func ipqosName(v int) string {
 	return fmt.Sprintf("0x%02x", v)
 }
 
-var logLevels = []string{"QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3"}
+// logLevels in the order of the table sshd prints from: Debian's build
+// knows "SILENT" as QUIET's first name (found by the oracle tests).
+var logLevels = []string{"SILENT", "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3"}
 
 // logLevel returns the name sshd -T prints for a LogLevel word: DEBUG1 is
 // the same level as DEBUG and prints as "DEBUG".
 func logLevel(s string) (string, bool) {
 	for _, l := range logLevels {
 		if equalFold(s, l) {
-			if l == "DEBUG1" {
+			switch l {
+			case "DEBUG1":
 				return "DEBUG", true
+			case "QUIET":
+				return "SILENT", true
 			}
 			return l, true
 		}
