@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
@@ -117,7 +116,8 @@ func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collec
 		}
 		return fmt.Errorf("collect sshd_config %s: %w", c.Path, err)
 	}
-	specs := append([]*ConnInfo{nil}, nil)
+	specs := []*ConnInfo{nil}
+	cache := map[string][]string{}
 	for i := range c.Specs {
 		specs = append(specs, &c.Specs[i])
 	}
@@ -125,7 +125,7 @@ func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collec
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		doc, err := Evaluate(env.Target, c.Path, ci, vi)
+		doc, err := evaluateDoc(env.Target, c.Path, ci, vi, cache)
 		if err != nil {
 			return fmt.Errorf("collect sshd_config %s: %w", c.Path, err)
 		}
@@ -138,7 +138,13 @@ func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collec
 // Evaluate computes one document: the effective configuration of the main
 // file at path (absolute inside fsys) for ci (nil: no connection spec).
 func Evaluate(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo) (collectors.Document, error) {
+	return evaluateDoc(fsys, path, ci, vi, map[string][]string{})
+}
+
+// evaluateDoc is Evaluate with a file cache shared between specs.
+func evaluateDoc(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo, cache map[string][]string) (collectors.Document, error) {
 	cfg := newConfig(fsys, path, vi.Profile)
+	cfg.cache = cache
 	res, err := cfg.evaluate(ci)
 	if err != nil {
 		return nil, err
@@ -182,7 +188,6 @@ func Evaluate(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo) (collectors
 	doc["sources"] = sources
 	errs := make([]any, 0, len(cfg.errs))
 	valid := true
-	sort.SliceStable(cfg.errs, func(i, j int) bool { return false })
 	for _, e := range cfg.errs {
 		errs = append(errs, map[string]any{"path": e.Path, "line": e.Line, "message": e.Message, "fatal": e.Fatal})
 		if e.Fatal {

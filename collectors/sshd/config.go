@@ -26,6 +26,9 @@ type config struct {
 	// collector keeps going to compute all it can.
 	stopAtFatal bool
 
+	// cache holds file lines by path, possibly shared between configs;
+	// files marks those this config read, in fileOrder.
+	cache     map[string][]string
 	files     map[string][]string
 	fileOrder []string
 	errs      []ConfigError
@@ -54,6 +57,11 @@ func (c *config) load(p string) ([]string, error) {
 	if l, ok := c.files[p]; ok {
 		return l, nil
 	}
+	if l, ok := c.cache[p]; ok {
+		c.files[p] = l
+		c.fileOrder = append(c.fileOrder, p)
+		return l, nil
+	}
 	data, err := fs.ReadFile(c.fsys, target.Rel(p))
 	if err != nil {
 		var pe *fs.PathError
@@ -77,6 +85,9 @@ func (c *config) load(p string) ([]string, error) {
 		return nil, err
 	}
 	c.files[p] = lines
+	if c.cache != nil {
+		c.cache[p] = lines
+	}
 	c.fileOrder = append(c.fileOrder, p)
 	return lines, nil
 }
