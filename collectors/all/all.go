@@ -4,6 +4,7 @@
 package all
 
 import (
-	// one blank import per collector package
-	_ "github.com/assay-dev/assay/collectors/sshd"
+	_ "github.com/assay-dev/assay/collectors/host"   // host facts
+	_ "github.com/assay-dev/assay/collectors/netmac" // interfaces, neighbors
+	_ "github.com/assay-dev/assay/collectors/sshd"   // effective sshd_config
 )
