@@ -73,69 +73,53 @@ var debian92 = &profile{
 // profiles are the builds this package knows, newest first.
 var profiles = []*profile{debian92}
 
-// namesValid is ciphers_valid(), mac_valid() and kex_names_valid(): every
-// name (up to the first empty one) is a known algorithm.
-func (p *profile) namesValid(kind, names string) bool {
+// everyName checks each comma-separated name with ok; an empty list is
+// invalid, and sshd's own loops stop at the first empty name (stopAtEmpty).
+func everyName(names string, stopAtEmpty bool, ok func(string) bool) bool {
 	if names == "" {
 		return false
 	}
 	for _, n := range strings.Split(names, ",") {
-		if n == "" {
+		if n == "" && stopAtEmpty {
 			break
 		}
-		if !contains(p.all[kind], n) {
+		if !ok(n) {
 			return false
 		}
 	}
 	return true
+}
+
+// namesValid is ciphers_valid(), mac_valid() and kex_names_valid(): every
+// name (up to the first empty one) is a known algorithm.
+func (p *profile) namesValid(kind, names string) bool {
+	return everyName(names, true, func(n string) bool { return contains(p.all[kind], n) })
 }
 
 // keyNamesValid is sshkey_names_valid2(names, 1): known key types, short
 // names, or patterns matching (positively or not) some key type.
 func (p *profile) keyNamesValid(names string) bool {
-	if names == "" {
-		return false
-	}
-	for _, n := range strings.Split(names, ",") {
-		if n == "" {
-			break
-		}
+	return everyName(names, true, func(n string) bool {
 		if contains(p.all["key"], n) {
-			continue
+			return true
 		}
-		short := false
 		for _, s := range p.shortnames {
 			if equalFold(s, n) {
-				short = true
+				return true
 			}
 		}
-		if short {
-			continue
-		}
-		ok := false
 		for _, k := range p.all["key"] {
 			if matchPatternList(k, n, false) != 0 {
-				ok = true
-				break
+				return true
 			}
 		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+		return false
+	})
 }
 
+// gssNamesValid checks Debian's GSSAPIKexAlgorithms names.
 func (p *profile) gssNamesValid(names string) bool {
-	if names == "" {
-		return false
-	}
-	for _, n := range strings.Split(names, ",") {
-		if !contains(p.gss, n) {
-			return false
-		}
-	}
-	return true
+	return everyName(names, false, func(n string) bool { return contains(p.gss, n) })
 }
 
 func contains(l []string, s string) bool {
