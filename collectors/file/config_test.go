@@ -27,7 +27,7 @@ func TestDecodeDiagnostics(t *testing.T) {
 		{"bad mtime sign", `  paths = ["/"]
   mtime = "90d"`, "Invalid mtime", 3, 11},
 		{"relative path", `  paths = ["home"]`, "Relative search path", 2, 12},
-		{"missing paths", `  name = "x"`, "No paths to search", 1, 21},
+		{"missing paths", `  name = "x"`, "No paths to search", 1, 20},
 		{"bad hash algorithm", `  paths  = ["/"]
   hashes = ["sha256", "crc32"]`, "Unknown hash algorithm", 3, 23},
 		{"bad digest", `  paths  = ["/"]

@@ -61,18 +61,14 @@ type check struct {
 // name gate rejects the file.
 func (s *search) nameChecks(base string, out []check) ([]check, bool) {
 	inv := s.mismatch["name"]
-	ok := true
 	for _, p := range s.names {
 		held := p.holdsString(base) != inv
-		if !held {
-			ok = false
-			if s.nameGate {
-				return out, false
-			}
+		if !held && s.nameGate {
+			return out, false
 		}
 		out = append(out, check{"name", p.src, held})
 	}
-	return out, ok
+	return out, true
 }
 
 // fileMeta is what stat says about a file.
