@@ -109,11 +109,11 @@ func (m mapTarget) Open(name string) (fs.File, error) {
 
 func TestFSWalk(t *testing.T) {
 	tgt := mapTarget{fstest.MapFS{
-		"etc/passwd":                      {Data: []byte("alice:x:1000:1000::/home/alice:/bin/sh\n")},
-		"home/alice/.ssh/authorized_keys": {Data: []byte(keyA + "\n" + rogue + "\n"), Mode: 0o600, ModTime: time.Unix(1e9, 0)},
-		"home/bob/.ssh/authorized_keys":   {Data: []byte(keyB + "\n")},
-		"home/bob/.ssh/link":              {Data: []byte("../../alice/.ssh"), Mode: fs.ModeSymlink},
-		"home/bob/.ssh/fifo":              {Mode: fs.ModeNamedPipe},
+		"etc/passwd":                            {Data: []byte("alice:x:1000:1000::/home/alice:/bin/sh\n")},
+		"home/alice/.ssh/authorized_keys":       {Data: []byte(keyA + "\n" + rogue + "\n"), Mode: 0o600, ModTime: time.Unix(1e9, 0)},
+		"home/bob/.ssh/authorized_keys":         {Data: []byte(keyB + "\n")},
+		"home/bob/.ssh/link":                    {Data: []byte("../../alice/.ssh"), Mode: fs.ModeSymlink},
+		"home/bob/.ssh/fifo":                    {Mode: fs.ModeNamedPipe},
 		"home/carol/deep/a/b/c/authorized_keys": {Data: []byte(rogue + "\n")},
 	}}
 	rec := &recorder{}

@@ -99,4 +99,3 @@ func loops(d *fsDir) bool {
 	}
 	return false
 }
-
