@@ -27,6 +27,10 @@ func (r *rec) Skip(string, error)         {}
 // decodeBundle parses the generated bundle.hcl and builds each collect block
 // with the registered file factory (what engine/bundle will do).
 func decodeBundle(t *testing.T, b *Bundle) (map[string]collectors.Collector, map[string]string) {
+	return decodeBundleB(t, b)
+}
+
+func decodeBundleB(t testing.TB, b *Bundle) (map[string]collectors.Collector, map[string]string) {
 	t.Helper()
 	f, diags := hclparse.NewParser().ParseHCL(b.Files["bundle.hcl"], "bundle.hcl")
 	if diags.HasErrors() {
