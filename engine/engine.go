@@ -46,7 +46,11 @@ type Doc struct {
 	Bundle string
 	// Collector is the collector ID, "KIND.NAME"; "" when unknown.
 	Collector string
-	Document  collectors.Document
+	// File is the file the document was read from (assay eval on plain
+	// JSON/YAML files, conftest-style); findings without a path of their
+	// own point at it. "" for collected documents, which carry "path".
+	File     string
+	Document collectors.Document
 }
 
 // Input is one evaluation's documents and context.

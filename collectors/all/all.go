@@ -4,6 +4,6 @@
 package all
 
 import (
-	// one blank import per collector package
-	_ "github.com/assay-dev/assay/collectors/file"
+	_ "github.com/assay-dev/assay/collectors/file" // files: MIG file-module searches
+	_ "github.com/assay-dev/assay/collectors/host" // host facts
 )

@@ -3,5 +3,6 @@
 package all
 
 import (
-// one blank import per exporter package
+	_ "github.com/assay-dev/assay/exporters/jsonout" // -f json
+	_ "github.com/assay-dev/assay/exporters/table"   // -f table
 )
