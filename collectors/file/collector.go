@@ -270,16 +270,26 @@ func (r *run) visit(dir, base string, typ fs.FileMode, depth int, h handle, foll
 			r.skip(abs, describe(err))
 			return
 		}
-		checks = s.metaChecks(&m, r.users, r.now, checks)
-		r.finish(abs, "file", &m, nil, checks, "")
+		r.examine(abs, h, &m, checks)
 		return
 	}
-	f, m, err := h.open()
+	r.examine(abs, h, nil, checks)
+}
+
+// examine finishes a regular file: from its metadata alone when the search
+// reads nothing (m given), else by opening it for a worker to read.
+func (r *run) examine(abs string, h handle, m *fileMeta, checks []check) {
+	if !r.s.needRead {
+		checks = r.s.metaChecks(m, r.users, r.now, checks)
+		r.finish(abs, "file", m, nil, checks, "")
+		return
+	}
+	f, om, err := h.open()
 	if err != nil {
 		r.skip(abs, describe(err))
 		return
 	}
-	r.jobs <- readJob{abs: abs, f: f, meta: m, checks: checks}
+	r.jobs <- readJob{abs: abs, root: r.root, f: f, meta: om, checks: checks}
 }
 
 // statFollow describes what a handle reached through a followed link.
@@ -308,19 +318,8 @@ func (r *run) followLink(abs, base string, depth int, checks []check) {
 		r.skip(abs, fmt.Errorf("follow symlink: %w: %s", target.ErrNotRegular, target.TypeString(fi.Mode())))
 		return
 	}
-	h := fsHandle{r.t, rel}
-	if !r.s.needRead {
-		m := metaOf(fi)
-		checks = r.s.metaChecks(&m, r.users, r.now, checks)
-		r.finish(abs, "file", &m, nil, checks, "")
-		return
-	}
-	f, m, err := h.open()
-	if err != nil {
-		r.skip(abs, describe(err))
-		return
-	}
-	r.jobs <- readJob{abs: abs, f: f, meta: m, checks: checks}
+	m := metaOf(fi)
+	r.examine(abs, fsHandle{r.t, rel}, &m, checks)
 }
 
 // symlinkDoc reports a link that is not followed: its own metadata and
@@ -348,6 +347,7 @@ func (r *run) symlinkDoc(abs string, h handle, checks []check) {
 
 type readJob struct {
 	abs    string
+	root   string // r.root moves on while workers read
 	f      openFile
 	meta   fileMeta
 	checks []check
@@ -395,7 +395,7 @@ func (r *run) inspect(j readJob) {
 		changed = "changed"
 	}
 	checks = s.contentChecks(c, checks)
-	r.finishRead(j.abs, &j.meta, c, checks, changed)
+	r.finishRead(j.abs, j.root, &j.meta, c, checks, changed)
 }
 
 func (r *run) finish(abs, typ string, m *fileMeta, c *contentResult, checks []check, link string) {
@@ -403,15 +403,15 @@ func (r *run) finish(abs, typ string, m *fileMeta, c *contentResult, checks []ch
 	if !matched && !r.s.reportAll && typ == "file" {
 		return
 	}
-	r.emit.Emit(r.document(abs, typ, m, c, checks, matched, link, false))
+	r.emit.Emit(r.document(abs, r.root, typ, m, c, checks, matched, link, false))
 }
 
-func (r *run) finishRead(abs string, m *fileMeta, c *contentResult, checks []check, changed string) {
+func (r *run) finishRead(abs, root string, m *fileMeta, c *contentResult, checks []check, changed string) {
 	matched := r.s.combine(checks)
 	if !matched && !r.s.reportAll {
 		return
 	}
-	r.emit.Emit(r.document(abs, "file", m, c, checks, matched, "", changed != ""))
+	r.emit.Emit(r.document(abs, root, "file", m, c, checks, matched, "", changed != ""))
 }
 
 // describe turns low-level errors into the reasons users read.

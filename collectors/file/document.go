@@ -8,10 +8,10 @@ import (
 
 // document builds the "file" document; docs/collectors/file.md lists its
 // fields.
-func (r *run) document(abs, typ string, m *fileMeta, c *contentResult, checks []check, matched bool, link string, changed bool) collectors.Document {
+func (r *run) document(abs, root, typ string, m *fileMeta, c *contentResult, checks []check, matched bool, link string, changed bool) collectors.Document {
 	d := collectors.NewDocument(Kind, r.name)
 	d[collectors.FieldPath] = abs
-	d["root"] = r.root
+	d["root"] = root
 	d["type"] = typ
 	d["size"] = m.size
 	d["mode"] = modeString(m.mode)

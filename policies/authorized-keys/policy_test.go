@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -72,9 +73,13 @@ func TestRegoUnitTests(t *testing.T) {
 	}
 }
 
-type rec struct{ docs []collectors.Document }
+// rec is an Emitter; collectors emit from several goroutines.
+type rec struct {
+	mu   sync.Mutex
+	docs []collectors.Document
+}
 
-func (r *rec) Emit(d collectors.Document) { r.docs = append(r.docs, d) }
+func (r *rec) Emit(d collectors.Document) { r.mu.Lock(); r.docs = append(r.docs, d); r.mu.Unlock() }
 func (r *rec) Skip(string, error)         {}
 
 // TestBundleOnTree runs the bundle's own collect block on a root filesystem

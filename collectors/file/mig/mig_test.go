@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -19,9 +20,13 @@ import (
 
 const example = "../../../examples/mig/authorized_keys.json"
 
-type rec struct{ docs []collectors.Document }
+// rec is an Emitter; collectors emit from several goroutines.
+type rec struct {
+	mu   sync.Mutex
+	docs []collectors.Document
+}
 
-func (r *rec) Emit(d collectors.Document) { r.docs = append(r.docs, d) }
+func (r *rec) Emit(d collectors.Document) { r.mu.Lock(); r.docs = append(r.docs, d); r.mu.Unlock() }
 func (r *rec) Skip(string, error)         {}
 
 // decodeBundle parses the generated bundle.hcl and builds each collect block
