@@ -36,18 +36,18 @@ for i in range(n):
     os.makedirs(d, exist_ok=True)
     open(os.path.join(d, "f%d%s" % (i, (".conf", ".txt", ".log", "")[i % 4])), "w").close()
 PY
-re='^f[0-9]*7\.conf$'
-want=$(find "$tree" -type f -regextype posix-extended -regex ".*/f[0-9]*7\.conf" | wc -l)
+re='^f[0-9]*3\.txt$'
+want=$(find "$tree" -type f -regextype posix-extended -regex ".*/f[0-9]*3\.txt" | wc -l)
 got=$("$bin" walk "$tree" "$re")
 [ "$want" = "$got" ] || { echo "MISMATCH: find $want, assay $got"; exit 1; }
-cmds=("find $tree -type f -regextype posix-extended -regex '.*/f[0-9]*7\.conf'" "$bin walk $tree '$re'")
+cmds=("find $tree -type f -regextype posix-extended -regex '.*/f[0-9]*3\.txt'" "$bin walk $tree '$re'")
 fd=$(command -v fdfind || command -v fd || true)
 [ -n "$fd" ] && cmds+=("$fd -u -t f '$re' $tree")
 hyperfine -N -w 2 -r 10 --export-json "$work/walk.json" "${cmds[@]}" >/dev/null
 f=$(median "$work/walk.json" 0); a=$(median "$work/walk.json" 1)
 echo "find -regex median ${f}s, assay ${a}s: assay/find = $(ratio "$a" "$f") (target <= 1.2); $got matches"
 [ -n "$fd" ] && echo "fd median $(median "$work/walk.json" 2)s: assay/fd = $(ratio "$a" "$(median "$work/walk.json" 2)")"
-echo "peak RSS: assay $(peak_rss_mb "$bin" walk "$tree" "$re") MB, find $(peak_rss_mb find "$tree" -type f -regextype posix-extended -regex '.*/f[0-9]*7\.conf') MB (target < 150 MB)"
+echo "peak RSS: assay $(peak_rss_mb "$bin" walk "$tree" "$re") MB, find $(peak_rss_mb find "$tree" -type f -regextype posix-extended -regex '.*/f[0-9]*3\.txt') MB (target < 150 MB)"
 rm -rf "$tree"
 
 echo "== 2. sha256 over $HASH_MIB MiB (64 files)"

@@ -33,10 +33,8 @@ func compilePattern(s string) (*pattern, error) {
 	return p, nil
 }
 
-// holds reports whether the check holds on b: the expression matches, or,
-// for an inverted pattern, does not.
-func (p *pattern) holds(b []byte) bool { return p.re.Match(b) != p.invert }
-
+// holdsString reports whether the check holds on s: the expression matches,
+// or, for an inverted pattern, does not.
 func (p *pattern) holdsString(s string) bool { return p.re.MatchString(s) != p.invert }
 
 // sizeRange is an inclusive window of sizes in bytes.

@@ -57,7 +57,13 @@ func bundleData(t *testing.T) map[string]any {
 
 func TestRegoUnitTests(t *testing.T) {
 	ctx := context.Background()
-	ch, err := tester.NewRunner().SetStore(inmem.NewFromObject(bundleData(t))).Run(ctx, modules(t))
+	store := inmem.NewFromObject(bundleData(t))
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Abort(ctx, txn)
+	ch, err := tester.NewRunner().SetStore(store).SetModules(modules(t)).RunTests(ctx, txn)
 	if err != nil {
 		t.Fatal(err)
 	}
