@@ -20,6 +20,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/assay-dev/assay/collectors"
@@ -178,29 +179,27 @@ func runMIG(actionPath, root string) error {
 	outs := (&collectors.Runner{Target: t, Parallel: 4 * runtime.GOMAXPROCS(0)}).Run(context.Background(), jobs)
 
 	t2 := time.Now()
-	// One compiled query over every generated module; each document is
-	// judged by its own search's package.
-	opts := []func(*rego.Rego){rego.Query("data.assay.mig[pkg].deny")}
+	// Compile every generated module once; each document is then judged
+	// by its own search's package only, as the engine does per policy.
+	mods := map[string]string{}
 	for name, src := range b.Files {
 		if strings.HasSuffix(name, ".rego") {
-			opts = append(opts, rego.Module(name, string(src)))
+			mods[name] = string(src)
 		}
 	}
-	pq, err := rego.New(opts...).PrepareForEval(context.Background())
+	compiler, err := ast.CompileModulesWithOpt(mods, ast.CompileOpts{ParserOptions: ast.ParserOptions{RegoVersion: ast.RegoV1}})
 	if err != nil {
 		return err
 	}
 	findings := 0
 	for _, o := range outs {
 		for _, d := range o.Documents {
-			rs, err := pq.Eval(context.Background(), rego.EvalInput(map[string]any(d)))
+			rs, err := rego.New(rego.Compiler(compiler), rego.Query("data.assay.mig."+o.Job.Name+".deny"), rego.Input(map[string]any(d))).Eval(context.Background())
 			if err != nil {
 				return err
 			}
 			for _, r := range rs {
-				if r.Bindings["pkg"] == o.Job.Name {
-					findings += len(r.Expressions[0].Value.([]any))
-				}
+				findings += len(r.Expressions[0].Value.([]any))
 			}
 		}
 	}

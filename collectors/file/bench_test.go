@@ -5,15 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
-var benchTree = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "assay-file-bench-")
-	if err != nil {
-		return "", err
-	}
+// benchTree builds the benchmarks' tree in a directory the benchmark removes.
+func benchTree(b *testing.B) (string, error) {
+	dir := b.TempDir()
 	// 20,000 files in 400 directories, 4 KiB each (80 MiB).
 	data := []byte(strings.Repeat("PermitRootLogin no\n", 4096/19))
 	for d := range 400 {
@@ -28,10 +25,10 @@ var benchTree = sync.OnceValues(func() (string, error) {
 		}
 	}
 	return dir, nil
-})
+}
 
 func benchRoot(b *testing.B) string {
-	dir, err := benchTree()
+	dir, err := benchTree(b)
 	if err != nil {
 		b.Fatal(err)
 	}
