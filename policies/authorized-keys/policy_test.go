@@ -22,6 +22,7 @@ import (
 	"github.com/assay-dev/assay/collectors"
 	_ "github.com/assay-dev/assay/collectors/file"
 	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/engine/bundle"
 )
 
 func modules(t *testing.T) map[string]*ast.Module {
@@ -170,5 +171,16 @@ func TestBundleOnTree(t *testing.T) {
 		if !found {
 			t.Errorf("missing finding %q in %q", w, got)
 		}
+	}
+}
+
+// TestBundleLoads loads the bundle as assay does.
+func TestBundleLoads(t *testing.T) {
+	b, diags := bundle.Load(context.Background(), ".")
+	if diags.HasErrors() {
+		t.Fatalf("bundle does not load: %v", diags)
+	}
+	if len(b.Collects) != 1 || len(b.Policies) != 2 || len(b.Tests) < 2 {
+		t.Errorf("%d collects, %d policies, %d test modules", len(b.Collects), len(b.Policies), len(b.Tests))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/assay-dev/assay/collectors"
 	_ "github.com/assay-dev/assay/collectors/file"
 	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/engine/bundle"
 )
 
 const example = "../../../examples/mig/authorized_keys.json"
@@ -136,7 +137,25 @@ func TestConvertExampleAndRun(t *testing.T) {
 }
 
 func TestGeneratedBundleLoads(t *testing.T) {
-	t.Skip("waits for engine/bundle.Load on main: then load the converted example with it and check its 3 collects and 3 policies")
+	action, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Convert(action, "authorized-keys-mig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "bundle")
+	if err := b.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	loaded, diags := bundle.Load(context.Background(), dir)
+	if diags.HasErrors() {
+		t.Fatalf("generated bundle does not load: %v", diags)
+	}
+	if len(loaded.Collects) != 3 || len(loaded.Policies) != 3 {
+		t.Errorf("%d collects, %d policies; want 3 and 3", len(loaded.Collects), len(loaded.Policies))
+	}
 }
 
 func TestConvertErrors(t *testing.T) {
