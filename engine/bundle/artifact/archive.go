@@ -219,11 +219,12 @@ func diagText(diags hcl.Diagnostics) string {
 	return strings.Join(msgs, "; ")
 }
 
-// ReadLimited reads at most MaxArchiveSize bytes from r, refusing more.
+// ReadLimited reads at most MaxArchiveSize bytes from r, refusing more. On
+// a read error it returns the bytes read so far with the error.
 func ReadLimited(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxArchiveSize+1))
 	if err != nil {
-		return nil, err
+		return data, err // what was read, for messages
 	}
 	if len(data) > MaxArchiveSize {
 		return nil, fmt.Errorf("%w: larger than %d MiB", ErrInvalid, MaxArchiveSize>>20)
