@@ -46,7 +46,11 @@ type Artifact struct {
 	KeyID string
 
 	files map[string][]byte
+	data  []byte
 }
+
+// Bytes returns the archive as it was opened (shared, do not modify).
+func (a *Artifact) Bytes() []byte { return a.data }
 
 // Files returns the archive's files by name (shared, do not modify).
 func (a *Artifact) Files() map[string][]byte { return a.files }
@@ -183,7 +187,7 @@ func Open(ctx context.Context, data []byte, name string, opts Options) (*Artifac
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
 	}
-	a := &Artifact{FS: fsys, Digest: "sha256:" + digest(data), files: files}
+	a := &Artifact{FS: fsys, Digest: "sha256:" + digest(data), files: files, data: data}
 	if mdata, ok := files[ManifestName]; ok {
 		if a.Manifest, err = parseManifest(mdata); err != nil {
 			return nil, err

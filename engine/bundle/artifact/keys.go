@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -167,4 +168,33 @@ func publicKey(pub any) (PublicKey, error) {
 		Algorithm: alg,
 		pem:       string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
 	}, nil
+}
+
+// GenerateKey makes a key pair of the given kind (ed25519, rsa, ecdsa) and
+// returns it PEM-encoded: the private key as PKCS#8, the public key as
+// PKIX, as openssl genpkey and openssl pkey -pubout write them.
+func GenerateKey(kind string) (private, public []byte, err error) {
+	var key crypto.Signer
+	switch kind {
+	case "ed25519", "":
+		_, key, err = ed25519.GenerateKey(rand.Reader)
+	case "rsa":
+		key, err = rsa.GenerateKey(rand.Reader, 3072)
+	case "ecdsa":
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	default:
+		return nil, nil, fmt.Errorf("unknown key type %q: ed25519, rsa or ecdsa", kind)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}), nil
 }

@@ -332,4 +332,3 @@ func redact(src string) string {
 	}
 	return scheme + "://" + host + "/" + path
 }
-
