@@ -11,6 +11,7 @@ import (
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/engine/bundle"
 	"github.com/assay-dev/assay/engine/bundle/source"
+	"github.com/assay-dev/assay/engine/datasource"
 	"github.com/assay-dev/assay/policies"
 )
 
@@ -47,6 +48,9 @@ func loadBundles(ctx context.Context, sources []string, bf *bundleFlags, stderr 
 		renderDiagnostics(stderr, diags, bundleFilesOf(bundles))
 	}
 	if diags.HasErrors() {
+		if datasource.IsUnavailable(diags) { // the bundles are fine; a directory or server is not
+			return nil, &exitError{code: 3, err: errors.New("a data source could not be fetched (see above)"), silent: true}
+		}
 		return nil, &exitError{code: 2, err: errors.New("the bundles have errors (see above)"), silent: true}
 	}
 	if len(bundles) == 0 {
