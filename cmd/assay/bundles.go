@@ -13,18 +13,24 @@ import (
 
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/engine/bundle/source"
 	"github.com/assay-dev/assay/engine/datasource"
 	"github.com/assay-dev/assay/policies"
 )
 
 // loadBundles loads the bundles named on the command line, or the built-in
-// ones when none is named. Diagnostics (warnings too) are rendered on stderr
-// with source snippets; errors become exit code 2.
-func loadBundles(ctx context.Context, sources []string, stderr io.Writer) ([]*bundle.Bundle, error) {
+// ones when none is named; remote sources are fetched and every archive is
+// checked as bf says (engine/bundle/source). Diagnostics (warnings too) are
+// rendered on stderr with source snippets; errors become exit code 2.
+func loadBundles(ctx context.Context, sources []string, bf *bundleFlags, stderr io.Writer) ([]*bundle.Bundle, error) {
 	var (
 		bundles []*bundle.Bundle
 		diags   hcl.Diagnostics
 	)
+	opts, err := bf.options()
+	if err != nil {
+		return nil, usageError(err)
+	}
 	if len(sources) == 0 {
 		for _, name := range policies.Names() {
 			sub, err := fs.Sub(policies.FS(), name)
@@ -39,7 +45,7 @@ func loadBundles(ctx context.Context, sources []string, stderr io.Writer) ([]*bu
 		}
 		diags = append(diags, bundle.Conflicts(bundles)...)
 	} else {
-		bundles, diags = bundle.LoadAll(ctx, expandBundleDirs(sources))
+		bundles, diags = source.LoadAll(ctx, expandBundleDirs(sources), opts)
 	}
 	if len(diags) > 0 {
 		renderDiagnostics(stderr, diags, bundleFilesOf(bundles))
