@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 
@@ -32,8 +33,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: enginedriver REGO_DIR DOC.json...")
 		os.Exit(2)
 	}
+	if p := os.Getenv("ENGINEDRIVER_CPUPROFILE"); p != "" {
+		f, err := os.Create(p)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := run(os.Args[1], os.Args[2:]); err != nil {
 		fmt.Fprintln(os.Stderr, "enginedriver:", err)
+		pprof.StopCPUProfile()
 		os.Exit(2)
 	}
 }
@@ -59,6 +67,12 @@ func run(dir string, files []string) error {
 	res, err := eng.Eval(ctx, engine.Input{Documents: docs})
 	if err != nil {
 		return err
+	}
+	if p := os.Getenv("ENGINEDRIVER_MEMPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
