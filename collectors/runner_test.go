@@ -60,7 +60,9 @@ func TestRunner(t *testing.T) {
 	}
 	var progress []string
 	r := &collectors.Runner{Target: tgt, Timeout: 50 * time.Millisecond, MaxSkips: 3,
-		Progress: func(done, total int, c report.Collector) { progress = append(progress, fmt.Sprintf("%d/%d", done, total)) }}
+		Progress: func(done, total int, c report.Collector) {
+			progress = append(progress, fmt.Sprintf("%d/%d", done, total))
+		}}
 	outs := r.Run(context.Background(), jobs)
 
 	want := []struct {

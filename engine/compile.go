@@ -32,7 +32,7 @@ func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Comp
 	c := newCompiler(caps)
 	c.Compile(modules)
 	if c.Failed() {
-		return nil, compileDiagnostics(c.Errors)
+		return nil, compileDiagnostics(c.Errors, bundles)
 	}
 	return c, nil
 }
@@ -49,26 +49,18 @@ func newCompiler(caps *ast.Capabilities) *ast.Compiler {
 }
 
 // compileDiagnostics turns OPA's located errors into diagnostics, sorted by
-// file, line and column, with the sandbox's refusals made explicit.
-func compileDiagnostics(errs ast.Errors) hcl.Diagnostics {
+// file, line and column, with the sandbox's refusals made explicit. The
+// bundle package maps locations, so that inline heredoc Rego points at the
+// right HCL line and column.
+func compileDiagnostics(errs ast.Errors, bundles []*bundle.Bundle) hcl.Diagnostics {
 	errs = append(ast.Errors(nil), errs...)
 	errs.Sort()
 	diags := make(hcl.Diagnostics, 0, len(errs))
 	for _, e := range errs {
-		d := &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  e.Message,
-			Detail:   e.Code,
-		}
+		d := bundle.RegoDiagnostics(e, bundles...)[0]
 		if name, ok := refusedBuiltin(e); ok {
 			d.Summary = name + " is not allowed in assay policies"
 			d.Detail = "Policies run sandboxed: " + refusedBuiltins[name]
-		}
-		if loc := e.Location; loc != nil {
-			col := max(loc.Col, 1)
-			pos := hcl.Pos{Line: loc.Row, Column: col}
-			end := hcl.Pos{Line: loc.Row, Column: col + max(len(loc.Text), 1)}
-			d.Subject = &hcl.Range{Filename: loc.File, Start: pos, End: end}
 		}
 		diags = append(diags, d)
 	}

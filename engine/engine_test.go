@@ -378,9 +378,11 @@ func diagLines(t *testing.T, err error) []string {
 	}
 	var out []string
 	for _, d := range diags {
-		s := d.Summary
+		// The summary names the kind of error, the detail says what is
+		// wrong; both reach the user.
+		s := d.Summary + ": " + d.Detail
 		if d.Subject != nil {
-			s = fmt.Sprintf("%s:%d:%d: %s", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary)
+			s = fmt.Sprintf("%s:%d:%d: %s", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, s)
 		}
 		out = append(out, s)
 	}
@@ -411,20 +413,20 @@ func TestNewCompileErrors(t *testing.T) {
 		{
 			name: "type error",
 			rego: "package p\ndeny contains msg if { msg := 1 + \"a\" }",
-			want: []string{"b/p.rego:2:31: plus: invalid argument(s)"},
+			want: []string{"b/p.rego:2:31: Rego type error: Plus: invalid argument(s)"},
 		},
 		{
 			name: "unsafe vars, sorted by position",
 			rego: "package p\ndeny contains m if { m := y }\nwarn contains m if { m := z }",
 			want: []string{
-				"b/p.rego:2:22: var y is unsafe",
-				"b/p.rego:3:22: var z is unsafe",
+				"b/p.rego:2:22: Rego unsafe var error: Var y is unsafe",
+				"b/p.rego:3:22: Rego unsafe var error: Var z is unsafe",
 			},
 		},
 		{
 			name: "undefined function",
 			rego: "package p\ndeny contains x if { x := nosuch.fn(1) }",
-			want: []string{"b/p.rego:2:27: undefined function nosuch.fn"},
+			want: []string{"b/p.rego:2:27: Rego type error: Undefined function nosuch.fn"},
 		},
 	}
 	for _, tt := range tests {
@@ -448,7 +450,7 @@ func TestNewPolicyErrors(t *testing.T) {
 	b := newBundle(t, "b", nil, pol{id: "norules", rego: "package lib\nhelper := 1"})
 	_, err := New(context.Background(), []*bundle.Bundle{b})
 	got := diagLines(t, err)
-	want := []string{"b/bundle.hcl:10:1: Policy has no finding rules"}
+	want := []string{`b/bundle.hcl:10:1: Policy has no finding rules: Package data.lib of policy "norules" defines no deny, violation or warn rule, so it can never report anything.`}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("diagnostics %q, want %q", got, want)
 	}

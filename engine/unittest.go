@@ -120,7 +120,7 @@ func testBundle(ctx context.Context, bi int, b *bundle.Bundle, caps *ast.Capabil
 	if err != nil {
 		var astErrs ast.Errors
 		if errors.As(err, &astErrs) {
-			return nil, compileDiagnostics(astErrs)
+			return nil, compileDiagnostics(astErrs, []*bundle.Bundle{b})
 		}
 		return nil, fmt.Errorf("bundle %q: tests: %w", b.Name, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/engine/datasource"
 	"github.com/assay-dev/assay/policies"
 )
 
@@ -33,13 +34,17 @@ func loadBundles(ctx context.Context, sources []string, stderr io.Writer) ([]*bu
 				bundles = append(bundles, b)
 			}
 		}
+		diags = append(diags, bundle.Conflicts(bundles)...)
 	} else {
 		bundles, diags = bundle.LoadAll(ctx, sources)
 	}
 	if len(diags) > 0 {
-		renderDiagnostics(stderr, diags, bundleFiles(bundles, diags))
+		renderDiagnostics(stderr, diags, bundleFilesOf(bundles))
 	}
 	if diags.HasErrors() {
+		if datasource.IsUnavailable(diags) { // the bundles are fine; a directory or server is not
+			return nil, &exitError{code: 3, err: errors.New("a data source could not be fetched (see above)"), silent: true}
+		}
 		return nil, &exitError{code: 2, err: errors.New("the bundles have errors (see above)"), silent: true}
 	}
 	if len(bundles) == 0 {
@@ -55,16 +60,24 @@ func compile(ctx context.Context, bundles []*bundle.Bundle, stderr io.Writer, op
 	if err == nil {
 		return eng, nil
 	}
-	var diags hcl.Diagnostics
-	if errors.As(err, &diags) {
-		renderDiagnostics(stderr, diags, bundleFiles(bundles, diags))
+	if diags := asDiagnostics(err); diags != nil {
+		renderDiagnostics(stderr, diags, bundleFilesOf(bundles))
 		return nil, &exitError{code: 2, err: err, silent: true}
 	}
 	return nil, usageError(err)
 }
 
-// bundleFiles gathers the sources diagnostics may quote.
-func bundleFiles(bundles []*bundle.Bundle, _ hcl.Diagnostics) map[string]*hcl.File {
+// asDiagnostics returns the diagnostics an error carries, or nil.
+func asDiagnostics(err error) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if errors.As(err, &diags) {
+		return diags
+	}
+	return nil
+}
+
+// bundleFilesOf gathers the sources diagnostics may quote.
+func bundleFilesOf(bundles []*bundle.Bundle) map[string]*hcl.File {
 	files := map[string]*hcl.File{}
 	for _, b := range bundles {
 		for name, f := range b.Files {
@@ -72,12 +85,4 @@ func bundleFiles(bundles []*bundle.Bundle, _ hcl.Diagnostics) map[string]*hcl.Fi
 		}
 	}
 	return files
-}
-
-// renderDiagnostics prints diagnostics as HCL tools do: file:line:col, the
-// summary, the detail, and the offending source line.
-func renderDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) {
-	width, _ := terminalWidth(w)
-	wr := hcl.NewDiagnosticTextWriter(w, files, uint(width), colorAllowed(w))
-	_ = wr.WriteDiagnostics(diags)
 }

@@ -104,6 +104,9 @@ func (o *outputFlags) write(ctx context.Context, dests []destination, r *report.
 // writeFileAtomic writes path through a temporary file and a rename.
 func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
@@ -139,17 +142,4 @@ func isTerminal(w any) bool {
 // (https://no-color.org: any non-empty value).
 func colorAllowed(w io.Writer) bool {
 	return os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(w)
-}
-
-// terminalWidth is the width of w if it is a terminal.
-func terminalWidth(w any) (int, bool) {
-	f, ok := w.(interface{ Fd() uintptr })
-	if !ok {
-		return 0, false
-	}
-	width, _, err := term.GetSize(int(f.Fd()))
-	if err != nil {
-		return 0, false
-	}
-	return width, true
 }

@@ -99,6 +99,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report
 	r.Collectors = col.Collectors
 	r.Policies = res.Policies
 	r.Findings = res.Findings
+	r.Net = netFacts(col.Documents)
 	r.Timings.CollectSeconds = col.Duration.Seconds()
 	r.Timings.EvaluateSeconds = time.Since(evalStart).Seconds()
 	r.Timings.TotalSeconds = r.Timings.CollectSeconds + r.Timings.EvaluateSeconds
