@@ -118,19 +118,10 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int(
 conftest_set() { jq -r '.[] | .filename as $f | ((.failures // [])[] | [$f, "deny", .msg]), ((.warnings // [])[] | [$f, "warn", .msg]) | @tsv' "$1" | sort; }
 assay_set() { jq -r '.findings[] | [.path, .kind, .message] | @tsv' "$1" | sort; }
 
-# How assay judges a directory of plain Rego: `assay eval -b DIR` once the
-# bundle loader accepts conftest-style directories; until then the
-# throwaway driver bench/enginedriver, which calls engine.New/Eval on the
-# same files the same way.
-gen_docs "$WORK/probe" 1
-if "$WORK/assay" eval -b "$WORK/per-package" -f json "$WORK/probe/d00000.json" >"$WORK/probe.json" 2>"$WORK/probe.err" || [[ $? -eq 1 ]] && jq -e .findings "$WORK/probe.json" >/dev/null 2>&1; then
-	ASSAY_KIND="assay eval"
-	printf '#!/bin/sh\ndir=$1; shift\nexec "%s" eval -b "$dir" -f json "$@"\n' "$WORK/assay" >"$WORK/assay_cmd"
-else
-	ASSAY_KIND="bench/enginedriver (THROWAWAY stand-in for 'assay eval -b DIR'; assay eval said: $(head -c 200 "$WORK/probe.err" | tr '\n' ' '))"
-	(cd "$ROOT" && go build -o "$WORK/enginedriver" ./bench/enginedriver)
-	printf '#!/bin/sh\nexec "%s" "$@"\n' "$WORK/enginedriver" >"$WORK/assay_cmd"
-fi
+# assay judges a directory of plain Rego as an implicit bundle: each package
+# with deny/warn rules is a policy, each JSON file one document.
+ASSAY_KIND="assay eval"
+printf '#!/bin/sh\ndir=$1; shift\nexec "%s" eval -b "$dir" -f json "$@"\n' "$WORK/assay" >"$WORK/assay_cmd"
 # ASSAY_ENV="GOMEMLIMIT=150MiB" runs assay with that environment.
 if [[ -n "${ASSAY_ENV:-}" ]]; then
 	sed -i "2i export ${ASSAY_ENV}" "$WORK/assay_cmd"
@@ -140,7 +131,7 @@ chmod +x "$WORK/assay_cmd"
 
 echo
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "conftest: $("$CONFTEST" --version | head -1)"
+echo "conftest: $CONFTEST_VERSION ($("$CONFTEST" --version | tr "\n" " "))"
 echo "assay:    $ASSAY_KIND"
 echo "policies: $NPOL; medians of $RUNS runs (per-package conftest: 1 run at 10,000 documents)"
 echo
