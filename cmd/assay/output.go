@@ -143,16 +143,3 @@ func isTerminal(w any) bool {
 func colorAllowed(w io.Writer) bool {
 	return os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(w)
 }
-
-// terminalWidth is the width of w if it is a terminal.
-func terminalWidth(w any) (int, bool) {
-	f, ok := w.(interface{ Fd() uintptr })
-	if !ok {
-		return 0, false
-	}
-	width, _, err := term.GetSize(int(f.Fd()))
-	if err != nil {
-		return 0, false
-	}
-	return width, true
-}
