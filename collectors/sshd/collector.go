@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
+	"sort"
 	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
@@ -121,6 +123,7 @@ func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collec
 	for i := range c.Specs {
 		specs = append(specs, &c.Specs[i])
 	}
+	var base collectors.Document
 	for _, ci := range specs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -130,9 +133,41 @@ func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collec
 			return fmt.Errorf("collect sshd_config %s: %w", c.Path, err)
 		}
 		doc[collectors.FieldCollector] = env.Name
+		if ci == nil {
+			base = doc
+			doc["differs"] = []any{}
+		} else {
+			doc["differs"] = differs(base, doc)
+		}
 		emit.Emit(doc)
 	}
 	return nil
+}
+
+// differs lists the keywords whose effective value for a connection spec is
+// not the value without Match applied: what Match blocks changed for that
+// connection. Policies judge a connection document only on those, so a
+// setting wrong for everyone is reported once, not once per spec.
+func differs(base, doc collectors.Document) []any {
+	bs, _ := base["settings"].(map[string]any)
+	ds, _ := doc["settings"].(map[string]any)
+	var keys []string
+	for k, v := range ds {
+		if bv, ok := bs[k]; !ok || !reflect.DeepEqual(bv, v) {
+			keys = append(keys, k)
+		}
+	}
+	for k := range bs {
+		if _, ok := ds[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = k
+	}
+	return out
 }
 
 // Evaluate computes one document: the effective configuration of the main

@@ -130,6 +130,12 @@ func TestCollectDocuments(t *testing.T) {
 	if len(files) != 2 || files[1] != "/etc/ssh/sshd_config.d/a.conf" {
 		t.Errorf("files %v", files)
 	}
+	if d := alice["differs"].([]any); len(d) != 1 || d[0] != "passwordauthentication" {
+		t.Errorf("alice differs %v, want only what her Match block changed", d)
+	}
+	if d := base["differs"].([]any); len(d) != 0 {
+		t.Errorf("base differs %v, want none", d)
+	}
 	if base["collector"] != "main" || base["kind"] != KindName || base["path"] != DefaultPath {
 		t.Errorf("identity fields %v %v %v", base["collector"], base["kind"], base["path"])
 	}

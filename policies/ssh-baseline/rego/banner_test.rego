@@ -4,7 +4,7 @@ import rego.v1
 
 import data.assay.ssh.banner
 
-doc(settings, sources) := {"kind": "sshd_config", "path": "/etc/ssh/sshd_config", "connection": {"user": "root"}, "settings": settings, "sources": sources, "errors": [], "valid": true}
+doc(settings, sources) := {"kind": "sshd_config", "path": "/etc/ssh/sshd_config", "connection": {"user": "root"}, "settings": settings, "sources": sources, "errors": [], "valid": true, "differs": [k | some k, _ in settings]}
 
 test_compliant if {
 	count(banner.deny) == 0 with input as doc({"banner": "/etc/issue.net"}, {})

@@ -4,7 +4,7 @@ import rego.v1
 
 import data.assay.ssh.host_keys
 
-doc(settings, sources) := {"kind": "sshd_config", "path": "/etc/ssh/sshd_config", "connection": {"user": "root"}, "settings": settings, "sources": sources, "errors": [], "valid": true}
+doc(settings, sources) := {"kind": "sshd_config", "path": "/etc/ssh/sshd_config", "connection": {"user": "root"}, "settings": settings, "sources": sources, "errors": [], "valid": true, "differs": [k | some k, _ in settings]}
 
 test_compliant if {
 	count(host_keys.deny) == 0 with input as doc({"hostkey": ["/etc/ssh/ssh_host_ed25519_key"]}, {})

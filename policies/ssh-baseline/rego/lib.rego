@@ -36,8 +36,15 @@ how(k) := "" if {
 	input.sources[k]
 }
 
+# judged(k): a document computed for a connection spec is judged only on the
+# keywords its Match blocks changed (input.differs); the rest were judged on
+# the document without Match applied, so each problem is reported once.
+judged(k) if count(input.connection) == 0
+
+judged(k) if k in input.differs
+
 # finding builds a deny/warn object pointing at keyword k.
-finding(k, msg) := object.union({"msg": sprintf("%s%s%s", [msg, how(k), conn])}, location(k))
+finding(k, msg) := object.union({"msg": sprintf("%s%s%s", [msg, how(k), conn])}, location(k)) if judged(k)
 
 # list splits an algorithm list setting.
 list(k) := split(setting(k), ",")
