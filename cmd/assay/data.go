@@ -40,7 +40,7 @@ ends with exit code 3; a mistake in the bundle with exit code 2.`,
 				return usageError(err)
 			}
 			ctx := cmd.Context()
-			bs, err := loadBundles(ctx, bundles, cmd.ErrOrStderr())
+			bs, err := loadBundles(ctx, bundles, nil, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
