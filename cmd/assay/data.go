@@ -38,7 +38,7 @@ ends with exit code 3; a mistake in the bundle with exit code 2.`,
   assay data -b ./my-bundle directory -o directory.json`,
 		RunE: func(cmd *cobra.Command, names []string) error {
 			ctx := cmd.Context()
-			bs, err := loadBundles(ctx, bundles, cmd.ErrOrStderr())
+			bs, err := loadBundles(ctx, bundles, nil, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -23,6 +24,7 @@ func newServeCmd() *cobra.Command {
 		listen      []string
 		webListen   []string
 		webConfig   string
+		refresh     time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
@@ -76,6 +78,9 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 				Version:     version.String(),
 				Logger:      log,
 			}
+			if refresh > 0 {
+				go refreshBundles(ctx, d, refresh)
+			}
 			if err := d.Run(ctx); err != nil {
 				return scanError(err)
 			}
@@ -90,6 +95,7 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 	f.StringArrayVar(&listen, "listen", []string{":9817"}, "`ADDRESS` to serve metrics on (repeatable)")
 	f.StringArrayVar(&webListen, "web.listen-address", nil, "same as --listen, named as in Prometheus exporters (repeatable)")
 	f.StringVar(&webConfig, "web.config.file", "", "exporter-toolkit web configuration `FILE` for TLS and basic auth")
+	f.DurationVar(&refresh, "bundle-refresh", 0, "re-fetch and re-verify the bundles this often, swapping them in when they load (0: only on SIGHUP)")
 	return cmd
 }
 
@@ -103,4 +109,21 @@ func listenAddresses(cmd *cobra.Command, listen, webListen []string) []string {
 		return append(append([]string(nil), listen...), webListen...)
 	}
 	return listen
+}
+
+// refreshBundles asks the daemon to reload the bundles every interval, as
+// SIGHUP does: remote sources are fetched again (a 304 when unchanged), and
+// a new version that fails to fetch, verify or load leaves the running one
+// in place (assay_config_last_reload_successful 0 and a log line).
+func refreshBundles(ctx context.Context, d *daemon.Daemon, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.RequestReload()
+		}
+	}
 }

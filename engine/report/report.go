@@ -53,6 +53,7 @@ type Bundle struct {
 	Source      string `json:"source"`
 	Description string `json:"description,omitempty"`
 	Digest      string `json:"digest,omitempty"`
+	Revision    string `json:"revision,omitempty"`
 }
 
 // CollectorStatus is how a collector's run ended.
