@@ -316,7 +316,8 @@ func (r *run) result() *Result {
 	}
 	tallies := make([]tally, len(r.e.policies))
 	var findings []report.Finding
-	for _, o := range r.out {
+	for i, o := range r.out {
+		r.out[i] = outcome{} // merged: let the collector have it
 		for _, pe := range o.errs {
 			t := &tallies[pe.policy]
 			if t.err == "" {
