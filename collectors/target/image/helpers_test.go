@@ -33,10 +33,14 @@ type ent struct {
 	Hdr  func(*tar.Header)
 }
 
-func reg(name, data string) ent      { return ent{Name: name, Type: tar.TypeReg, Data: data, Mode: 0o644} }
-func dir(name string) ent            { return ent{Name: name, Type: tar.TypeDir, Mode: 0o755} }
-func symlink(name, link string) ent  { return ent{Name: name, Type: tar.TypeSymlink, Link: link, Mode: 0o777} }
-func hardlink(name, link string) ent { return ent{Name: name, Type: tar.TypeLink, Link: link, Mode: 0o644} }
+func reg(name, data string) ent { return ent{Name: name, Type: tar.TypeReg, Data: data, Mode: 0o644} }
+func dir(name string) ent       { return ent{Name: name, Type: tar.TypeDir, Mode: 0o755} }
+func symlink(name, link string) ent {
+	return ent{Name: name, Type: tar.TypeSymlink, Link: link, Mode: 0o777}
+}
+func hardlink(name, link string) ent {
+	return ent{Name: name, Type: tar.TypeLink, Link: link, Mode: 0o644}
+}
 
 // tarBytes writes entries as a tar stream, in order, without any checks:
 // hostile names go through as written.
