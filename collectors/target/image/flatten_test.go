@@ -3,11 +3,13 @@ package image
 import (
 	"archive/tar"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"maps"
 	"path"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/compression"
@@ -172,5 +174,28 @@ func TestHardlinkMetadata(t *testing.T) {
 	}
 	if _, err := img.Stat("nope"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("stat nope: %v", err)
+	}
+}
+
+// TestCursorReuse reads a compressed image without spill file three times in
+// tree order: each pass must decompress each layer about once, not once per
+// file (reading would be quadratic in the layer size).
+func TestCursorReuse(t *testing.T) {
+	var layers [][]ent
+	for l := range 2 {
+		var es []ent
+		for i := range 200 {
+			es = append(es, reg(fmt.Sprintf("l%d/f%03d", l, i), strings.Repeat("x", i*10)))
+		}
+		layers = append(layers, es)
+	}
+	img := mustOpen(t, writeTarball(t, imageOf(t, compression.GZip, layers...)), Options{SpillLimit: -1})
+	for range 3 {
+		indexed(t, img)
+	}
+	for _, l := range img.layers {
+		if l.starts > 3 {
+			t.Errorf("%s: %d decompressions for 3 passes, want at most 3", l, l.starts)
+		}
 	}
 }

@@ -44,8 +44,9 @@ type layer struct {
 	size int64
 	comp codec
 
-	mu   sync.Mutex
-	idle []*cursor
+	mu     sync.Mutex
+	idle   []*cursor
+	starts int // decompressions started for reads, for tests
 }
 
 func (l *layer) String() string { return fmt.Sprintf("layer %d (%s)", l.idx+1, l.desc) }
@@ -248,6 +249,9 @@ func (l *layer) cursorAt(off int64) (*cursor, error) {
 	}
 	l.mu.Unlock()
 	if c == nil {
+		l.mu.Lock()
+		l.starts++
+		l.mu.Unlock()
 		rc, err := l.decompress()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", l, err)
@@ -261,21 +265,17 @@ func (l *layer) cursorAt(off int64) (*cursor, error) {
 	return c, nil
 }
 
-// release keeps c for a later read, dropping the cursor furthest behind
-// when there are too many.
+// release keeps c for a later read. When too many are idle, the one
+// released longest ago goes: a cursor left at the end of the layer by an
+// earlier pass over the tree must not push out the one a new pass is
+// advancing.
 func (l *layer) release(c *cursor) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.idle = append(l.idle, c)
 	if len(l.idle) > maxIdleCursors {
-		low := 0
-		for i, x := range l.idle {
-			if x.pos < l.idle[low].pos {
-				low = i
-			}
-		}
-		l.idle[low].rc.Close()
-		l.idle = append(l.idle[:low], l.idle[low+1:]...)
+		l.idle[0].rc.Close()
+		l.idle = append(l.idle[:0], l.idle[1:]...)
 	}
 }
 
