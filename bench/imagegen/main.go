@@ -44,7 +44,9 @@ func main() {
 // in [64 KiB, 2 MiB], then scales the large tail so that the total is near
 // want.
 func sizes(r *rand.Rand, n int, want int64) []int64 {
-	logU := func(lo, hi float64) int64 { return int64(math.Exp(math.Log(lo) + r.Float64()*(math.Log(hi)-math.Log(lo)))) }
+	logU := func(lo, hi float64) int64 {
+		return int64(math.Exp(math.Log(lo) + r.Float64()*(math.Log(hi)-math.Log(lo))))
+	}
 	out := make([]int64, n)
 	var small, large int64
 	for i := range out {
