@@ -4,7 +4,7 @@ GO        ?= go
 BIN       := bin/assay
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/assay-dev/assay/cmd/assay/internal/version.Version=$(VERSION)
-STATICCHECK_VERSION := 2025.1.1
+STATICCHECK_VERSION := v0.8.2
 
 .PHONY: all build run test test-unit test-e2e deps lint fmt bench update-golden docs clean
 

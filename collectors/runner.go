@@ -43,6 +43,9 @@ type Runner struct {
 	// MaxSkips bounds the skips kept per collector in the report; all are
 	// counted.
 	MaxSkips int
+	// Progress, when set, is called as each job finishes (from the job's
+	// goroutine, serialised).
+	Progress func(done, total int, r report.Collector)
 }
 
 // Run runs every job, concurrently, and returns one Output per job in the
@@ -61,6 +64,7 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) []Output {
 	var wg sync.WaitGroup
 	notApplicable := map[string]bool{}
 	var naMu sync.Mutex
+	done := 0
 	for i, job := range jobs {
 		wg.Add(1)
 		go func() {
@@ -68,11 +72,17 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) []Output {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			out[i] = r.runOne(ctx, logger, job)
+			naMu.Lock()
+			done++
+			if r.Progress != nil {
+				r.Progress(done, len(jobs), out[i].Result)
+			}
+			first := !notApplicable[job.Kind.Name]
 			if out[i].Result.Status == report.CollectorNotApplicable {
-				naMu.Lock()
-				first := !notApplicable[job.Kind.Name]
 				notApplicable[job.Kind.Name] = true
-				naMu.Unlock()
+			}
+			naMu.Unlock()
+			if out[i].Result.Status == report.CollectorNotApplicable {
 				if first {
 					logger.Info("collector does not apply to this target", "kind", job.Kind.Name, "target", r.Target.Info().Kind, "reason", out[i].Result.Error)
 				}

@@ -1,19 +1,36 @@
 // Package engine judges documents with the Rego policies of loaded bundles,
 // using OPA's v1 Go API: every module is compiled once, each query prepared
 // once, and each document converted to a Rego value once.
+//
+// Policies that judge the same document are evaluated together: one prepared
+// query returns the deny, violation and warn rules of all of them, so a
+// document costs one evaluation however many policies read it. A policy
+// whose evaluation fails is re-evaluated alone so that the error is charged
+// to it and the others keep their findings. docs/engine.md describes the
+// evaluation model, the sandbox and the result shapes.
 package engine
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
+	"runtime"
+	"sync"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage"
 
 	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/collectors/target"
 	"github.com/assay-dev/assay/engine/bundle"
 	"github.com/assay-dev/assay/engine/report"
 )
+
+// DefaultEvalTimeout bounds one evaluation unless WithEvalTimeout says
+// otherwise.
+const DefaultEvalTimeout = 10 * time.Second
 
 // Option configures an Engine.
 type Option func(*config)
@@ -27,16 +44,30 @@ type config struct {
 // WithParallelism bounds the evaluations that run at once (default: GOMAXPROCS).
 func WithParallelism(n int) Option { return func(c *config) { c.parallelism = n } }
 
-// WithEvalTimeout bounds each evaluation (default 10s).
+// WithEvalTimeout bounds each evaluation (default 10s). An evaluation that
+// runs longer is stopped and its policy reported with status error.
 func WithEvalTimeout(d time.Duration) Option { return func(c *config) { c.evalTimeout = d } }
 
 // WithLogger sets the logger; Rego print() goes to it at debug level.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
-// Engine holds compiled bundles ready to evaluate.
+// Engine holds compiled bundles ready to evaluate. It is safe for concurrent
+// use; concurrent calls to Eval are serialised, since each one publishes its
+// own host facts at data.assay.host.
 type Engine struct {
-	cfg     config
-	bundles []*bundle.Bundle
+	cfg      config
+	bundles  []*bundle.Bundle
+	policies []*policy
+	compiler *ast.Compiler
+	store    storage.Store
+	caps     *ast.Capabilities
+
+	// evalMu serialises Eval: the host facts live in the shared store.
+	evalMu sync.Mutex
+
+	// queries caches prepared queries by the set of policies they evaluate.
+	queriesMu sync.Mutex
+	queries   map[string]*query
 }
 
 // Doc is a document with where it came from.
@@ -46,7 +77,11 @@ type Doc struct {
 	Bundle string
 	// Collector is the collector ID, "KIND.NAME"; "" when unknown.
 	Collector string
-	Document  collectors.Document
+	// File is the file the document was read from (assay eval on plain
+	// JSON/YAML files, conftest-style); findings without a path of their
+	// own point at it. "" for collected documents, which carry "path".
+	File     string
+	Document collectors.Document
 }
 
 // Input is one evaluation's documents and context.
@@ -57,23 +92,154 @@ type Input struct {
 	Target target.Info
 }
 
-// Result is what evaluation produced, ready to go into a report.
+// Result is what evaluation produced, ready to go into a report. Policies
+// and findings are sorted as report.Report.Sort sorts them.
 type Result struct {
 	Policies []report.Policy
 	Findings []report.Finding
 }
 
 // New compiles the bundles. Compile errors come back as hcl.Diagnostics
-// naming the Rego file, line and column.
+// naming the Rego file, line and column, sorted by position.
 func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine, error) {
-	e := &Engine{bundles: bundles}
+	e := &Engine{
+		bundles: bundles,
+		cfg:     config{evalTimeout: DefaultEvalTimeout},
+		queries: map[string]*query{},
+	}
 	for _, o := range opts {
 		o(&e.cfg)
+	}
+	if e.cfg.parallelism <= 0 {
+		e.cfg.parallelism = runtime.GOMAXPROCS(0)
+	}
+	if e.cfg.evalTimeout <= 0 {
+		e.cfg.evalTimeout = DefaultEvalTimeout
+	}
+	if e.cfg.logger == nil {
+		e.cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	e.caps = sandboxCapabilities()
+
+	compiler, diags := compileBundles(bundles, e.caps)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	e.compiler = compiler
+
+	data, err := mergeData(bundles)
+	if err != nil {
+		return nil, err
+	}
+	e.store = newStore(data)
+
+	for _, b := range bundles {
+		for _, p := range b.Policies {
+			pol, pdiags := newPolicy(len(e.policies), b, p, compiler)
+			diags = append(diags, pdiags...)
+			if pol != nil {
+				e.policies = append(e.policies, pol)
+			}
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
 	}
 	return e, nil
 }
 
-// Eval judges the documents.
-func (e *Engine) Eval(ctx context.Context, in Input) (*Result, error) {
-	return nil, errors.New("engine: not implemented yet")
+// policy is a bundle policy as the engine evaluates it: its metadata with
+// the Rego annotations applied, and the rules it queries.
+type policy struct {
+	index  int
+	bundle *bundle.Bundle
+	src    *bundle.Policy
+	meta   report.Policy
+	inputs map[string]bool
+	// rules are the rule names of the policy's package that produce
+	// findings (deny, violation, warn and their _suffix variants), sorted.
+	rules []string
 }
+
+func newPolicy(index int, b *bundle.Bundle, p *bundle.Policy, c *ast.Compiler) (*policy, hcl.Diagnostics) {
+	if len(p.Package) == 0 {
+		return nil, hcl.Diagnostics{policyDiag(p, "Policy has no Rego package",
+			fmt.Sprintf("Policy %q names no Rego package to evaluate.", p.ID))}
+	}
+	pol := &policy{
+		index:  index,
+		bundle: b,
+		src:    p,
+		meta: report.Policy{
+			Bundle:      b.Name,
+			ID:          p.ID,
+			Title:       p.Title,
+			Description: p.Description,
+			Severity:    p.Severity,
+			Enforcement: p.Enforcement,
+			Controls:    p.Controls,
+			Remediation: p.Remediation,
+			Source:      policySource(p),
+		},
+		rules: findingRules(c, p.Package),
+	}
+	if len(p.Inputs) > 0 {
+		pol.inputs = make(map[string]bool, len(p.Inputs))
+		for _, in := range p.Inputs {
+			pol.inputs[in] = true
+		}
+	}
+	if len(pol.rules) == 0 {
+		return nil, hcl.Diagnostics{policyDiag(p, "Policy has no finding rules",
+			fmt.Sprintf("Package %s of policy %q defines no deny, violation or warn rule, so it can never report anything.", p.Package, p.ID))}
+	}
+	diags := applyAnnotations(&pol.meta, b.Implicit, annotationsFor(p))
+	if pol.meta.Enforcement == "" {
+		pol.meta.Enforcement = report.Mandatory
+	}
+	if pol.meta.Title == "" {
+		pol.meta.Title = p.ID
+	}
+	return pol, diags
+}
+
+func policyDiag(p *bundle.Policy, summary, detail string) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+	if p.DeclRange.Filename != "" {
+		r := p.DeclRange
+		d.Subject = &r
+	}
+	return d
+}
+
+// policySource is "file:line" of the policy block, or of the Rego package
+// for implicit bundles that have no HCL.
+func policySource(p *bundle.Policy) string {
+	if p.DeclRange.Filename != "" {
+		return fmt.Sprintf("%s:%d", p.DeclRange.Filename, p.DeclRange.Start.Line)
+	}
+	if p.Module != nil && p.Module.Parsed != nil && p.Module.Parsed.Package != nil {
+		if loc := p.Module.Parsed.Package.Location; loc != nil {
+			return fmt.Sprintf("%s:%d", loc.File, loc.Row)
+		}
+	}
+	if p.Module != nil {
+		return p.Module.Filename
+	}
+	return ""
+}
+
+// judges reports whether the policy takes the document: a policy with
+// inputs takes its collectors' documents from its own bundle or from no
+// bundle; one without takes every document of its bundle and of no bundle.
+func (p *policy) judges(d *Doc) bool {
+	if d.Bundle != "" && d.Bundle != p.bundle.Name {
+		return false
+	}
+	if p.inputs == nil {
+		return true
+	}
+	return p.inputs[d.Collector]
+}
+
+func (p *policy) aggregate() bool { return p.src.Mode == bundle.Aggregate }

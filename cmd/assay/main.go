@@ -11,6 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	_ "github.com/assay-dev/assay/collectors/all" // every collector kind
+	_ "github.com/assay-dev/assay/exporters/all"  // every output format
 )
 
 func main() {

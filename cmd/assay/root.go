@@ -1,6 +1,8 @@
 package main
 
 import (
+	"log/slog"
+
 	"github.com/spf13/cobra"
 
 	"github.com/assay-dev/assay/cmd/assay/internal/version"
@@ -11,6 +13,19 @@ import (
 var subcommands []func() *cobra.Command
 
 func addCommand(f func() *cobra.Command) { subcommands = append(subcommands, f) }
+
+// globalLogFlags are the root's persistent --log-* flags; logger() builds the
+// logger from them once cobra has parsed the command line.
+var globalLogFlags logFlags
+
+// logger returns the structured logger on the command's stderr.
+func logger(cmd *cobra.Command) *slog.Logger {
+	l, err := globalLogFlags.logger(cmd.ErrOrStderr())
+	if err != nil {
+		return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+	}
+	return l
+}
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
@@ -27,6 +42,14 @@ With no --bundle, the built-in bundles run against the local host.`,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("assay {{.Version}}\n")
+	globalLogFlags = logFlags{}
+	globalLogFlags.register(root.PersistentFlags())
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if _, err := globalLogFlags.logger(cmd.ErrOrStderr()); err != nil {
+			return usageError(err)
+		}
+		return nil
+	}
 	for _, f := range subcommands {
 		root.AddCommand(f())
 	}

@@ -3,13 +3,21 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/assay-dev/assay/cmd/assay/internal/version"
 	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/engine"
+	"github.com/assay-dev/assay/engine/bundle"
 	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/engine/scan"
 )
 
 // targetFlags choose what is scanned: the host, --root DIR or --image REF.
@@ -25,22 +33,60 @@ type targetFlags struct {
 // its own file so that the scan pipeline does not depend on it.
 var imageOpener func(ctx context.Context, ref string, f *targetFlags) (target.Target, error)
 
+func (t *targetFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&t.root, "root", "", "scan an unpacked root filesystem at `DIR` instead of this host")
+	fs.StringVar(&t.image, "image", "", "scan a container image: image.tar (docker save), oci:DIR[@digest|:tag], or a registry `REF`")
+	fs.StringVar(&t.platform, "platform", "", "platform of a multi-platform --image, os/arch[/variant]")
+	fs.BoolVar(&t.insecureRegistry, "insecure-registry", false, "allow plain HTTP for a loopback --image registry")
+}
+
+// open opens the chosen target. Errors are the user's to fix: exit 2.
+func (t *targetFlags) open(ctx context.Context) (target.Target, error) {
+	switch {
+	case t.root != "" && t.image != "":
+		return nil, usageError(errors.New("--root and --image choose different targets: give one"))
+	case t.image != "":
+		if imageOpener == nil {
+			return nil, usageError(errors.New("--image is not supported by this build"))
+		}
+		tgt, err := imageOpener(ctx, t.image, t)
+		if err != nil {
+			return nil, usageError(fmt.Errorf("open image %s: %w", t.image, err))
+		}
+		return tgt, nil
+	case t.root != "":
+		fi, err := os.Stat(t.root)
+		if err != nil {
+			return nil, usageError(fmt.Errorf("--root: %w", err))
+		}
+		if !fi.IsDir() {
+			return nil, usageError(fmt.Errorf("--root %s: not a directory", t.root))
+		}
+		tgt, err := target.OpenDir(t.root)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		return tgt, nil
+	}
+	tgt, err := target.Host()
+	if err != nil {
+		return nil, scanError(err)
+	}
+	return tgt, nil
+}
+
 // scanFlags are shared by scan, collect and serve.
 type scanFlags struct {
-	bundles       []string
-	target        targetFlags
-	timeout       time.Duration // per collector
-	evalTimeout   time.Duration // per evaluation
-	parallelism   int
-	collectorsOff []string
+	bundles     []string
+	target      targetFlags
+	timeout     time.Duration // per collector
+	evalTimeout time.Duration // per evaluation
+	parallelism int
 }
 
 func (f *scanFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&f.bundles, "bundle", "b", nil, "policy bundle: a directory, a .tar.gz, or a conftest-style Rego directory (repeatable; default: the built-in bundles)")
-	fs.StringVar(&f.target.root, "root", "", "scan an unpacked root filesystem at `DIR` instead of this host")
-	fs.StringVar(&f.target.image, "image", "", "scan a container image: image.tar (docker save), oci:DIR[@digest|:tag], or a registry `REF`")
-	fs.StringVar(&f.target.platform, "platform", "", "platform of a multi-platform --image, os/arch[/variant]")
-	fs.BoolVar(&f.target.insecureRegistry, "insecure-registry", false, "allow plain HTTP for a loopback --image registry")
+	f.target.register(fs)
 	fs.DurationVar(&f.timeout, "collector-timeout", 5*time.Minute, "stop a collector that runs longer than this")
 	fs.DurationVar(&f.evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	fs.IntVar(&f.parallelism, "parallel", 0, "evaluations and collectors run at once (0: one per CPU)")
@@ -51,22 +97,83 @@ func (f *scanFlags) register(fs *pflag.FlagSet) {
 type scanner struct {
 	flags  *scanFlags
 	logger *slog.Logger
+	stderr io.Writer
+
+	mu       sync.Mutex // guards pipeline across Reload
+	pipeline *scan.Pipeline
+	target   target.Target
 }
+
+func tool() report.Tool { return report.Tool{Name: "assay", Version: version.String()} }
 
 // newScanner loads the bundles and opens the target. Bundle errors are
 // rendered to stderr and returned as usage errors (exit 2).
-func (f *scanFlags) newScanner(ctx context.Context, logger *slog.Logger) (*scanner, error) {
-	return &scanner{flags: f, logger: logger}, nil
+func (f *scanFlags) newScanner(ctx context.Context, logger *slog.Logger, stderr io.Writer) (*scanner, error) {
+	s := &scanner{flags: f, logger: logger, stderr: stderr}
+	tgt, err := f.target.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.target = tgt
+	p, err := s.load(ctx)
+	if err != nil {
+		tgt.Close()
+		return nil, err
+	}
+	s.pipeline = p
+	return s, nil
 }
+
+func (s *scanner) load(ctx context.Context) (*scan.Pipeline, error) {
+	bundles, err := loadBundles(ctx, s.flags.bundles, s.stderr)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := compile(ctx, bundles, s.stderr, s.engineOptions()...)
+	if err != nil {
+		return nil, err
+	}
+	return &scan.Pipeline{
+		Bundles: bundles, Engine: eng, Target: s.target, Logger: s.logger,
+		CollectorTimeout: s.flags.timeout, Parallel: s.flags.parallelism, Tool: tool(),
+	}, nil
+}
+
+func (s *scanner) engineOptions() []engine.Option {
+	opts := []engine.Option{engine.WithLogger(s.logger), engine.WithEvalTimeout(s.flags.evalTimeout)}
+	if s.flags.parallelism > 0 {
+		opts = append(opts, engine.WithParallelism(s.flags.parallelism))
+	}
+	return opts
+}
+
+// Pipeline returns the current pipeline (it changes on Reload).
+func (s *scanner) Pipeline() *scan.Pipeline {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pipeline
+}
+
+// Bundles returns the loaded bundles.
+func (s *scanner) Bundles() []*bundle.Bundle { return s.Pipeline().Bundles }
 
 // Scan runs the collectors and evaluates the policies once.
 func (s *scanner) Scan(ctx context.Context) (*report.Report, error) {
-	return nil, errors.New("scan: not implemented yet")
+	return s.Pipeline().Scan(ctx)
 }
 
 // Reload re-reads the bundles (serve does it on SIGHUP); on error the scanner
 // keeps the bundles it had.
-func (s *scanner) Reload(ctx context.Context) error { return nil }
+func (s *scanner) Reload(ctx context.Context) error {
+	p, err := s.load(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.pipeline = p
+	s.mu.Unlock()
+	return nil
+}
 
 // Close releases the target.
-func (s *scanner) Close() error { return nil }
+func (s *scanner) Close() error { return s.target.Close() }

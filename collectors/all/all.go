@@ -4,5 +4,6 @@
 package all
 
 import (
-// one blank import per collector package
+	_ "github.com/assay-dev/assay/collectors/host"   // host facts
+	_ "github.com/assay-dev/assay/collectors/netmac" // interfaces, neighbors
 )

@@ -24,6 +24,8 @@ const (
 	KindHost  Kind = "host"  // the running machine, root "/"
 	KindRoot  Kind = "root"  // an unpacked root filesystem (--root DIR)
 	KindImage Kind = "image" // a container image (--image REF)
+	// KindDocuments is what `assay eval` judges: documents read from files.
+	KindDocuments Kind = "documents"
 )
 
 // Target is a read-only, confined view of a root filesystem.

@@ -32,8 +32,21 @@ type Bundle struct {
 	// data.known_macs.
 	Data map[string]any
 	// Files holds the source of every file loaded (HCL, Rego, data), by the
-	// filename used in diagnostics, so the CLI can print snippets.
+	// filename used in diagnostics, so the CLI can print snippets. Load fills
+	// it even when it returns errors.
 	Files map[string]*hcl.File
+	// RegoVersion is the Rego syntax the bundle's modules are parsed with
+	// (bundle block attribute rego_version; v1 unless it says "v0").
+	// Implicit bundles parse each module as v1 and fall back to v0, so the
+	// modules' own versions (Module.Parsed.RegoVersionSpan()) may differ.
+	RegoVersion ast.RegoVersion
+	// DeclRange is the bundle block's definition; empty for a bundle without
+	// one (its name is then the directory's).
+	DeclRange hcl.Range
+
+	// dataRanges says where each Data key was declared, for conflicts
+	// between bundles.
+	dataRanges map[string]hcl.Range
 }
 
 // Collect is one configured collect block.
@@ -88,9 +101,23 @@ type Policy struct {
 
 // Module is one parsed Rego module.
 type Module struct {
+	// Name is unique among the modules of a bundle: the file name for a
+	// .rego file, "FILE.hcl#policy.ID" for inline Rego. Use it as the
+	// compiler's module key; Filename is not unique.
+	Name string
 	// Filename is the name used in diagnostics: the .rego file, or the HCL
 	// file for inline (heredoc) Rego, whose rows are then HCL line numbers.
 	Filename string
 	Source   []byte
 	Parsed   *ast.Module
+	// Inline is set for Rego written in the HCL file (a heredoc): Source is
+	// then padded with newlines so that its rows are the HCL file's lines.
+	Inline bool
+
+	// shift maps an inline module's rows to the columns its HCL heredoc
+	// indentation (<<-EOT) removed, so columns point into the HCL file.
+	shift map[int]int
 }
+
+// Package returns the module's package path, "data.assay.ssh".
+func (m *Module) Package() ast.Ref { return m.Parsed.Package.Path }

@@ -30,6 +30,7 @@ type Report struct {
 	Policies      []Policy      `json:"policies"`
 	Findings      []Finding     `json:"findings"`
 	Timings       Timings       `json:"timings"`
+	Net           *Net          `json:"-"` // network identities, for metrics only
 }
 
 // Tool names the program that produced the report.

@@ -3,5 +3,9 @@
 package all
 
 import (
-// one blank import per exporter package
+	_ "github.com/assay-dev/assay/exporters/jsonout"    // -f json
+	_ "github.com/assay-dev/assay/exporters/junit"      // -f junit
+	_ "github.com/assay-dev/assay/exporters/prometheus" // -f prometheus
+	_ "github.com/assay-dev/assay/exporters/sarif"      // -f sarif
+	_ "github.com/assay-dev/assay/exporters/table"      // -f table
 )

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# bench/engine.sh — assay's Rego engine against conftest, in one run, on the
+# same 50 policies over 1,000 and 10,000 JSON documents, in both layouts
+# conftest users have: all policies in one package, and one package per
+# policy (conftest --all-namespaces). Prints median wall time, CPU time and
+# peak RSS of both tools, the ratios, and checks that both report the same
+# set of (file, kind, message) findings.
+#
+#   bench/engine.sh                 # 1,000 and 10,000 docs; per-package conftest at 1,000 only
+#   FULL=1 bench/engine.sh          # also conftest per-package at 10,000 (about 4-5 minutes a run)
+#   SIZES="1000" RUNS=5 bench/engine.sh
+#   CONFTEST=/path/to/conftest bench/engine.sh   # reuse a conftest binary
+#
+# conftest is installed into a scratch GOBIN; it is not a project dependency.
+# Needs: go, jq, /usr/bin/time (GNU time).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SIZES=${SIZES:-"1000 10000"}
+RUNS=${RUNS:-3}
+FULL=${FULL:-0}
+CONFTEST_VERSION=v0.71.1
+NPOL=50
+
+for tool in go jq /usr/bin/time; do
+	command -v "$tool" >/dev/null || { echo "engine.sh: $tool is required (apt-get install -y jq time)" >&2; exit 2; }
+done
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# --- tools -----------------------------------------------------------------
+if [[ -z "${CONFTEST:-}" ]]; then
+	echo "installing conftest $CONFTEST_VERSION into a scratch GOBIN..." >&2
+	GOBIN="$WORK/gobin" go install "github.com/open-policy-agent/conftest@$CONFTEST_VERSION"
+	CONFTEST="$WORK/gobin/conftest"
+fi
+echo "building assay..." >&2
+(cd "$ROOT" && go build -o "$WORK/assay" ./cmd/assay)
+
+# --- policies ----------------------------------------------------------------
+# Policy i denies containers whose setting s<i> is above 97 (about 2% of
+# documents each) and warns about single-replica deployments of team t<i%10>.
+gen_policy() { # gen_policy INDEX PACKAGE
+	local i=$1 pkg=$2 s
+	s=$(printf 's%02d' "$i")
+	cat <<EOF
+package $pkg
+
+deny contains msg if {
+	some c in input.spec.template.spec.containers
+	c.settings.$s > 97
+	msg := sprintf("p$(printf %02d "$i"): container %s of %s sets $s to %d", [c.name, input.metadata.name, c.settings.$s])
+}
+
+warn contains msg if {
+	input.metadata.labels.team == "t$((i % 10))"
+	input.spec.replicas < 2
+	msg := sprintf("p$(printf %02d "$i"): %s runs a single replica", [input.metadata.name])
+}
+EOF
+}
+mkdir -p "$WORK/one-package" "$WORK/per-package"
+for ((i = 0; i < NPOL; i++)); do
+	gen_policy "$i" main >"$WORK/one-package/$(printf 'p%02d' "$i").rego"
+	gen_policy "$i" "$(printf 'p%02d' "$i")" >"$WORK/per-package/$(printf 'p%02d' "$i").rego"
+done
+
+# --- documents ---------------------------------------------------------------
+# Deployment-like objects with 50 pseudo-random settings (a fixed LCG, so
+# every run judges the same documents).
+gen_docs() { # gen_docs DIR COUNT
+	mkdir -p "$1"
+	awk -v dir="$1" -v n="$2" -v npol="$NPOL" 'BEGIN {
+		seed = 12345
+		for (d = 0; d < n; d++) {
+			f = sprintf("%s/d%05d.json", dir, d)
+			seed = (seed * 1103515245 + 12345) % 2147483648; replicas = 1 + int(seed / 65536) % 4
+			seed = (seed * 1103515245 + 12345) % 2147483648; team = int(seed / 65536) % 10
+			s = ""
+			for (k = 0; k < npol; k++) {
+				seed = (seed * 1103515245 + 12345) % 2147483648
+				s = s sprintf("%s\"s%02d\": %d", (k ? ", " : ""), k, int(seed / 65536) % 100)
+			}
+			printf "{\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\",\n" > f
+			printf " \"metadata\": {\"name\": \"app-%05d\", \"namespace\": \"ns-%d\", \"labels\": {\"team\": \"t%d\", \"env\": \"prod\"}},\n", d, d % 7, team > f
+			printf " \"spec\": {\"replicas\": %d, \"template\": {\"spec\": {\"containers\": [\n", replicas > f
+			printf "  {\"name\": \"main\", \"image\": \"registry.example/app:1.%d\", \"settings\": {%s}}]}}}}\n", d % 9, s > f
+			close(f)
+		}
+	}'
+}
+
+# --- measurement -------------------------------------------------------------
+# measure NAME RUNS CMD... : runs CMD RUNS times under GNU time, keeps the
+# last stdout in $WORK/NAME.json, prints "wall cpu rss_mb" medians.
+measure() {
+	local name=$1 runs=$2
+	shift 2
+	local walls=() cpus=() rsss=() r
+	for ((r = 0; r < runs; r++)); do
+		/usr/bin/time -v -o "$WORK/time.txt" "$@" >"$WORK/$name.json" 2>"$WORK/$name.err" || true
+		walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$WORK/time.txt")")
+		cpus+=("$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$WORK/time.txt")")
+		rsss+=("$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$WORK/time.txt")")
+	done
+	if ! jq -e . "$WORK/$name.json" >/dev/null 2>&1; then
+		echo "engine.sh: $name produced no JSON; stderr:" >&2
+		head -20 "$WORK/$name.err" >&2
+		exit 3
+	fi
+	echo "$(median "${walls[@]}") $(median "${cpus[@]}") $(median "${rsss[@]}")"
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# findings sets, one "file<TAB>kind<TAB>message" per line, sorted
+conftest_set() { jq -r '.[] | .filename as $f | ((.failures // [])[] | [$f, "deny", .msg]), ((.warnings // [])[] | [$f, "warn", .msg]) | @tsv' "$1" | sort; }
+assay_set() { jq -r '.findings[] | [.path, .kind, .message] | @tsv' "$1" | sort; }
+
+# How assay judges a directory of plain Rego: `assay eval -b DIR` once the
+# bundle loader accepts conftest-style directories; until then the
+# throwaway driver bench/enginedriver, which calls engine.New/Eval on the
+# same files the same way.
+gen_docs "$WORK/probe" 1
+if "$WORK/assay" eval -b "$WORK/per-package" -f json "$WORK/probe/d00000.json" >"$WORK/probe.json" 2>"$WORK/probe.err" || [[ $? -eq 1 ]] && jq -e .findings "$WORK/probe.json" >/dev/null 2>&1; then
+	ASSAY_KIND="assay eval"
+	assay_cmd() { "$WORK/assay" eval -b "$1" -f json "${@:2}"; }
+else
+	ASSAY_KIND="bench/enginedriver (THROWAWAY stand-in for 'assay eval -b DIR'; assay eval said: $(head -c 200 "$WORK/probe.err" | tr '\n' ' '))"
+	(cd "$ROOT" && go build -o "$WORK/enginedriver" ./bench/enginedriver)
+	assay_cmd() { "$WORK/enginedriver" "$@"; }
+fi
+export -f assay_cmd 2>/dev/null || true
+
+echo
+echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "conftest: $("$CONFTEST" --version | head -1)"
+echo "assay:    $ASSAY_KIND"
+echo "policies: $NPOL; medians of $RUNS runs (per-package conftest: 1 run at 10,000 documents)"
+echo
+printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' docs layout tool wall_s cpu_s rss_MB wall_ratio cpu_ratio findings
+status=0
+for n in $SIZES; do
+	gen_docs "$WORK/docs-$n" "$n"
+	docs=("$WORK/docs-$n"/*.json)
+	for layout in one-package per-package; do
+		flags=()
+		runs=$RUNS
+		if [[ $layout == per-package ]]; then
+			flags=(--all-namespaces)
+			if ((n > 1000)) && [[ $FULL != 1 ]]; then
+				printf '%-7s %-12s %-9s %s\n' "$n" "$layout" conftest "skipped (about 250 s; FULL=1 runs it)"
+				read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$runs" assay_cmd "$WORK/$layout" "${docs[@]}")"
+				printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' "$n" "$layout" assay "$aw" "$ac" "$ar" - - "$(assay_set "$WORK/assay-$layout-$n.json" | wc -l)"
+				continue
+			fi
+			((n > 1000)) && runs=1
+		fi
+		read -r cw cc cr <<<"$(measure "conftest-$layout-$n" "$runs" "$CONFTEST" test --no-color -o json -p "$WORK/$layout" "${flags[@]}" "${docs[@]}")"
+		read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$RUNS" assay_cmd "$WORK/$layout" "${docs[@]}")"
+		conftest_set "$WORK/conftest-$layout-$n.json" >"$WORK/c.tsv"
+		assay_set "$WORK/assay-$layout-$n.json" >"$WORK/a.tsv"
+		if cmp -s "$WORK/c.tsv" "$WORK/a.tsv"; then
+			same="identical ($(wc -l <"$WORK/a.tsv"))"
+		else
+			same="DIFFERENT: conftest $(wc -l <"$WORK/c.tsv"), assay $(wc -l <"$WORK/a.tsv")"
+			diff "$WORK/c.tsv" "$WORK/a.tsv" | head -5 >&2 || true
+			status=1
+		fi
+		printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s\n' "$n" "$layout" conftest "$cw" "$cc" "$cr" "" ""
+		printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' "$n" "$layout" assay "$aw" "$ac" "$ar" \
+			"$(awk -v a="$aw" -v c="$cw" 'BEGIN { printf "%.1fx", c / a }')" \
+			"$(awk -v a="$ac" -v c="$cc" 'BEGIN { printf "%.1fx", c / a }')" "$same"
+	done
+	rm -rf "$WORK/docs-$n"
+done
+echo
+echo "wall_ratio and cpu_ratio: conftest / assay (higher is better for assay)."
+echo "targets at 10,000 documents: >= 5x one-package, >= 50x per-package, assay peak RSS < 200 MB."
+exit $status

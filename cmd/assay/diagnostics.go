@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// renderDiagnostics prints diagnostics the way compilers do, so that editors
+// and CI logs make them clickable:
+//
+//	bundle.hcl:6:14: error: Invalid severity
+//	    6 |   severity = "severe"
+//	      |              ^^^^^^^^
+//	  Severity "severe" is not one of info, low, medium, high, critical.
+//
+// Errors and warnings alike; files holds the sources for the snippets.
+func renderDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) {
+	color := colorAllowed(w)
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return code + s + "\x1b[0m"
+	}
+	bw := bufio.NewWriter(w)
+	defer bw.Flush()
+	for _, d := range diags {
+		level := paint("\x1b[1;31m", "error")
+		if d.Severity == hcl.DiagWarning {
+			level = paint("\x1b[1;33m", "warning")
+		}
+		if d.Subject == nil {
+			fmt.Fprintf(bw, "%s: %s\n", level, d.Summary)
+		} else {
+			s := d.Subject
+			fmt.Fprintf(bw, "%s:%d:%d: %s: %s\n", s.Filename, s.Start.Line, s.Start.Column, level, paint("\x1b[1m", d.Summary))
+			if f := files[s.Filename]; f != nil {
+				writeSnippet(bw, f.Bytes, *s, paint)
+			}
+		}
+		if d.Detail != "" {
+			for _, line := range strings.Split(d.Detail, "\n") {
+				fmt.Fprintf(bw, "  %s\n", line)
+			}
+		}
+		bw.WriteByte('\n')
+	}
+}
+
+// writeSnippet prints the subject's first line with a caret underline.
+func writeSnippet(w io.Writer, src []byte, rng hcl.Range, paint func(string, string) string) {
+	lines := bytes.Split(src, []byte("\n"))
+	if rng.Start.Line < 1 || rng.Start.Line > len(lines) {
+		return
+	}
+	line := strings.TrimRight(string(lines[rng.Start.Line-1]), "\r")
+	line = strings.ReplaceAll(line, "\t", " ")
+	gutter := fmt.Sprintf("%5d | ", rng.Start.Line)
+	fmt.Fprintf(w, "%s%s\n", gutter, line)
+	startCol := max(rng.Start.Column, 1)
+	width := 1
+	if rng.End.Line == rng.Start.Line && rng.End.Column > startCol {
+		width = rng.End.Column - startCol
+	} else if rng.End.Line > rng.Start.Line {
+		width = max(utf8.RuneCountInString(line)-startCol+1, 1)
+	}
+	fmt.Fprintf(w, "%s%s%s\n", strings.Repeat(" ", 5)+" | ", strings.Repeat(" ", startCol-1), paint("\x1b[1;31m", strings.Repeat("^", width)))
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runFmt runs `assay fmt args…` and returns its exit code and output.
+func runFmt(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	root := newRootCmd()
+	var stdout, stderr bytes.Buffer
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	root.SetArgs(append([]string{"fmt"}, args...))
+	err := root.ExecuteContext(context.Background())
+	code := 0
+	var ec *exitError
+	switch {
+	case errors.As(err, &ec):
+		code = ec.code
+	case err != nil:
+		code = 2
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+func TestFmtCommand(t *testing.T) {
+	dir := t.TempDir()
+	messy := "policy \"p\" {\nrego=file(\"p.rego\")\n}\n"
+	clean := "policy \"p\" {\n  rego = file(\"p.rego\")\n}\n"
+	write := func(name, src string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("bundle.hcl", messy)
+	write("p.rego", "package p\n\ndeny contains \"x\" if false\n")
+
+	code, out, _ := runFmt(t, "--check", "--diff", dir)
+	if code != 1 || !strings.Contains(out, "bundle.hcl") || !strings.Contains(out, "+  rego = file") || strings.Contains(out, filepath.Join(dir, "p.rego")+"\n") {
+		t.Errorf("--check on a messy bundle: code %d, output:\n%s", code, out)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "bundle.hcl")); string(got) != messy {
+		t.Error("--check wrote the file")
+	}
+
+	if code, out, _ := runFmt(t, dir); code != 0 || !strings.Contains(out, "bundle.hcl") {
+		t.Errorf("fmt: code %d, output %q", code, out)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "bundle.hcl"))
+	if string(got) != clean {
+		t.Errorf("formatted file:\n%s", got)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "bundle.hcl")); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode = %v, want 0640 kept", fi.Mode().Perm())
+	}
+	if code, out, _ := runFmt(t, "--check", dir); code != 0 || out != "" {
+		t.Errorf("--check on a clean bundle: code %d, output %q", code, out)
+	}
+
+	write("broken.rego", "package broken\n\ndeny contains msg if {\n")
+	code, _, errOut := runFmt(t, "--check", dir)
+	if code != 2 || !strings.Contains(errOut, "broken.rego:4") {
+		t.Errorf("broken Rego: code %d, stderr %q", code, errOut)
+	}
+	if code, _, _ := runFmt(t, filepath.Join(dir, "missing")); code != 2 {
+		t.Errorf("missing path: code %d", code)
+	}
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/assay-dev/assay/engine/report"
+)
+
+func init() { addCommand(newScanCmd) }
+
+func newScanCmd() *cobra.Command {
+	var (
+		sf scanFlags
+		of outputFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "scan [flags]",
+		Short: "Collect facts from a target and judge them with policy bundles",
+		Long: `Scan collects the facts the bundles ask for from the target (this host,
+--root DIR or --image REF), evaluates every policy, and writes the findings.
+
+Exit codes: 0 nothing at or above --fail-on; 1 a mandatory violation at or
+above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
+(a collector or a policy could not run to completion).`,
+		Example: `  # this host, built-in bundles, a table on the terminal
+  assay scan
+
+  # a root filesystem against your own bundle, SARIF for code scanning and a table
+  assay scan --root /mnt/rootfs -b ./my-bundle -f sarif=assay.sarif -f table
+
+  # gate CI on high and critical mandatory findings only
+  assay scan --image app.tar --fail-on high`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			gate, err := of.gate()
+			if err != nil {
+				return usageError(err)
+			}
+			dests, err := of.destinations()
+			if err != nil {
+				return usageError(err)
+			}
+			ctx := cmd.Context()
+			log := logger(cmd)
+			s, err := sf.newScanner(ctx, log, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			p := s.Pipeline()
+			if stop := showProgress(cmd.ErrOrStderr()); stop != nil {
+				p.Progress = stop.update
+				defer stop.done()
+			}
+			r, err := p.Scan(ctx)
+			if err != nil {
+				return scanError(err)
+			}
+			if err := of.write(ctx, dests, r, cmd.OutOrStdout(), gate); err != nil {
+				return scanError(err)
+			}
+			if code := gate.ExitCode(r); code != 0 {
+				return exitCode(code)
+			}
+			return nil
+		},
+	}
+	sf.register(cmd.Flags())
+	of.register(cmd.Flags())
+	return cmd
+}
+
+// progress draws one status line on a terminal's stderr while collectors run,
+// and erases it before results are printed.
+type progress struct {
+	w  io.Writer
+	mu sync.Mutex
+}
+
+// showProgress returns nil unless stderr is a terminal.
+func showProgress(w io.Writer) *progress {
+	if !isTerminal(w) {
+		return nil
+	}
+	return &progress{w: w}
+}
+
+func (p *progress) update(done, total int, c report.Collector) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "\r\x1b[Kcollecting: %d/%d collectors done (last: %s.%s, %d documents)", done, total, c.Kind, c.Name, c.Documents)
+}
+
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprint(p.w, "\r\x1b[K")
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/spf13/cobra"
+
+	"github.com/assay-dev/assay/cmd/assay/internal/version"
+	"github.com/assay-dev/assay/exporters/prometheus/daemon"
+)
+
+func init() { addCommand(newServeCmd) }
+
+func newServeCmd() *cobra.Command {
+	var (
+		sf          scanFlags
+		interval    time.Duration
+		jitter      time.Duration
+		scanTimeout time.Duration
+		listen      []string
+		webListen   []string
+		webConfig   string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Scan on an interval and serve the results as Prometheus metrics",
+		Long: `Serve loads the bundles once, scans the target every --interval (plus a
+random --jitter, so a fleet does not scan in lockstep), and serves the last
+completed scan on /metrics. A scrape never starts or waits for a scan; a scan
+that fails or exceeds --scan-timeout keeps the previous results and sets
+assay_scan_success to 0.
+
+/healthz answers as soon as the server is up; /-/ready once a scan has
+completed. SIGHUP reloads the bundles (a bundle error keeps the old ones and
+sets assay_config_last_reload_successful to 0); SIGTERM shuts down gracefully.
+
+TLS and basic authentication are configured with --web.config.file, in the
+format of the Prometheus exporter-toolkit (tls_server_config,
+basic_auth_users). Metrics are listed in docs/metrics.md.`,
+		Example: `  # this host every 5 minutes, metrics on :9817
+  assay serve
+
+  # a host filesystem mounted at /host (Kubernetes DaemonSet), TLS and basic auth
+  assay serve --root /host --interval 10m --web.config.file /etc/assay/web.yml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if interval <= 0 {
+				return usageError(fmt.Errorf("--interval %v: must be positive", interval))
+			}
+			if jitter < 0 || scanTimeout < 0 {
+				return usageError(errors.New("--jitter and --scan-timeout must not be negative"))
+			}
+			addrs := listenAddresses(cmd, listen, webListen)
+			if webConfig != "" {
+				if err := web.Validate(webConfig); err != nil {
+					return usageError(fmt.Errorf("--web.config.file %s: %w", webConfig, err))
+				}
+			}
+			ctx := cmd.Context()
+			log := logger(cmd)
+			s, err := sf.newScanner(ctx, log, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			d := &daemon.Daemon{
+				Scan:        s.Scan,
+				Reload:      s.Reload,
+				Interval:    interval,
+				Jitter:      jitter,
+				ScanTimeout: scanTimeout,
+				Web:         web.FlagConfig{WebListenAddresses: &addrs, WebConfigFile: &webConfig},
+				Version:     version.String(),
+				Logger:      log,
+			}
+			if err := d.Run(ctx); err != nil {
+				return scanError(err)
+			}
+			return nil
+		},
+	}
+	sf.register(cmd.Flags())
+	f := cmd.Flags()
+	f.DurationVar(&interval, "interval", 5*time.Minute, "time between the end of one scan and the start of the next")
+	f.DurationVar(&jitter, "jitter", 30*time.Second, "add a random delay up to this to each interval")
+	f.DurationVar(&scanTimeout, "scan-timeout", 0, "stop a scan that runs longer than this (0: the interval)")
+	f.StringArrayVar(&listen, "listen", []string{":9817"}, "`ADDRESS` to serve metrics on (repeatable)")
+	f.StringArrayVar(&webListen, "web.listen-address", nil, "same as --listen, named as in Prometheus exporters (repeatable)")
+	f.StringVar(&webConfig, "web.config.file", "", "exporter-toolkit web configuration `FILE` for TLS and basic auth")
+	return cmd
+}
+
+// listenAddresses merges --listen and --web.listen-address: the default
+// applies only when neither was given.
+func listenAddresses(cmd *cobra.Command, listen, webListen []string) []string {
+	if !cmd.Flags().Changed("listen") && len(webListen) > 0 {
+		return webListen
+	}
+	if cmd.Flags().Changed("listen") {
+		return append(append([]string(nil), listen...), webListen...)
+	}
+	return listen
+}

@@ -1,0 +1,125 @@
+// Package host collects facts about the system a target describes: hostname,
+// operating system (os-release), kernel and machine id. Its document is also
+// what policies see as data.assay.host.
+package host
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+
+	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/collectors/target"
+)
+
+// Kind is the collector and document kind.
+const Kind = "host"
+
+func init() {
+	collectors.Register(collectors.Kind{
+		Name:          Kind,
+		DocumentKinds: []string{Kind},
+		Help:          "hostname, os-release, kernel and machine id of the target",
+		New:           newCollector,
+	})
+}
+
+// The host block takes no attributes; decoding an empty schema still reports
+// any attribute a user wrote by mistake.
+func newCollector(body hcl.Body, ctx *hcl.EvalContext) (collectors.Collector, hcl.Diagnostics) {
+	var cfg struct{}
+	diags := gohcl.DecodeBody(body, ctx, &cfg)
+	return Collector{}, diags
+}
+
+// Collector gathers host facts. It never fails on a missing file: an image
+// without /etc/hostname simply has no hostname.
+type Collector struct{}
+
+// Collect implements collectors.Collector.
+func (Collector) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
+	emit.Emit(Facts(env.Target, emit))
+	return nil
+}
+
+// Facts reads the host facts of t. Problems reading a file are reported to
+// skip (which may be nil) and leave the field out.
+func Facts(t target.Target, skip collectors.Emitter) collectors.Document {
+	doc := collectors.NewDocument(Kind, "host")
+	info := t.Info()
+	doc["target"] = map[string]any{"kind": string(info.Kind), "name": info.Name}
+	read := func(name string) []byte {
+		b, err := fs.ReadFile(t, name)
+		if err != nil {
+			if skip != nil && !errors.Is(err, fs.ErrNotExist) {
+				skip.Skip(target.Abs(name), err)
+			}
+			return nil
+		}
+		return b
+	}
+
+	hostname := strings.TrimSpace(string(read("etc/hostname")))
+	if info.Kind == target.KindHost {
+		if h, err := os.Hostname(); err == nil {
+			hostname = h
+		}
+	}
+	doc["hostname"] = hostname
+
+	osRelease := read("etc/os-release")
+	if osRelease == nil {
+		osRelease = read("usr/lib/os-release")
+	}
+	doc["os"] = ParseOSRelease(osRelease)
+
+	if id := strings.TrimSpace(string(read("etc/machine-id"))); id != "" {
+		doc["machine_id"] = id
+	}
+	// The kernel is a property of the running machine only: an image or an
+	// unpacked root has none.
+	if info.Kind == target.KindHost {
+		kernel := map[string]any{"arch": runtime.GOARCH}
+		if b := read("proc/sys/kernel/osrelease"); b != nil {
+			kernel["release"] = strings.TrimSpace(string(b))
+		}
+		if b := read("proc/sys/kernel/version"); b != nil {
+			kernel["version"] = strings.TrimSpace(string(b))
+		}
+		doc["kernel"] = kernel
+	}
+	return doc
+}
+
+// ParseOSRelease parses os-release(5): KEY=value lines, values optionally
+// quoted with shell quoting. Keys are lower-cased ("version_id").
+func ParseOSRelease(b []byte) map[string]any {
+	out := map[string]any{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		if uq, err := strconv.Unquote(v); err == nil && strings.HasPrefix(v, `"`) {
+			v = uq
+		} else if len(v) >= 2 && (v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}

@@ -1,0 +1,99 @@
+package collectors_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/engine/report"
+)
+
+// fake is a collector whose behaviour each case sets.
+type fake func(ctx context.Context, env collectors.Env, emit collectors.Emitter) error
+
+func (f fake) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
+	return f(ctx, env, emit)
+}
+
+func kind(name string, hostOnly bool) collectors.Kind {
+	return collectors.Kind{Name: name, DocumentKinds: []string{"fake." + name}, HostOnly: hostOnly,
+		New: func(hcl.Body, *hcl.EvalContext) (collectors.Collector, hcl.Diagnostics) { return nil, nil }}
+}
+
+func TestRunner(t *testing.T) {
+	tgt, err := target.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	jobs := []collectors.Job{
+		{Bundle: "b", Kind: kind("ok", false), Name: "two", Collector: fake(func(_ context.Context, _ collectors.Env, emit collectors.Emitter) error {
+			emit.Emit(collectors.Document{"path": "/a"})
+			emit.Emit(collectors.Document{"kind": "custom", "collector": "mine"})
+			for i := range 5 {
+				emit.Skip(fmt.Sprintf("/skipped/%d", i), errors.New("permission denied"))
+			}
+			return nil
+		})},
+		{Bundle: "b", Kind: kind("slow", false), Name: "s", Collector: fake(func(ctx context.Context, _ collectors.Env, emit collectors.Emitter) error {
+			emit.Emit(collectors.Document{})
+			<-ctx.Done()
+			return ctx.Err()
+		})},
+		{Bundle: "b", Kind: kind("broken", false), Name: "x", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
+			return errors.New("no such table")
+		})},
+		{Bundle: "b", Kind: kind("absent", false), Name: "n", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
+			return fmt.Errorf("sshd is not installed: %w", collectors.ErrNotApplicable)
+		})},
+		{Bundle: "b", Kind: kind("net", true), Name: "i", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
+			t.Error("a host-only collector ran against a root filesystem")
+			return nil
+		})},
+	}
+	var progress []string
+	r := &collectors.Runner{Target: tgt, Timeout: 50 * time.Millisecond, MaxSkips: 3,
+		Progress: func(done, total int, c report.Collector) {
+			progress = append(progress, fmt.Sprintf("%d/%d", done, total))
+		}}
+	outs := r.Run(context.Background(), jobs)
+
+	want := []struct {
+		status report.CollectorStatus
+		docs   int
+		errSub string
+	}{
+		{report.CollectorOK, 2, ""},
+		{report.CollectorTimeout, 0, "did not finish within 50ms"},
+		{report.CollectorFailed, 0, "no such table"},
+		{report.CollectorNotApplicable, 0, "sshd is not installed"},
+		{report.CollectorNotApplicable, 0, "not a root target"},
+	}
+	for i, w := range want {
+		got := outs[i].Result
+		if got.Status != w.status || len(outs[i].Documents) != w.docs || got.Documents != w.docs || !strings.Contains(got.Error, w.errSub) {
+			t.Errorf("job %s: status %s, %d docs, error %q; want %s, %d docs, error containing %q",
+				jobs[i].ID(), got.Status, len(outs[i].Documents), got.Error, w.status, w.docs, w.errSub)
+		}
+	}
+	ok := outs[0]
+	if ok.Result.SkippedTotal != 5 || len(ok.Result.Skipped) != 3 {
+		t.Errorf("skips: total %d, kept %d; want 5 counted, 3 kept", ok.Result.SkippedTotal, len(ok.Result.Skipped))
+	}
+	if d := ok.Documents[0]; d.Kind() != "fake.ok" || d.Collector() != "two" || d.Path() != "/a" {
+		t.Errorf("defaults not filled in: %v", d)
+	}
+	if d := ok.Documents[1]; d.Kind() != "custom" || d.Collector() != "mine" {
+		t.Errorf("a collector's own kind and name must be kept: %v", d)
+	}
+	if len(progress) != len(jobs) || progress[len(progress)-1] != "5/5" {
+		t.Errorf("progress calls: %v", progress)
+	}
+}

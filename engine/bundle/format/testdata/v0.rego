@@ -1,0 +1,5 @@
+package main
+deny[msg] {
+  input.kind=="Pod"
+  msg:="no pods"
+}

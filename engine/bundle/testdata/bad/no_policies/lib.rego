@@ -1,0 +1,3 @@
+package lib
+
+helper(x) := x + 1

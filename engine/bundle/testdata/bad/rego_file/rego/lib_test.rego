@@ -1,0 +1,5 @@
+package old_test
+
+test_x {
+	true
+}

@@ -1,0 +1,6 @@
+policy "p" {
+  severity    = "urgent"
+  enforcement = "strict"
+  mode        = "batch"
+  rego        = file("ok.rego")
+}

@@ -1,0 +1,5 @@
+bundle "bad name!" {
+  rego_version = "v3"
+}
+
+bundle "second" {}

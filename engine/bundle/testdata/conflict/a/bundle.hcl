@@ -1,0 +1,5 @@
+bundle "shared" {}
+
+policy "one" {
+  rego = file("one.rego")
+}

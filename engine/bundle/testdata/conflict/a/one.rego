@@ -1,0 +1,3 @@
+package conflict.one
+
+deny contains "a" if false

@@ -1,0 +1,9 @@
+bundle "shared" {}
+
+policy "also-one" {
+  rego = <<EOT
+package conflict.one
+
+warn contains "b" if false
+EOT
+}

@@ -1,0 +1,3 @@
+package k8s.lib
+
+is_deployment if input.kind == "Deployment"

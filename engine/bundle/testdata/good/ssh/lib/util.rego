@@ -1,0 +1,3 @@
+package assay.lib.util
+
+is_yes(v) if lower(v) == "yes"

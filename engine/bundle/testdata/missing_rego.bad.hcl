@@ -1,0 +1,3 @@
+policy "p" {
+  title = "No rego at all"
+}

@@ -1,0 +1,3 @@
+package support.ok
+
+deny contains "always" if false

@@ -1,0 +1,3 @@
+package support.other
+
+warn contains "never" if false

@@ -1,0 +1,3 @@
+package support.ok_test
+
+test_ok if true

@@ -1,0 +1,5 @@
+policy "p" {
+  title = "unclosed
+  rego = file("ok.rego")
+
+policy "q" {

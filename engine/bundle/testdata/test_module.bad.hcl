@@ -1,0 +1,3 @@
+policy "p" {
+  rego = file("support_test.rego")
+}

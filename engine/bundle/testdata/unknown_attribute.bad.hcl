@@ -1,0 +1,8 @@
+bundle "b" {
+  verison = "1.0.0"
+}
+
+policy "p" {
+  severty = "high"
+  rego    = file("ok.rego")
+}

@@ -1,0 +1,205 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/assay-dev/assay/engine/bundle"
+)
+
+// compileBundles compiles every module of every bundle into one compiler.
+// Modules are keyed by bundle and filename so that two bundles may both
+// have a "policy.rego".
+func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Compiler, hcl.Diagnostics) {
+	modules := map[string]*ast.Module{}
+	for bi, b := range bundles {
+		for mi, m := range b.Modules {
+			if m == nil || m.Parsed == nil {
+				continue
+			}
+			modules[moduleKey(bi, mi, m.Filename)] = m.Parsed
+		}
+	}
+	c := newCompiler(caps)
+	c.Compile(modules)
+	if c.Failed() {
+		return nil, compileDiagnostics(c.Errors, bundles)
+	}
+	return c, nil
+}
+
+func moduleKey(bundleIndex, moduleIndex int, filename string) string {
+	return fmt.Sprintf("%d/%d/%s", bundleIndex, moduleIndex, filename)
+}
+
+func newCompiler(caps *ast.Capabilities) *ast.Compiler {
+	return ast.NewCompiler().
+		WithCapabilities(caps).
+		WithEnablePrintStatements(true).
+		WithUseTypeCheckAnnotations(true)
+}
+
+// compileDiagnostics turns OPA's located errors into diagnostics, sorted by
+// file, line and column, with the sandbox's refusals made explicit. The
+// bundle package maps locations, so that inline heredoc Rego points at the
+// right HCL line and column.
+func compileDiagnostics(errs ast.Errors, bundles []*bundle.Bundle) hcl.Diagnostics {
+	errs = append(ast.Errors(nil), errs...)
+	errs.Sort()
+	diags := make(hcl.Diagnostics, 0, len(errs))
+	for _, e := range errs {
+		d := bundle.RegoDiagnostics(e, bundles...)[0]
+		if name, ok := refusedBuiltin(e); ok {
+			d.Summary = name + " is not allowed in assay policies"
+			d.Detail = "Policies run sandboxed: " + refusedBuiltins[name]
+		}
+		diags = append(diags, d)
+	}
+	return diags
+}
+
+// undefinedFunction matches the type checker's message for a call to a
+// builtin the capabilities do not list.
+var undefinedFunction = regexp.MustCompile(`^undefined function ([a-z0-9_.]+)`)
+
+func refusedBuiltin(e *ast.Error) (string, bool) {
+	m := undefinedFunction.FindStringSubmatch(e.Message)
+	if m == nil {
+		return "", false
+	}
+	_, ok := refusedBuiltins[m[1]]
+	return m[1], ok
+}
+
+// sandboxCapabilities are OPA's capabilities without the builtins that
+// reach outside the evaluation: the network and the file system. Pure CIDR
+// arithmetic (net.cidr_*) stays.
+func sandboxCapabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	kept := caps.Builtins[:0:0]
+	for _, b := range caps.Builtins {
+		if _, refused := refusedBuiltins[b.Name]; !refused {
+			kept = append(kept, b)
+		}
+	}
+	caps.Builtins = kept
+	// An empty (non-nil) list allows no host at all, should any builtin
+	// that honours allow_net remain.
+	caps.AllowNet = []string{}
+	return caps
+}
+
+// refusedBuiltins are removed by the sandbox, with the reason shown to the
+// policy author.
+var refusedBuiltins = map[string]string{
+	"http.send":          "policies never touch the network.",
+	"net.lookup_ip_addr": "it resolves names over the network; policies never touch the network.",
+	"json.match_schema":  "a schema's $ref may read files of the scanning host (file://); policies never touch the file system.",
+	"json.verify_schema": "a schema's $ref may read files of the scanning host (file://); policies never touch the file system.",
+}
+
+// findingRulePattern names the rules that produce findings, as conftest
+// does: deny, violation, warn, optionally with _suffixes.
+var findingRulePattern = regexp.MustCompile(`^(deny|violation|warn)(_[a-zA-Z0-9_]+)*$`)
+
+// findingRules lists the finding rules defined in the package, sorted.
+func findingRules(c *ast.Compiler, pkg ast.Ref) []string {
+	seen := map[string]bool{}
+	for _, m := range c.Modules {
+		if !m.Package.Path.Equal(pkg) {
+			continue
+		}
+		for _, r := range m.Rules {
+			ref := r.Head.Ref()
+			if len(ref) == 0 {
+				continue
+			}
+			var name string
+			switch v := ref[0].Value.(type) {
+			case ast.Var:
+				name = string(v)
+			case ast.String:
+				name = string(v)
+			}
+			if findingRulePattern.MatchString(name) {
+				seen[name] = true
+			}
+		}
+	}
+	rules := make([]string, 0, len(seen))
+	for n := range seen {
+		rules = append(rules, n)
+	}
+	sort.Strings(rules)
+	return rules
+}
+
+// isWarnRule says whether a rule produces warnings rather than violations.
+func isWarnRule(rule string) bool { return strings.HasPrefix(rule, "warn") }
+
+// hostPath is where Input.Host is published: data.assay.host.
+var hostPath = storage.MustParsePath("/assay/host")
+
+// mergeData merges the bundles' data documents. Objects merge key by key;
+// any other clash between two bundles is an error.
+func mergeData(bundles []*bundle.Bundle) (map[string]any, error) {
+	out := map[string]any{}
+	for _, b := range bundles {
+		if err := mergeInto(out, b.Data, ""); err != nil {
+			return nil, fmt.Errorf("bundle %q: data: %w", b.Name, err)
+		}
+	}
+	assay, ok := out["assay"].(map[string]any)
+	if !ok {
+		if _, exists := out["assay"]; exists {
+			return nil, errors.New("data: data.assay must be an object: assay publishes host facts at data.assay.host")
+		}
+		assay = map[string]any{}
+	}
+	// A copy: the bundles' own maps are never written to.
+	assay = maps.Clone(assay)
+	out["assay"] = assay
+	if _, exists := assay["host"]; exists {
+		return nil, errors.New("data: data.assay.host is reserved for host facts")
+	}
+	assay["host"] = map[string]any{}
+	return out, nil
+}
+
+func mergeInto(dst, src map[string]any, prefix string) error {
+	for k, v := range src {
+		cur, exists := dst[k]
+		if !exists {
+			dst[k] = v
+			continue
+		}
+		a, aok := cur.(map[string]any)
+		b, bok := v.(map[string]any)
+		if !aok || !bok {
+			return fmt.Errorf("data.%s%s is defined by two bundles", prefix, k)
+		}
+		merged := maps.Clone(a)
+		if err := mergeInto(merged, b, prefix+k+"."); err != nil {
+			return err
+		}
+		dst[k] = merged
+	}
+	return nil
+}
+
+// newStore holds the data document. Reads return AST values, which the
+// evaluator uses as they are, with no conversion per evaluation.
+func newStore(data map[string]any) storage.Store {
+	return inmem.NewFromObjectWithOpts(data,
+		inmem.OptRoundTripOnWrite(false),
+		inmem.OptReturnASTValuesOnRead(true))
+}

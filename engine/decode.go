@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/assay-dev/assay/engine/report"
+)
+
+// docContext is what a finding needs to know about the input it came from.
+type docContext struct {
+	label     string // names the input in error messages
+	collector string
+	path      string // the document's path, for findings whose rule gave none
+}
+
+// documentLabel names a document in error messages: its path, or its
+// position in the input.
+func documentLabel(d *Doc, index int) string {
+	if p := documentPath(d); p != "" {
+		return "document " + strconv.Quote(p)
+	}
+	return fmt.Sprintf("document #%d", index)
+}
+
+// documentPath is the document's "path" field, else Doc.File.
+func documentPath(d *Doc) string {
+	if p := d.Document.Path(); p != "" {
+		return p
+	}
+	return d.File
+}
+
+// collect turns the values of a query's slots into findings. A value that
+// is not a valid result is an error of its policy; the other policies of
+// the query keep their findings.
+func (r *run) collect(o *outcome, q *query, vals []ast.Value, dc *docContext) {
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		s := q.slots[i]
+		fs, err := r.decodeRule(s, v, dc)
+		if err != nil {
+			o.errs = append(o.errs, policyError{policy: s.policy.index, msg: fmt.Sprintf("%s: %v", dc.label, err)})
+			continue
+		}
+		for _, f := range fs {
+			o.findings = append(o.findings, policyFinding{policy: s.policy.index, Finding: f})
+		}
+	}
+}
+
+// decodeRule reads one rule's value: a set or array of results (partial and
+// multi-value rules), a single result, or a boolean (`deny if ...`).
+func (r *run) decodeRule(s slot, v ast.Value, dc *docContext) ([]report.Finding, error) {
+	var out []report.Finding
+	add := func(t *ast.Term) error {
+		f, err := r.decodeResult(s, t.Value, dc)
+		if err != nil {
+			return err
+		}
+		out = append(out, f)
+		return nil
+	}
+	var err error
+	switch x := v.(type) {
+	case ast.Set:
+		err = x.Iter(add)
+	case *ast.Array:
+		err = x.Iter(add)
+	case ast.Boolean:
+		if x {
+			f := r.finding(s, dc)
+			f.Message = s.policy.meta.Title
+			f.ComputeFingerprint()
+			out = append(out, f)
+		}
+	default:
+		err = add(ast.NewTerm(v))
+	}
+	return out, err
+}
+
+// decodeResult reads one result: a message, or an object with a string
+// "msg", optional "path" and "line", and any other keys as details.
+func (r *run) decodeResult(s slot, v ast.Value, dc *docContext) (report.Finding, error) {
+	f := r.finding(s, dc)
+	switch x := v.(type) {
+	case ast.String:
+		f.Message = string(x)
+	case ast.Object:
+		var msg ast.String
+		ok := false
+		if t := x.Get(ast.InternedTerm("msg")); t != nil {
+			msg, ok = t.Value.(ast.String)
+		}
+		if !ok {
+			return f, fmt.Errorf("rule %s returned %s: an object result needs a string \"msg\"", s.rule, truncate(v.String()))
+		}
+		f.Message = string(msg)
+		err := x.Iter(func(k, val *ast.Term) error {
+			key, ok := k.Value.(ast.String)
+			if !ok {
+				key = ast.String(k.String())
+			}
+			switch key {
+			case "msg":
+				return nil
+			case "path":
+				p, ok := val.Value.(ast.String)
+				if !ok {
+					return fmt.Errorf("rule %s returned path %s: want a string", s.rule, truncate(val.String()))
+				}
+				f.Path = string(p)
+				return nil
+			case "line":
+				n, err := lineOf(val.Value)
+				if err != nil {
+					return fmt.Errorf("rule %s returned line %s: %w", s.rule, truncate(val.String()), err)
+				}
+				f.Line = n
+				return nil
+			}
+			j, err := ast.JSON(val.Value)
+			if err != nil {
+				return fmt.Errorf("rule %s: detail %q: %w", s.rule, key, err)
+			}
+			if f.Details == nil {
+				f.Details = map[string]any{}
+			}
+			f.Details[string(key)] = j
+			return nil
+		})
+		if err != nil {
+			return f, err
+		}
+	default:
+		return f, fmt.Errorf("rule %s returned %s: want a string or an object with a string \"msg\"", s.rule, truncate(v.String()))
+	}
+	f.ComputeFingerprint()
+	return f, nil
+}
+
+// finding is a finding of the slot's policy with everything but the
+// rule's own result filled in.
+func (r *run) finding(s slot, dc *docContext) report.Finding {
+	m := &s.policy.meta
+	kind := report.Deny
+	if isWarnRule(s.rule) {
+		kind = report.Warn
+	}
+	return report.Finding{
+		Bundle:      m.Bundle,
+		PolicyID:    m.ID,
+		Title:       m.Title,
+		Kind:        kind,
+		Severity:    m.Severity,
+		Enforcement: m.Enforcement,
+		Controls:    m.Controls,
+		Remediation: m.Remediation,
+		Target:      r.in.Target.Name,
+		Collector:   dc.collector,
+		Path:        dc.path,
+	}
+}
+
+func lineOf(v ast.Value) (int, error) {
+	switch x := v.(type) {
+	case ast.Number:
+		if n, ok := x.Int(); ok && n >= 0 {
+			return n, nil
+		}
+	case ast.String:
+		if n, err := strconv.Atoi(string(x)); err == nil && n >= 0 {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("want a non-negative integer")
+}
+
+// truncate keeps error messages about huge values readable.
+func truncate(s string) string {
+	const limit = 200
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "…"
+}

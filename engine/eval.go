@@ -1,0 +1,370 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage"
+
+	"github.com/assay-dev/assay/engine/report"
+)
+
+// Eval judges the documents. Each document is converted to a Rego value
+// once and evaluated by one prepared query covering every per-document
+// policy that takes it; aggregate policies are evaluated once over all their
+// documents. A policy that fails is reported with status error and does not
+// stop the others. Eval returns an error only when ctx ends or the engine
+// itself fails.
+func (e *Engine) Eval(ctx context.Context, in Input) (*Result, error) {
+	e.evalMu.Lock()
+	defer e.evalMu.Unlock()
+	if err := e.publishHost(ctx, in.Host); err != nil {
+		return nil, err
+	}
+
+	r := &run{e: e, in: &in, state: make([]policyState, len(e.policies))}
+	r.plan()
+	if err := r.execute(ctx); err != nil {
+		return nil, err
+	}
+	return r.result(), nil
+}
+
+// publishHost makes the host facts data.assay.host for this evaluation.
+func (e *Engine) publishHost(ctx context.Context, host map[string]any) error {
+	if host == nil {
+		host = map[string]any{}
+	}
+	v, err := ast.InterfaceToValue(host)
+	if err != nil {
+		return fmt.Errorf("host facts: %w", err)
+	}
+	if err := storage.WriteOne(ctx, e.store, storage.ReplaceOp, hostPath, v); err != nil {
+		return fmt.Errorf("publish host facts: %w", err)
+	}
+	return nil
+}
+
+// policyState is what one Eval learnt about a policy while running.
+type policyState struct {
+	// alone: the policy failed once, so it is evaluated on its own from now
+	// on and its failures no longer cost the others a re-evaluation.
+	alone atomic.Bool
+	// timedOut: the policy exceeded the deadline once; it is not evaluated
+	// again in this Eval (each attempt would cost a full deadline).
+	timedOut atomic.Bool
+}
+
+// job is one unit of the worker pool: one document with the per-document
+// policies that take it, or one aggregate policy with all its documents.
+type job struct {
+	doc    int       // index in Input.Documents, or -1 for aggregate
+	group  []*policy // per-document: the policies of the document's group
+	policy *policy   // aggregate
+	docs   []int     // aggregate: indices in Input.Documents
+}
+
+// outcome is what one job produced.
+type outcome struct {
+	findings []policyFinding
+	errs     []policyError
+}
+
+// policyFinding is a finding with the index of the policy that made it.
+type policyFinding struct {
+	policy int
+	report.Finding
+}
+
+type policyError struct {
+	policy  int
+	msg     string
+	timeout bool
+}
+
+// run is the state of one Eval.
+type run struct {
+	e      *Engine
+	in     *Input
+	state  []policyState
+	jobs   []job
+	counts []int // documents evaluated, per policy
+	out    []outcome
+}
+
+// plan groups documents by (bundle, collector), since that is all that
+// decides which policies take a document, and lays out the jobs.
+func (r *run) plan() {
+	type group struct {
+		perDoc    []*policy
+		aggregate []*policy
+	}
+	groups := map[[2]string]*group{}
+	r.counts = make([]int, len(r.e.policies))
+	aggDocs := make([][]int, len(r.e.policies))
+	for i := range r.in.Documents {
+		d := &r.in.Documents[i]
+		key := [2]string{d.Bundle, d.Collector}
+		g, ok := groups[key]
+		if !ok {
+			g = &group{}
+			for _, p := range r.e.policies {
+				if !p.judges(d) {
+					continue
+				}
+				if p.aggregate() {
+					g.aggregate = append(g.aggregate, p)
+				} else {
+					g.perDoc = append(g.perDoc, p)
+				}
+			}
+			groups[key] = g
+		}
+		if len(g.perDoc) > 0 {
+			r.jobs = append(r.jobs, job{doc: i, group: g.perDoc})
+		}
+		for _, p := range g.perDoc {
+			r.counts[p.index]++
+		}
+		for _, p := range g.aggregate {
+			aggDocs[p.index] = append(aggDocs[p.index], i)
+		}
+	}
+	for _, p := range r.e.policies {
+		if docs := aggDocs[p.index]; len(docs) > 0 {
+			r.jobs = append(r.jobs, job{doc: -1, policy: p, docs: docs})
+			r.counts[p.index] = len(docs)
+		}
+	}
+}
+
+// execute runs the jobs on a bounded pool of workers.
+func (r *run) execute(ctx context.Context) error {
+	r.out = make([]outcome, len(r.jobs))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		fatalErr error
+	)
+	workers := min(r.e.cfg.parallelism, len(r.jobs))
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(r.jobs) || ctx.Err() != nil {
+					return
+				}
+				o, err := r.do(ctx, &r.jobs[i])
+				if err != nil {
+					errOnce.Do(func() { fatalErr = err; cancel() })
+					return
+				}
+				r.out[i] = o
+			}
+		})
+	}
+	wg.Wait()
+	if fatalErr != nil {
+		return fatalErr
+	}
+	return ctx.Err()
+}
+
+func (r *run) do(ctx context.Context, j *job) (outcome, error) {
+	if j.doc >= 0 {
+		d := &r.in.Documents[j.doc]
+		dc := docContext{
+			label:     documentLabel(d, j.doc),
+			collector: d.Collector,
+			path:      documentPath(d),
+		}
+		v, err := ast.InterfaceToValue(map[string]any(d.Document))
+		if err != nil {
+			var o outcome
+			for _, p := range j.group {
+				o.errs = append(o.errs, policyError{policy: p.index, msg: fmt.Sprintf("%s: convert to Rego: %v", dc.label, err)})
+			}
+			return o, nil
+		}
+		return r.evaluate(ctx, j.group, v, &dc)
+	}
+
+	dc := docContext{label: fmt.Sprintf("aggregate of %d documents", len(j.docs))}
+	terms := make([]*ast.Term, len(j.docs))
+	for k, i := range j.docs {
+		d := &r.in.Documents[i]
+		if k == 0 {
+			dc.collector = d.Collector
+		} else if dc.collector != d.Collector {
+			dc.collector = ""
+		}
+		v, err := ast.InterfaceToValue(map[string]any(d.Document))
+		if err != nil {
+			return outcome{errs: []policyError{{policy: j.policy.index,
+				msg: fmt.Sprintf("%s: convert to Rego: %v", documentLabel(d, i), err)}}}, nil
+		}
+		terms[k] = ast.NewTerm(v)
+	}
+	input := ast.NewObject(ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(terms...)))
+	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
+}
+
+// evaluate runs the policies on one input: together in one query where
+// possible, alone where a policy failed before. If the joint query fails,
+// each policy is re-evaluated alone so that the failure is charged to the
+// right one.
+func (r *run) evaluate(ctx context.Context, pols []*policy, input ast.Value, dc *docContext) (outcome, error) {
+	var o outcome
+	var joint, alone []*policy
+	for _, p := range pols {
+		switch st := &r.state[p.index]; {
+		case st.timedOut.Load():
+		case st.alone.Load():
+			alone = append(alone, p)
+		default:
+			joint = append(joint, p)
+		}
+	}
+	if len(joint) > 0 {
+		q, vals, err := r.evalQuery(ctx, joint, input)
+		var failure *evalFailure
+		switch {
+		case err == nil:
+			r.collect(&o, q, vals, dc)
+		case errors.As(err, &failure) && len(joint) > 1:
+			alone = append(alone, joint...)
+		case errors.As(err, &failure):
+			r.fail(&o, joint[0], failure, dc)
+		default:
+			return o, err
+		}
+	}
+	for _, p := range alone {
+		q, vals, err := r.evalQuery(ctx, []*policy{p}, input)
+		var failure *evalFailure
+		switch {
+		case err == nil:
+			r.collect(&o, q, vals, dc)
+		case errors.As(err, &failure):
+			r.fail(&o, p, failure, dc)
+		default:
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+func (r *run) fail(o *outcome, p *policy, f *evalFailure, dc *docContext) {
+	st := &r.state[p.index]
+	if f.timeout {
+		st.timedOut.Store(true)
+	} else {
+		st.alone.Store(true)
+	}
+	o.errs = append(o.errs, policyError{policy: p.index, timeout: f.timeout, msg: fmt.Sprintf("%s: %v", dc.label, f.err)})
+}
+
+// evalFailure is an evaluation error that belongs to the policies of the
+// query (a runtime error, a deadline), not to the engine or the caller.
+type evalFailure struct {
+	err     error
+	timeout bool
+}
+
+func (f *evalFailure) Error() string { return f.err.Error() }
+
+// evalQuery evaluates the policies' joint query on the input under the
+// per-evaluation deadline.
+func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*query, []ast.Value, error) {
+	q, err := r.e.queryFor(ctx, pols)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(q.slots) == 0 {
+		return q, nil, nil
+	}
+	ectx, cancel := context.WithTimeout(ctx, r.e.cfg.evalTimeout)
+	defer cancel()
+	vals, err := q.eval(ectx, input)
+	switch {
+	case err == nil:
+		return q, vals, nil
+	case ctx.Err() != nil:
+		return nil, nil, ctx.Err()
+	case errors.Is(ectx.Err(), context.DeadlineExceeded):
+		return nil, nil, &evalFailure{timeout: true, err: fmt.Errorf("evaluation exceeded %s", r.e.cfg.evalTimeout)}
+	default:
+		return nil, nil, &evalFailure{err: err}
+	}
+}
+
+// result merges the outcomes in job order, so that the result does not
+// depend on which worker finished first, and sorts it.
+func (r *run) result() *Result {
+	type tally struct {
+		err            string
+		findings       int
+		deny, warnings bool
+	}
+	tallies := make([]tally, len(r.e.policies))
+	var findings []report.Finding
+	for _, o := range r.out {
+		for _, pe := range o.errs {
+			t := &tallies[pe.policy]
+			if t.err == "" {
+				t.err = pe.msg
+			}
+		}
+		for _, f := range o.findings {
+			idx := f.policy
+			if r.state[idx].timedOut.Load() {
+				// Which documents were judged before the deadline struck
+				// depends on scheduling: keep none, for a stable result.
+				continue
+			}
+			t := &tallies[idx]
+			t.findings++
+			if f.Kind == report.Deny {
+				t.deny = true
+			} else {
+				t.warnings = true
+			}
+			findings = append(findings, f.Finding)
+		}
+	}
+	policies := make([]report.Policy, len(r.e.policies))
+	for i, p := range r.e.policies {
+		rp := p.meta
+		rp.Documents = r.counts[i]
+		t := tallies[i]
+		rp.Findings = t.findings
+		switch {
+		case r.state[i].timedOut.Load():
+			rp.Status = report.StatusError
+			rp.Error = fmt.Sprintf("evaluation exceeded %s", r.e.cfg.evalTimeout)
+			rp.Findings = 0
+		case t.err != "":
+			rp.Status = report.StatusError
+			rp.Error = t.err
+		case rp.Documents == 0:
+			rp.Status = report.StatusSkip
+		case t.deny:
+			rp.Status = report.StatusFail
+		case t.warnings:
+			rp.Status = report.StatusWarn
+		default:
+			rp.Status = report.StatusPass
+		}
+		policies[i] = rp
+	}
+	rep := report.Report{Policies: policies, Findings: findings}
+	rep.Sort()
+	return &Result{Policies: rep.Policies, Findings: rep.Findings}
+}

@@ -1,0 +1,75 @@
+package scan_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/assay-dev/assay/engine/scan"
+)
+
+func TestReadDocuments(t *testing.T) {
+	collectFile := `{"schema": "assay.documents/v1", "target": {"kind": "host", "name": "/"},
+  "host": {"kind": "host", "hostname": "web-1"},
+  "documents": [
+    {"bundle": "b", "collector": "file.keys", "document": {"kind": "file", "collector": "keys", "path": "/root/.ssh/authorized_keys", "size": 12}},
+    {"bundle": "b", "collector": "host.h", "document": {"kind": "host", "collector": "h"}}
+  ]}`
+	for _, tc := range []struct {
+		name, file, content string
+		wantDocs            int
+		wantHost            string
+		wantCollector       string
+		wantErr             string // substring of the error; "" = no error
+	}{
+		{name: "collect output", file: "host1.json", content: collectFile, wantDocs: 2, wantHost: "web-1", wantCollector: "file.keys"},
+		{name: "plain JSON object", file: "deploy.json", content: `{"kind": "Deployment", "spec": {"replicas": 3}}`, wantDocs: 1},
+		{name: "multi-document YAML", file: "k8s.yaml", content: "kind: A\n---\nkind: B\n---\n# only a comment\n", wantDocs: 2},
+		{name: "YAML without extension is tried", file: "config", content: "a: 1\nb: [x, y]\n", wantDocs: 1},
+		{name: "truncated JSON", file: "t.json", content: "{\"a\": [1, 2,\n", wantErr: "t.json:2:1: unexpected end of file: the JSON is truncated"},
+		{name: "syntax error names line and column", file: "s.json", content: "{\n  \"a\": 1,\n  \"b\" 2\n}", wantErr: "s.json:3:7: invalid character '2'"},
+		{name: "trailing data", file: "two.json", content: "{\"a\":1}\n{\"b\":2}", wantErr: "two.json:2:1: unexpected data after the JSON document"},
+		{name: "top-level list", file: "l.json", content: "[1, 2]", wantErr: "l.json:1:1: the top level is a list"},
+		{name: "empty file", file: "e.json", content: "  \n", wantErr: "empty file"},
+		{name: "bad YAML names the document's line", file: "bad.yaml", content: "a: 1\n---\nb: [unclosed\n", wantErr: "bad.yaml:3:"},
+		{name: "collect entry without document", file: "c.json", content: `{"schema": "assay.documents/v1", "documents": [{"bundle": "b"}]}`, wantErr: `documents[0] has no "document"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), tc.file)
+			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			docs, host, err := scan.ReadDocuments(path)
+			if tc.wantErr != "" {
+				var ie *scan.InputError
+				if err == nil || !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want an InputError containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(docs) != tc.wantDocs {
+				t.Fatalf("got %d documents, want %d: %v", len(docs), tc.wantDocs, docs)
+			}
+			if tc.wantHost != "" && (host == nil || host["hostname"] != tc.wantHost) {
+				t.Errorf("host = %v, want hostname %q", host, tc.wantHost)
+			}
+			if tc.wantCollector != "" && docs[0].Collector != tc.wantCollector {
+				t.Errorf("collector = %q, want %q", docs[0].Collector, tc.wantCollector)
+			}
+			if tc.wantHost == "" && docs[0].File != path {
+				t.Errorf("a plain file's documents point at it: File = %q", docs[0].File)
+			}
+		})
+	}
+	t.Run("missing file", func(t *testing.T) {
+		_, _, err := scan.ReadDocuments(filepath.Join(t.TempDir(), "nope.json"))
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("err = %v, want not-exist", err)
+		}
+	})
+}

@@ -1,0 +1,31 @@
+package scan
+
+import (
+	"testing"
+
+	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/engine"
+	"github.com/assay-dev/assay/engine/report"
+)
+
+func TestNetFacts(t *testing.T) {
+	docs := []engine.Doc{
+		{Document: collectors.Document{"kind": "net.interface", "name": "eth0", "mac": "52:54:00:12:34:56"}},
+		{Document: collectors.Document{"kind": "net.interface", "name": "lo", "mac": ""}},
+		{Document: collectors.Document{"kind": "net.neighbor", "interface": "eth0", "ip": "10.0.0.1", "mac": "52:54:00:aa:bb:cc", "source": "arp_cache"}},
+		{Document: collectors.Document{"kind": "file", "path": "/etc/passwd", "mac": "52:54:00:aa:bb:cc"}},
+	}
+	n := netFacts(docs)
+	if n == nil || len(n.Interfaces) != 1 || len(n.Neighbors) != 1 {
+		t.Fatalf("got %+v", n)
+	}
+	if n.Interfaces[0] != (report.NetInterface{Name: "eth0", MAC: "52:54:00:12:34:56"}) {
+		t.Errorf("interface %+v", n.Interfaces[0])
+	}
+	if n.Neighbors[0] != (report.NetNeighbor{Interface: "eth0", IP: "10.0.0.1", MAC: "52:54:00:aa:bb:cc", Source: "arp_cache"}) {
+		t.Errorf("neighbor %+v", n.Neighbors[0])
+	}
+	if netFacts(docs[3:]) != nil {
+		t.Error("no network documents must give nil")
+	}
+}

@@ -1,0 +1,177 @@
+// Package exportertest holds what the SARIF, JUnit and Prometheus tests
+// share beyond engine/report/reporttest: reports with network facts, awkward
+// paths and every collector status, and the lookup of the project's shared
+// schemas.
+package exportertest
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/engine/report/reporttest"
+)
+
+// Started is the fixed start time of every sample report.
+var Started = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// Case is a named sample report.
+type Case struct {
+	Name   string
+	Report *report.Report
+}
+
+// Cases returns fresh sample reports: a host with violations of every kind
+// and network facts, a clean image, a root filesystem with awkward paths, a
+// zero report, and the shared reporttest samples every format is checked on.
+func Cases() []Case {
+	return []Case{
+		{"violations", Violations()},
+		{"clean-image", CleanImage()},
+		{"root-paths", RootPaths()},
+		{"empty", &report.Report{}},
+		{"sample", reporttest.Sample()},
+		{"sample-empty", reporttest.Empty()},
+	}
+}
+
+func finding(f report.Finding) report.Finding {
+	f.ComputeFingerprint()
+	return f
+}
+
+// Violations is a host scan with two bundles: failing, warning, erroring and
+// skipped policies, failed and timed-out collectors, skips, and network facts.
+func Violations() *report.Report {
+	r := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "assay", Version: "1.2.3"},
+		Target:        target.Info{Kind: target.KindHost, Name: "/"},
+		Host:          "web-1",
+		StartedAt:     Started,
+		Duration:      1500 * time.Millisecond,
+		Timings:       report.Timings{TotalSeconds: 1.5, CollectSeconds: 1.2, EvaluateSeconds: 0.3},
+		Bundles: []report.Bundle{
+			{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh", Description: "OpenSSH server hardening", Digest: "sha256:0123abcd"},
+			{Name: "files", Version: "0.3.1", Source: "/etc/assay/files"},
+		},
+		Collectors: []report.Collector{
+			{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.012},
+			{Bundle: "files", Kind: "file", Name: "authorized_keys", Status: report.CollectorOK, Documents: 4, DurationSeconds: 0.2,
+				Skipped:      []report.Skip{{Path: "/root/.ssh/authorized_keys", Reason: "permission denied"}, {Path: "/home/bob/.ssh", Reason: "not a regular file"}},
+				SkippedTotal: 5},
+			{Bundle: "files", Kind: "file", Name: "slow", Status: report.CollectorTimeout, Error: "context deadline exceeded after 5m0s", DurationSeconds: 300},
+			{Bundle: "files", Kind: "netmac", Name: "lan", Status: report.CollectorFailed, Error: "read /proc/net/arp: permission denied", DurationSeconds: 0.001},
+			{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "absent", Status: report.CollectorNotApplicable},
+		},
+		Policies: []report.Policy{
+			{Bundle: "ssh-baseline", ID: "sshd-password-auth", Title: "Password authentication is disabled", Description: "Passwords can be guessed; keys cannot.",
+				Severity: report.SeverityHigh, Enforcement: report.Mandatory, Controls: []string{"CIS-5.2.12", "NIST-IA-2"},
+				Remediation: "Set `PasswordAuthentication no` in sshd_config.", Source: "policies/ssh/ssh.hcl:12", Status: report.StatusFail, Documents: 1, Findings: 1},
+			{Bundle: "ssh-baseline", ID: "sshd-root-login", Title: "Root cannot log in", Severity: report.SeverityCritical, Enforcement: report.Mandatory,
+				Status: report.StatusPass, Documents: 1},
+			{Bundle: "ssh-baseline", ID: "sshd-banner", Title: "A login banner is shown", Severity: report.SeverityInfo, Enforcement: report.Advisory,
+				Status: report.StatusWarn, Documents: 1, Findings: 1},
+			{Bundle: "ssh-baseline", ID: "sshd-match", Title: "Match blocks are restricted", Severity: report.SeverityMedium, Enforcement: report.Mandatory,
+				Status: report.StatusError, Error: "eval_conflict_error: functions must not produce multiple outputs", Documents: 1},
+			{Bundle: "ssh-baseline", ID: "sshd-absent", Title: "Optional sshd config", Severity: report.SeverityLow, Enforcement: report.Advisory, Status: report.StatusSkip},
+			{Bundle: "files", ID: "authorized-keys-format", Title: "authorized_keys holds only keys", Severity: report.SeverityMedium, Enforcement: report.Mandatory,
+				Controls: []string{"MIG-1"}, Remediation: "Remove lines that are not public keys.", Status: report.StatusFail, Documents: 4, Findings: 2},
+			{Bundle: "files", ID: "rogue-mac", Title: "No unknown MAC address on the LAN", Severity: report.SeverityLow, Enforcement: report.Advisory,
+				Status: report.StatusFail, Documents: 0, Findings: 1},
+		},
+		Findings: []report.Finding{
+			finding(report.Finding{Bundle: "ssh-baseline", PolicyID: "sshd-password-auth", Title: "Password authentication is disabled", Kind: report.Deny,
+				Severity: report.SeverityHigh, Enforcement: report.Mandatory, Controls: []string{"CIS-5.2.12", "NIST-IA-2"},
+				Message: "PasswordAuthentication is yes", Remediation: "Set `PasswordAuthentication no` in sshd_config.", Target: "/",
+				Collector: "sshd_config.main", Path: "/etc/ssh/sshd_config", Line: 58}),
+			finding(report.Finding{Bundle: "ssh-baseline", PolicyID: "sshd-banner", Title: "A login banner is shown", Kind: report.Warn,
+				Severity: report.SeverityInfo, Enforcement: report.Advisory, Message: "no Banner is set", Target: "/", Collector: "sshd_config.main", Path: "/etc/ssh/sshd_config"}),
+			finding(report.Finding{Bundle: "files", PolicyID: "authorized-keys-format", Title: "authorized_keys holds only keys", Kind: report.Deny,
+				Severity: report.SeverityMedium, Enforcement: report.Mandatory, Controls: []string{"MIG-1"}, Message: "line is not a public key",
+				Target: "/", Collector: "file.authorized_keys", Path: "/home/alice/.ssh/authorized_keys", Line: 3}),
+			finding(report.Finding{Bundle: "files", PolicyID: "authorized-keys-format", Title: "authorized_keys holds only keys", Kind: report.Deny,
+				Severity: report.SeverityMedium, Enforcement: report.Mandatory, Controls: []string{"MIG-1"}, Message: "line is not a public key",
+				Target: "/", Collector: "file.authorized_keys", Path: "/home/alice/.ssh/authorized_keys", Line: 9}),
+			finding(report.Finding{Bundle: "files", PolicyID: "rogue-mac", Title: "No unknown MAC address on the LAN", Kind: report.Deny,
+				Severity: report.SeverityLow, Enforcement: report.Advisory, Message: "unknown MAC 02:42:ac:11:00:99 on eth0", Target: "/"}),
+		},
+		Net: &report.Net{
+			Interfaces: []report.NetInterface{{Name: "eth0", MAC: "02:42:ac:11:00:02"}, {Name: "lo", MAC: "00:00:00:00:00:00"}},
+			Neighbors: []report.NetNeighbor{
+				{Interface: "eth0", IP: "172.17.0.1", MAC: "02:42:ac:11:00:01", Source: "arp_cache"},
+				{Interface: "eth0", IP: "fe80::42:acff:fe11:99", MAC: "02:42:ac:11:00:99", Source: "ndp_cache"},
+			},
+		},
+	}
+	return r
+}
+
+// CleanImage is an image scan where every policy passes.
+func CleanImage() *report.Report {
+	return &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "assay", Version: "dev"},
+		Target:        target.Info{Kind: target.KindImage, Name: "registry.example/app:1.4", Digest: "sha256:feedface"},
+		StartedAt:     Started,
+		Duration:      250 * time.Millisecond,
+		Bundles:       []report.Bundle{{Name: "image-baseline", Version: "2.0.0", Source: "builtin:image-baseline"}},
+		Collectors: []report.Collector{
+			{Bundle: "image-baseline", Kind: "file", Name: "passwd", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.002},
+		},
+		Policies: []report.Policy{
+			{Bundle: "image-baseline", ID: "no-root-user", Title: "The image does not run as root", Severity: report.SeverityHigh, Enforcement: report.Mandatory,
+				Status: report.StatusPass, Documents: 1},
+		},
+	}
+}
+
+// RootPaths is a --root scan whose paths need escaping: spaces, a colon,
+// non-ASCII, markup characters.
+func RootPaths() *report.Report {
+	f := func(path string, line int, msg string) report.Finding {
+		return finding(report.Finding{Bundle: "odd", PolicyID: "odd-files", Title: "Odd <files> & names", Kind: report.Deny,
+			Severity: report.SeverityCritical, Enforcement: report.Advisory, Message: msg, Target: "/srv/rootfs", Collector: "file.odd", Path: path, Line: line})
+	}
+	return &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "assay", Version: "v0.9.0-rc.1"},
+		Target:        target.Info{Kind: target.KindRoot, Name: "/srv/rootfs"},
+		StartedAt:     Started,
+		Duration:      time.Second,
+		Bundles:       []report.Bundle{{Name: "odd", Source: "./odd"}},
+		Collectors:    []report.Collector{{Bundle: "odd", Kind: "file", Name: "odd", Status: report.CollectorOK, Documents: 3}},
+		Policies: []report.Policy{{Bundle: "odd", ID: "odd-files", Title: "Odd <files> & names", Severity: report.SeverityCritical,
+			Enforcement: report.Advisory, Status: report.StatusFail, Documents: 3, Findings: 3}},
+		Findings: []report.Finding{
+			f("/etc/with space/a b.conf", 1, `quote " and <tag> & ampersand`),
+			f("/opt/c:d/ünïcode.txt", 0, "colon and non-ASCII\x01control"),
+			f("/", 0, "the root itself"),
+		},
+	}
+}
+
+// SharedSchema returns the path of a schema in the project's shared/schemas
+// directory, found by walking up from the test's working directory; the test
+// is skipped when there is none (the schemas are not part of the repository).
+func SharedSchema(t testing.TB, name string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p := filepath.Join(dir, "shared", "schemas", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skipf("schema %s not found in a shared/schemas directory above the test; it lives beside the repository, not in it", name)
+		}
+		dir = parent
+	}
+}

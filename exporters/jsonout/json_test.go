@@ -1,0 +1,44 @@
+package jsonout_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/engine/report/reporttest"
+	"github.com/assay-dev/assay/exporters/internal/golden"
+	"github.com/assay-dev/assay/exporters/jsonout"
+)
+
+func TestJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		r        *report.Report
+		exitCode float64
+	}{
+		{"sample.json", reporttest.Sample(), 1},
+		{"empty.json", reporttest.Empty(), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := jsonout.New(&buf, report.Gate{}).Export(context.Background(), tc.r); err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+			for _, k := range []string{"findings", "policies", "collectors", "bundles"} {
+				if _, ok := doc[k].([]any); !ok {
+					t.Errorf("%q is %T, want a list (never null)", k, doc[k])
+				}
+			}
+			if got := doc["summary"].(map[string]any)["exit_code"]; got != tc.exitCode {
+				t.Errorf("summary.exit_code = %v, want %v", got, tc.exitCode)
+			}
+			golden.Check(t, tc.name, buf.Bytes())
+		})
+	}
+}

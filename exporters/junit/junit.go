@@ -1,0 +1,301 @@
+// Package junit writes a report as JUnit XML, the test-report format every CI
+// system renders: one testsuite per bundle, one testcase per policy and
+// target, one failure per violation with its location in the message.
+//
+// The shape follows the common Ant/Jenkins JUnit schema: <testsuites>
+// holding <testsuite name tests failures errors skipped time timestamp
+// hostname id package>, each with <properties> and <testcase name classname
+// time> children, whose own children come in the order skipped, error*,
+// failure*, system-out.
+package junit
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/exporters"
+)
+
+func init() {
+	exporters.Register(exporters.Format{
+		Name: "junit",
+		Help: "JUnit XML: a testsuite per bundle, a testcase per policy, a failure per violation",
+		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
+	})
+}
+
+// Exporter writes JUnit XML.
+type Exporter struct {
+	w io.Writer
+	o exporters.Options
+}
+
+// New returns an exporter writing to w.
+func New(w io.Writer, o exporters.Options) *Exporter { return &Exporter{w: w, o: o} }
+
+// TestSuites is the document root.
+type TestSuites struct {
+	XMLName  xml.Name    `xml:"testsuites"`
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Time     string      `xml:"time,attr"`
+	Suites   []TestSuite `xml:"testsuite"`
+}
+
+// TestSuite is one bundle.
+type TestSuite struct {
+	Name       string     `xml:"name,attr"`
+	Tests      int        `xml:"tests,attr"`
+	Failures   int        `xml:"failures,attr"`
+	Errors     int        `xml:"errors,attr"`
+	Skipped    int        `xml:"skipped,attr"`
+	Time       string     `xml:"time,attr"`
+	Timestamp  string     `xml:"timestamp,attr"`
+	Hostname   string     `xml:"hostname,attr"`
+	ID         int        `xml:"id,attr"`
+	Package    string     `xml:"package,attr"`
+	Properties []Property `xml:"properties>property,omitempty"`
+	Cases      []TestCase `xml:"testcase"`
+}
+
+// Property is a name/value pair on a suite.
+type Property struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// TestCase is one policy on one target, or a collector that failed.
+type TestCase struct {
+	Name      string    `xml:"name,attr"`
+	Classname string    `xml:"classname,attr"`
+	Time      string    `xml:"time,attr"`
+	Skipped   *Skipped  `xml:"skipped,omitempty"`
+	Errors    []Problem `xml:"error,omitempty"`
+	Failures  []Problem `xml:"failure,omitempty"`
+	SystemOut string    `xml:"system-out,omitempty"`
+}
+
+// Skipped marks a policy that had nothing to judge.
+type Skipped struct {
+	Message string `xml:"message,attr,omitempty"`
+}
+
+// Problem is a <failure> (a violation) or an <error> (a policy or collector
+// that did not run to the end).
+type Problem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// Export implements exporters.Exporter.
+func (e *Exporter) Export(ctx context.Context, r *report.Report) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	doc := Build(r)
+	if _, err := io.WriteString(e.w, xml.Header); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	enc := xml.NewEncoder(e.w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	if _, err := io.WriteString(e.w, "\n"); err != nil {
+		return fmt.Errorf("write junit: %w", err)
+	}
+	return nil
+}
+
+func seconds(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }
+
+// Build turns a report into the JUnit document. It does not change r.
+func Build(r *report.Report) *TestSuites {
+	c := *r
+	c.Findings = append([]report.Finding(nil), r.Findings...)
+	c.Policies = append([]report.Policy(nil), r.Policies...)
+	c.Collectors = append([]report.Collector(nil), r.Collectors...)
+	c.Sort()
+
+	tgt := targetName(&c)
+	host := c.Host
+	if host == "" {
+		host = "localhost"
+	}
+	timestamp := ""
+	if !c.StartedAt.IsZero() {
+		timestamp = c.StartedAt.UTC().Format("2006-01-02T15:04:05")
+	}
+
+	// Suites in bundle order as loaded, then any bundle only named by a
+	// policy, finding or collector.
+	order := []string{}
+	suites := map[string]*TestSuite{}
+	suite := func(name string) *TestSuite {
+		if s, ok := suites[name]; ok {
+			return s
+		}
+		s := &TestSuite{Name: name, Timestamp: timestamp, Hostname: host, Package: name,
+			Properties: []Property{{Name: "assay.target", Value: tgt}, {Name: "assay.target.kind", Value: string(c.Target.Kind)}}}
+		suites[name] = s
+		order = append(order, name)
+		return s
+	}
+	for _, b := range c.Bundles {
+		s := suite(b.Name)
+		for _, p := range []Property{{"assay.bundle.version", b.Version}, {"assay.bundle.source", b.Source}, {"assay.bundle.digest", b.Digest}} {
+			if p.Value != "" {
+				s.Properties = append(s.Properties, p)
+			}
+		}
+	}
+
+	byPolicy := map[string][]*report.Finding{}
+	for i := range c.Findings {
+		f := &c.Findings[i]
+		k := f.Bundle + "\x00" + f.PolicyID
+		byPolicy[k] = append(byPolicy[k], f)
+	}
+	seen := map[string]bool{}
+	policies := c.Policies
+	for i := range c.Findings { // findings of policies the report does not list
+		f := &c.Findings[i]
+		k := f.Bundle + "\x00" + f.PolicyID
+		if !listed(policies, f) && !seen[k] {
+			seen[k] = true
+			policies = append(policies, report.Policy{Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
+				Enforcement: f.Enforcement, Status: report.StatusFail})
+		}
+	}
+	collectorTime := map[string]float64{}
+	for _, col := range c.Collectors {
+		collectorTime[col.Bundle] += col.DurationSeconds
+	}
+
+	for _, p := range policies {
+		s := suite(p.Bundle)
+		tc := TestCase{Name: p.ID + " [" + tgt + "]", Classname: p.Bundle + "." + p.ID, Time: seconds(0)}
+		var out strings.Builder
+		if p.Title != "" {
+			fmt.Fprintf(&out, "%s\n", p.Title)
+		}
+		fmt.Fprintf(&out, "severity %s, %s", p.Severity, enforcement(p.Enforcement))
+		if len(p.Controls) > 0 {
+			fmt.Fprintf(&out, ", controls %s", strings.Join(p.Controls, ", "))
+		}
+		fmt.Fprintf(&out, "; %d documents judged\n", p.Documents)
+		for _, f := range byPolicy[p.Bundle+"\x00"+p.ID] {
+			line := oneLine(f)
+			if f.Kind == report.Warn {
+				fmt.Fprintf(&out, "warning: %s\n", line)
+				continue
+			}
+			tc.Failures = append(tc.Failures, Problem{Message: line, Type: string(f.Kind) + "/" + enforcement(f.Enforcement), Text: failureText(f)})
+		}
+		switch p.Status {
+		case report.StatusError:
+			tc.Errors = append(tc.Errors, Problem{Message: "evaluation failed: " + p.Error, Type: "evaluation", Text: p.Error})
+		case report.StatusSkip:
+			if len(tc.Failures) == 0 {
+				tc.Skipped = &Skipped{Message: "no document to judge"}
+			}
+		}
+		tc.SystemOut = out.String()
+		add(s, tc)
+	}
+	for _, col := range c.Collectors {
+		if col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout {
+			continue
+		}
+		name := col.Kind + "." + col.Name
+		tc := TestCase{Name: "collect " + name + " [" + tgt + "]", Classname: col.Bundle + ".collect." + name, Time: seconds(col.DurationSeconds),
+			Errors: []Problem{{Message: fmt.Sprintf("collector %s %s: %s", name, col.Status, col.Error), Type: "collector-" + string(col.Status), Text: col.Error}}}
+		add(suite(col.Bundle), tc)
+	}
+
+	doc := &TestSuites{Name: "assay", Time: seconds(c.Timings.TotalSeconds)}
+	if c.Timings.TotalSeconds == 0 {
+		doc.Time = seconds(c.Duration.Seconds())
+	}
+	for i, name := range order {
+		s := suites[name]
+		s.ID = i
+		s.Time = seconds(collectorTime[name])
+		doc.Suites = append(doc.Suites, *s)
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+	}
+	return doc
+}
+
+func add(s *TestSuite, tc TestCase) {
+	s.Cases = append(s.Cases, tc)
+	s.Tests++
+	if len(tc.Failures) > 0 {
+		s.Failures++
+	}
+	if len(tc.Errors) > 0 {
+		s.Errors++
+	}
+	if tc.Skipped != nil {
+		s.Skipped++
+	}
+}
+
+func listed(ps []report.Policy, f *report.Finding) bool {
+	i := sort.Search(len(ps), func(i int) bool {
+		return ps[i].Bundle > f.Bundle || ps[i].Bundle == f.Bundle && ps[i].ID >= f.PolicyID
+	})
+	return i < len(ps) && ps[i].Bundle == f.Bundle && ps[i].ID == f.PolicyID
+}
+
+// oneLine is "path:line: message", the form editors and CI logs link.
+func oneLine(f *report.Finding) string {
+	if loc := f.Location(); loc != "" {
+		return loc + ": " + f.Message
+	}
+	return f.Message
+}
+
+func failureText(f *report.Finding) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", oneLine(f))
+	fmt.Fprintf(&b, "policy: %s/%s (%s, %s)\n", f.Bundle, f.PolicyID, f.Severity, enforcement(f.Enforcement))
+	if f.Collector != "" {
+		fmt.Fprintf(&b, "collector: %s\n", f.Collector)
+	}
+	if f.Remediation != "" {
+		fmt.Fprintf(&b, "remediation: %s\n", f.Remediation)
+	}
+	if f.Fingerprint != "" {
+		fmt.Fprintf(&b, "fingerprint: %s\n", f.Fingerprint)
+	}
+	return b.String()
+}
+
+func enforcement(e report.Enforcement) string {
+	if e == "" {
+		return string(report.Advisory)
+	}
+	return string(e)
+}
+
+func targetName(r *report.Report) string {
+	if r.Target.Name == "/" && r.Host != "" {
+		return r.Host
+	}
+	if r.Target.Name == "" {
+		return "unknown"
+	}
+	return r.Target.Name
+}

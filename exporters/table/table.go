@@ -1,0 +1,197 @@
+// Package table writes a report for people (-f table, the default): findings
+// aligned in columns, worst first, then one summary line. Colour is used only
+// on a terminal and never when NO_COLOR is set (the CLI decides).
+package table
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/exporters"
+)
+
+func init() {
+	exporters.Register(exporters.Format{
+		Name: "table",
+		Help: "aligned, human-readable findings and a summary (default)",
+		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o.Terminal, o.Gate) },
+	})
+}
+
+// Table is the human-readable format.
+type Table struct {
+	w     io.Writer
+	color bool
+	gate  report.Gate
+}
+
+// New returns a table exporter; color enables ANSI colours.
+func New(w io.Writer, color bool, gate report.Gate) *Table {
+	return &Table{w: w, color: color, gate: gate}
+}
+
+const (
+	reset  = "\x1b[0m"
+	bold   = "\x1b[1m"
+	dim    = "\x1b[2m"
+	red    = "\x1b[31m"
+	yellow = "\x1b[33m"
+	blue   = "\x1b[34m"
+	purple = "\x1b[35m"
+	cyan   = "\x1b[36m"
+	green  = "\x1b[32m"
+)
+
+var severityColor = map[report.Severity]string{
+	report.SeverityCritical: bold + purple,
+	report.SeverityHigh:     red,
+	report.SeverityMedium:   yellow,
+	report.SeverityLow:      cyan,
+	report.SeverityInfo:     dim,
+}
+
+func (t *Table) paint(code, s string) string {
+	if !t.color || code == "" {
+		return s
+	}
+	return code + s + reset
+}
+
+// Export implements exporters.Exporter.
+func (t *Table) Export(_ context.Context, r *report.Report) error {
+	var b strings.Builder
+	if len(r.Findings) > 0 {
+		rows := [][]string{{"SEVERITY", "POLICY", "LOCATION", "MESSAGE"}}
+		colors := []string{bold}
+		for _, f := range r.Findings {
+			sev := f.Severity.String()
+			if f.Kind == report.Warn {
+				sev += " (warn)"
+			} else if f.Enforcement == report.Advisory {
+				sev += " (advisory)"
+			}
+			loc := f.Location()
+			if loc == "" {
+				loc = f.Target
+			}
+			rows = append(rows, []string{sev, f.Bundle + "/" + f.PolicyID, loc, oneLine(f.Message)})
+			colors = append(colors, severityColor[f.Severity])
+		}
+		widths := columnWidths(rows)
+		for i, row := range rows {
+			for c, cell := range row {
+				if c == len(row)-1 {
+					if i == 0 {
+						cell = t.paint(bold, cell)
+					}
+					b.WriteString(cell)
+					break
+				}
+				pad := strings.Repeat(" ", widths[c]-utf8.RuneCountInString(cell)+2)
+				switch {
+				case c == 0:
+					b.WriteString(t.paint(colors[i], cell))
+				case i == 0:
+					b.WriteString(t.paint(bold, cell))
+				default:
+					b.WriteString(cell)
+				}
+				b.WriteString(pad)
+			}
+			b.WriteByte('\n')
+		}
+		b.WriteByte('\n')
+	}
+	t.writeProblems(&b, r)
+	t.writeSummary(&b, r)
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+// writeProblems lists policies that could not be evaluated and collectors
+// that failed or skipped items: a report must never look cleaner than it is.
+func (t *Table) writeProblems(b *strings.Builder, r *report.Report) {
+	for _, p := range r.Policies {
+		if p.Status == report.StatusError {
+			fmt.Fprintf(b, "%s %s/%s: %s\n", t.paint(red+bold, "error"), p.Bundle, p.ID, p.Error)
+		}
+	}
+	for _, c := range r.Collectors {
+		switch c.Status {
+		case report.CollectorFailed, report.CollectorTimeout:
+			fmt.Fprintf(b, "%s collector %s.%s (%s): %s\n", t.paint(red+bold, "error"), c.Kind, c.Name, c.Bundle, c.Error)
+		}
+		if c.SkippedTotal > 0 {
+			fmt.Fprintf(b, "%s collector %s.%s skipped %d item(s)", t.paint(yellow, "note"), c.Kind, c.Name, c.SkippedTotal)
+			if len(c.Skipped) > 0 {
+				fmt.Fprintf(b, ", e.g. %s: %s", c.Skipped[0].Path, c.Skipped[0].Reason)
+			}
+			b.WriteString(" (-f json lists them)\n")
+		}
+	}
+}
+
+func (t *Table) writeSummary(b *strings.Builder, r *report.Report) {
+	status := map[report.Status]int{}
+	for _, p := range r.Policies {
+		status[p.Status]++
+	}
+	var parts []string
+	for _, s := range []report.Status{report.StatusPass, report.StatusFail, report.StatusWarn, report.StatusError, report.StatusSkip} {
+		if n := status[s]; n > 0 || s == report.StatusPass || s == report.StatusFail {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	counts := r.Counts()
+	var sev []string
+	for s := report.SeverityCritical; s >= report.SeverityInfo; s-- {
+		txt := fmt.Sprintf("%d %s", counts[s], s)
+		if counts[s] > 0 {
+			txt = t.paint(severityColor[s], txt)
+		}
+		sev = append(sev, txt)
+	}
+	docs := 0
+	for _, c := range r.Collectors {
+		docs += c.Documents
+	}
+	verdict := t.paint(green+bold, "PASS")
+	switch t.gate.ExitCode(r) {
+	case report.ExitViolations:
+		verdict = t.paint(red+bold, "FAIL")
+	case report.ExitScanFailed:
+		verdict = t.paint(red+bold, "ERROR")
+	}
+	fmt.Fprintf(b, "%s  %s (%s) · %s (%s) · %s · %s in %.2fs\n",
+		verdict, plural(len(r.Policies), "policy", "policies"), strings.Join(parts, ", "),
+		plural(len(r.Findings), "finding", "findings"), strings.Join(sev, ", "),
+		plural(docs, "document", "documents"), r.Target.Name, r.Timings.TotalSeconds)
+}
+
+func columnWidths(rows [][]string) []int {
+	w := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for c, cell := range row {
+			if n := utf8.RuneCountInString(cell); n > w[c] {
+				w[c] = n
+			}
+		}
+	}
+	return w
+}
+
+// oneLine keeps a multi-line message on its row.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

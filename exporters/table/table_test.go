@@ -1,0 +1,38 @@
+package table_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/engine/report/reporttest"
+	"github.com/assay-dev/assay/exporters/internal/golden"
+	"github.com/assay-dev/assay/exporters/table"
+)
+
+func TestTable(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		r     *report.Report
+		color bool
+		gate  report.Gate
+	}{
+		{"sample.txt", reporttest.Sample(), false, report.Gate{}},
+		{"sample-color.txt", reporttest.Sample(), true, report.Gate{}},
+		{"sample-fail-on-critical.txt", reporttest.Sample(), false, report.Gate{FailOn: report.SeverityCritical}},
+		{"empty.txt", reporttest.Empty(), false, report.Gate{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := table.New(&buf, tc.color, tc.gate).Export(context.Background(), tc.r); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.color && strings.Contains(buf.String(), "\x1b[") {
+				t.Error("colour codes without a terminal")
+			}
+			golden.Check(t, tc.name, buf.Bytes())
+		})
+	}
+}
