@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/assay-dev/assay/collectors/target"
@@ -15,13 +14,11 @@ const maxLoggedSkips = 20
 
 func init() {
 	imageOpener = func(ctx context.Context, ref string, f *targetFlags) (target.Target, error) {
+		// Errors carry image.ErrMalformed, image.ErrTooLarge or
+		// image.ErrFetch; targetFlags.open makes them exit 2.
 		img, err := image.Open(ctx, ref, image.Options{Platform: f.platform, Insecure: f.insecureRegistry})
-		switch {
-		case err == nil:
-		case errors.Is(err, image.ErrFetch), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-			return nil, scanError(err) // the registry failed us: exit 3
-		default:
-			return nil, usageError(err) // a bad reference or a malformed image: exit 2
+		if err != nil {
+			return nil, err
 		}
 		logImageSkips(slog.Default(), img)
 		return img, nil
