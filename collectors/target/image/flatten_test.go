@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/compression"
@@ -197,5 +198,32 @@ func TestCursorReuse(t *testing.T) {
 		if l.starts > 3 {
 			t.Errorf("%s: %d decompressions for 3 passes, want at most 3", l, l.starts)
 		}
+	}
+}
+
+// TestConcurrentReads reads every file from several goroutines at once, as
+// collectors running in parallel do: the cursor pool is shared (run with
+// -race).
+func TestConcurrentReads(t *testing.T) {
+	img, err := random.Image(2048, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := extracted(t, img)
+	ref := writeTarball(t, img)
+	for _, opts := range []Options{{SpillLimit: -1}, {}} {
+		got := mustOpen(t, ref, opts)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for name, w := range want {
+					b, err := fs.ReadFile(got, name)
+					if err != nil || "file:"+string(b) != w {
+						t.Errorf("read %s: %v (content differs: %v)", name, err, "file:"+string(b) != w)
+					}
+				}
+			})
+		}
+		wg.Wait()
 	}
 }

@@ -119,6 +119,12 @@ func writeTarball(t testing.TB, img v1.Image) string {
 // config, and each layer as an uncompressed tar.
 func writeDockerSave(t testing.TB, img v1.Image) string {
 	t.Helper()
+	return writeDockerSaveIndex(t, img, false)
+}
+
+// writeDockerSaveIndex also writes the OCI index.json docker 25+ adds.
+func writeDockerSaveIndex(t testing.TB, img v1.Image, withIndex bool) string {
+	t.Helper()
 	p := filepath.Join(t.TempDir(), "image.tar")
 	f, err := os.Create(p)
 	if err != nil {
@@ -160,6 +166,11 @@ func writeDockerSave(t testing.TB, img v1.Image) string {
 	}
 	m, _ := json.Marshal(tarball.Manifest{{Config: "config.json", RepoTags: []string{"assay.test/fixture:latest"}, Layers: paths}})
 	add("manifest.json", m)
+	if withIndex {
+		dg, _ := img.Digest()
+		idx, _ := json.Marshal(v1.IndexManifest{SchemaVersion: 2, Manifests: []v1.Descriptor{{MediaType: "application/vnd.oci.image.manifest.v1+json", Digest: dg, Size: 1}}})
+		add("index.json", idx)
+	}
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}

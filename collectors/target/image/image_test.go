@@ -71,6 +71,10 @@ func TestDigest(t *testing.T) {
 	if got != cfg.String() {
 		t.Errorf("docker-save digest = %s, want the config digest %s", got, cfg)
 	}
+	got = mustOpen(t, writeDockerSaveIndex(t, img, true), Options{}).Info().Digest
+	if got != want.String() {
+		t.Errorf("docker-save with index.json: digest = %s, want the manifest digest %s", got, want)
+	}
 }
 
 // TestLayoutSelection picks images of a layout by tag and digest.
