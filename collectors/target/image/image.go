@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/assay-dev/assay/collectors/target"
 	"github.com/assay-dev/assay/engine/report"
@@ -99,7 +100,10 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 func build(ctx context.Context, layers []*layer, opts Options) (*Image, error) {
 	sp, err := newSpill(opts.TempDir, opts.SpillLimit)
 	if err != nil {
-		return nil, err
+		// Without a spill file every read of a compressed layer
+		// decompresses again: slower, still correct.
+		slog.Debug("image: no spill file", "err", err)
+		sp = nil
 	}
 	b := newBuilder(opts, sp)
 	img := &Image{tree: tree{layers: layers, spill: sp}}

@@ -110,3 +110,12 @@ func TestLayoutSelection(t *testing.T) {
 		})
 	}
 }
+
+// TestNoTempDir opens a gzip image when the spill file cannot be created:
+// reads fall back to decompressing the layers.
+func TestNoTempDir(t *testing.T) {
+	img := mustOpen(t, writeTarball(t, imageOf(t, compression.GZip, fixtureLayers()...)), Options{TempDir: "/nonexistent/dir"})
+	if b, err := fs.ReadFile(img, "etc/passwd"); err != nil || !strings.HasPrefix(string(b), "root:") {
+		t.Errorf("etc/passwd = %q, %v", b, err)
+	}
+}
