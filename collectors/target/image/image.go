@@ -112,13 +112,13 @@ func build(ctx context.Context, layers []*layer, opts Options) (*Image, error) {
 	}
 	for i, l := range layers {
 		l.idx = int32(i)
-		if err := b.addLayer(ctx, l); err != nil {
-			closeAll(img.closers)
-			if errors.Is(err, ErrTooLarge) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if err := b.addLayers(ctx, layers); err != nil {
+		closeAll(img.closers)
+		if errors.Is(err, ErrTooLarge) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, err
 		}
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if err := sp.done(); err != nil {
 		closeAll(img.closers)

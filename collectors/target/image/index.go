@@ -8,7 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/assay-dev/assay/collectors/target"
 	"github.com/assay-dev/assay/engine/report"
@@ -25,16 +28,33 @@ const (
 var ErrTooLarge = errors.New("image exceeds the configured limit")
 
 // builder turns a sequence of layer tar streams, bottom layer first, into the
-// flattened tree. It reads each layer exactly once, to its end.
+// flattened tree. Layers are scanned in parallel (decompression is the cost),
+// each read exactly once to its end, into compact records; the records are
+// then applied to the tree in layer order, as a container runtime unpacks.
 type builder struct {
 	opts      Options
 	root      *node
 	nextIno   uint64
-	entries   int
-	total     int64 // uncompressed layer bytes read so far, all layers
+	entries   atomic.Int64
+	total     atomic.Int64 // uncompressed layer bytes read so far, all layers
 	spill     *spill
 	skips     []report.Skip
 	skipTotal int
+}
+
+// rec is one tar entry as scanned: what applying it needs, nothing more (a
+// *tar.Header with its PAX map would cost several times as much).
+type rec struct {
+	name  string // cleaned; the raw name when skip is set
+	link  string
+	skip  string // a reason: this record only reports a skipped entry
+	typ   byte
+	mode  int64
+	uid   int
+	gid   int
+	mtime int64
+	size  int64
+	data  content
 }
 
 func newBuilder(opts Options, sp *spill) *builder {
@@ -59,15 +79,59 @@ func (b *builder) skip(l *layer, name, reason string) {
 	}
 }
 
-// addLayer indexes one layer. Entries are applied in tar order on top of the
-// tree built from the layers below, as a container runtime unpacks them.
-func (b *builder) addLayer(ctx context.Context, l *layer) error {
+// addLayers scans every layer, at most GOMAXPROCS at a time, then applies
+// them in order. The first failing layer (lowest index) decides the error.
+func (b *builder) addLayers(ctx context.Context, layers []*layer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	recs := make([][]rec, len(layers))
+	errs := make([]error, len(layers))
+	sem := make(chan struct{}, max(1, min(runtime.GOMAXPROCS(0), len(layers))))
+	var wg sync.WaitGroup
+	for i, l := range layers {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			recs[i], errs[i] = b.scan(ctx, l)
+			if errs[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	// A layer canceled because another failed reports context.Canceled:
+	// prefer the real cause.
+	var first error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return first
+	}
+	for i, l := range layers {
+		for j := range recs[i] {
+			b.apply(l, &recs[i][j])
+		}
+		recs[i] = nil
+	}
+	return nil
+}
+
+// scan reads one layer to its end and returns its entries in tar order.
+func (b *builder) scan(ctx context.Context, l *layer) ([]rec, error) {
 	stream, closeStream, err := l.indexStream(ctx, b)
 	if err != nil {
-		return fmt.Errorf("%s: %w", l, err)
+		return nil, fmt.Errorf("%s: %w", l, err)
 	}
 	defer closeStream()
 	tr := tar.NewReader(stream)
+	var out []rec
+	buf := make([]byte, 0, min(b.opts.SmallFileSize, 1<<20))
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -76,22 +140,37 @@ func (b *builder) addLayer(ctx context.Context, l *layer) error {
 		// ErrInsecurePath comes with a usable header (GODEBUG
 		// tarinsecurepath=0); the name is judged below like any other.
 		if err != nil && (hdr == nil || !errors.Is(err, tar.ErrInsecurePath)) {
-			return fmt.Errorf("%s: read tar: %w", l, err)
+			return nil, fmt.Errorf("%s: read tar: %w", l, err)
 		}
-		b.entries++
-		if b.entries > b.opts.MaxEntries {
-			return fmt.Errorf("%s: more than %d entries: %w", l, b.opts.MaxEntries, ErrTooLarge)
+		if n := b.entries.Add(1); n > int64(b.opts.MaxEntries) {
+			return nil, fmt.Errorf("%s: more than %d entries: %w", l, b.opts.MaxEntries, ErrTooLarge)
 		}
-		if err := b.apply(l, hdr, tr, stream); err != nil {
-			return fmt.Errorf("%s: %s: %w", l, hdr.Name, err)
+		name, bad := cleanName(hdr.Name)
+		if bad != "" {
+			out = append(out, rec{name: hdr.Name, skip: bad})
+			continue
 		}
+		r := rec{name: name, link: hdr.Linkname, typ: hdr.Typeflag, mode: hdr.Mode, uid: hdr.Uid, gid: hdr.Gid, size: hdr.Size}
+		if !hdr.ModTime.IsZero() {
+			r.mtime = hdr.ModTime.UnixNano()
+		}
+		if r.typ == tar.TypeReg || r.typ == tar.TypeGNUSparse {
+			note, err := b.locate(l, hdr, tr, stream, &r, &buf)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", l, hdr.Name, err)
+			}
+			if note != "" {
+				out = append(out, rec{name: target.Abs(name), skip: note})
+			}
+		}
+		out = append(out, r)
 	}
 	// Read to the real end of the blob: a gzip checksum is only verified
 	// there, and trailing garbage would otherwise pass unnoticed.
 	if _, err := io.Copy(io.Discard, stream); err != nil {
-		return fmt.Errorf("%s: after the end of the archive: %w", l, err)
+		return nil, fmt.Errorf("%s: after the end of the archive: %w", l, err)
 	}
-	return nil
+	return out, nil
 }
 
 // cleanName validates an entry name. Names that are absolute or contain ".."
@@ -123,59 +202,57 @@ func cleanName(raw string) (string, string) {
 // the next byte the tar reader will consume.
 type positioner interface{ pos() int64 }
 
-func (b *builder) apply(l *layer, hdr *tar.Header, tr *tar.Reader, stream positioner) error {
-	name, bad := cleanName(hdr.Name)
-	if bad != "" {
-		b.skip(l, hdr.Name, bad)
-		return nil
+func (b *builder) apply(l *layer, r *rec) {
+	if r.skip != "" {
+		b.skip(l, r.name, r.skip)
+		return
 	}
+	name := r.name
 	dir, base := path.Split(name)
 	dir = path.Clean(dir)
 	if strings.HasPrefix(base, ".wh.") {
 		b.whiteout(l, dir, base, name)
-		return nil
+		return
 	}
-	if hdr.Typeflag == tar.TypeXGlobalHeader {
-		return nil
+	if r.typ == tar.TypeXGlobalHeader {
+		return
 	}
 	if name == "." {
-		if hdr.Typeflag == tar.TypeDir {
-			b.setMeta(b.root, hdr, l.idx)
+		if r.typ == tar.TypeDir {
+			b.setMeta(b.root, r, l.idx)
 		} else {
 			b.skip(l, "/", "a non-directory cannot replace the root")
 		}
-		return nil
+		return
 	}
 	parent, err := b.mkdirAll(dir, l.idx)
 	if err != nil {
 		b.skip(l, target.Abs(name), err.Error())
-		return nil
+		return
 	}
 	old := parent.kids[base]
 	var n *node
-	switch hdr.Typeflag {
+	switch r.typ {
 	case tar.TypeDir:
 		if old != nil && old.isDir() {
-			b.setMeta(old, hdr, l.idx)
-			return nil
+			b.setMeta(old, r, l.idx)
+			return
 		}
 		n = b.newNode(fs.ModeDir, l.idx)
 	case tar.TypeReg, tar.TypeGNUSparse:
 		n = b.newNode(0, l.idx)
-		if err := b.setContent(l, n, hdr, tr, stream, name); err != nil {
-			return err
-		}
+		n.size, n.data = r.size, r.data
 	case tar.TypeSymlink:
-		if len(hdr.Linkname) > maxNameLen || strings.ContainsRune(hdr.Linkname, 0) {
+		if len(r.link) > maxNameLen || strings.ContainsRune(r.link, 0) {
 			b.skip(l, target.Abs(name), "symlink target longer than 4096 bytes or with NUL")
-			return nil
+			return
 		}
 		n = b.newNode(fs.ModeSymlink, l.idx)
-		n.link = hdr.Linkname
+		n.link = r.link
 	case tar.TypeLink:
-		n = b.hardlink(l, hdr, name)
+		n = b.hardlink(l, r.link, name)
 		if n == nil {
-			return nil
+			return
 		}
 	case tar.TypeChar:
 		n = b.newNode(fs.ModeDevice|fs.ModeCharDevice, l.idx)
@@ -184,76 +261,88 @@ func (b *builder) apply(l *layer, hdr *tar.Header, tr *tar.Reader, stream positi
 	case tar.TypeFifo:
 		n = b.newNode(fs.ModeNamedPipe, l.idx)
 	default:
-		b.skip(l, target.Abs(name), fmt.Sprintf("unsupported tar entry type %q", hdr.Typeflag))
-		return nil
+		b.skip(l, target.Abs(name), fmt.Sprintf("unsupported tar entry type %q", r.typ))
+		return
 	}
-	if hdr.Typeflag != tar.TypeLink {
-		b.setMeta(n, hdr, l.idx)
+	if r.typ != tar.TypeLink {
+		b.setMeta(n, r, l.idx)
 	}
 	if old != nil && old.layer == l.idx && !(old.isDir() && n.isDir()) {
 		b.skip(l, target.Abs(name), "duplicate entry in one layer: the later one wins")
 	}
 	parent.kids[base] = n
-	return nil
 }
 
-func (b *builder) setMeta(n *node, hdr *tar.Header, layer int32) {
+func (b *builder) setMeta(n *node, r *rec, layer int32) {
 	typ := n.mode.Type()
-	n.mode = typ | fs.FileMode(hdr.Mode)&fs.ModePerm
-	if hdr.Mode&0o4000 != 0 {
+	n.mode = typ | fs.FileMode(r.mode)&fs.ModePerm
+	if r.mode&0o4000 != 0 {
 		n.mode |= fs.ModeSetuid
 	}
-	if hdr.Mode&0o2000 != 0 {
+	if r.mode&0o2000 != 0 {
 		n.mode |= fs.ModeSetgid
 	}
-	if hdr.Mode&0o1000 != 0 {
+	if r.mode&0o1000 != 0 {
 		n.mode |= fs.ModeSticky
 	}
-	n.uid, n.gid = uint32(hdr.Uid), uint32(hdr.Gid)
-	if !hdr.ModTime.IsZero() {
-		n.mtime = hdr.ModTime.UnixNano()
-	}
+	n.uid, n.gid = uint32(r.uid), uint32(r.gid)
+	n.mtime = r.mtime
 	n.layer = layer
 }
 
-// setContent records where a regular file's bytes are. Content in a
-// compressed layer is copied to the spill file when small (so that reading it
-// later costs one pread instead of decompressing the layer again); large
-// files are re-read from the layer on demand.
-func (b *builder) setContent(l *layer, n *node, hdr *tar.Header, tr *tar.Reader, stream positioner, name string) error {
-	n.size = hdr.Size
+// locate records where a regular file's bytes are. Content in a compressed
+// layer is copied to the spill file when small (so that reading it later
+// costs one pread instead of decompressing the layer again); large files
+// are re-read from the layer on demand. It returns a skip reason for content
+// that will not be served.
+func (b *builder) locate(l *layer, hdr *tar.Header, tr *tar.Reader, stream positioner, r *rec, buf *[]byte) (string, error) {
 	sparse := hdr.Typeflag == tar.TypeGNUSparse
 	for k := range hdr.PAXRecords {
 		if strings.HasPrefix(k, "GNU.sparse.") {
 			sparse = true
 		}
 	}
-	small := hdr.Size <= b.opts.SmallFileSize
-	switch {
-	case small && (sparse || l.comp != plain) && b.spill.fits(hdr.Size):
-		off, err := b.spill.copy(tr, hdr.Size)
-		if err != nil {
-			return fmt.Errorf("read content: %w", err)
+	if hdr.Size <= b.opts.SmallFileSize && (sparse || l.comp != plain) && b.spill != nil {
+		pos := stream.pos()
+		if int64(cap(*buf)) < hdr.Size {
+			*buf = make([]byte, hdr.Size)
 		}
-		n.data = content{where: inSpill, off: off}
+		data := (*buf)[:hdr.Size]
+		if _, err := io.ReadFull(tr, data); err != nil {
+			return "", fmt.Errorf("read content: %w", err)
+		}
+		off, ok, err := b.spill.add(data)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			r.data = content{where: inSpill, off: off}
+			return "", nil
+		}
+		if !sparse {
+			r.data = content{where: inStream, layer: l.idx, off: pos}
+			return "", nil
+		}
+	}
+	switch {
 	case sparse:
 		// Expanding a sparse file means reading its holes as zeros: a
 		// 1 TB file of holes in a 1 kB layer is a classic bomb.
-		n.data = content{where: unreadable}
-		b.skip(l, target.Abs(name), fmt.Sprintf("sparse file of %d bytes: content not served", hdr.Size))
+		r.data = content{where: unreadable}
+		return fmt.Sprintf("sparse file of %d bytes: content not served", hdr.Size), nil
 	case l.comp == plain:
-		n.data = content{where: inLayer, layer: l.idx, off: stream.pos()}
+		r.data = content{where: inLayer, layer: l.idx, off: stream.pos()}
 	default:
-		n.data = content{where: inStream, layer: l.idx, off: stream.pos()}
+		r.data = content{where: inStream, layer: l.idx, off: stream.pos()}
 	}
-	return nil
+	return "", nil
 }
 
 // hardlink makes a new name for an entry that already exists in the tree as
 // built so far (earlier in this layer or in a lower one). Targets are looked
 // up exactly, without following symbolic links.
-func (b *builder) hardlink(l *layer, hdr *tar.Header, name string) *node {
-	tname, bad := cleanName(hdr.Linkname)
+func (b *builder) hardlink(l *layer, linkname, name string) *node {
+	tname, bad := cleanName(linkname)
 	if bad != "" {
 		b.skip(l, target.Abs(name), "hard link target "+bad)
 		return nil

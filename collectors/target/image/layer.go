@@ -133,7 +133,7 @@ type countReader struct {
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	c.b.total += int64(n)
+	c.b.total.Add(int64(n))
 	if c.n-c.checked >= checkEvery {
 		c.checked = c.n
 		if err := c.b.check(c.ctx); err != nil {
@@ -149,7 +149,7 @@ func (b *builder) check(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if b.total > b.opts.MaxSize {
+	if b.total.Load() > b.opts.MaxSize {
 		return fmt.Errorf("more than %d uncompressed bytes: %w", b.opts.MaxSize, ErrTooLarge)
 	}
 	return nil
@@ -213,7 +213,7 @@ func (s *bufSeeker) Seek(offset int64, whence int) (int64, error) {
 // account charges the bytes passed over against MaxSize.
 func (s *bufSeeker) account() {
 	if s.off > s.counted {
-		s.b.total += s.off - s.counted
+		s.b.total.Add(s.off - s.counted)
 		s.counted = s.off
 	}
 }

@@ -3,8 +3,8 @@ package image
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
+	"sync"
 )
 
 // spill is an unlinked temporary file holding copies of the small files of
@@ -12,6 +12,7 @@ import (
 // afterwards. It is bounded by Options.SpillLimit; the page cache, not the
 // process, holds what is hot.
 type spill struct {
+	mu    sync.Mutex // layers are indexed in parallel
 	f     *os.File
 	w     *bufio.Writer
 	off   int64
@@ -36,17 +37,24 @@ func newSpill(dir string, limit int64) (*spill, error) {
 	return &spill{f: f, w: bufio.NewWriterSize(f, 256<<10), limit: limit}, nil
 }
 
-func (s *spill) fits(n int64) bool { return s != nil && s.off+n <= s.limit }
-
-// copy appends n bytes from r and returns their offset.
-func (s *spill) copy(r io.Reader, n int64) (int64, error) {
-	off := s.off
-	m, err := io.CopyN(s.w, r, n)
-	s.off += m
-	if err != nil {
-		return 0, err
+// add appends data and returns its offset; ok is false when the limit
+// would be passed.
+func (s *spill) add(data []byte) (off int64, ok bool, err error) {
+	if s == nil {
+		return 0, false, nil
 	}
-	return off, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.off+int64(len(data)) > s.limit {
+		return 0, false, nil
+	}
+	off = s.off
+	n, err := s.w.Write(data)
+	s.off += int64(n)
+	if err != nil {
+		return 0, false, fmt.Errorf("write spill file: %w", err)
+	}
+	return off, true, nil
 }
 
 // done flushes what is buffered; reads may start after it.
