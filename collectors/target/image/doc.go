@@ -7,8 +7,9 @@
 // (go-containerregistry's remote package, HTTPS only unless
 // Options.Insecure).
 //
-// Opening reads each layer once, bottom layer first, to the end of its blob,
-// and builds an in-memory index of the flattened tree as a container runtime
+// Opening reads each layer once, to the end of its blob (layers are scanned
+// in parallel into compact records, then applied bottom layer first), and
+// builds an in-memory index of the flattened tree as a container runtime
 // would unpack it: later layers win, ".wh.NAME" and ".wh..wh..opq" whiteouts
 // hide what lower layers put there, hard links resolve within the image. For
 // each regular file the index records where its bytes are:
