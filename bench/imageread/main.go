@@ -20,12 +20,13 @@ import (
 
 func main() {
 	spill := flag.Int64("spill-limit", 0, "image.Options.SpillLimit (0: default, negative: no spill)")
+	small := flag.Int64("small", 0, "image.Options.SmallFileSize (0: default, 64 KiB)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		log.Fatal("usage: imageread [-spill-limit N] IMAGE")
+		log.Fatal("usage: imageread [-spill-limit N] [-small N] IMAGE")
 	}
 	start := time.Now()
-	img, err := image.Open(context.Background(), flag.Arg(0), image.Options{SpillLimit: *spill})
+	img, err := image.Open(context.Background(), flag.Arg(0), image.Options{SpillLimit: *spill, SmallFileSize: *small})
 	if err != nil {
 		log.Fatal(err)
 	}
