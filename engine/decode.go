@@ -36,8 +36,33 @@ func documentPath(d *Doc) string {
 // collect turns the values of a query's slots into findings. A value that
 // is not a valid result is an error of its policy; the other policies of
 // the query keep their findings.
-func (r *run) collect(o *outcome, q *query, vals []ast.Value, dc *docContext) {
-	for i, v := range vals {
+func (r *run) collect(o *outcome, q *query, vals values, dc *docContext) {
+	if set, ok := vals.fused.(ast.Set); ok {
+		failed := map[int]bool{}
+		for _, t := range set.Slice() {
+			pair, ok := t.Value.(*ast.Array)
+			if !ok || pair.Len() != 2 {
+				continue
+			}
+			n, _ := pair.Elem(0).Value.(ast.Number)
+			idx, ok := n.Int()
+			if !ok || idx < 0 || idx >= len(q.fused.slots) {
+				continue
+			}
+			s := q.fused.slots[idx]
+			if failed[s.policy.index] {
+				continue
+			}
+			f, err := r.decodeResult(s, pair.Elem(1).Value, dc)
+			if err != nil {
+				failed[s.policy.index] = true
+				o.errs = append(o.errs, policyError{policy: s.policy.index, msg: fmt.Sprintf("%s: %v", dc.label, err)})
+				continue
+			}
+			o.findings = append(o.findings, policyFinding{policy: s.policy.index, Finding: f})
+		}
+	}
+	for i, v := range vals.slots {
 		if v == nil {
 			continue
 		}

@@ -39,6 +39,7 @@ type config struct {
 	parallelism int
 	evalTimeout time.Duration
 	logger      *slog.Logger
+	noFusion    bool // tests compare results with and without fuse.go
 }
 
 // WithParallelism bounds the evaluations that run at once (default: GOMAXPROCS).
@@ -64,6 +65,10 @@ type Engine struct {
 
 	// evalMu serialises Eval: the host facts live in the shared store.
 	evalMu sync.Mutex
+
+	// fused holds the generated package of each policy set (fuse.go), by
+	// setKey.
+	fused map[string]*fusedSet
 
 	// queries caches prepared queries by the set of policies they evaluate.
 	queriesMu sync.Mutex
@@ -121,7 +126,7 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	}
 	e.caps = sandboxCapabilities()
 
-	compiler, diags := compileBundles(bundles, e.caps)
+	compiler, modules, captured, unfusable, diags := compileBundles(bundles, e.caps)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -144,6 +149,12 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	}
 	if diags.HasErrors() {
 		return nil, diags
+	}
+	if e.cfg.noFusion {
+		return e, nil
+	}
+	if c, fused := e.fuse(modules, captured, unfusable); c != nil {
+		e.compiler, e.fused = c, fused
 	}
 	return e, nil
 }

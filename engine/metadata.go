@@ -25,7 +25,7 @@ func annotationsFor(p *bundle.Policy) []*ast.Annotations {
 	if len(anns) == 0 && len(p.Module.Source) > 0 && strings.Contains(string(p.Module.Source), "METADATA") {
 		opts := ast.ParserOptions{ProcessAnnotation: true}
 		if p.Module.Parsed != nil {
-			opts.RegoVersion = p.Module.Parsed.RegoVersion()
+			opts.RegoVersion = p.Module.Parsed.RegoVersionSpan().Min()
 		}
 		if m, err := ast.ParseModuleWithOpts(p.Module.Filename, string(p.Module.Source), opts); err == nil {
 			anns = m.Annotations

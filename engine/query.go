@@ -17,8 +17,11 @@ import (
 // per slot: [] when the rule is undefined, [value] otherwise.
 type query struct {
 	policies []*policy
-	slots    []slot
-	pq       rego.PreparedEvalQuery
+	// fused, when set, is the policies' generated package: the first entry
+	// of the result array is its set of [index in fused.slots, result].
+	fused *fusedSet
+	slots []slot
+	pq    rego.PreparedEvalQuery
 }
 
 // slot is one rule of one policy in a query's result array.
@@ -33,41 +36,43 @@ const resultVar = "assay_result"
 // queryFor returns the prepared query for exactly these policies (given in
 // index order), preparing it on first use.
 func (e *Engine) queryFor(ctx context.Context, pols []*policy) (*query, error) {
-	var key strings.Builder
-	for _, p := range pols {
-		key.WriteString(strconv.Itoa(p.index))
-		key.WriteByte(',')
-	}
+	key := setKey(pols)
 	e.queriesMu.Lock()
 	defer e.queriesMu.Unlock()
-	if q, ok := e.queries[key.String()]; ok {
+	if q, ok := e.queries[key]; ok {
 		return q, nil
 	}
-	q, err := e.prepare(ctx, pols)
+	q, err := e.prepare(ctx, pols, e.fused[key])
 	if err != nil {
 		return nil, err
 	}
-	e.queries[key.String()] = q
+	e.queries[key] = q
 	return q, nil
 }
 
 // prepare builds "assay_result := [[v0 | v0 := data.pkg.deny], ...]". The
 // comprehensions make an undefined rule an empty entry rather than making
 // the whole query undefined.
-func (e *Engine) prepare(ctx context.Context, pols []*policy) (*query, error) {
-	q := &query{policies: pols}
+func (e *Engine) prepare(ctx context.Context, pols []*policy, fused *fusedSet) (*query, error) {
+	q := &query{policies: pols, fused: fused}
 	var src strings.Builder
 	src.WriteString(resultVar + " := [")
-	for _, p := range pols {
-		for _, r := range p.rules {
-			if len(q.slots) > 0 {
-				src.WriteString(", ")
+	if fused != nil {
+		fmt.Fprintf(&src, "[f | f := %s]", fused.ref)
+		q.slots = fused.rest
+	} else {
+		for _, p := range pols {
+			for _, r := range p.rules {
+				q.slots = append(q.slots, slot{policy: p, rule: r})
 			}
-			v := "v" + strconv.Itoa(len(q.slots))
-			ref := p.src.Package.Append(ast.StringTerm(r))
-			fmt.Fprintf(&src, "[%s | %s := %s]", v, v, ref)
-			q.slots = append(q.slots, slot{policy: p, rule: r})
 		}
+	}
+	for i, s := range q.slots {
+		if i > 0 || fused != nil {
+			src.WriteString(", ")
+		}
+		v := "v" + strconv.Itoa(i)
+		fmt.Fprintf(&src, "[%s | %s := %s]", v, v, s.policy.src.Package.Append(ast.StringTerm(s.rule)))
 	}
 	src.WriteString("]")
 	body, err := ast.ParseBodyWithOpts(src.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
@@ -95,29 +100,42 @@ func (e *Engine) prepare(ctx context.Context, pols []*policy) (*query, error) {
 	return q, nil
 }
 
-// eval runs the query on one input and returns one value per slot, nil
-// where the rule is undefined.
-func (q *query) eval(ctx context.Context, input ast.Value) ([]ast.Value, error) {
+// values is what one evaluation of a query returned.
+type values struct {
+	fused ast.Value   // the fused set, or nil
+	slots []ast.Value // one per slot, nil where the rule is undefined
+}
+
+// eval runs the query on one input.
+func (q *query) eval(ctx context.Context, input ast.Value) (values, error) {
+	out := values{slots: make([]ast.Value, len(q.slots))}
 	rs, err := q.pq.Eval(ctx, rego.EvalParsedInput(input))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ast.Value, len(q.slots))
-	if len(rs) == 0 {
-		return out, nil
+	if err != nil || len(rs) == 0 {
+		return out, err
 	}
 	t, ok := rs[0].Bindings[resultVar].(*ast.Term)
 	if !ok {
-		return nil, fmt.Errorf("query returned %T, want a term", rs[0].Bindings[resultVar])
+		return out, fmt.Errorf("query returned %T, want a term", rs[0].Bindings[resultVar])
+	}
+	offset := 0
+	if q.fused != nil {
+		offset = 1
 	}
 	arr, ok := t.Value.(*ast.Array)
-	if !ok || arr.Len() != len(q.slots) {
-		return nil, fmt.Errorf("query returned %v, want an array of %d", t, len(q.slots))
+	if !ok || arr.Len() != len(q.slots)+offset {
+		return out, fmt.Errorf("query returned %v, want an array of %d", t, len(q.slots)+offset)
 	}
-	for i := range out {
-		if entry, ok := arr.Elem(i).Value.(*ast.Array); ok && entry.Len() > 0 {
-			out[i] = entry.Elem(0).Value
+	entry := func(i int) ast.Value {
+		if e, ok := arr.Elem(i).Value.(*ast.Array); ok && e.Len() > 0 {
+			return e.Elem(0).Value
 		}
+		return nil
+	}
+	if q.fused != nil {
+		out.fused = entry(0)
+	}
+	for i := range out.slots {
+		out.slots[i] = entry(i + offset)
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ func init() { addCommand(newEvalCmd) }
 func newEvalCmd() *cobra.Command {
 	var (
 		bundles     []string
+		bf          bundleFlags
 		documents   []string
 		of          outputFlags
 		evalTimeout time.Duration
@@ -39,13 +40,9 @@ bundle, so existing policies run unchanged.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			gate, err := of.gate()
+			out, err := of.plan()
 			if err != nil {
-				return usageError(err)
-			}
-			dests, err := of.destinations()
-			if err != nil {
-				return usageError(err)
+				return err
 			}
 			ctx := cmd.Context()
 			start := time.Now()
@@ -61,7 +58,8 @@ bundle, so existing policies run unchanged.`,
 				}
 			}
 			col.Duration = time.Since(start)
-			bs, err := loadBundles(ctx, bundles, cmd.ErrOrStderr())
+			bf.logger = logger(cmd)
+			bs, err := loadBundles(ctx, bundles, &bf, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -78,16 +76,11 @@ bundle, so existing policies run unchanged.`,
 			if err != nil {
 				return scanError(err)
 			}
-			if err := of.write(ctx, dests, r, cmd.OutOrStdout(), gate); err != nil {
-				return scanError(err)
-			}
-			if code := gate.ExitCode(r); code != 0 {
-				return exitCode(code)
-			}
-			return nil
+			return out.deliver(ctx, r, cmd.OutOrStdout())
 		},
 	}
-	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, "policy bundle: a directory, a .tar.gz, or a conftest-style Rego directory (repeatable; default: the built-in bundles)")
+	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, bundleHelp)
+	bf.register(cmd.Flags())
 	cmd.Flags().StringArrayVar(&documents, "documents", nil, "document `FILE`s to judge (repeatable; also taken as arguments)")
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	cmd.Flags().IntVar(&parallelism, "parallel", 0, "evaluations that run at once (0: one per CPU)")

@@ -78,6 +78,7 @@ func (t *targetFlags) open(ctx context.Context) (target.Target, error) {
 // scanFlags are shared by scan, collect and serve.
 type scanFlags struct {
 	bundles     []string
+	fetch       bundleFlags
 	target      targetFlags
 	timeout     time.Duration // per collector
 	evalTimeout time.Duration // per evaluation
@@ -85,7 +86,8 @@ type scanFlags struct {
 }
 
 func (f *scanFlags) register(fs *pflag.FlagSet) {
-	fs.StringArrayVarP(&f.bundles, "bundle", "b", nil, "policy bundle: a directory, a .tar.gz, or a conftest-style Rego directory (repeatable; default: the built-in bundles)")
+	fs.StringArrayVarP(&f.bundles, "bundle", "b", nil, bundleHelp)
+	f.fetch.register(fs)
 	f.target.register(fs)
 	fs.DurationVar(&f.timeout, "collector-timeout", 5*time.Minute, "stop a collector that runs longer than this")
 	fs.DurationVar(&f.evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
@@ -125,7 +127,8 @@ func (f *scanFlags) newScanner(ctx context.Context, logger *slog.Logger, stderr 
 }
 
 func (s *scanner) load(ctx context.Context) (*scan.Pipeline, error) {
-	bundles, err := loadBundles(ctx, s.flags.bundles, s.stderr)
+	s.flags.fetch.logger = s.logger
+	bundles, err := loadBundles(ctx, s.flags.bundles, &s.flags.fetch, s.stderr)
 	if err != nil {
 		return nil, err
 	}

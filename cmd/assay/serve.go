@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/prometheus/exporter-toolkit/web"
@@ -23,6 +26,7 @@ func newServeCmd() *cobra.Command {
 		listen      []string
 		webListen   []string
 		webConfig   string
+		refresh     time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
@@ -54,6 +58,11 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 				return usageError(errors.New("--jitter and --scan-timeout must not be negative"))
 			}
 			addrs := listenAddresses(cmd, listen, webListen)
+			for _, a := range addrs {
+				if err := checkListenAddress(a); err != nil {
+					return usageError(err)
+				}
+			}
 			if webConfig != "" {
 				if err := web.Validate(webConfig); err != nil {
 					return usageError(fmt.Errorf("--web.config.file %s: %w", webConfig, err))
@@ -76,6 +85,9 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 				Version:     version.String(),
 				Logger:      log,
 			}
+			if refresh > 0 {
+				go refreshBundles(ctx, d, refresh)
+			}
 			if err := d.Run(ctx); err != nil {
 				return scanError(err)
 			}
@@ -90,7 +102,26 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 	f.StringArrayVar(&listen, "listen", []string{":9817"}, "`ADDRESS` to serve metrics on (repeatable)")
 	f.StringArrayVar(&webListen, "web.listen-address", nil, "same as --listen, named as in Prometheus exporters (repeatable)")
 	f.StringVar(&webConfig, "web.config.file", "", "exporter-toolkit web configuration `FILE` for TLS and basic auth")
+	f.DurationVar(&refresh, "bundle-refresh", 0, "re-fetch and re-verify the bundles this often, swapping them in when they load (0: only on SIGHUP)")
 	return cmd
+}
+
+// checkListenAddress refuses an address that can never be listened on, so
+// that a typo is a usage error at once, not a failed daemon (exit 3) after
+// the bundles loaded. vsock:// addresses are the exporter-toolkit's to check.
+func checkListenAddress(addr string) error {
+	if strings.HasPrefix(addr, "vsock://") {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w (want HOST:PORT or :PORT)", addr, err)
+	}
+	// LookupPort takes numbers and service names (/etc/services) alike.
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("--listen %q: port %q is not a port number from 0 to 65535 or a service name", addr, port)
+	}
+	return nil
 }
 
 // listenAddresses merges --listen and --web.listen-address: the default
@@ -103,4 +134,21 @@ func listenAddresses(cmd *cobra.Command, listen, webListen []string) []string {
 		return append(append([]string(nil), listen...), webListen...)
 	}
 	return listen
+}
+
+// refreshBundles asks the daemon to reload the bundles every interval, as
+// SIGHUP does: remote sources are fetched again (a 304 when unchanged), and
+// a new version that fails to fetch, verify or load leaves the running one
+// in place (assay_config_last_reload_successful 0 and a log line).
+func refreshBundles(ctx context.Context, d *daemon.Daemon, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.RequestReload()
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -29,7 +30,7 @@ Exit codes: 0 all passed; 1 a test failed or errored; 2 a bundle or Rego error.`
   assay test -v --run 'password' policies/ssh-baseline`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			bundles, err := loadBundles(ctx, args, cmd.ErrOrStderr())
+			bundles, err := loadBundles(ctx, args, nil, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -45,32 +46,7 @@ Exit codes: 0 all passed; 1 a test failed or errored; 2 a bundle or Rego error.`
 				}
 				return usageError(err)
 			}
-			out := cmd.OutOrStdout()
-			counts := map[engine.TestStatus]int{}
-			for _, r := range results {
-				counts[r.Status]++
-				if r.Status == engine.TestPass && !verbose {
-					continue
-				}
-				fmt.Fprintf(out, "%-5s %s.%s (%s) %s\n", strings.ToUpper(string(r.Status)), strings.TrimPrefix(r.Package, "data."), r.Name, r.Location, r.Duration.Round(1000))
-				if r.Error != "" {
-					fmt.Fprintf(out, "      %s\n", r.Error)
-				}
-				for _, line := range strings.Split(strings.TrimRight(string(r.Output), "\n"), "\n") {
-					if line != "" {
-						fmt.Fprintf(out, "      | %s\n", line)
-					}
-				}
-			}
-			if len(results) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "assay: no test_ rules found (tests live in *_test.rego files)")
-			}
-			failed := counts[engine.TestFail] + counts[engine.TestError]
-			summary := fmt.Sprintf("%d passed, %d failed", counts[engine.TestPass], failed)
-			if n := counts[engine.TestSkip]; n > 0 {
-				summary += fmt.Sprintf(", %d skipped", n)
-			}
-			fmt.Fprintln(out, summary)
+			failed := printTestResults(cmd.OutOrStdout(), cmd.ErrOrStderr(), results, verbose)
 			if failed > 0 {
 				return exitCode(1)
 			}
@@ -80,4 +56,35 @@ Exit codes: 0 all passed; 1 a test failed or errored; 2 a bundle or Rego error.`
 	cmd.Flags().StringVar(&run, "run", "", "run only tests whose package.rule matches this `REGEXP`")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every test and its print() output")
 	return cmd
+}
+
+// printTestResults prints failures (every test when verbose) and a summary
+// line, and returns how many tests failed or errored.
+func printTestResults(out, stderr io.Writer, results []engine.TestResult, verbose bool) int {
+	counts := map[engine.TestStatus]int{}
+	for _, r := range results {
+		counts[r.Status]++
+		if r.Status == engine.TestPass && !verbose {
+			continue
+		}
+		fmt.Fprintf(out, "%-5s %s.%s (%s) %s\n", strings.ToUpper(string(r.Status)), strings.TrimPrefix(r.Package, "data."), r.Name, r.Location, r.Duration.Round(1000))
+		if r.Error != "" {
+			fmt.Fprintf(out, "      %s\n", r.Error)
+		}
+		for _, line := range strings.Split(strings.TrimRight(string(r.Output), "\n"), "\n") {
+			if line != "" {
+				fmt.Fprintf(out, "      | %s\n", line)
+			}
+		}
+	}
+	if len(results) == 0 {
+		fmt.Fprintln(stderr, "assay: no test_ rules found (tests live in *_test.rego files)")
+	}
+	failed := counts[engine.TestFail] + counts[engine.TestError]
+	summary := fmt.Sprintf("%d passed, %d failed", counts[engine.TestPass], failed)
+	if n := counts[engine.TestSkip]; n > 0 {
+		summary += fmt.Sprintf(", %d skipped", n)
+	}
+	fmt.Fprintln(out, summary)
+	return failed
 }

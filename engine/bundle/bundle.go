@@ -19,6 +19,9 @@ type Bundle struct {
 	Description string
 	// Source is where the bundle came from, as the user named it.
 	Source string
+	// Digest ("sha256:…") and Revision identify a bundle loaded from an
+	// archive (engine/bundle/source); empty for a directory.
+	Digest, Revision string
 	// Implicit is set for a plain directory of conftest-style Rego with no
 	// HCL: each Rego package with deny/warn/violation rules becomes a policy.
 	Implicit bool

@@ -97,6 +97,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report
 	r := NewReport(p.Tool, info, p.Bundles)
 	r.Host, _ = col.Host["hostname"].(string)
 	r.Collectors = col.Collectors
+	r.Documents = len(col.Documents)
 	r.Policies = res.Policies
 	r.Findings = res.Findings
 	r.Net = netFacts(col.Documents)
@@ -112,7 +113,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report
 func NewReport(tool report.Tool, info target.Info, bundles []*bundle.Bundle) *report.Report {
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Tool: tool, Target: info}
 	for _, b := range bundles {
-		r.Bundles = append(r.Bundles, report.Bundle{Name: b.Name, Version: b.Version, Source: b.Source, Description: b.Description})
+		r.Bundles = append(r.Bundles, report.Bundle{Name: b.Name, Version: b.Version, Source: b.Source, Description: b.Description, Digest: b.Digest, Revision: b.Revision})
 	}
 	return r
 }

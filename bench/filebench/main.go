@@ -1,0 +1,210 @@
+// Command filebench drives the file collector from the command line for
+// bench/file.sh. It is a benchmark harness only, until `assay collect` and
+// `assay scan` drive collectors themselves; it is not part of assay.
+//
+//	filebench walk  ROOT REGEX      # walk + name match, prints the match count
+//	filebench hash  ROOT            # sha256 of every file, prints the count
+//	filebench gen-mig N ROOT OUT    # write a MIG action with N per-user searches
+//	filebench mig   ACTION.json ROOT # mig import + collect + evaluate the Rego
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/assay-dev/assay/collectors"
+	_ "github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/collectors/file/mig"
+	"github.com/assay-dev/assay/collectors/target"
+)
+
+func main() {
+	if p := os.Getenv("FILEBENCH_CPUPROFILE"); p != "" {
+		f, _ := os.Create(p)
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "filebench:", err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("usage: filebench walk ROOT REGEX | hash ROOT | gen-mig N ROOT OUT | mig ACTION ROOT")
+	}
+	switch args[0] {
+	case "walk":
+		n, err := collect(args[1], fmt.Sprintf("paths = [\"/\"]\nname = %q", args[2]))
+		fmt.Println(n)
+		return err
+	case "hash":
+		n, err := collect(args[1], "paths = [\"/\"]\nhashes = [\"sha256\"]")
+		fmt.Println(n)
+		return err
+	case "gen-mig":
+		return genMIG(args[1], args[2], args[3])
+	case "mig":
+		return runMIG(args[1], args[2])
+	}
+	return fmt.Errorf("unknown mode %q", args[0])
+}
+
+type counter struct {
+	docs  []collectors.Document
+	skips int
+}
+
+func (c *counter) Emit(d collectors.Document) { c.docs = append(c.docs, d) }
+func (c *counter) Skip(string, error)         { c.skips++ }
+
+func collect(root, body string) (int, error) {
+	f, diags := hclparse.NewParser().ParseHCL([]byte("collect \"file\" \"b\" {\n"+body+"\n}\n"), "bench.hcl")
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	content, _ := f.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "collect", LabelNames: []string{"k", "n"}}}})
+	k, _ := collectors.Lookup("file")
+	c, diags := k.New(content.Blocks[0].Body, nil)
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	t, err := target.OpenDir(root)
+	if err != nil {
+		return 0, err
+	}
+	defer t.Close()
+	var em counter
+	err = c.Collect(context.Background(), collectors.Env{Target: t, Name: "b"}, &syncCounter{c: &em, mu: make(chan struct{}, 1)})
+	return len(em.docs), err
+}
+
+type syncCounter struct {
+	c  *counter
+	mu chan struct{}
+}
+
+func (s *syncCounter) Emit(d collectors.Document) { s.lock(); s.c.Emit(d); s.unlock() }
+func (s *syncCounter) Skip(p string, e error)     { s.lock(); s.c.Skip(p, e); s.unlock() }
+func (s *syncCounter) lock() {
+	if s.mu == nil {
+		panic("unreachable")
+	}
+	s.mu <- struct{}{}
+}
+func (s *syncCounter) unlock() { <-s.mu }
+
+// genMIG writes a MIG action with one search per user home under ROOT/home,
+// as the MIG documentation's authorized_keys investigation does, and the
+// tree itself: every user has an authorized_keys, one in 100 a rogue key.
+func genMIG(nStr, root, out string) error {
+	var n int
+	if _, err := fmt.Sscan(nStr, &n); err != nil {
+		return err
+	}
+	searches := map[string]any{}
+	for i := range n {
+		user := fmt.Sprintf("user%05d", i)
+		key := fmt.Sprintf("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI%040d", i)
+		dir := fmt.Sprintf("%s/home/%s/.ssh", root, user)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		body := "# " + user + "\n" + key + " " + user + "@host\n"
+		if i%100 == 0 {
+			body += "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRogue mallory@evil\n"
+		}
+		if err := os.WriteFile(dir+"/authorized_keys", []byte(body), 0o600); err != nil {
+			return err
+		}
+		os.WriteFile(dir+"/known_hosts", []byte("host ssh-ed25519 AAAA\n"), 0o600)
+		searches[user] = map[string]any{
+			"paths":    []string{"/home/" + user + "/.ssh/"},
+			"names":    []string{"^authorized_keys2?$"},
+			"contents": []string{`^((#.*)|(\s*)|(` + key + ` .*))$`},
+			"options":  map[string]any{"macroal": true, "matchall": true, "maxdepth": 1, "mismatch": []string{"content"}},
+		}
+	}
+	action := map[string]any{"name": "authorized_keys", "syntaxversion": 2,
+		"operations": []any{map[string]any{"module": "file", "parameters": map[string]any{"searches": searches}}}}
+	b, _ := json.Marshal(action)
+	return os.WriteFile(out, b, 0o644)
+}
+
+// runMIG converts the action, runs every collect block against ROOT with the
+// collectors' Runner, and evaluates each policy's Rego on its documents.
+func runMIG(actionPath, root string) error {
+	t0 := time.Now()
+	action, err := os.ReadFile(actionPath)
+	if err != nil {
+		return err
+	}
+	b, err := mig.Convert(action, "bench")
+	if err != nil {
+		return err
+	}
+	f, diags := hclparse.NewParser().ParseHCL(b.Files["bundle.hcl"], "bundle.hcl")
+	if diags.HasErrors() {
+		return diags
+	}
+	content, _, _ := f.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "collect", LabelNames: []string{"k", "n"}}}})
+	k, _ := collectors.Lookup("file")
+	var jobs []collectors.Job
+	for _, blk := range content.Blocks {
+		c, diags := k.New(blk.Body, nil)
+		if diags.HasErrors() {
+			return diags
+		}
+		jobs = append(jobs, collectors.Job{Bundle: "bench", Kind: k, Name: blk.Labels[1], Collector: c})
+	}
+	t, err := target.OpenDir(root)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	t1 := time.Now()
+	outs := (&collectors.Runner{Target: t, Parallel: 4 * runtime.GOMAXPROCS(0)}).Run(context.Background(), jobs)
+
+	t2 := time.Now()
+	// Compile every generated module once; each document is then judged
+	// by its own search's package only, as the engine does per policy.
+	mods := map[string]string{}
+	for name, src := range b.Files {
+		if strings.HasSuffix(name, ".rego") {
+			mods[name] = string(src)
+		}
+	}
+	compiler, err := ast.CompileModulesWithOpt(mods, ast.CompileOpts{ParserOptions: ast.ParserOptions{RegoVersion: ast.RegoV1}})
+	if err != nil {
+		return err
+	}
+	findings := 0
+	for _, o := range outs {
+		for _, d := range o.Documents {
+			rs, err := rego.New(rego.Compiler(compiler), rego.Query("data.assay.mig."+o.Job.Name+".deny"), rego.Input(map[string]any(d))).Eval(context.Background())
+			if err != nil {
+				return err
+			}
+			for _, r := range rs {
+				findings += len(r.Expressions[0].Value.([]any))
+			}
+		}
+	}
+	t3 := time.Now()
+	fmt.Printf("%d searches, %d findings\n", len(jobs), findings)
+	fmt.Fprintf(os.Stderr, "import+decode %v, collect %v, rego compile+eval %v\n", t1.Sub(t0), t2.Sub(t1), t3.Sub(t2))
+	return nil
+}

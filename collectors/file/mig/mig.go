@@ -1,0 +1,367 @@
+// Package mig converts Mozilla MIG investigations (action JSON, syntax
+// version 2) that use the file module into assay bundles: one collect "file"
+// block and one policy per search, with generated Rego that reports each file
+// the search matches, pointing at the line that decided it.
+package mig
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Action is the part of a MIG action this package reads.
+type Action struct {
+	Name        string `json:"name"`
+	Description struct {
+		Author string `json:"author"`
+		Email  string `json:"email"`
+		URL    string `json:"url"`
+	} `json:"description"`
+	Threat struct {
+		Level  string `json:"level"`
+		Family string `json:"family"`
+		Type   string `json:"type"`
+	} `json:"threat"`
+	Operations    []Operation `json:"operations"`
+	SyntaxVersion int         `json:"syntaxversion"`
+}
+
+// Operation is one module run of an action.
+type Operation struct {
+	Module     string          `json:"module"`
+	Parameters json.RawMessage `json:"parameters"`
+}
+
+// Search is a MIG file-module search.
+type Search struct {
+	Description string   `json:"description"`
+	Paths       []string `json:"paths"`
+	Names       []string `json:"names"`
+	Contents    []string `json:"contents"`
+	Sizes       []string `json:"sizes"`
+	Modes       []string `json:"modes"`
+	Mtimes      []string `json:"mtimes"`
+	MD5         []string `json:"md5"`
+	SHA1        []string `json:"sha1"`
+	SHA2        []string `json:"sha2"`
+	SHA3        []string `json:"sha3"`
+	Options     struct {
+		MaxDepth     float64  `json:"maxdepth"`
+		MatchAll     bool     `json:"matchall"`
+		Macroal      bool     `json:"macroal"`
+		Mismatch     []string `json:"mismatch"`
+		MatchLimit   float64  `json:"matchlimit"`
+		ReturnSHA256 bool     `json:"returnsha256"`
+		Decompress   bool     `json:"decompress"`
+	} `json:"options"`
+}
+
+// Bundle is a converted investigation: file names (relative to the bundle
+// directory) and their contents.
+type Bundle struct {
+	Files map[string][]byte
+	// Notes are MIG features without an assay equivalent, one line each.
+	Notes []string
+}
+
+// Convert turns a MIG action into a bundle named name.
+func Convert(action []byte, name string) (*Bundle, error) {
+	var a Action
+	dec := json.NewDecoder(bytes.NewReader(action))
+	if err := dec.Decode(&a); err != nil {
+		return nil, fmt.Errorf("read MIG action: %w", err)
+	}
+	if a.SyntaxVersion != 0 && a.SyntaxVersion != 2 {
+		return nil, fmt.Errorf("MIG action syntax version %d: only version 2 is supported", a.SyntaxVersion)
+	}
+	type labelled struct {
+		label string
+		s     Search
+	}
+	var searches []labelled
+	var notes []string
+	for i, op := range a.Operations {
+		if op.Module != "file" {
+			notes = append(notes, fmt.Sprintf("operation %d: module %q is not converted (only \"file\" is)", i, op.Module))
+			continue
+		}
+		var p struct {
+			Searches map[string]Search `json:"searches"`
+		}
+		if err := json.Unmarshal(op.Parameters, &p); err != nil {
+			return nil, fmt.Errorf("operation %d: file parameters: %w", i, err)
+		}
+		labels := make([]string, 0, len(p.Searches))
+		for l := range p.Searches {
+			labels = append(labels, l)
+		}
+		sort.Strings(labels)
+		for _, l := range labels {
+			searches = append(searches, labelled{l, p.Searches[l]})
+		}
+	}
+	if len(searches) == 0 {
+		return nil, fmt.Errorf("MIG action %q has no file-module searches", a.Name)
+	}
+
+	f := hclwrite.NewEmptyFile()
+	body := f.Body()
+	bb := body.AppendNewBlock("bundle", []string{name}).Body()
+	bb.SetAttributeValue("version", cty.StringVal("1.0.0"))
+	desc := "Converted from MIG action " + fmt.Sprintf("%q", a.Name)
+	if a.Description.Author != "" {
+		desc += " by " + a.Description.Author
+	}
+	bb.SetAttributeValue("description", cty.StringVal(desc))
+	severity := severityOf(a.Threat.Level)
+
+	out := &Bundle{Files: map[string][]byte{}, Notes: notes}
+	used := map[string]bool{}
+	for _, ls := range searches {
+		id := identifier(ls.label, used)
+		body.AppendNewline()
+		cb := body.AppendNewBlock("collect", []string{"file", id}).Body()
+		n, err := searchBody(cb, ls.s)
+		if err != nil {
+			return nil, fmt.Errorf("search %q: %w", ls.label, err)
+		}
+		for _, note := range n {
+			out.Notes = append(out.Notes, fmt.Sprintf("search %q: %s", ls.label, note))
+		}
+		body.AppendNewline()
+		pb := body.AppendNewBlock("policy", []string{id}).Body()
+		title := "MIG search " + ls.label
+		if ls.s.Description != "" {
+			title = ls.s.Description
+		}
+		pb.SetAttributeValue("title", cty.StringVal(title))
+		pb.SetAttributeValue("description", cty.StringVal(describe(ls.label, a.Name, ls.s)))
+		pb.SetAttributeValue("severity", cty.StringVal(severity))
+		pb.SetAttributeValue("enforcement", cty.StringVal("mandatory"))
+		pb.SetAttributeRaw("input", hclwrite.TokensForTuple([]hclwrite.Tokens{hclwrite.TokensForTraversal(hcl.Traversal{
+			hcl.TraverseRoot{Name: "collect"}, hcl.TraverseAttr{Name: "file"}, hcl.TraverseAttr{Name: id},
+		})}))
+		regoFile := "rego/" + id + ".rego"
+		pb.SetAttributeRaw("rego", hclwrite.TokensForFunctionCall("file", hclwrite.TokensForValue(cty.StringVal(regoFile))))
+		out.Files[regoFile] = []byte(regoFor(id, ls.label))
+	}
+	out.Files["bundle.hcl"] = hclwrite.Format(f.Bytes())
+	return out, nil
+}
+
+// searchBody writes one search's attributes; it returns notes on what has
+// no equivalent.
+func searchBody(b *hclwrite.Body, s Search) ([]string, error) {
+	var notes []string
+	if len(s.Paths) == 0 {
+		return nil, fmt.Errorf("no paths: MIG requires at least one")
+	}
+	paths := make([]string, len(s.Paths))
+	for i, p := range s.Paths {
+		if !strings.HasPrefix(p, "/") {
+			return nil, fmt.Errorf("path %q is not absolute", p)
+		}
+		// MIG paths are literal; assay's may be globs.
+		paths[i] = globEscape(p)
+	}
+	strs := func(attr string, v []string) {
+		if len(v) > 0 {
+			b.SetAttributeValue(attr, list(v))
+		}
+	}
+	strs("paths", paths)
+	strs("name", s.Names)
+	o := s.Options
+	if o.MaxDepth > 0 {
+		b.SetAttributeValue("maxdepth", cty.NumberIntVal(int64(o.MaxDepth)))
+	}
+	strs("content", s.Contents)
+	if o.Macroal {
+		b.SetAttributeValue("macroal", cty.True)
+	}
+	// MIG's JSON default is "not matchall": any criterion is enough (its
+	// command line set matchall itself).
+	if o.MatchAll {
+		b.SetAttributeValue("matchall", cty.True)
+	} else {
+		b.SetAttributeValue("matchany", cty.True)
+	}
+	strs("mismatch", o.Mismatch)
+	strs("size", s.Sizes)
+	strs("mode", s.Modes)
+	strs("mtime", s.Mtimes)
+	strs("md5", lower(s.MD5))
+	strs("sha1", lower(s.SHA1))
+	byLen := func(family string, v []string, lens map[int]string) error {
+		got := map[string][]string{}
+		for _, h := range v {
+			algo, ok := lens[len(h)]
+			if !ok {
+				return fmt.Errorf("%s digest %q: length %d is not supported", family, h, len(h))
+			}
+			got[algo] = append(got[algo], strings.ToLower(h))
+		}
+		for _, algo := range sortedKeys(got) {
+			b.SetAttributeValue(algo, list(got[algo]))
+		}
+		return nil
+	}
+	if err := byLen("sha2", s.SHA2, map[int]string{64: "sha256", 96: "sha384", 128: "sha512"}); err != nil {
+		return nil, err
+	}
+	if err := byLen("sha3", s.SHA3, map[int]string{64: "sha3_256", 128: "sha3_512"}); err != nil {
+		return nil, err
+	}
+	if o.ReturnSHA256 {
+		b.SetAttributeValue("hashes", list([]string{"sha256"}))
+	}
+	if o.Decompress {
+		b.SetAttributeValue("decompress", cty.True)
+	}
+	if o.MatchLimit > 0 {
+		notes = append(notes, fmt.Sprintf("matchlimit %v dropped: assay reports every match", o.MatchLimit))
+	}
+	return notes, nil
+}
+
+func list(v []string) cty.Value {
+	vals := make([]cty.Value, len(v))
+	for i, s := range v {
+		vals[i] = cty.StringVal(s)
+	}
+	return cty.TupleVal(vals)
+}
+
+func lower(v []string) []string {
+	out := make([]string, len(v))
+	for i, s := range v {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+func sortedKeys(m map[string][]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+// identifier makes a search label usable as a block label that policies
+// reference (collect.file.ID) and as a Rego package segment.
+func identifier(label string, used map[string]bool) string {
+	id := strings.Trim(nonIdent.ReplaceAllString(label, "_"), "_")
+	if id == "" || (id[0] >= '0' && id[0] <= '9') {
+		id = "s_" + id
+	}
+	base := id
+	for i := 2; used[strings.ToLower(id)]; i++ {
+		id = fmt.Sprintf("%s_%d", base, i)
+	}
+	used[strings.ToLower(id)] = true
+	return id
+}
+
+func severityOf(level string) string {
+	switch strings.ToLower(level) {
+	case "info":
+		return "info"
+	case "low":
+		return "low"
+	case "high":
+		return "high"
+	case "critical":
+		return "critical"
+	}
+	return "medium"
+}
+
+func describe(label, action string, s Search) string {
+	what := "matches"
+	if len(s.Options.Mismatch) > 0 {
+		what = "matches (with " + strings.Join(s.Options.Mismatch, ", ") + " inverted)"
+	}
+	return fmt.Sprintf("Reports every file that %s MIG search %q of action %q.", what, label, action)
+}
+
+// regoFor is the policy of one search: each document the collector emits is
+// a file the search matched, so each becomes a finding, at the line that
+// decided it when content was searched. Links that were not followed are
+// warnings: what they point to was not inspected.
+func regoFor(id, label string) string {
+	return fmt.Sprintf(`# Generated by assay mig import from MIG search %[2]q.
+package assay.mig.%[1]s
+
+deny contains finding if {
+	input.matched
+	finding := {
+		"msg": sprintf("%%s matches MIG search %%q", [input.path, %[2]q]),
+		"path": input.path,
+		"line": line,
+	}
+}
+
+warn contains finding if {
+	input.type == "symlink"
+	finding := {
+		"msg": sprintf("%%s is a symbolic link to %%s, not followed: MIG search %%q did not inspect its target", [input.path, input.link, %[2]q]),
+		"path": input.path,
+	}
+}
+
+# The first line that failed the content regexes (what a mismatch search
+# reports), else the first that satisfied them, else none.
+line := l if {
+	l := input.match.content.first_mismatch.line
+} else := l if {
+	l := input.match.content.matched_lines[0]
+} else := 0
+`, id, label)
+}
+
+// WriteDir writes the bundle into dir, which must not exist or be empty.
+func (b *Bundle) WriteDir(dir string) error {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("write bundle: %s is not empty", dir)
+	}
+	names := make([]string, 0, len(b.Files))
+	for n := range b.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := filepath.Join(dir, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("write bundle: %w", err)
+		}
+		if err := os.WriteFile(p, b.Files[n], 0o644); err != nil {
+			return fmt.Errorf("write bundle: %w", err)
+		}
+	}
+	return nil
+}

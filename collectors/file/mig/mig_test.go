@@ -1,0 +1,197 @@
+package mig
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/assay-dev/assay/collectors"
+	_ "github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/engine/bundle"
+)
+
+const example = "../../../examples/mig/authorized_keys.json"
+
+// rec is an Emitter; collectors emit from several goroutines.
+type rec struct {
+	mu   sync.Mutex
+	docs []collectors.Document
+}
+
+func (r *rec) Emit(d collectors.Document) { r.mu.Lock(); r.docs = append(r.docs, d); r.mu.Unlock() }
+func (r *rec) Skip(string, error)         {}
+
+// decodeBundle parses the generated bundle.hcl and builds each collect block
+// with the registered file factory (what engine/bundle will do).
+func decodeBundle(t *testing.T, b *Bundle) (map[string]collectors.Collector, map[string]string) {
+	return decodeBundleB(t, b)
+}
+
+func decodeBundleB(t testing.TB, b *Bundle) (map[string]collectors.Collector, map[string]string) {
+	t.Helper()
+	f, diags := hclparse.NewParser().ParseHCL(b.Files["bundle.hcl"], "bundle.hcl")
+	if diags.HasErrors() {
+		t.Fatalf("generated HCL: %v\n%s", diags, b.Files["bundle.hcl"])
+	}
+	content, diags := f.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+		{Type: "bundle", LabelNames: []string{"name"}},
+		{Type: "collect", LabelNames: []string{"kind", "name"}},
+		{Type: "policy", LabelNames: []string{"id"}},
+	}})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	cols := map[string]collectors.Collector{}
+	regos := map[string]string{}
+	k, _ := collectors.Lookup("file")
+	for _, blk := range content.Blocks {
+		switch blk.Type {
+		case "collect":
+			c, diags := k.New(blk.Body, nil)
+			if diags.HasErrors() {
+				t.Fatalf("collect %s: %v", blk.Labels[1], diags)
+			}
+			cols[blk.Labels[1]] = c
+		case "policy":
+			attrs, _ := blk.Body.JustAttributes()
+			call := string(attrs["rego"].Expr.Range().SliceBytes(b.Files["bundle.hcl"]))
+			name := strings.TrimSuffix(strings.TrimPrefix(call, `file("`), `")`)
+			src, ok := b.Files[name]
+			if !ok {
+				t.Fatalf("policy %s: rego %s not generated", blk.Labels[0], call)
+			}
+			if _, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1}); err != nil {
+				t.Fatalf("generated rego: %v", err)
+			}
+			regos[blk.Labels[0]] = string(src)
+		}
+	}
+	return cols, regos
+}
+
+func TestConvertExampleAndRun(t *testing.T) {
+	action, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Convert(action, "authorized-keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, regos := decodeBundle(t, b)
+	if len(cols) != 3 || len(regos) != 3 {
+		t.Fatalf("%d collectors, %d policies", len(cols), len(regos))
+	}
+
+	root := t.TempDir()
+	files := map[string]string{
+		"home/alice/.ssh/authorized_keys": "# alice\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGQ5Yk1PZEw0d2pWcUZyN0h4dTJOb3lTbVZhQ0xqZ0Q alice@laptop\n",
+		"home/bob/.ssh/authorized_keys":   "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDBobsApprovedRsaKeyMaterial bob@desk\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRogue mallory@evil\n",
+		"root/.ssh/authorized_keys":       "",
+	}
+	for p, c := range files {
+		full := filepath.Join(root, p)
+		os.MkdirAll(filepath.Dir(full), 0o700)
+		if err := os.WriteFile(full, []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tgt, err := target.OpenDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	var findings []string
+	for id, c := range cols {
+		r := &rec{}
+		if err := c.Collect(context.Background(), collectors.Env{Target: tgt, Name: id}, r); err != nil {
+			t.Fatal(err)
+		}
+		pq, err := rego.New(rego.Query("data.assay.mig."+id+".deny"), rego.Module(id+".rego", regos[id])).PrepareForEval(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range r.docs {
+			rs, err := pq.Eval(context.Background(), rego.EvalInput(map[string]any(d)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range rs[0].Expressions[0].Value.([]any) {
+				m := f.(map[string]any)
+				findings = append(findings, m["path"].(string)+":"+m["line"].(interface{ String() string }).String())
+			}
+		}
+	}
+	if strings.Join(findings, ",") != "/home/bob/.ssh/authorized_keys:2" {
+		t.Errorf("findings %v: want bob's rogue key on line 2 only (the empty /root one is not a rogue key)", findings)
+	}
+}
+
+func TestGeneratedBundleLoads(t *testing.T) {
+	action, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Convert(action, "authorized-keys-mig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "bundle")
+	if err := b.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	loaded, diags := bundle.Load(context.Background(), dir)
+	if diags.HasErrors() {
+		t.Fatalf("generated bundle does not load: %v", diags)
+	}
+	if len(loaded.Collects) != 3 || len(loaded.Policies) != 3 {
+		t.Errorf("%d collects, %d policies; want 3 and 3", len(loaded.Collects), len(loaded.Policies))
+	}
+}
+
+func TestConvertErrors(t *testing.T) {
+	tests := []struct{ name, json, want string }{
+		{"not json", `{`, "read MIG action"},
+		{"no file searches", `{"name":"x","operations":[{"module":"netstat","parameters":{}}]}`, "no file-module searches"},
+		{"relative path", `{"operations":[{"module":"file","parameters":{"searches":{"s":{"paths":["etc"]}}}}]}`, "not absolute"},
+		{"no paths", `{"operations":[{"module":"file","parameters":{"searches":{"s":{"names":["x"]}}}}]}`, "no paths"},
+		{"bad sha2", `{"operations":[{"module":"file","parameters":{"searches":{"s":{"paths":["/"],"sha2":["abc"]}}}}]}`, "length 3"},
+		{"syntax version", `{"syntaxversion":1,"operations":[]}`, "syntax version 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Convert([]byte(tt.json), "b")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestIdentifiersAndOptions(t *testing.T) {
+	b, err := Convert([]byte(`{"operations":[{"module":"file","parameters":{"searches":{
+	  "1st search": {"paths":["/a*b"], "sha2":["`+strings.Repeat("A", 64)+`"], "options":{"matchlimit":10, "returnsha256": true}},
+	  "1st_search": {"paths":["/"], "names":["x"]}}}}]}`), "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hclText := string(b.Files["bundle.hcl"])
+	for _, want := range []string{`collect "file" "s_1st_search"`, `collect "file" "s_1st_search_2"`, `paths    = ["/a\\*b"]`, `matchany = true`, `sha256   = ["` + strings.Repeat("a", 64) + `"]`, `hashes   = ["sha256"]`} {
+		if !strings.Contains(hclText, want) {
+			t.Errorf("missing %s in\n%s", want, hclText)
+		}
+	}
+	if len(b.Notes) != 1 || !strings.Contains(b.Notes[0], "matchlimit") {
+		t.Errorf("notes %v", b.Notes)
+	}
+	decodeBundle(t, b)
+}

@@ -1,0 +1,3 @@
+package tiny.flag
+
+deny contains "flagged bad" if input.bad
