@@ -96,6 +96,13 @@ func loadBundle(t testing.TB, url string) (*bundle.Bundle, hcl.Diagnostics) {
 	t.Helper()
 	ensureFileKind()
 	dir := t.TempDir()
+	copyBundle(t, dir, url)
+	return bundle.Load(context.Background(), dir)
+}
+
+// copyBundle copies the bundle to dir, pointed at the test directory at url.
+func copyBundle(t testing.TB, dir, url string) {
+	t.Helper()
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
 			return err
@@ -120,7 +127,6 @@ func loadBundle(t testing.TB, url string) (*bundle.Bundle, hcl.Diagnostics) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bundle.Load(context.Background(), dir)
 }
 
 // fileDocs builds the documents the bundle's collect blocks ask for:
