@@ -125,3 +125,31 @@ test_custom_key_file if {
 	count(denied(docs, {"key_file": ".ssh/authorized_keys2"})) == 1
 	count(denied(docs, {})) == 0
 }
+
+# The fast paths: options without spaces (quoted or not) before a key.
+test_options_without_spaces if {
+	docs := [file("/home/alice/.ssh/authorized_keys", [
+		concat(" ", [`from="10.0.0.1",no-pty`, a1]),
+		concat(" ", ["no-pty", a2, "c"]),
+		concat(" ", [`command="/bin/true"`, foreign]),
+		concat(" ", [`command="a\"b"`, foreign]),
+	])]
+	{f.line | some f in denied(docs, {})} == {3, 4}
+}
+
+# A directory key inside quoted options is not the line's key.
+test_key_hidden_in_options if {
+	docs := [file("/home/alice/.ssh/authorized_keys", [
+		concat(" ", [concat("", [`command="echo `, a1, ` x"`]), foreign]),
+		concat(" ", [concat("", [`command="`, a1, `"`]), foreign]),
+	])]
+	{f.line | some f in denied(docs, {})} == {1, 2}
+}
+
+# A blob under another type's name is not that key; one-word lines are not
+# keys.
+test_type_must_match_blob if {
+	b := split(a1, " ")[1]
+	docs := [file("/home/alice/.ssh/authorized_keys", [concat(" ", ["ssh-rsa", b]), "garbage", "ssh-ed25519"])]
+	{f.line | some f in denied(docs, {})} == {1, 2, 3}
+}
