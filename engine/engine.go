@@ -133,9 +133,10 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	}
 	e.store = newStore(data)
 
+	rules := packageRules(compiler)
 	for _, b := range bundles {
 		for _, p := range b.Policies {
-			pol, pdiags := newPolicy(len(e.policies), b, p, compiler)
+			pol, pdiags := newPolicy(len(e.policies), b, p, rules)
 			diags = append(diags, pdiags...)
 			if pol != nil {
 				e.policies = append(e.policies, pol)
@@ -161,7 +162,7 @@ type policy struct {
 	rules []string
 }
 
-func newPolicy(index int, b *bundle.Bundle, p *bundle.Policy, c *ast.Compiler) (*policy, hcl.Diagnostics) {
+func newPolicy(index int, b *bundle.Bundle, p *bundle.Policy, rules map[string][]string) (*policy, hcl.Diagnostics) {
 	if len(p.Package) == 0 {
 		return nil, hcl.Diagnostics{policyDiag(p, "Policy has no Rego package",
 			fmt.Sprintf("Policy %q names no Rego package to evaluate.", p.ID))}
@@ -181,7 +182,7 @@ func newPolicy(index int, b *bundle.Bundle, p *bundle.Policy, c *ast.Compiler) (
 			Remediation: p.Remediation,
 			Source:      policySource(p),
 		},
-		rules: findingRules(c, p.Package),
+		rules: rules[p.Package.String()],
 	}
 	if len(p.Inputs) > 0 {
 		pol.inputs = make(map[string]bool, len(p.Inputs))

@@ -152,6 +152,9 @@ type loader struct {
 
 	// modules by bundle-relative path, for rego = file("…").
 	modules map[string]*Module
+	// byPackage indexes the parsed modules of Bundle.Modules by package
+	// path (ast.Ref.String), in load order; see addModule.
+	byPackage map[string][]*Module
 	// claimed are the files data blocks read: they are not also exposed
 	// under their base name.
 	claimed map[string]bool
@@ -162,13 +165,14 @@ type loader struct {
 
 func load(ctx context.Context, fsys fs.FS, displayRoot, source string) (*Bundle, hcl.Diagnostics) {
 	l := &loader{
-		ctx:      ctx,
-		fsys:     fsys,
-		root:     displayRoot,
-		b:        newBundle(displayRoot, source),
-		modules:  map[string]*Module{},
-		claimed:  map[string]bool{},
-		collects: map[string]hcl.Range{},
+		ctx:       ctx,
+		fsys:      fsys,
+		root:      displayRoot,
+		b:         newBundle(displayRoot, source),
+		modules:   map[string]*Module{},
+		byPackage: map[string][]*Module{},
+		claimed:   map[string]bool{},
+		collects:  map[string]hcl.Range{},
 	}
 	l.evalCtx = newEvalContext(l)
 	l.run()
