@@ -36,12 +36,12 @@ func documentPath(d *Doc) string {
 // collect turns the values of a query's slots into findings. A value that
 // is not a valid result is an error of its policy; the other policies of
 // the query keep their findings.
-func (r *run) collect(o *outcome, q *query, vals []ast.Value, dc *docContext) {
-	for i, v := range vals {
+func (r *run) collect(o *outcome, b *binding, vals []ast.Value, dc *docContext) {
+	for _, s := range b.slots {
+		v := vals[s.at]
 		if v == nil {
 			continue
 		}
-		s := q.slots[i]
 		fs, err := r.decodeRule(s, v, dc)
 		if err != nil {
 			o.errs = append(o.errs, policyError{policy: s.policy.index, msg: fmt.Sprintf("%s: %v", dc.label, err)})

@@ -65,9 +65,12 @@ type Engine struct {
 	// evalMu serialises Eval: the host facts live in the shared store.
 	evalMu sync.Mutex
 
-	// queries caches prepared queries by the set of policies they evaluate.
+	// queries caches prepared queries by the set of packages they
+	// evaluate; bindings caches, by the set of policies of a document
+	// group, a query with the policy that owns each of its slots.
 	queriesMu sync.Mutex
 	queries   map[string]*query
+	bindings  map[string]*binding
 }
 
 // Doc is a document with where it came from.
@@ -103,9 +106,10 @@ type Result struct {
 // naming the Rego file, line and column, sorted by position.
 func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine, error) {
 	e := &Engine{
-		bundles: bundles,
-		cfg:     config{evalTimeout: DefaultEvalTimeout},
-		queries: map[string]*query{},
+		bundles:  bundles,
+		cfg:      config{evalTimeout: DefaultEvalTimeout},
+		queries:  map[string]*query{},
+		bindings: map[string]*binding{},
 	}
 	for _, o := range opts {
 		o(&e.cfg)

@@ -282,20 +282,21 @@ func (f *evalFailure) Error() string { return f.err.Error() }
 
 // evalQuery evaluates the policies' joint query on the input under the
 // per-evaluation deadline.
-func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*query, []ast.Value, error) {
-	q, err := r.e.queryFor(ctx, pols)
+func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*binding, []ast.Value, error) {
+	b, err := r.e.queryFor(ctx, pols)
 	if err != nil {
 		return nil, nil, err
 	}
+	q := b.q
 	if len(q.slots) == 0 {
-		return q, nil, nil
+		return b, nil, nil
 	}
 	ectx, cancel := context.WithTimeout(ctx, r.e.cfg.evalTimeout)
 	defer cancel()
 	vals, err := q.eval(ectx, input)
 	switch {
 	case err == nil:
-		return q, vals, nil
+		return b, vals, nil
 	case ctx.Err() != nil:
 		return nil, nil, ctx.Err()
 	case errors.Is(ectx.Err(), context.DeadlineExceeded):

@@ -13,16 +13,36 @@ import (
 )
 
 // query is one prepared query that evaluates the finding rules of a set of
-// policies at once. Its single result binding is an array with one entry
-// per slot: [] when the rule is undefined, [value] otherwise.
+// Rego packages at once. Its single result binding is an array with one
+// entry per slot: [] when the rule is undefined, [value] otherwise.
+//
+// Queries are prepared per set of packages, not per set of policies: the
+// policies of a generated bundle (assay mig import) share one package, each
+// judging its own collector's documents, so thousands of document groups
+// need one prepared query between them rather than one each.
 type query struct {
-	policies []*policy
-	slots    []slot
-	pq       rego.PreparedEvalQuery
+	slots []ruleRef
+	pq    rego.PreparedEvalQuery
 }
 
-// slot is one rule of one policy in a query's result array.
+// ruleRef is one rule of one package in a query's result array.
+type ruleRef struct {
+	pkg  ast.Ref
+	rule string
+}
+
+// binding is a query bound to the policies of one group: which policy
+// reports each slot's value.
+type binding struct {
+	q     *query
+	slots []slot
+}
+
+// slot attributes the value at index at of a query's result to a policy's
+// rule. Policies that share a package (with disjoint inputs, so that no
+// document reaches two of them) each own that package's slots.
 type slot struct {
+	at     int
 	policy *policy
 	rule   string
 }
@@ -30,9 +50,9 @@ type slot struct {
 // resultVar is the query's only output variable.
 const resultVar = "assay_result"
 
-// queryFor returns the prepared query for exactly these policies (given in
-// index order), preparing it on first use.
-func (e *Engine) queryFor(ctx context.Context, pols []*policy) (*query, error) {
+// queryFor returns the query for exactly these policies (given in index
+// order) bound to them, preparing the query for their packages on first use.
+func (e *Engine) queryFor(ctx context.Context, pols []*policy) (*binding, error) {
 	var key strings.Builder
 	for _, p := range pols {
 		key.WriteString(strconv.Itoa(p.index))
@@ -40,25 +60,66 @@ func (e *Engine) queryFor(ctx context.Context, pols []*policy) (*query, error) {
 	}
 	e.queriesMu.Lock()
 	defer e.queriesMu.Unlock()
-	if q, ok := e.queries[key.String()]; ok {
-		return q, nil
+	if b, ok := e.bindings[key.String()]; ok {
+		return b, nil
 	}
-	q, err := e.prepare(ctx, pols)
-	if err != nil {
-		return nil, err
+
+	// The packages in first-use order; one entry per package however many
+	// of the policies share it.
+	var pkgs []*policy
+	seen := map[string]int{}
+	for _, p := range pols {
+		k := p.src.Package.String()
+		if _, ok := seen[k]; !ok {
+			seen[k] = len(pkgs)
+			pkgs = append(pkgs, p)
+		}
 	}
-	e.queries[key.String()] = q
-	return q, nil
+	var pkgKey strings.Builder
+	for _, p := range pkgs {
+		pkgKey.WriteString(p.src.Package.String())
+		pkgKey.WriteByte(',')
+	}
+	q, ok := e.queries[pkgKey.String()]
+	if !ok {
+		var err error
+		if q, err = e.prepare(ctx, pkgs); err != nil {
+			return nil, err
+		}
+		e.queries[pkgKey.String()] = q
+	}
+
+	b := &binding{q: q}
+	first := make([]int, len(pkgs)) // index of each package's first slot
+	for i, p := range pkgs {
+		first[i] = -1
+		for at, s := range q.slots {
+			if s.pkg.Equal(p.src.Package) {
+				first[i] = at
+				break
+			}
+		}
+	}
+	for _, p := range pols {
+		start := first[seen[p.src.Package.String()]]
+		for i, r := range p.rules {
+			b.slots = append(b.slots, slot{at: start + i, policy: p, rule: r})
+		}
+	}
+	e.bindings[key.String()] = b
+	return b, nil
 }
 
-// prepare builds "assay_result := [[v0 | v0 := data.pkg.deny], ...]". The
-// comprehensions make an undefined rule an empty entry rather than making
-// the whole query undefined.
-func (e *Engine) prepare(ctx context.Context, pols []*policy) (*query, error) {
-	q := &query{policies: pols}
+// prepare builds "assay_result := [[v0 | v0 := data.pkg.deny], ...]" over
+// the finding rules of each policy's package (policies that share a package
+// have the same rules, so one of them stands for it). The comprehensions
+// make an undefined rule an empty entry rather than making the whole query
+// undefined.
+func (e *Engine) prepare(ctx context.Context, pkgs []*policy) (*query, error) {
+	q := &query{}
 	var src strings.Builder
 	src.WriteString(resultVar + " := [")
-	for _, p := range pols {
+	for _, p := range pkgs {
 		for _, r := range p.rules {
 			if len(q.slots) > 0 {
 				src.WriteString(", ")
@@ -66,7 +127,7 @@ func (e *Engine) prepare(ctx context.Context, pols []*policy) (*query, error) {
 			v := "v" + strconv.Itoa(len(q.slots))
 			ref := p.src.Package.Append(ast.StringTerm(r))
 			fmt.Fprintf(&src, "[%s | %s := %s]", v, v, ref)
-			q.slots = append(q.slots, slot{policy: p, rule: r})
+			q.slots = append(q.slots, ruleRef{pkg: p.src.Package, rule: r})
 		}
 	}
 	src.WriteString("]")
