@@ -569,18 +569,56 @@ func Conflicts(bundles []*Bundle) hcl.Diagnostics {
 	return diags
 }
 
-// checkPackages refuses two policies of the bundle on one Rego package.
+// checkPackages refuses two policies of the bundle on one Rego package,
+// unless every policy of that package names its inputs and no input is
+// named by two of them: then no document reaches the package twice, and
+// each finding belongs to the one policy that took the document. That is
+// what lets a generated bundle (assay mig import) judge thousands of
+// searches with one shared module, compiled once.
 func (l *loader) checkPackages() {
-	seen := map[string]*Policy{}
+	type use struct {
+		p      *Policy
+		inputs map[string]*Policy // input → the policy of the package that takes it
+	}
+	seen := map[string]*use{}
 	for _, p := range l.b.Policies {
 		key := p.Package.String()
-		if prev, dup := seen[key]; dup {
-			l.errorf(rangePtr(p.DeclRange), "Two policies share a Rego package",
-				"Policy %q uses package %s, as policy %q (%s) does; each would report the other's findings. Give each policy its own package.",
-				p.ID, key, prev.ID, prev.DeclRange)
+		u, dup := seen[key]
+		if !dup {
+			u = &use{p: p, inputs: map[string]*Policy{}}
+			for _, in := range p.Inputs {
+				u.inputs[in] = p
+			}
+			seen[key] = u
 			continue
 		}
-		seen[key] = p
+		if len(p.Inputs) == 0 || len(u.p.Inputs) == 0 {
+			without := p
+			if len(p.Inputs) > 0 {
+				without = u.p
+			}
+			l.errorf(rangePtr(p.DeclRange), "Two policies share a Rego package",
+				"Policy %q uses package %s, as policy %q (%s) does, and policy %q has no input, so it judges every document of the bundle; each would report the other's findings. Give each policy its own package, or give each policy of the package inputs of its own (input = [collect.KIND.NAME]).",
+				p.ID, key, u.p.ID, u.p.DeclRange, without.ID)
+			continue
+		}
+		clash := ""
+		var other *Policy
+		for _, in := range p.Inputs {
+			if q, taken := u.inputs[in]; taken {
+				clash, other = in, q
+				break
+			}
+		}
+		if other != nil {
+			l.errorf(rangePtr(p.DeclRange), "Two policies share a Rego package",
+				"Policy %q uses package %s, as policy %q (%s) does, and both judge the documents of collect.%s; each would report the other's findings about them. Give each policy its own package, or inputs no other policy of the package names.",
+				p.ID, key, other.ID, other.DeclRange, clash)
+			continue
+		}
+		for _, in := range p.Inputs {
+			u.inputs[in] = p
+		}
 	}
 }
 
