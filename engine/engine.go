@@ -71,6 +71,14 @@ type Engine struct {
 	queriesMu sync.Mutex
 	queries   map[string]*query
 	bindings  map[string]*binding
+
+	// byInput lists, per collector ID, the policies that name it in their
+	// inputs; unscoped are the policies without inputs. Both are in index
+	// order. Finding a document's policies then costs what it finds, not a
+	// pass over every policy: thousands of per-search policies would
+	// otherwise make planning quadratic.
+	byInput  map[string][]*policy
+	unscoped []*policy
 }
 
 // Doc is a document with where it came from.
@@ -150,7 +158,43 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	e.byInput = map[string][]*policy{}
+	for _, p := range e.policies {
+		if p.inputs == nil {
+			e.unscoped = append(e.unscoped, p)
+		}
+		for _, in := range p.src.Inputs {
+			if l := e.byInput[in]; len(l) == 0 || l[len(l)-1] != p {
+				e.byInput[in] = append(l, p)
+			}
+		}
+	}
 	return e, nil
+}
+
+// candidates are the policies that may take a document of the collector,
+// in index order: those naming it and those naming no input. judges
+// decides.
+func (e *Engine) candidates(collector string) []*policy {
+	scoped := e.byInput[collector]
+	if len(scoped) == 0 {
+		return e.unscoped
+	}
+	if len(e.unscoped) == 0 {
+		return scoped
+	}
+	out := make([]*policy, 0, len(scoped)+len(e.unscoped))
+	i, j := 0, 0
+	for i < len(scoped) || j < len(e.unscoped) {
+		if j == len(e.unscoped) || (i < len(scoped) && scoped[i].index < e.unscoped[j].index) {
+			out = append(out, scoped[i])
+			i++
+		} else {
+			out = append(out, e.unscoped[j])
+			j++
+		}
+	}
+	return out
 }
 
 // policy is a bundle policy as the engine evaluates it: its metadata with

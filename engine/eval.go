@@ -112,7 +112,7 @@ func (r *run) plan() {
 		g, ok := groups[key]
 		if !ok {
 			g = &group{}
-			for _, p := range r.e.policies {
+			for _, p := range r.e.candidates(d.Collector) {
 				if !p.judges(d) {
 					continue
 				}
