@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -116,7 +118,7 @@ func TestConvertExampleAndRun(t *testing.T) {
 		if err := c.Collect(context.Background(), collectors.Env{Target: tgt, Name: id}, r); err != nil {
 			t.Fatal(err)
 		}
-		pq, err := rego.New(rego.Query("data.assay.mig."+id+".deny"), rego.Module(id+".rego", regos[id])).PrepareForEval(context.Background())
+		pq, err := rego.New(rego.Query("data."+PackageOf("authorized-keys")+".deny"), rego.Module(id+".rego", regos[id])).PrepareForEval(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,4 +196,82 @@ func TestIdentifiersAndOptions(t *testing.T) {
 		t.Errorf("notes %v", b.Notes)
 	}
 	decodeBundle(t, b)
+}
+
+// TestConvertShape: an investigation becomes one collect block and one small
+// policy per search, all policies on one generated module whose package is
+// the bundle's, naming each search by its MIG label; two imported
+// investigations load together.
+func TestConvertShape(t *testing.T) {
+	action := []byte(`{"name":"odd \"labels\"","operations":[{"module":"file","parameters":{"searches":{
+	  "1st search": {"paths":["/a"], "names":["x"]},
+	  "café \"quoted\"": {"paths":["/b"], "names":["y"]},
+	  "plain": {"paths":["/c"], "names":["z"]}}}}]}`)
+	b, err := Convert(action, "my-inv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range b.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff([]string{"bundle.hcl", RegoFile}, names); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	if PackageOf("my-inv") != "assay.mig.my_inv" {
+		t.Errorf("package %q", PackageOf("my-inv"))
+	}
+	mod, err := ast.ParseModuleWithOpts(RegoFile, string(b.Files[RegoFile]), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		t.Fatalf("generated rego: %v\n%s", err, b.Files[RegoFile])
+	}
+	if got := mod.Package.Path.String(); got != "data.assay.mig.my_inv" {
+		t.Errorf("module package %s", got)
+	}
+
+	dir := filepath.Join(t.TempDir(), "inv")
+	if err := b.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	loaded, diags := bundle.Load(context.Background(), dir)
+	if diags.HasErrors() {
+		t.Fatalf("generated bundle does not load: %v", diags)
+	}
+	if len(loaded.Modules) != 1 || len(loaded.Policies) != 3 || len(loaded.Collects) != 3 {
+		t.Fatalf("%d modules, %d policies, %d collects; want 1, 3, 3", len(loaded.Modules), len(loaded.Policies), len(loaded.Collects))
+	}
+	labels := map[string]string{}
+	for _, p := range loaded.Policies {
+		if p.Module != loaded.Modules[0] {
+			t.Errorf("policy %s has module %s", p.ID, p.Module.Name)
+		}
+		if diff := cmp.Diff([]string{"file." + p.ID}, p.Inputs); diff != "" {
+			t.Errorf("policy %s inputs (-want +got):\n%s", p.ID, diff)
+		}
+		// The label each search's documents are reported under.
+		rs, err := rego.New(rego.Query("data.assay.mig.my_inv.search"), rego.Module(RegoFile, string(b.Files[RegoFile])),
+			rego.Input(map[string]any{"collector": p.ID})).Eval(context.Background())
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("search label of %s: %v %v", p.ID, rs, err)
+		}
+		labels[p.ID] = rs[0].Expressions[0].Value.(string)
+	}
+	want := map[string]string{"s_1st_search": "1st search", "caf_quoted": `café "quoted"`, "plain": "plain"}
+	if diff := cmp.Diff(want, labels); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+
+	// A second investigation, imported under another name, runs beside it.
+	b2, err := Convert(action, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir2 := filepath.Join(t.TempDir(), "other")
+	if err := b2.WriteDir(dir2); err != nil {
+		t.Fatal(err)
+	}
+	if _, diags := bundle.LoadAll(context.Background(), []string{dir, dir2}); diags.HasErrors() {
+		t.Errorf("two imported investigations conflict: %v", diags)
+	}
 }
