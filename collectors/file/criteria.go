@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -25,12 +26,44 @@ func compilePattern(s string) (*pattern, error) {
 		p.invert = true
 		expr = s[1:]
 	}
-	re, err := regexp.Compile(expr)
+	re, err := compileRegexp(expr)
 	if err != nil {
 		return nil, err
 	}
 	p.re = re
 	return p, nil
+}
+
+// regexps caches compiled expressions by source. A *regexp.Regexp is safe
+// for concurrent use, and the thousands of blocks of an imported MIG
+// investigation repeat the same name pattern. The cache is emptied when it
+// grows past maxCachedRegexps, so that a long-running assay serve reloading
+// changing bundles does not keep every expression it ever saw.
+var regexps = struct {
+	sync.Mutex
+	m map[string]*regexp.Regexp
+}{m: map[string]*regexp.Regexp{}}
+
+const maxCachedRegexps = 1 << 14
+
+func compileRegexp(expr string) (*regexp.Regexp, error) {
+	regexps.Lock()
+	re, ok := regexps.m[expr]
+	regexps.Unlock()
+	if ok {
+		return re, nil
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, err
+	}
+	regexps.Lock()
+	if len(regexps.m) >= maxCachedRegexps {
+		clear(regexps.m)
+	}
+	regexps.m[expr] = re
+	regexps.Unlock()
+	return re, nil
 }
 
 // holdsString reports whether the check holds on s: the expression matches,

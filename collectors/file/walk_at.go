@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,11 +61,19 @@ func (r *run) walkAt(_ rootFiler, root, rel string) {
 		r.skip(root, err)
 		return
 	}
-	w := &atWalk{run: r, rootDev: top.dev, buf: make([]byte, 64<<10), open: 1}
+	buf := direntBufs.Get().(*[]byte)
+	defer direntBufs.Put(buf)
+	w := &atWalk{run: r, rootDev: top.dev, buf: *buf, open: 1}
 	w.stack = []*atFrame{top}
 	w.readDir(top)
 	w.loop()
 }
+
+// direntBufs recycles getdents buffers: an investigation of thousands of
+// searches walks thousands of small trees, and a fresh 64 KiB buffer per
+// walk was most of what it allocated. Entry names are copied out of the
+// buffer, so none outlives the walk.
+var direntBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 type atWalk struct {
 	*run
