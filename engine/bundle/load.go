@@ -9,8 +9,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -349,26 +351,61 @@ func describeErr(err error) string {
 }
 
 // parseHCL parses the HCL files; ok is false when one has a syntax error.
+// Files are read in order, parsed concurrently (parsing is pure, and large
+// generated bundles, such as an imported MIG investigation, come in several
+// files), and their results taken in order, so diagnostics do not depend on
+// scheduling.
 func (l *loader) parseHCL() (contents []*hcl.BodyContent, ok bool) {
-	ok = true
+	type parsed struct {
+		display string
+		src     []byte
+		file    *hcl.File
+		diags   hcl.Diagnostics
+		content *hcl.BodyContent
+	}
+	files := make([]*parsed, 0, len(l.hclFiles))
 	for _, rel := range l.hclFiles {
 		src, display, err := l.readFile(rel)
 		if err != nil {
 			l.errorf(nil, "Cannot read file", "Reading %s: %s.", l.display(rel), describeErr(err))
 			continue
 		}
-		f, diags := hclsyntax.ParseConfig(src, display, hcl.InitialPos)
-		l.diags = append(l.diags, diags...)
-		if f != nil {
-			l.b.Files[display] = f
+		files = append(files, &parsed{display: display, src: src})
+	}
+	parse := func(p *parsed) {
+		p.file, p.diags = hclsyntax.ParseConfig(p.src, p.display, hcl.InitialPos)
+		if p.diags.HasErrors() || p.file == nil {
+			return
 		}
-		if diags.HasErrors() || f == nil {
+		content, diags := p.file.Body.Content(rootSchema)
+		p.content = content
+		p.diags = append(p.diags, diags...)
+	}
+	if len(files) == 1 {
+		parse(files[0])
+	} else {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for _, p := range files {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				parse(p)
+			})
+		}
+		wg.Wait()
+	}
+	ok = true
+	for _, p := range files {
+		l.diags = append(l.diags, p.diags...)
+		if p.file != nil {
+			l.b.Files[p.display] = p.file
+		}
+		if p.content == nil {
 			ok = false
 			continue
 		}
-		content, diags := f.Body.Content(rootSchema)
-		l.diags = append(l.diags, diags...)
-		contents = append(contents, content)
+		contents = append(contents, p.content)
 	}
 	return contents, ok
 }
