@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -136,7 +137,16 @@ func Convert(action []byte, name string) (*Bundle, error) {
 	out := &Bundle{Files: map[string][]byte{}, Notes: notes}
 	used := map[string]bool{}
 	labels := make(map[string]string, len(searches)) // collect block name → MIG label
-	for _, ls := range searches {
+	fileName := "bundle.hcl"
+	for i, ls := range searches {
+		if i > 0 && i%SearchesPerFile == 0 {
+			out.Files[fileName] = hclwrite.Format(f.Bytes())
+			fileName = fmt.Sprintf("searches-%04d.hcl", i/SearchesPerFile+1)
+			f = hclwrite.NewEmptyFile()
+			body = f.Body()
+			body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment,
+				Bytes: fmt.Appendf(nil, "# Searches %d to %d of MIG action %q (bundle %q).\n", i+1, min(i+SearchesPerFile, len(searches)), a.Name, name)}})
+		}
 		id := identifier(ls.label, used)
 		body.AppendNewline()
 		cb := body.AppendNewBlock("collect", []string{"file", id}).Body()
@@ -163,10 +173,16 @@ func Convert(action []byte, name string) (*Bundle, error) {
 		pb.SetAttributeRaw("rego", hclwrite.TokensForFunctionCall("file", hclwrite.TokensForValue(cty.StringVal(RegoFile))))
 		labels[id] = ls.label
 	}
-	out.Files["bundle.hcl"] = hclwrite.Format(f.Bytes())
+	out.Files[fileName] = hclwrite.Format(f.Bytes())
 	out.Files[RegoFile] = regoFor(PackageOf(name), a.Name, labels)
 	return out, nil
 }
+
+// SearchesPerFile bounds the searches of one HCL file: bundle.hcl holds
+// the bundle block and the first ones, searches-0002.hcl the next, and so
+// on. Files of a few hundred kilobytes stay readable in a review, and the
+// loader parses a bundle's files concurrently.
+const SearchesPerFile = 500
 
 // RegoFile is the bundle's one Rego module, shared by every policy.
 const RegoFile = "rego/mig.rego"

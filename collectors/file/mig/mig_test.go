@@ -40,9 +40,22 @@ func decodeBundle(t *testing.T, b *Bundle) (map[string]collectors.Collector, map
 
 func decodeBundleB(t testing.TB, b *Bundle) (map[string]collectors.Collector, map[string]string) {
 	t.Helper()
-	f, diags := hclparse.NewParser().ParseHCL(b.Files["bundle.hcl"], "bundle.hcl")
+	cols := map[string]collectors.Collector{}
+	regos := map[string]string{}
+	k, _ := collectors.Lookup("file")
+	for _, hclName := range sortedKeys(b.Files) {
+		if strings.HasSuffix(hclName, ".hcl") {
+			decodeFile(t, b, hclName, k, cols, regos)
+		}
+	}
+	return cols, regos
+}
+
+func decodeFile(t testing.TB, b *Bundle, hclName string, k collectors.Kind, cols map[string]collectors.Collector, regos map[string]string) {
+	t.Helper()
+	f, diags := hclparse.NewParser().ParseHCL(b.Files[hclName], hclName)
 	if diags.HasErrors() {
-		t.Fatalf("generated HCL: %v\n%s", diags, b.Files["bundle.hcl"])
+		t.Fatalf("generated HCL: %v\n%s", diags, b.Files[hclName])
 	}
 	content, diags := f.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: "bundle", LabelNames: []string{"name"}},
@@ -52,9 +65,7 @@ func decodeBundleB(t testing.TB, b *Bundle) (map[string]collectors.Collector, ma
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	cols := map[string]collectors.Collector{}
-	regos := map[string]string{}
-	k, _ := collectors.Lookup("file")
+	parsed := map[string]bool{}
 	for _, blk := range content.Blocks {
 		switch blk.Type {
 		case "collect":
@@ -65,19 +76,21 @@ func decodeBundleB(t testing.TB, b *Bundle) (map[string]collectors.Collector, ma
 			cols[blk.Labels[1]] = c
 		case "policy":
 			attrs, _ := blk.Body.JustAttributes()
-			call := string(attrs["rego"].Expr.Range().SliceBytes(b.Files["bundle.hcl"]))
+			call := string(attrs["rego"].Expr.Range().SliceBytes(b.Files[hclName]))
 			name := strings.TrimSuffix(strings.TrimPrefix(call, `file("`), `")`)
 			src, ok := b.Files[name]
 			if !ok {
 				t.Fatalf("policy %s: rego %s not generated", blk.Labels[0], call)
 			}
-			if _, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1}); err != nil {
-				t.Fatalf("generated rego: %v", err)
+			if !parsed[name] { // once: every policy shares the module
+				if _, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1}); err != nil {
+					t.Fatalf("generated rego: %v", err)
+				}
+				parsed[name] = true
 			}
 			regos[blk.Labels[0]] = string(src)
 		}
 	}
-	return cols, regos
 }
 
 func TestConvertExampleAndRun(t *testing.T) {
@@ -273,5 +286,33 @@ func TestConvertShape(t *testing.T) {
 	}
 	if _, diags := bundle.LoadAll(context.Background(), []string{dir, dir2}); diags.HasErrors() {
 		t.Errorf("two imported investigations conflict: %v", diags)
+	}
+}
+
+// TestConvertSplitsFiles: a large investigation is written SearchesPerFile
+// searches per HCL file, and loads as one bundle.
+func TestConvertSplitsFiles(t *testing.T) {
+	n := 2*SearchesPerFile + 7
+	b, err := Convert(actionN(n), "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"bundle.hcl", RegoFile, "searches-0002.hcl", "searches-0003.hcl"}, sortedKeys(b.Files)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	dir := filepath.Join(t.TempDir(), "big")
+	if err := b.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	loaded, diags := bundle.Load(context.Background(), dir)
+	if diags.HasErrors() {
+		t.Fatalf("generated bundle does not load: %v", diags)
+	}
+	if len(loaded.Collects) != n || len(loaded.Policies) != n || len(loaded.Modules) != 1 || loaded.Name != "big" {
+		t.Errorf("bundle %q: %d collects, %d policies, %d modules; want %d, %d, 1", loaded.Name, len(loaded.Collects), len(loaded.Policies), len(loaded.Modules), n, n)
+	}
+	cols, _ := decodeBundle(t, b)
+	if len(cols) != n {
+		t.Errorf("%d collect blocks decoded, want %d", len(cols), n)
 	}
 }
