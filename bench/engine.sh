@@ -10,6 +10,7 @@
 #   FULL=1 bench/engine.sh          # also conftest per-package at 10,000 (about 4-5 minutes a run)
 #   SIZES="1000" RUNS=5 bench/engine.sh
 #   CONFTEST=/path/to/conftest bench/engine.sh   # reuse a conftest binary
+#   ASSAY_ENV="GOMEMLIMIT=150MiB" bench/engine.sh # assay with a soft memory limit
 #
 # conftest is installed into a scratch GOBIN; it is not a project dependency.
 # Needs: go, jq, /usr/bin/time (GNU time).
@@ -117,24 +118,20 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int(
 conftest_set() { jq -r '.[] | .filename as $f | ((.failures // [])[] | [$f, "deny", .msg]), ((.warnings // [])[] | [$f, "warn", .msg]) | @tsv' "$1" | sort; }
 assay_set() { jq -r '.findings[] | [.path, .kind, .message] | @tsv' "$1" | sort; }
 
-# How assay judges a directory of plain Rego: `assay eval -b DIR` once the
-# bundle loader accepts conftest-style directories; until then the
-# throwaway driver bench/enginedriver, which calls engine.New/Eval on the
-# same files the same way.
-gen_docs "$WORK/probe" 1
-if "$WORK/assay" eval -b "$WORK/per-package" -f json "$WORK/probe/d00000.json" >"$WORK/probe.json" 2>"$WORK/probe.err" || [[ $? -eq 1 ]] && jq -e .findings "$WORK/probe.json" >/dev/null 2>&1; then
-	ASSAY_KIND="assay eval"
-	assay_cmd() { "$WORK/assay" eval -b "$1" -f json "${@:2}"; }
-else
-	ASSAY_KIND="bench/enginedriver (THROWAWAY stand-in for 'assay eval -b DIR'; assay eval said: $(head -c 200 "$WORK/probe.err" | tr '\n' ' '))"
-	(cd "$ROOT" && go build -o "$WORK/enginedriver" ./bench/enginedriver)
-	assay_cmd() { "$WORK/enginedriver" "$@"; }
+# assay judges a directory of plain Rego as an implicit bundle: each package
+# with deny/warn rules is a policy, each JSON file one document.
+ASSAY_KIND="assay eval"
+printf '#!/bin/sh\ndir=$1; shift\nexec "%s" eval -b "$dir" -f json "$@"\n' "$WORK/assay" >"$WORK/assay_cmd"
+# ASSAY_ENV="GOMEMLIMIT=150MiB" runs assay with that environment.
+if [[ -n "${ASSAY_ENV:-}" ]]; then
+	sed -i "2i export ${ASSAY_ENV}" "$WORK/assay_cmd"
+	ASSAY_KIND="$ASSAY_KIND, with $ASSAY_ENV"
 fi
-export -f assay_cmd 2>/dev/null || true
+chmod +x "$WORK/assay_cmd"
 
 echo
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "conftest: $("$CONFTEST" --version | head -1)"
+echo "conftest: $CONFTEST_VERSION ($("$CONFTEST" --version | tr "\n" " "))"
 echo "assay:    $ASSAY_KIND"
 echo "policies: $NPOL; medians of $RUNS runs (per-package conftest: 1 run at 10,000 documents)"
 echo
@@ -150,14 +147,14 @@ for n in $SIZES; do
 			flags=(--all-namespaces)
 			if ((n > 1000)) && [[ $FULL != 1 ]]; then
 				printf '%-7s %-12s %-9s %s\n' "$n" "$layout" conftest "skipped (about 250 s; FULL=1 runs it)"
-				read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$runs" assay_cmd "$WORK/$layout" "${docs[@]}")"
+				read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$runs" "$WORK/assay_cmd" "$WORK/$layout" "${docs[@]}")"
 				printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' "$n" "$layout" assay "$aw" "$ac" "$ar" - - "$(assay_set "$WORK/assay-$layout-$n.json" | wc -l)"
 				continue
 			fi
 			((n > 1000)) && runs=1
 		fi
 		read -r cw cc cr <<<"$(measure "conftest-$layout-$n" "$runs" "$CONFTEST" test --no-color -o json -p "$WORK/$layout" "${flags[@]}" "${docs[@]}")"
-		read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$RUNS" assay_cmd "$WORK/$layout" "${docs[@]}")"
+		read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$RUNS" "$WORK/assay_cmd" "$WORK/$layout" "${docs[@]}")"
 		conftest_set "$WORK/conftest-$layout-$n.json" >"$WORK/c.tsv"
 		assay_set "$WORK/assay-$layout-$n.json" >"$WORK/a.tsv"
 		if cmp -s "$WORK/c.tsv" "$WORK/a.tsv"; then

@@ -19,7 +19,10 @@ import (
 // compileBundles compiles every module of every bundle into one compiler.
 // Modules are keyed by bundle and filename so that two bundles may both
 // have a "policy.rego".
-func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Compiler, hcl.Diagnostics) {
+//
+// It also returns the modules it compiled and, taken right after the
+// ResolveRefs stage, copies of the finding rules that fuse.go can fuse.
+func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Compiler, map[string]*ast.Module, resolvedRules, map[string]bool, hcl.Diagnostics) {
 	modules := map[string]*ast.Module{}
 	for bi, b := range bundles {
 		for mi, m := range b.Modules {
@@ -29,12 +32,13 @@ func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Comp
 			modules[moduleKey(bi, mi, m.Filename)] = m.Parsed
 		}
 	}
-	c := newCompiler(caps)
+	captured, unfusable := resolvedRules{}, map[string]bool{}
+	c := newCompiler(caps).WithStageAfterID(ast.StageResolveRefs, captureStage(captured, unfusable))
 	c.Compile(modules)
 	if c.Failed() {
-		return nil, compileDiagnostics(c.Errors, bundles)
+		return nil, nil, nil, nil, compileDiagnostics(c.Errors, bundles)
 	}
-	return c, nil
+	return c, modules, captured, unfusable, nil
 }
 
 func moduleKey(bundleIndex, moduleIndex int, filename string) string {
@@ -119,18 +123,7 @@ func packageRules(c *ast.Compiler) map[string][]string {
 	for _, m := range c.Modules {
 		key := m.Package.Path.String()
 		for _, r := range m.Rules {
-			ref := r.Head.Ref()
-			if len(ref) == 0 {
-				continue
-			}
-			var name string
-			switch v := ref[0].Value.(type) {
-			case ast.Var:
-				name = string(v)
-			case ast.String:
-				name = string(v)
-			}
-			if findingRulePattern.MatchString(name) {
+			if name := ruleName(r); findingRulePattern.MatchString(name) {
 				if seen[key] == nil {
 					seen[key] = map[string]bool{}
 				}

@@ -36,9 +36,37 @@ func documentPath(d *Doc) string {
 // collect turns the values of a query's slots into findings. A value that
 // is not a valid result is an error of its policy; the other policies of
 // the query keep their findings.
-func (r *run) collect(o *outcome, b *binding, vals []ast.Value, dc *docContext) {
+func (r *run) collect(o *outcome, b *binding, vals values, dc *docContext) {
+	q := b.q
+	if set, ok := vals.fused.(ast.Set); ok {
+		failed := map[int]bool{}
+		for _, t := range set.Slice() {
+			pair, ok := t.Value.(*ast.Array)
+			if !ok || pair.Len() != 2 {
+				continue
+			}
+			n, _ := pair.Elem(0).Value.(ast.Number)
+			idx, ok := n.Int()
+			if !ok || idx < 0 || idx >= len(q.fused.slots) {
+				continue
+			}
+			for _, p := range b.fused[idx] {
+				if failed[p.index] {
+					continue
+				}
+				s := slot{policy: p, rule: q.fused.slots[idx].rule}
+				f, err := r.decodeResult(s, pair.Elem(1).Value, dc)
+				if err != nil {
+					failed[p.index] = true
+					o.errs = append(o.errs, policyError{policy: p.index, msg: fmt.Sprintf("%s: %v", dc.label, err)})
+					continue
+				}
+				o.findings = append(o.findings, policyFinding{policy: p.index, Finding: f})
+			}
+		}
+	}
 	for _, s := range b.slots {
-		v := vals[s.at]
+		v := vals.slots[s.at]
 		if v == nil {
 			continue
 		}

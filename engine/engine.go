@@ -39,6 +39,7 @@ type config struct {
 	parallelism int
 	evalTimeout time.Duration
 	logger      *slog.Logger
+	noFusion    bool // tests compare results with and without fuse.go
 }
 
 // WithParallelism bounds the evaluations that run at once (default: GOMAXPROCS).
@@ -64,6 +65,10 @@ type Engine struct {
 
 	// evalMu serialises Eval: the host facts live in the shared store.
 	evalMu sync.Mutex
+
+	// fused holds the generated package of each set of packages that
+	// policies judging one document use (fuse.go), by packageSetKey.
+	fused map[string]*fusedSet
 
 	// queries caches prepared queries by the set of packages they
 	// evaluate; bindings caches, by the set of policies of a document
@@ -133,7 +138,7 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	}
 	e.caps = sandboxCapabilities()
 
-	compiler, diags := compileBundles(bundles, e.caps)
+	compiler, modules, captured, unfusable, diags := compileBundles(bundles, e.caps)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -168,6 +173,12 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 				e.byInput[in] = append(l, p)
 			}
 		}
+	}
+	if e.cfg.noFusion {
+		return e, nil
+	}
+	if c, fused := e.fuse(modules, captured, unfusable); c != nil {
+		e.compiler, e.fused = c, fused
 	}
 	return e, nil
 }

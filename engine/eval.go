@@ -282,14 +282,15 @@ func (f *evalFailure) Error() string { return f.err.Error() }
 
 // evalQuery evaluates the policies' joint query on the input under the
 // per-evaluation deadline.
-func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*binding, []ast.Value, error) {
+func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*binding, values, error) {
+	var none values
 	b, err := r.e.queryFor(ctx, pols)
 	if err != nil {
-		return nil, nil, err
+		return nil, none, err
 	}
 	q := b.q
-	if len(q.slots) == 0 {
-		return b, nil, nil
+	if len(q.slots) == 0 && q.fused == nil {
+		return b, none, nil
 	}
 	ectx, cancel := context.WithTimeout(ctx, r.e.cfg.evalTimeout)
 	defer cancel()
@@ -298,11 +299,11 @@ func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*
 	case err == nil:
 		return b, vals, nil
 	case ctx.Err() != nil:
-		return nil, nil, ctx.Err()
+		return nil, none, ctx.Err()
 	case errors.Is(ectx.Err(), context.DeadlineExceeded):
-		return nil, nil, &evalFailure{timeout: true, err: fmt.Errorf("evaluation exceeded %s", r.e.cfg.evalTimeout)}
+		return nil, none, &evalFailure{timeout: true, err: fmt.Errorf("evaluation exceeded %s", r.e.cfg.evalTimeout)}
 	default:
-		return nil, nil, &evalFailure{err: err}
+		return nil, none, &evalFailure{err: err}
 	}
 }
 
@@ -316,7 +317,8 @@ func (r *run) result() *Result {
 	}
 	tallies := make([]tally, len(r.e.policies))
 	var findings []report.Finding
-	for _, o := range r.out {
+	for i, o := range r.out {
+		r.out[i] = outcome{} // merged: let the collector have it
 		for _, pe := range o.errs {
 			t := &tallies[pe.policy]
 			if t.err == "" {

@@ -6,7 +6,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/engine/bundle"
 	"github.com/assay-dev/assay/engine/report"
 )
@@ -59,9 +58,4 @@ func parseModule(t testing.TB, filename, src string) *bundle.Module {
 		t.Fatalf("parse %s: %v", filename, err)
 	}
 	return &bundle.Module{Filename: filename, Source: []byte(src), Parsed: m}
-}
-
-// doc builds a document of no bundle.
-func doc(collector string, fields map[string]any) Doc {
-	return Doc{Collector: collector, Document: collectors.Document(fields)}
 }

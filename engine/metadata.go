@@ -28,7 +28,7 @@ func annotationsFor(p *bundle.Policy) []*ast.Annotations {
 	if len(anns) == 0 && bytes.Contains(p.Module.Source, []byte("METADATA")) {
 		opts := ast.ParserOptions{ProcessAnnotation: true}
 		if p.Module.Parsed != nil {
-			opts.RegoVersion = p.Module.Parsed.RegoVersion()
+			opts.RegoVersion = p.Module.Parsed.RegoVersionSpan().Min()
 		}
 		if m, err := ast.ParseModuleWithOpts(p.Module.Filename, string(p.Module.Source), opts); err == nil {
 			anns = m.Annotations

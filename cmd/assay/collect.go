@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/assay-dev/assay/engine/scan"
@@ -28,6 +25,9 @@ evaluated together, for cross-host policies).`,
   assay eval -b ./my-bundle --documents host1.json host2.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutputFile(output); err != nil {
+				return usageError(err)
+			}
 			ctx := cmd.Context()
 			s, err := sf.newScanner(ctx, logger(cmd), cmd.ErrOrStderr())
 			if err != nil {
@@ -40,17 +40,7 @@ evaluated together, for cross-host policies).`,
 				return scanError(err)
 			}
 			file := scan.NewDocumentsFile(tool(), p.Target.Info(), col)
-			write := func(w io.Writer) error {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(file)
-			}
-			if output == "" || output == "-" {
-				err = write(cmd.OutOrStdout())
-			} else {
-				err = writeFileAtomic(output, write)
-			}
-			if err != nil {
+			if err := writeJSON(output, cmd.OutOrStdout(), file); err != nil {
 				return scanError(err)
 			}
 			return nil

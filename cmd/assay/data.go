@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -37,6 +36,9 @@ ends with exit code 3; a mistake in the bundle with exit code 2.`,
 		Example: `  ASSAY_LDAP_PASSWORD=… assay data -b examples/ldap
   assay data -b ./my-bundle directory -o directory.json`,
 		RunE: func(cmd *cobra.Command, names []string) error {
+			if err := checkOutputFile(output); err != nil {
+				return usageError(err)
+			}
 			ctx := cmd.Context()
 			bs, err := loadBundles(ctx, bundles, nil, cmd.ErrOrStderr())
 			if err != nil {
@@ -60,17 +62,7 @@ ends with exit code 3; a mistake in the bundle with exit code 2.`,
 				doc = picked
 			}
 			summarize(cmd.ErrOrStderr())
-			write := func(w io.Writer) error {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(doc)
-			}
-			if output == "" || output == "-" {
-				err = write(cmd.OutOrStdout())
-			} else {
-				err = writeFileAtomic(output, write)
-			}
-			if err != nil {
+			if err := writeJSON(output, cmd.OutOrStdout(), doc); err != nil {
 				return scanError(err)
 			}
 			return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -53,22 +54,61 @@ func renderDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl
 	}
 }
 
+// maxSnippet is the widest source line shown, in characters: a minified or
+// binary file has "lines" of megabytes.
+const maxSnippet = 120
+
 // writeSnippet prints the subject's first line with a caret underline.
 func writeSnippet(w io.Writer, src []byte, rng hcl.Range, paint func(string, string) string) {
 	lines := bytes.Split(src, []byte("\n"))
 	if rng.Start.Line < 1 || rng.Start.Line > len(lines) {
 		return
 	}
-	line := strings.TrimRight(string(lines[rng.Start.Line-1]), "\r")
-	line = strings.ReplaceAll(line, "\t", " ")
-	gutter := fmt.Sprintf("%5d | ", rng.Start.Line)
-	fmt.Fprintf(w, "%s%s\n", gutter, line)
+	line := printable(strings.TrimRight(string(lines[rng.Start.Line-1]), "\r"))
 	startCol := max(rng.Start.Column, 1)
 	width := 1
 	if rng.End.Line == rng.Start.Line && rng.End.Column > startCol {
 		width = rng.End.Column - startCol
 	} else if rng.End.Line > rng.Start.Line {
-		width = max(utf8.RuneCountInString(line)-startCol+1, 1)
+		width = max(len(line)-startCol+1, 1)
 	}
-	fmt.Fprintf(w, "%s%s%s\n", strings.Repeat(" ", 5)+" | ", strings.Repeat(" ", startCol-1), paint("\x1b[1;31m", strings.Repeat("^", width)))
+	// A long line shows a window around the subject, marked by ellipses.
+	from := 0
+	if len(line) > maxSnippet {
+		from = max(0, min(startCol-1-maxSnippet/4, len(line)-maxSnippet))
+		to := min(from+maxSnippet, len(line))
+		shown := string(line[from:to])
+		if from > 0 {
+			shown = "…" + shown
+		}
+		if to < len(line) {
+			shown += "…"
+		}
+		width = max(min(width, to-(startCol-1)), 1)
+		fmt.Fprintf(w, "%5d | %s\n", rng.Start.Line, shown)
+		if from > 0 {
+			from-- // the leading ellipsis takes a column
+		}
+	} else {
+		fmt.Fprintf(w, "%5d | %s\n", rng.Start.Line, string(line))
+	}
+	fmt.Fprintf(w, "%s%s%s\n", strings.Repeat(" ", 5)+" | ", strings.Repeat(" ", max(startCol-1-from, 0)), paint("\x1b[1;31m", strings.Repeat("^", width)))
+}
+
+// printable returns line as runes safe to print on a terminal: a tab
+// becomes a space, other control characters and invalid UTF-8 (a binary
+// file, or an escape sequence planted in a bundle) become U+FFFD, one
+// column each so the caret stays under the subject.
+func printable(line string) []rune {
+	out := make([]rune, 0, len(line))
+	for _, r := range line {
+		switch {
+		case r == '\t':
+			r = ' '
+		case r == utf8.RuneError, unicode.IsControl(r):
+			r = utf8.RuneError
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -40,13 +40,9 @@ bundle, so existing policies run unchanged.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			gate, err := of.gate()
+			out, err := of.plan()
 			if err != nil {
-				return usageError(err)
-			}
-			dests, err := of.destinations()
-			if err != nil {
-				return usageError(err)
+				return err
 			}
 			ctx := cmd.Context()
 			start := time.Now()
@@ -80,13 +76,7 @@ bundle, so existing policies run unchanged.`,
 			if err != nil {
 				return scanError(err)
 			}
-			if err := of.write(ctx, dests, r, cmd.OutOrStdout(), gate); err != nil {
-				return scanError(err)
-			}
-			if code := gate.ExitCode(r); code != 0 {
-				return exitCode(code)
-			}
-			return nil
+			return out.deliver(ctx, r, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, bundleHelp)

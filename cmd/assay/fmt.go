@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -87,37 +86,20 @@ func fmtFile(name string, check, diff bool, stdout io.Writer) (bool, error) {
 		}
 	}
 	if !check {
-		if err := writeAtomic(name, out); err != nil {
+		fi, err := os.Stat(name)
+		if err != nil {
+			return true, err
+		}
+		// Through a temporary file, keeping the mode: an interrupted fmt
+		// never leaves half a file.
+		if err := writeFileAtomicMode(name, fi.Mode().Perm(), func(w io.Writer) error {
+			_, err := w.Write(out)
+			return err
+		}); err != nil {
 			return true, err
 		}
 	}
 	return true, nil
-}
-
-// writeAtomic replaces a file through a temporary file in its directory,
-// keeping its mode, so an interrupted fmt never leaves half a file.
-func writeAtomic(name string, data []byte) error {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".fmt-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }
 
 // printFmtError shows HCL diagnostics with their snippet and other errors
@@ -125,11 +107,12 @@ func writeAtomic(name string, data []byte) error {
 func printFmtError(w io.Writer, name string, err error) {
 	var diags hcl.Diagnostics
 	if errors.As(err, &diags) {
-		src, _ := os.ReadFile(name)
-		files := map[string]*hcl.File{name: {Bytes: src}}
-		if hcl.NewDiagnosticTextWriter(w, files, 0, false).WriteDiagnostics(diags) == nil {
-			return
+		files := map[string]*hcl.File{}
+		if src, err := os.ReadFile(name); err == nil {
+			files[name] = &hcl.File{Bytes: src}
 		}
+		renderDiagnostics(w, diags, files)
+		return
 	}
 	fmt.Fprintf(w, "assay: fmt: %s: %v\n", name, err)
 }

@@ -73,3 +73,23 @@ func TestFmtCommand(t *testing.T) {
 		t.Errorf("missing path: code %d", code)
 	}
 }
+
+// TestRepositoryBundlesFormatted keeps the shipped bundles (policies/) and
+// the examples canonical: `assay fmt --check` on them is what users run in CI.
+func TestRepositoryBundlesFormatted(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join("..", "..", "policies", "*"))
+	examples, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*"))
+	var bundles []string
+	for _, d := range append(dirs, examples...) {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			bundles = append(bundles, d)
+		}
+	}
+	if len(bundles) == 0 {
+		t.Fatal("no bundle directories found under policies/ and examples/")
+	}
+	code, out, errOut := runFmt(t, append([]string{"--check", "--diff"}, bundles...)...)
+	if code != 0 {
+		t.Errorf("assay fmt --check exited %d: run `assay fmt` on:\n%s%s", code, out, errOut)
+	}
+}

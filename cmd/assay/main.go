@@ -26,6 +26,13 @@ func main() {
 func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal cancels the context and lets the command wind down;
+	// restoring the default disposition then lets a second one end a command
+	// stuck where no context reaches (a read from a pipe nobody writes).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

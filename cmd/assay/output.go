@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +58,7 @@ func (o *outputFlags) destinations() ([]destination, error) {
 	}
 	var out []destination
 	stdout := 0
+	files := map[string]string{} // clean path → the format written there
 	for _, spec := range specs {
 		name, file, hasFile := strings.Cut(spec, "=")
 		if hasFile && file == "" {
@@ -72,6 +74,13 @@ func (o *outputFlags) destinations() ([]destination, error) {
 		if file == "" || file == "-" {
 			file = ""
 			stdout++
+		} else if err := checkOutputFile(file); err != nil {
+			return nil, err
+		} else if prev, dup := files[filepath.Clean(file)]; dup {
+			// The second rename would silently replace the first output.
+			return nil, fmt.Errorf("formats %s and %s would both be written to %s: give each its own file, as -f FORMAT=FILE", prev, f.Name, file)
+		} else {
+			files[filepath.Clean(file)] = f.Name
 		}
 		out = append(out, destination{format: f, file: file})
 	}
@@ -79,6 +88,41 @@ func (o *outputFlags) destinations() ([]destination, error) {
 		return nil, errors.New("several formats would go to stdout: give each but one a file, as -f FORMAT=FILE")
 	}
 	return out, nil
+}
+
+// outputPlan is what the output flags decided before the run: the gate and
+// every destination.
+type outputPlan struct {
+	o     *outputFlags
+	gate  report.Gate
+	dests []destination
+}
+
+// plan checks --fail-on and every -f/-o before anything runs; its error is a
+// usage error (exit 2).
+func (o *outputFlags) plan() (*outputPlan, error) {
+	gate, err := o.gate()
+	if err != nil {
+		return nil, usageError(err)
+	}
+	dests, err := o.destinations()
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return &outputPlan{o: o, gate: gate, dests: dests}, nil
+}
+
+// deliver writes the report everywhere and turns the gate's verdict into the
+// command's result: an output that cannot be written is exit 3, a failing
+// gate exit 1.
+func (p *outputPlan) deliver(ctx context.Context, r *report.Report, stdout io.Writer) error {
+	if err := p.o.write(ctx, p.dests, r, stdout, p.gate); err != nil {
+		return scanError(err)
+	}
+	if code := p.gate.ExitCode(r); code != 0 {
+		return exitCode(code)
+	}
+	return nil
 }
 
 // write exports the report to every destination. Files are written to a
@@ -101,8 +145,36 @@ func (o *outputFlags) write(ctx context.Context, dests []destination, r *report.
 	return nil
 }
 
+// checkOutputFile refuses, before anything runs, an output path that can
+// never be written: one that names a directory.
+func checkOutputFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("output %s is a directory: give a file name", path)
+	}
+	return nil
+}
+
+// writeJSON writes v as indented JSON to output, or to stdout when output
+// is "" or "-".
+func writeJSON(output string, stdout io.Writer, v any) error {
+	write := func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	if output == "" || output == "-" {
+		return write(stdout)
+	}
+	return writeFileAtomic(output, write)
+}
+
 // writeFileAtomic writes path through a temporary file and a rename.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	return writeFileAtomicMode(path, 0o644, write)
+}
+
+// writeFileAtomicMode is writeFileAtomic with permissions perm.
+func writeFileAtomicMode(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -120,7 +192,7 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = write(tmp); err != nil {
 		return err
 	}
-	if err = tmp.Chmod(0o644); err != nil {
+	if err = tmp.Chmod(perm); err != nil {
 		return err
 	}
 	if err = tmp.Sync(); err != nil {

@@ -36,13 +36,9 @@ above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
   assay scan --image app.tar --fail-on high`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			gate, err := of.gate()
+			out, err := of.plan()
 			if err != nil {
-				return usageError(err)
-			}
-			dests, err := of.destinations()
-			if err != nil {
-				return usageError(err)
+				return err
 			}
 			ctx := cmd.Context()
 			log := logger(cmd)
@@ -60,13 +56,7 @@ above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
 			if err != nil {
 				return scanError(err)
 			}
-			if err := of.write(ctx, dests, r, cmd.OutOrStdout(), gate); err != nil {
-				return scanError(err)
-			}
-			if code := gate.ExitCode(r); code != 0 {
-				return exitCode(code)
-			}
-			return nil
+			return out.deliver(ctx, r, cmd.OutOrStdout())
 		},
 	}
 	sf.register(cmd.Flags())

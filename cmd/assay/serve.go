@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/prometheus/exporter-toolkit/web"
@@ -56,6 +58,11 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 				return usageError(errors.New("--jitter and --scan-timeout must not be negative"))
 			}
 			addrs := listenAddresses(cmd, listen, webListen)
+			for _, a := range addrs {
+				if err := checkListenAddress(a); err != nil {
+					return usageError(err)
+				}
+			}
 			if webConfig != "" {
 				if err := web.Validate(webConfig); err != nil {
 					return usageError(fmt.Errorf("--web.config.file %s: %w", webConfig, err))
@@ -97,6 +104,24 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 	f.StringVar(&webConfig, "web.config.file", "", "exporter-toolkit web configuration `FILE` for TLS and basic auth")
 	f.DurationVar(&refresh, "bundle-refresh", 0, "re-fetch and re-verify the bundles this often, swapping them in when they load (0: only on SIGHUP)")
 	return cmd
+}
+
+// checkListenAddress refuses an address that can never be listened on, so
+// that a typo is a usage error at once, not a failed daemon (exit 3) after
+// the bundles loaded. vsock:// addresses are the exporter-toolkit's to check.
+func checkListenAddress(addr string) error {
+	if strings.HasPrefix(addr, "vsock://") {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w (want HOST:PORT or :PORT)", addr, err)
+	}
+	// LookupPort takes numbers and service names (/etc/services) alike.
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("--listen %q: port %q is not a port number from 0 to 65535 or a service name", addr, port)
+	}
+	return nil
 }
 
 // listenAddresses merges --listen and --web.listen-address: the default

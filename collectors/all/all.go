@@ -7,4 +7,5 @@ import (
 	_ "github.com/assay-dev/assay/collectors/file"   // files: MIG file-module searches
 	_ "github.com/assay-dev/assay/collectors/host"   // host facts
 	_ "github.com/assay-dev/assay/collectors/netmac" // interfaces, neighbors
+	_ "github.com/assay-dev/assay/collectors/sshd"   // effective sshd_config
 )

@@ -4,8 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/collectors/host"
 	"github.com/assay-dev/assay/collectors/target"
 )
@@ -50,5 +52,46 @@ func TestFactsFromRoot(t *testing.T) {
 	}
 	if doc.Kind() != "host" {
 		t.Errorf("kind %q", doc.Kind())
+	}
+}
+
+// skips records what Facts reports as skipped.
+type skips map[string]error
+
+func (s skips) Emit(collectors.Document)    {}
+func (s skips) Skip(path string, err error) { s[path] = err }
+
+func TestFactsBoundedFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A sparse 1 GiB /etc/hostname costs no disk and must cost no memory.
+	f, err := os.Create(filepath.Join(dir, "etc/hostname"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 30); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.WriteFile(filepath.Join(dir, "etc/os-release"), []byte("ID=debian\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := target.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	skipped := skips{}
+	doc := host.Facts(tgt, skipped)
+	if doc["hostname"] != "" {
+		t.Errorf("hostname %q from an oversized file", doc["hostname"])
+	}
+	if err := skipped["/etc/hostname"]; err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("skip of /etc/hostname = %v, want a size error", err)
+	}
+	if osr := doc["os"].(map[string]any); osr["id"] != "debian" {
+		t.Errorf("the other facts are still read: os = %v", osr)
 	}
 }

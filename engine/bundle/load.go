@@ -58,7 +58,7 @@ func Load(ctx context.Context, source string) (*Bundle, hcl.Diagnostics) {
 		// root.FS confines every read, symlinks included, to the directory:
 		// file("../x") and a symlink to /etc/passwd both fail.
 		return load(ctx, root.FS(), filepath.Clean(source), source)
-	case isArchive(source):
+	case isArchive(source) && fi.Mode().IsRegular():
 		fsys, diags := extractArchive(ctx, source)
 		if diags.HasErrors() {
 			return newBundle(source, source), diags
@@ -69,7 +69,7 @@ func Load(ctx context.Context, source string) (*Bundle, hcl.Diagnostics) {
 		return newBundle(source, source), hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Not a bundle",
-			Detail:   fmt.Sprintf("%q is neither a directory nor a .tar.gz archive of one.", source),
+			Detail:   fmt.Sprintf("%q is neither a directory nor a .tar.gz archive of one (a regular file).", source),
 		}}
 	}
 }
@@ -315,6 +315,13 @@ func bundlePath(name string) (string, error) {
 }
 
 func readLimited(fsys fs.FS, name string) ([]byte, error) {
+	// Stat before opening: opening a FIFO blocks until a writer comes, and
+	// a bundle directory is not trusted to hold only regular files.
+	if fi, err := fs.Stat(fsys, name); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err

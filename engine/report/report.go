@@ -30,7 +30,10 @@ type Report struct {
 	Policies      []Policy      `json:"policies"`
 	Findings      []Finding     `json:"findings"`
 	Timings       Timings       `json:"timings"`
-	Net           *Net          `json:"-"` // network identities, for metrics only
+	// Documents is how many documents were judged: the collectors' output in
+	// a scan, the documents read in an eval (which has no collectors).
+	Documents int  `json:"-"`
+	Net       *Net `json:"-"` // network identities, for metrics only
 }
 
 // Tool names the program that produced the report.

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -72,8 +75,17 @@ func (e *InputError) Unwrap() error { return e.Err }
 // object (a multi-document YAML file gives several), as conftest reads its
 // inputs. host is the collect file's host facts, or nil.
 func ReadDocuments(path string) (docs []engine.Doc, host collectors.Document, err error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, nil, &InputError{File: path, Err: errors.New("a directory: want a JSON or YAML file (the output of 'assay collect', or documents)")}
+	}
+	// A pipe is fine (assay eval --documents <(assay collect …)); the path
+	// is already in the message, so only the cause is kept.
 	data, err := os.ReadFile(path)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, nil, &InputError{File: path, Err: err}
 	}
 	ext := strings.ToLower(filepath.Ext(path))
@@ -139,14 +151,14 @@ func readYAML(path string, data []byte) ([]engine.Doc, collectors.Document, erro
 		}
 		var v any
 		if err := yaml.Unmarshal(part.text, &v); err != nil {
-			return nil, nil, &InputError{File: path, Line: part.line, Err: fmt.Errorf("YAML document %d: %w", i+1, err)}
+			return nil, nil, yamlError(path, part.line, i+1, err)
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
 			if v == nil {
 				continue
 			}
-			return nil, nil, &InputError{File: path, Line: part.line, Err: fmt.Errorf("YAML document %d is a %s: assay documents are objects", i+1, jsonType(v))}
+			return nil, nil, &InputError{File: path, Line: part.line, Col: 1, Err: fmt.Errorf("YAML document %d is a %s: assay documents are objects", i+1, jsonType(v))}
 		}
 		docs = append(docs, engine.Doc{File: path, Document: obj})
 	}
@@ -154,6 +166,25 @@ func readYAML(path string, data []byte) ([]engine.Doc, collectors.Document, erro
 		return nil, nil, &InputError{File: path, Err: errors.New("no document in the file")}
 	}
 	return docs, nil, nil
+}
+
+// yamlLine finds the line a YAML parser names ("yaml: line 3: …"), counted
+// from the start of the document it was given.
+var yamlLine = regexp.MustCompile(`\bline (\d+): `)
+
+// yamlError locates a YAML error in the file: the parser counts lines from
+// the start of the document (after its "---"), and names no column, so the
+// error points at the line's first column.
+func yamlError(path string, partLine, n int, err error) error {
+	line, msg := partLine, err.Error()
+	if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
+		if rel, convErr := strconv.Atoi(msg[m[2]:m[3]]); convErr == nil && rel > 0 {
+			// The relative line number would contradict the located one.
+			line, msg = partLine+rel-1, msg[:m[0]]+msg[m[1]:]
+		}
+	}
+	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+	return &InputError{File: path, Line: line, Col: 1, Err: fmt.Errorf("YAML document %d: %s", n, msg)}
 }
 
 type yamlPart struct {

@@ -33,7 +33,9 @@ func TestReadDocuments(t *testing.T) {
 		{name: "trailing data", file: "two.json", content: "{\"a\":1}\n{\"b\":2}", wantErr: "two.json:2:1: unexpected data after the JSON document"},
 		{name: "top-level list", file: "l.json", content: "[1, 2]", wantErr: "l.json:1:1: the top level is a list"},
 		{name: "empty file", file: "e.json", content: "  \n", wantErr: "empty file"},
-		{name: "bad YAML names the document's line", file: "bad.yaml", content: "a: 1\n---\nb: [unclosed\n", wantErr: "bad.yaml:3:"},
+		{name: "bad YAML names the document's line", file: "bad.yaml", content: "a: 1\n---\nb: [unclosed\n", wantErr: "bad.yaml:3:1: YAML document 2: yaml: did not find expected"},
+		{name: "bad YAML deep in a later document names the file's line", file: "deep.yaml", content: "a: 1\n---\nb: 2\nc: [\nd: 3\n", wantErr: "deep.yaml:5:1: YAML document 2: yaml: did not find"},
+		{name: "binary file", file: "bin.json", content: "\x7fELF\x02\x01\x00\x00", wantErr: "bin.json:1:1: YAML document 1: yaml: control characters are not allowed"},
 		{name: "collect entry without document", file: "c.json", content: `{"schema": "assay.documents/v1", "documents": [{"bundle": "b"}]}`, wantErr: `documents[0] has no "document"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -66,6 +68,13 @@ func TestReadDocuments(t *testing.T) {
 			}
 		})
 	}
+	t.Run("directory", func(t *testing.T) {
+		dir := t.TempDir()
+		_, _, err := scan.ReadDocuments(dir)
+		if err == nil || err.Error() != dir+": a directory: want a JSON or YAML file (the output of 'assay collect', or documents)" {
+			t.Errorf("err = %v", err)
+		}
+	})
 	t.Run("missing file", func(t *testing.T) {
 		_, _, err := scan.ReadDocuments(filepath.Join(t.TempDir(), "nope.json"))
 		if !errors.Is(err, os.ErrNotExist) {

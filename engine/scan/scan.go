@@ -97,6 +97,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report
 	r := NewReport(p.Tool, info, p.Bundles)
 	r.Host, _ = col.Host["hostname"].(string)
 	r.Collectors = col.Collectors
+	r.Documents = len(col.Documents)
 	r.Policies = res.Policies
 	r.Findings = res.Findings
 	r.Net = netFacts(col.Documents)

@@ -58,7 +58,7 @@ func regoModules(t testing.TB) map[string]*ast.Module {
 
 func TestRegoUnitTests(t *testing.T) {
 	ctx := context.Background()
-	ch, err := tester.NewRunner().SetStore(inmem.New()).Run(ctx, regoModules(t))
+	ch, err := tester.NewRunner().SetStore(inmem.New()).SetModules(regoModules(t)).RunTests(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ func Violations() *report.Report {
 		StartedAt:     Started,
 		Duration:      1500 * time.Millisecond,
 		Timings:       report.Timings{TotalSeconds: 1.5, CollectSeconds: 1.2, EvaluateSeconds: 0.3},
+		Documents:     5,
 		Bundles: []report.Bundle{
 			{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh", Description: "OpenSSH server hardening", Digest: "sha256:0123abcd"},
 			{Name: "files", Version: "0.3.1", Source: "/etc/assay/files"},
@@ -118,6 +119,7 @@ func CleanImage() *report.Report {
 		Target:        target.Info{Kind: target.KindImage, Name: "registry.example/app:1.4", Digest: "sha256:feedface"},
 		StartedAt:     Started,
 		Duration:      250 * time.Millisecond,
+		Documents:     1,
 		Bundles:       []report.Bundle{{Name: "image-baseline", Version: "2.0.0", Source: "builtin:image-baseline"}},
 		Collectors: []report.Collector{
 			{Bundle: "image-baseline", Kind: "file", Name: "passwd", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.002},

@@ -39,6 +39,7 @@ type document struct {
 
 type summary struct {
 	ExitCode   int            `json:"exit_code"`
+	Documents  int            `json:"documents"`
 	Findings   int            `json:"findings"`
 	Failing    int            `json:"failing"`
 	BySeverity map[string]int `json:"by_severity"`
@@ -49,6 +50,7 @@ type summary struct {
 func (j *JSON) Export(_ context.Context, r *report.Report) error {
 	s := summary{
 		ExitCode:   j.gate.ExitCode(r),
+		Documents:  r.Documents,
 		Findings:   len(r.Findings),
 		Failing:    len(j.gate.Failing(r)),
 		BySeverity: map[string]int{},

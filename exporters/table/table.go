@@ -155,10 +155,7 @@ func (t *Table) writeSummary(b *strings.Builder, r *report.Report) {
 		}
 		sev = append(sev, txt)
 	}
-	docs := 0
-	for _, c := range r.Collectors {
-		docs += c.Documents
-	}
+	docs := r.Documents
 	verdict := t.paint(green+bold, "PASS")
 	switch t.gate.ExitCode(r) {
 	case report.ExitViolations:

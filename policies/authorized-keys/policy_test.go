@@ -6,6 +6,7 @@ package authorizedkeys
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,12 +154,13 @@ func TestBundleOnTree(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range rs[0].Expressions[0].Value.([]any) {
-			got = append(got, f.(map[string]any)["msg"].(string))
+			m := f.(map[string]any)
+			got = append(got, fmt.Sprintf("%s:%v: %s", m["path"], m["line"], m["msg"]))
 		}
 	}
 	want := []string{
 		"/home/bob/.ssh/authorized_keys:2: key type ssh-dss is not allowed",
-		"/home/bob/notes/authorized_keys:1: line 1 is neither a comment, a blank line nor a public key",
+		"/home/bob/notes/authorized_keys:1: the line is neither a comment, a blank line nor a public key",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("findings %q", got)

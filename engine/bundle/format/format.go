@@ -201,6 +201,10 @@ func Files(paths []string) ([]string, error) {
 			if !formattable(p) {
 				return nil, fmt.Errorf("%s: not an .hcl or .rego file (archives cannot be formatted in place)", p)
 			}
+			if !fi.Mode().IsRegular() {
+				// A FIFO would block the read, a device never end.
+				return nil, fmt.Errorf("%s: not a regular file", p)
+			}
 			out = append(out, p)
 			continue
 		}

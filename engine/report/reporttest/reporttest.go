@@ -50,7 +50,8 @@ func Sample() *report.Report {
 				Severity: report.SeverityLow, Enforcement: report.Advisory,
 				Message: "key has no from= restriction", Target: "/", Collector: "file.keys", Path: "/home/alice/.ssh/authorized_keys", Line: 1},
 		},
-		Timings: report.Timings{TotalSeconds: 0.125, CollectSeconds: 0.1, EvaluateSeconds: 0.025},
+		Timings:   report.Timings{TotalSeconds: 0.125, CollectSeconds: 0.1, EvaluateSeconds: 0.025},
+		Documents: 4,
 	}
 	for i := range r.Findings {
 		r.Findings[i].ComputeFingerprint()
@@ -70,6 +71,7 @@ func Empty() *report.Report {
 		Collectors:    []report.Collector{{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1}},
 		Policies: []report.Policy{{Bundle: "ssh-baseline", ID: "root-login", Title: "Root cannot log in", Severity: report.SeverityCritical,
 			Enforcement: report.Mandatory, Status: report.StatusPass, Documents: 1}},
-		Timings: report.Timings{TotalSeconds: 0.01},
+		Timings:   report.Timings{TotalSeconds: 0.01},
+		Documents: 1,
 	}
 }

@@ -67,7 +67,7 @@ home(entry, _) := entry.homeDirectory[0]
 
 home(entry, uid) := passwd_home[uid] if not entry.homeDirectory
 
-locked(entry) := true if {
+locked(entry) if {
 	disabled(entry)
 } else := false
 

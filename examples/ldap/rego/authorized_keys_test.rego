@@ -22,10 +22,13 @@ directory := [
 
 file(path, lines) := {"kind": "file", "collector": "authorized_keys", "path": path, "content": {"lines": lines, "truncated": false}}
 
-passwd := {"kind": "file", "collector": "passwd", "path": "/etc/passwd", "content": {"lines": [
-	"root:x:0:0:root:/root:/bin/bash",
-	"dave:x:1004:100::/srv/dave:/bin/bash",
-], "truncated": false}}
+passwd := {"kind": "file", "collector": "passwd", "path": "/etc/passwd", "content": {
+	"lines": [
+		"root:x:0:0:root:/root:/bin/bash",
+		"dave:x:1004:100::/srv/dave:/bin/bash",
+	],
+	"truncated": false,
+}}
 
 denied(docs, settings) := d if {
 	d := ak.deny with input as {"documents": array.concat([passwd], docs)}

@@ -32,7 +32,7 @@ deny contains finding if {
 	e := parse.entry(line)
 	not e.key in allowed_keys(u)
 	finding := {
-		"msg": sprintf("%s:%d: %s key %s... (%s) is not registered for user %s", [input.path, i + 1, e.type, substring(e.key, 0, 24), e.comment, u.uid]),
+		"msg": sprintf("%s key %s... (%s) is not registered for user %s", [e.type, substring(e.key, 0, 24), e.comment, u.uid]),
 		"path": input.path,
 		"line": i + 1,
 	}
@@ -44,5 +44,5 @@ deny contains finding if {
 	not owner
 	some line in input.content.lines
 	parse.entry(line)
-	finding := {"msg": sprintf("%s holds keys but no user in the directory has this home", [input.path]), "path": input.path}
+	finding := {"msg": "the file holds keys but no user in the directory has this home", "path": input.path}
 }

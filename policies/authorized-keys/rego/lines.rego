@@ -13,7 +13,7 @@ deny contains finding if {
 	some i, line in input.content.lines
 	not parse.ignorable(line)
 	not parse.entry(line)
-	finding := at(i, sprintf("line %d is neither a comment, a blank line nor a public key", [i + 1]))
+	finding := at(i, "the line is neither a comment, a blank line nor a public key")
 }
 
 deny contains finding if {
@@ -27,7 +27,7 @@ deny contains finding if {
 	some i, line in input.content.lines
 	e := parse.entry(line)
 	not parse.valid_key(e.key)
-	finding := at(i, sprintf("line %d: %q is not base64 key material", [i + 1, e.key]))
+	finding := at(i, sprintf("%q is not base64 key material", [e.key]))
 }
 
 deny contains finding if {
@@ -41,17 +41,19 @@ deny contains finding if {
 deny contains finding if {
 	input.type == "file"
 	regex.match(`^..[2367]|^...[2367]`, input.mode_octal)
-	finding := {"msg": sprintf("%s is writable by group or others (mode %s): sshd's StrictModes refuses it and anyone may add a key", [input.path, input.mode]), "path": input.path}
+	finding := {"msg": sprintf("the file is writable by group or others (mode %s): sshd's StrictModes refuses it and anyone may add a key", [input.mode]), "path": input.path}
 }
 
 deny contains finding if {
 	input.content.truncated
-	finding := {"msg": sprintf("%s is too large to judge completely: some lines were not read", [input.path]), "path": input.path}
+	finding := {"msg": "the file is too large to judge completely: some lines were not read", "path": input.path}
 }
 
 warn contains finding if {
 	input.type == "symlink"
-	finding := {"msg": sprintf("%s is a symbolic link to %s: its target was not inspected", [input.path, input.link]), "path": input.path}
+	finding := {"msg": sprintf("the file is a symbolic link to %s: its target was not inspected", [input.link]), "path": input.path}
 }
 
-at(i, msg) := {"msg": sprintf("%s:%d: %s", [input.path, i + 1, msg]), "path": input.path, "line": i + 1}
+# The location travels in path and line, not in the message, so that a
+# finding keeps its fingerprint when lines above it change.
+at(i, msg) := {"msg": msg, "path": input.path, "line": i + 1}

@@ -1,0 +1,288 @@
+package sshd
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/collectors/target"
+)
+
+type sink struct {
+	mu    sync.Mutex
+	docs  []collectors.Document
+	skips []string
+}
+
+func (s *sink) Emit(d collectors.Document) { s.mu.Lock(); s.docs = append(s.docs, d); s.mu.Unlock() }
+func (s *sink) Skip(p string, err error)   { s.mu.Lock(); s.skips = append(s.skips, p); s.mu.Unlock() }
+
+// factory decodes a collect block body with the registered kind.
+func factory(t *testing.T, src string) (collectors.Collector, hcl.Diagnostics) {
+	t.Helper()
+	f, diags := hclparse.NewParser().ParseHCL([]byte(src), "test.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	k, ok := collectors.Lookup(KindName)
+	if !ok {
+		t.Fatal("sshd_config kind not registered")
+	}
+	return k.New(f.Body, nil)
+}
+
+func collect(t *testing.T, c collectors.Collector, root string) (*sink, error) {
+	t.Helper()
+	tgt, err := target.OpenDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	s := &sink{}
+	err = c.Collect(context.Background(), collectors.Env{Target: tgt, Name: "main"}, s)
+	return s, err
+}
+
+func TestFactory(t *testing.T) {
+	tests := []struct {
+		name, src string
+		wantErr   string
+		specs     int
+	}{
+		{"defaults", ``, "", 0},
+		{"path and specs", "path = \"/etc/ssh/sshd_config\"\nmatch {\n user = \"root\"\n}\nmatch {\n user = \"alice\"\n addr = \"10.0.0.1\"\n lport = 22\n}\n", "", 2},
+		{"relative path", `path = "etc/ssh/sshd_config"`, "test.hcl:1,8-29: Invalid sshd_config path", 0},
+		{"unknown attribute", `paths = ["/x"]`, "Unsupported argument", 0},
+		{"unknown match field", "match {\n usr = \"root\"\n}\n", "Unsupported argument", 0},
+		{"bad lport", "match {\n lport = 70000\n}\n", "Invalid lport", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, diags := factory(t, tt.src)
+			if tt.wantErr != "" {
+				if !diags.HasErrors() || !strings.Contains(diags.Error(), tt.wantErr) {
+					t.Fatalf("diags %v, want %q", diags, tt.wantErr)
+				}
+				return
+			}
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if got := len(c.(*Collector).Specs); got != tt.specs {
+				t.Fatalf("specs %d, want %d", got, tt.specs)
+			}
+		})
+	}
+}
+
+func TestCollectDocuments(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"etc/ssh/sshd_config":          "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\nMatch User alice\n\tPasswordAuthentication yes\n",
+		"etc/ssh/sshd_config.d/a.conf": "PermitRootLogin no\nBogusKeyword 1\n",
+		"var/lib/dpkg/status":          "Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2+deb12u10\n\nPackage: x\nStatus: install ok installed\nVersion: 1\n",
+	})
+	c, diags := factory(t, "match {\n user = \"alice\"\n}\n")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	s, err := collect(t, c, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.docs) != 2 {
+		t.Fatalf("%d documents, want 2", len(s.docs))
+	}
+	base, alice := s.docs[0], s.docs[1]
+	if got := base["settings"].(map[string]any)["passwordauthentication"]; got != "no" {
+		t.Errorf("base passwordauthentication %v", got)
+	}
+	if got := alice["settings"].(map[string]any)["passwordauthentication"]; got != "yes" {
+		t.Errorf("alice passwordauthentication %v", got)
+	}
+	if got := alice["sources"].(map[string]any)["passwordauthentication"].(map[string]any); got["line"] != 4 || got["path"] != "/etc/ssh/sshd_config" {
+		t.Errorf("alice source %v", got)
+	}
+	if got := base["sources"].(map[string]any)["permitrootlogin"].(map[string]any); got["path"] != "/etc/ssh/sshd_config.d/a.conf" || got["line"] != 1 {
+		t.Errorf("permitrootlogin source %v", got)
+	}
+	if base["openssh_version"] != "1:9.2p1-2+deb12u10" || base["version_source"] != "dpkg" || base["defaults_fallback"] != false {
+		t.Errorf("version fields %v %v %v", base["openssh_version"], base["version_source"], base["defaults_fallback"])
+	}
+	if base["valid"] != false {
+		t.Error("a configuration with an unknown keyword is not valid")
+	}
+	errs := base["errors"].([]any)
+	first := errs[0].(map[string]any)
+	if first["path"] != "/etc/ssh/sshd_config.d/a.conf" || first["line"] != 2 || !strings.Contains(first["message"].(string), "Bad configuration option: BogusKeyword") {
+		t.Errorf("errors %v", errs)
+	}
+	files := base["files"].([]any)
+	if len(files) != 2 || files[1] != "/etc/ssh/sshd_config.d/a.conf" {
+		t.Errorf("files %v", files)
+	}
+	if d := alice["differs"].([]any); len(d) != 1 || d[0] != "passwordauthentication" {
+		t.Errorf("alice differs %v, want only what her Match block changed", d)
+	}
+	if d := base["differs"].([]any); len(d) != 0 {
+		t.Errorf("base differs %v, want none", d)
+	}
+	if base["collector"] != "main" || base["kind"] != KindName || base["path"] != DefaultPath {
+		t.Errorf("identity fields %v %v %v", base["collector"], base["kind"], base["path"])
+	}
+}
+
+func TestVersionFallback(t *testing.T) {
+	for _, tt := range []struct {
+		status, version, source string
+		fallback                bool
+	}{
+		{"", "", "none", true},
+		{"Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.6p1-3ubuntu13\n", "1:9.6p1-3ubuntu13", "dpkg", true},
+		{"Package: openssh-server\nStatus: deinstall ok config-files\nVersion: 1:9.2p1-2\n", "", "none", true},
+		{"Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\n", "1:9.2p1-2", "dpkg", false},
+	} {
+		files := map[string]string{}
+		if tt.status != "" {
+			files["var/lib/dpkg/status"] = tt.status
+		}
+		root := writeTree(t, files)
+		tgt, err := target.OpenDir(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vi := detectVersion(tgt)
+		tgt.Close()
+		if vi.Version != tt.version || vi.Source != tt.source || vi.Fallback != tt.fallback {
+			t.Errorf("%q: got %+v", tt.status, vi)
+		}
+	}
+}
+
+// TestBadInput: nothing panics, hangs or escapes the root.
+func TestBadInput(t *testing.T) {
+	t.Run("missing main file", func(t *testing.T) {
+		root := t.TempDir()
+		c, _ := factory(t, "")
+		_, err := collect(t, c, root)
+		if !errors.Is(err, collectors.ErrNotApplicable) {
+			t.Fatalf("err %v, want ErrNotApplicable", err)
+		}
+	})
+	t.Run("include loop", func(t *testing.T) {
+		root := writeTree(t, map[string]string{"etc/ssh/sshd_config": "Include /etc/ssh/sshd_config\n"})
+		c, _ := factory(t, "")
+		s, err := collect(t, c, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.docs[0]["valid"] != false || !strings.Contains(errorsText(s.docs[0]), "Too many recursive configuration includes") {
+			t.Fatalf("errors %v", s.docs[0]["errors"])
+		}
+	})
+	t.Run("include escapes root", func(t *testing.T) {
+		outside := t.TempDir()
+		if err := os.WriteFile(filepath.Join(outside, "evil.conf"), []byte("PermitRootLogin yes\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		root := writeTree(t, map[string]string{"etc/ssh/sshd_config": "Include ../../../../../.." + outside + "/evil.conf\nInclude /etc/ssh/link.conf\n"})
+		if err := os.Symlink(filepath.Join(outside, "evil.conf"), filepath.Join(root, "etc/ssh/link.conf")); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := factory(t, "")
+		s, err := collect(t, c, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.docs[0]["settings"].(map[string]any)["permitrootlogin"]; got != "without-password" {
+			t.Fatalf("read outside the root: permitrootlogin %v", got)
+		}
+	})
+	t.Run("fifo include", func(t *testing.T) {
+		root := writeTree(t, map[string]string{"etc/ssh/sshd_config": "Include /etc/ssh/fifo.conf\nPermitRootLogin no\n"})
+		if err := syscall.Mkfifo(filepath.Join(root, "etc/ssh/fifo.conf"), 0o644); err != nil {
+			t.Skip(err)
+		}
+		c, _ := factory(t, "")
+		s, err := collect(t, c, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(errorsText(s.docs[0]), "fifo.conf") {
+			t.Fatalf("errors %v", s.docs[0]["errors"])
+		}
+		if got := s.docs[0]["settings"].(map[string]any)["permitrootlogin"]; got != "no" {
+			t.Fatalf("lost the lines after a bad include: %v", got)
+		}
+	})
+	t.Run("binary garbage", func(t *testing.T) {
+		root := writeTree(t, map[string]string{"etc/ssh/sshd_config": "\x00\xff\xfe\"\nPort 99999\nMatch\n=\n\"unterminated\nPermitRootLogin no\n"})
+		c, _ := factory(t, "")
+		s, err := collect(t, c, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.docs[0]["valid"] != false {
+			t.Fatal("garbage is not valid")
+		}
+		if got := s.docs[0]["settings"].(map[string]any)["permitrootlogin"]; got != "no" {
+			t.Fatalf("permitrootlogin %v", got)
+		}
+	})
+	t.Run("canceled", func(t *testing.T) {
+		root := writeTree(t, nil)
+		c, _ := factory(t, "")
+		tgt, _ := target.OpenDir(root)
+		defer tgt.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := c.Collect(ctx, collectors.Env{Target: tgt}, &sink{}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("err %v", err)
+		}
+	})
+}
+
+func errorsText(d collectors.Document) string {
+	var b strings.Builder
+	for _, e := range d["errors"].([]any) {
+		m := e.(map[string]any)
+		b.WriteString(m["message"].(string) + "\n")
+	}
+	return b.String()
+}
+
+var _ fs.FS = (*target.Dir)(nil)
+
+func BenchmarkCollect(b *testing.B) {
+	root := writeTree(b, map[string]string{
+		"etc/ssh/sshd_config":                "Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\nMatch User alice\n\tPasswordAuthentication yes\nMatch Address 10.0.0.0/8\n\tPermitRootLogin yes\n",
+		"etc/ssh/sshd_config.d/10-cis.conf":  "PermitRootLogin no\nMaxAuthTries 4\nCiphers -*cbc\nMACs -*sha1*\nLogLevel VERBOSE\n",
+		"etc/ssh/sshd_config.d/20-more.conf": "ClientAliveInterval 300\nClientAliveCountMax 3\n",
+	})
+	c, diags := New(hcl.EmptyBody(), nil)
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	c.(*Collector).Specs = []ConnInfo{{User: "root", Addr: "10.1.1.1"}, {User: "alice"}}
+	tgt, err := target.OpenDir(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tgt.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		s := &sink{}
+		if err := c.Collect(context.Background(), collectors.Env{Target: tgt}, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

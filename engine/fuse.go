@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Fusion: evaluating a document costs one query, but a query over 50
+// policies in 50 packages still evaluates 100 separate virtual documents
+// (deny and warn of each package), and the per-rule overhead of that
+// dominates when each rule is cheap. So for every set of packages that the
+// policies judging one document use, New generates one extra package whose
+// single multi-value rule has every definition of those packages'
+// multi-value finding rules as its own definitions, with the head rewritten to
+// `[slot, <original key>]`. One virtual document then holds all the
+// findings of the set, OPA's rule index covers all the bodies at once, and
+// a document costs what it would if all policies shared one package.
+//
+// The bodies are copied right after OPA's ResolveRefs stage, so every name
+// they use is already an absolute reference (data.pkg.helper, input.x) and
+// means the same in the generated package. Locations are kept, so print()
+// and runtime errors still point at the user's file. Rules that are not
+// multi-value (complete rules, booleans) keep their own slot. If the
+// generated modules fail to compile for any reason, fusion is skipped.
+
+// fusedPackage is the root of the generated packages; fusedRule is the one
+// rule each defines. Both are names no policy uses.
+const (
+	fusedPackage = "assay_engine_internal"
+	fusedRule    = "assay_fused_findings_"
+)
+
+// resolvedRules are copies of finding rules taken after ResolveRefs:
+// package path → rule name → definitions.
+type resolvedRules map[string]map[string][]*ast.Rule
+
+// captureStage returns a compiler stage that records the multi-value
+// finding rules (and which finding rules have other kinds of definitions).
+func captureStage(into resolvedRules, unfusable map[string]bool) ast.CompilerStageDefinition {
+	return ast.CompilerStageDefinition{
+		Name:       "AssayCaptureFindingRules",
+		MetricName: "assay_capture_finding_rules",
+		Stage: func(c *ast.Compiler) *ast.Error {
+			for _, m := range c.Modules {
+				pkg := m.Package.Path.String()
+				for _, r := range m.Rules {
+					name := ruleName(r)
+					if !findingRulePattern.MatchString(name) {
+						continue
+					}
+					if len(r.Head.Ref()) != 1 || r.Head.RuleKind() != ast.MultiValue || r.Default || r.Else != nil {
+						unfusable[pkg+"."+name] = true
+						continue
+					}
+					if into[pkg] == nil {
+						into[pkg] = map[string][]*ast.Rule{}
+					}
+					into[pkg][name] = append(into[pkg][name], r.Copy())
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func ruleName(r *ast.Rule) string {
+	ref := r.Head.Ref()
+	if len(ref) == 0 {
+		return ""
+	}
+	switch v := ref[0].Value.(type) {
+	case ast.Var:
+		return string(v)
+	case ast.String:
+		return string(v)
+	}
+	return ""
+}
+
+// fusedSet is the generated package of one set of packages.
+type fusedSet struct {
+	ref   ast.Ref   // data.assay_engine_internal.gN.assay_fused_findings_
+	slots []ruleRef // by the index in the generated heads
+	rest  []ruleRef // finding rules left to their own slot
+}
+
+// packageSets lists the distinct sets of packages that the per-document
+// policies a document can meet use, each as its packages' first policies
+// (packagesOf). What a policy takes depends only on the document's bundle
+// and collector, so trying every bundle (and none) with every collector
+// named by a policy (and any other) covers them all. Sets are of packages,
+// not policies: thousands of policies sharing one package (assay mig
+// import) make thousands of policy sets but one package set, so one
+// generated package.
+func (e *Engine) packageSets() [][]*policy {
+	bundles := []string{""}
+	collectorIDs := []string{""}
+	seen := map[string]bool{}
+	for _, p := range e.policies {
+		if !seen["b:"+p.bundle.Name] {
+			seen["b:"+p.bundle.Name] = true
+			bundles = append(bundles, p.bundle.Name)
+		}
+		for _, in := range p.src.Inputs {
+			if !seen["c:"+in] {
+				seen["c:"+in] = true
+				collectorIDs = append(collectorIDs, in)
+			}
+		}
+	}
+	var sets [][]*policy
+	keys := map[string]bool{}
+	for _, b := range bundles {
+		for _, c := range collectorIDs {
+			d := Doc{Bundle: b, Collector: c}
+			var set []*policy
+			for _, p := range e.candidates(c) {
+				if !p.aggregate() && p.judges(&d) {
+					set = append(set, p)
+				}
+			}
+			if pkgs, k := packagesOf(set); len(set) > 0 && !keys[k] {
+				keys[k] = true
+				sets = append(sets, pkgs)
+			}
+		}
+	}
+	return sets
+}
+
+// setKey identifies a set of policies given in index order.
+func setKey(pols []*policy) string {
+	var b strings.Builder
+	for _, p := range pols {
+		b.WriteString(strconv.Itoa(p.index))
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+// fuse generates one package per package set and compiles it with the
+// bundles' modules. It returns the new compiler and the fused sets by key,
+// or nil when there is nothing to gain or the generated code does not
+// compile.
+func (e *Engine) fuse(modules map[string]*ast.Module, captured resolvedRules, unfusable map[string]bool) (*ast.Compiler, map[string]*fusedSet) {
+	all := make(map[string]*ast.Module, len(modules)+1)
+	for k, m := range modules {
+		all[k] = m
+	}
+	fused := map[string]*fusedSet{}
+	for n, set := range e.packageSets() {
+		pkgPath := ast.MustParseRef(fmt.Sprintf("data.%s.g%d", fusedPackage, n))
+		mod := &ast.Module{Package: &ast.Package{Path: pkgPath}}
+		mod.SetRegoVersion(ast.RegoV1)
+		fs := &fusedSet{ref: pkgPath.Append(ast.StringTerm(fusedRule))}
+		for _, p := range set {
+			pkg := p.src.Package.String()
+			for _, name := range p.rules {
+				ref := ruleRef{pkg: p.src.Package, rule: name}
+				defs := captured[pkg][name]
+				if unfusable[pkg+"."+name] || len(defs) == 0 {
+					fs.rest = append(fs.rest, ref)
+					continue
+				}
+				idx := len(fs.slots)
+				fs.slots = append(fs.slots, ref)
+				for _, def := range defs {
+					r := def.Copy()
+					key := ast.ArrayTerm(ast.IntNumberTerm(idx), r.Head.Key)
+					head := ast.NewHead(ast.Var(fusedRule), nil)
+					head.Key = key
+					head.Reference = ast.Ref{ast.VarTerm(fusedRule)}
+					head.Location = def.Head.Location
+					r.Head = head
+					r.Annotations = nil
+					r.Module = mod
+					mod.Rules = append(mod.Rules, r)
+				}
+			}
+		}
+		if len(fs.slots) < 2 {
+			continue // nothing to gain over a slot per rule
+		}
+		all[fmt.Sprintf("%s/g%d.rego", fusedPackage, n)] = mod
+		_, key := packagesOf(set)
+		fused[key] = fs
+	}
+	if len(fused) == 0 {
+		return nil, nil
+	}
+	c := newCompiler(e.caps)
+	c.Compile(all)
+	if c.Failed() {
+		e.cfg.logger.Debug("policy fusion skipped: generated package does not compile", "error", c.Errors.Error())
+		return nil, nil
+	}
+	return c, fused
+}

@@ -1,0 +1,223 @@
+// Package sshbaseline_test checks the built-in ssh-baseline bundle: its Rego
+// unit tests (with OPA's tester, until `assay test` runs them), the shape of
+// bundle.hcl, and the policies end to end on documents the sshd_config
+// collector computes.
+package sshbaseline_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/tester"
+
+	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/collectors/sshd"
+	"github.com/assay-dev/assay/collectors/target"
+)
+
+func TestRegoUnitTests(t *testing.T) {
+	results, err := tester.Run(context.Background(), "rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) < 26*3 {
+		t.Fatalf("only %d Rego tests ran", len(results))
+	}
+	for _, r := range results {
+		if !r.Pass() {
+			t.Errorf("%s.%s: fail=%v err=%v", r.Package, r.Name, r.Fail, r.Error)
+		}
+	}
+}
+
+type bundleFile struct {
+	Bundle struct {
+		Name string   `hcl:"name,label"`
+		Rest hcl.Body `hcl:",remain"`
+	} `hcl:"bundle,block"`
+	Collects []struct {
+		Kind string   `hcl:"kind,label"`
+		Name string   `hcl:"name,label"`
+		Rest hcl.Body `hcl:",remain"`
+	} `hcl:"collect,block"`
+	Policies []policyBlock `hcl:"policy,block"`
+}
+
+type policyBlock struct {
+	ID          string   `hcl:"id,label"`
+	Title       string   `hcl:"title"`
+	Severity    string   `hcl:"severity"`
+	Enforcement string   `hcl:"enforcement"`
+	Controls    []string `hcl:"controls"`
+	Remediation string   `hcl:"remediation"`
+	Rest        hcl.Body `hcl:",remain"`
+}
+
+// policies reads bundle.hcl with a minimal schema (the real loader lives in
+// engine/bundle) and maps each policy to its Rego file.
+func policies(t *testing.T) map[string]string {
+	t.Helper()
+	f, diags := hclparse.NewParser().ParseHCLFile("bundle.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var b bundleFile
+	if diags := gohcl.DecodeBody(f.Body, nil, &b); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	out := map[string]string{}
+	for _, p := range b.Policies {
+		if p.Title == "" || p.Remediation == "" {
+			t.Errorf("%s: title and remediation are required", p.ID)
+		}
+		switch p.Severity {
+		case "info", "low", "medium", "high", "critical":
+		default:
+			t.Errorf("%s: severity %q", p.ID, p.Severity)
+		}
+		if p.Enforcement != "advisory" && p.Enforcement != "mandatory" {
+			t.Errorf("%s: enforcement %q", p.ID, p.Enforcement)
+		}
+		attrs, _ := p.Rest.JustAttributes()
+		rg, ok := attrs["rego"]
+		if !ok {
+			t.Fatalf("%s: no rego", p.ID)
+		}
+		// rego = file("rego/x.rego"): take the literal argument.
+		src := string(rg.Expr.Range().SliceBytes(f.Bytes))
+		name := strings.TrimSuffix(strings.TrimPrefix(src, `file("`), `")`)
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("%s: %v", p.ID, err)
+		}
+		out[p.ID] = name
+	}
+	if len(out) < 20 {
+		t.Fatalf("%d policies", len(out))
+	}
+	return out
+}
+
+func TestBundleShape(t *testing.T) { policies(t) }
+
+type finding struct {
+	policy, msg, path string
+	line              int
+}
+
+// scan runs the collector on files and evaluates every policy.
+func scan(t *testing.T, files map[string]string, spec *sshd.ConnInfo) []finding {
+	t.Helper()
+	root := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tgt, err := target.OpenDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	c := &sshd.Collector{Path: sshd.DefaultPath}
+	if spec != nil {
+		c.Specs = []sshd.ConnInfo{*spec}
+	}
+	var docs []collectors.Document
+	sink := sinkFunc(func(d collectors.Document) { docs = append(docs, d) })
+	if err := c.Collect(context.Background(), collectors.Env{Target: tgt}, sink); err != nil {
+		t.Fatal(err)
+	}
+	doc := docs[len(docs)-1]
+	lib, err := os.ReadFile("rego/lib.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []finding
+	for id, file := range policies(t) {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg := strings.TrimPrefix(strings.SplitN(strings.SplitN(string(src), "package ", 2)[1], "\n", 2)[0], "")
+		rs, err := rego.New(rego.Query("data."+pkg+".deny"), rego.Module("lib.rego", string(lib)), rego.Module(file, string(src)), rego.Input(map[string]any(doc))).Eval(context.Background())
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		for _, r := range rs {
+			for _, v := range r.Expressions[0].Value.([]any) {
+				m := v.(map[string]any)
+				line, _ := m["line"].(interface{ String() string })
+				n := 0
+				if line != nil {
+					for _, ch := range line.String() {
+						n = n*10 + int(ch-'0')
+					}
+				}
+				out = append(out, finding{policy: id, msg: m["msg"].(string), path: m["path"].(string), line: n})
+			}
+		}
+	}
+	return out
+}
+
+type sinkFunc func(collectors.Document)
+
+func (f sinkFunc) Emit(d collectors.Document) { f(d) }
+func (sinkFunc) Skip(string, error)           {}
+
+// TestEndToEnd: the trap grep-based scanners fall into is judged right.
+func TestEndToEnd(t *testing.T) {
+	files := map[string]string{
+		"etc/ssh/sshd_config":                      "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\nPermitRootLogin no\nMatch Address 10.0.0.0/8\n\tPasswordAuthentication yes\n",
+		"etc/ssh/sshd_config.d/50-cloud-init.conf": "PasswordAuthentication yes\n",
+		"etc/passwd":                               "root:x:0:0:root:/root:/bin/bash\n",
+	}
+	got := scan(t, files, nil)
+	want := map[string]finding{
+		"sshd-password-auth":  {path: "/etc/ssh/sshd_config.d/50-cloud-init.conf", line: 1},
+		"sshd-max-auth-tries": {path: "/etc/ssh/sshd_config", line: 0},
+	}
+	for id, w := range want {
+		ok := false
+		for _, f := range got {
+			if f.policy == id && f.path == w.path && f.line == w.line {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("no %s finding at %s:%d in %v", id, w.path, w.line, got)
+		}
+	}
+	for _, f := range got {
+		if f.policy == "sshd-permit-root-login" {
+			t.Errorf("PermitRootLogin no is compliant: %v", f)
+		}
+	}
+	// Without the drop-in, only a connection from 10/8 gets passwords.
+	delete(files, "etc/ssh/sshd_config.d/50-cloud-init.conf")
+	for _, f := range scan(t, files, nil) {
+		if f.policy == "sshd-password-auth" {
+			t.Errorf("no spec: unexpected %v", f)
+		}
+	}
+	found := false
+	for _, f := range scan(t, files, &sshd.ConnInfo{User: "root", Addr: "10.1.2.3"}) {
+		if f.policy == "sshd-password-auth" && f.line == 5 {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("connection from 10.1.2.3: no finding at the Match block's line 5")
+	}
+}

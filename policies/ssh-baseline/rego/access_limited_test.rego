@@ -1,0 +1,24 @@
+package assay.ssh.access_limited_test
+
+import rego.v1
+
+import data.assay.ssh.access_limited
+
+doc(settings, sources) := {"kind": "sshd_config", "path": "/etc/ssh/sshd_config", "connection": {"user": "root"}, "settings": settings, "sources": sources, "errors": [], "valid": true, "differs": array.concat(["allowgroups"], [k | some k, _ in settings])}
+
+test_compliant if {
+	count(access_limited.deny) == 0 with input as doc({"allowgroups": ["sshusers"]}, {})
+}
+
+test_violation_at_source_line if {
+	some f in access_limited.deny with input as doc({}, {"allowgroups": {"path": "/etc/ssh/sshd_config.d/50-x.conf", "line": 7}})
+	f.path == "/etc/ssh/sshd_config.d/50-x.conf"
+	f.line == 7
+	contains(f.msg, "connection user=root")
+}
+
+test_default_points_at_main_file if {
+	some f in access_limited.deny with input as doc({}, {})
+	f.path == "/etc/ssh/sshd_config"
+	f.line == 0
+}

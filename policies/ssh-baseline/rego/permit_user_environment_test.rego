@@ -1,0 +1,24 @@
+package assay.ssh.permit_user_environment_test
+
+import rego.v1
+
+import data.assay.ssh.permit_user_environment
+
+doc(settings, sources) := {"kind": "sshd_config", "path": "/etc/ssh/sshd_config", "connection": {"user": "root"}, "settings": settings, "sources": sources, "errors": [], "valid": true, "differs": [k | some k, _ in settings]}
+
+test_compliant if {
+	count(permit_user_environment.deny) == 0 with input as doc({"permituserenvironment": "no"}, {})
+}
+
+test_violation_at_source_line if {
+	some f in permit_user_environment.deny with input as doc({"permituserenvironment": "LANG,LC_*"}, {"permituserenvironment": {"path": "/etc/ssh/sshd_config.d/50-x.conf", "line": 7}})
+	f.path == "/etc/ssh/sshd_config.d/50-x.conf"
+	f.line == 7
+	contains(f.msg, "connection user=root")
+}
+
+test_default_points_at_main_file if {
+	some f in permit_user_environment.deny with input as doc({"permituserenvironment": "LANG,LC_*"}, {})
+	f.path == "/etc/ssh/sshd_config"
+	f.line == 0
+}

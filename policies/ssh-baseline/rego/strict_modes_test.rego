@@ -1,0 +1,24 @@
+package assay.ssh.strict_modes_test
+
+import rego.v1
+
+import data.assay.ssh.strict_modes
+
+doc(settings, sources) := {"kind": "sshd_config", "path": "/etc/ssh/sshd_config", "connection": {"user": "root"}, "settings": settings, "sources": sources, "errors": [], "valid": true, "differs": [k | some k, _ in settings]}
+
+test_compliant if {
+	count(strict_modes.deny) == 0 with input as doc({"strictmodes": "yes"}, {})
+}
+
+test_violation_at_source_line if {
+	some f in strict_modes.deny with input as doc({"strictmodes": "no"}, {"strictmodes": {"path": "/etc/ssh/sshd_config.d/50-x.conf", "line": 7}})
+	f.path == "/etc/ssh/sshd_config.d/50-x.conf"
+	f.line == 7
+	contains(f.msg, "connection user=root")
+}
+
+test_default_points_at_main_file if {
+	some f in strict_modes.deny with input as doc({"strictmodes": "no"}, {})
+	f.path == "/etc/ssh/sshd_config"
+	f.line == 0
+}
