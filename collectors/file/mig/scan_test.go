@@ -69,9 +69,11 @@ func scanDir(t testing.TB, dir, root string) *scan.Pipeline {
 
 // TestExampleFindings runs the example investigation through the whole
 // pipeline (mig import, bundle load, collect, evaluate) and compares the
-// findings and policy results with testdata/example.golden.json, which was
-// written by the generator of one module per search: sharing one module
-// changes nothing a user sees.
+// findings with testdata/example.findings.golden.json, which was written
+// by the generator of one module and one HCL-described policy per search:
+// sharing one module changes no finding. The policies' results are in
+// example.policies.golden.json (their description, severity and
+// enforcement now come from the shared module's METADATA).
 func TestExampleFindings(t *testing.T) {
 	action, err := os.ReadFile(example)
 	if err != nil {
@@ -96,24 +98,29 @@ func TestExampleFindings(t *testing.T) {
 		r.Findings[i].ComputeFingerprint()
 	}
 	type policy struct {
-		ID, Title, Description, Severity, Status, Source string
-		Documents, Findings                              int
+		ID, Title, Description, Severity, Enforcement, Status, Source string
+		Documents, Findings                                           int
 	}
-	got := struct {
-		Findings any
-		Policies []policy
-	}{Findings: r.Findings}
+	var policies []policy
 	for _, p := range r.Policies {
-		got.Policies = append(got.Policies, policy{p.ID, p.Title, p.Description, p.Severity.String(), string(p.Status), strings.TrimPrefix(p.Source, dir+"/"), p.Documents, p.Findings})
+		policies = append(policies, policy{p.ID, p.Title, p.Description, p.Severity.String(), string(p.Enforcement), string(p.Status),
+			strings.TrimPrefix(p.Source, dir+"/"), p.Documents, p.Findings})
 	}
-	out, err := json.MarshalIndent(got, "", "  ")
+	compareGolden(t, "testdata/example.findings.golden.json", r.Findings)
+	compareGolden(t, "testdata/example.policies.golden.json", policies)
+}
+
+// compareGolden compares v, as indented JSON, with the golden file, or
+// rewrites the file with -update.
+func compareGolden(t *testing.T, golden string, v any) {
+	t.Helper()
+	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	out = append(out, '\n')
-	const golden = "testdata/example.golden.json"
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(golden, out, 0o644); err != nil {
@@ -126,6 +133,6 @@ func TestExampleFindings(t *testing.T) {
 		t.Fatalf("%v (go test -update writes it)", err)
 	}
 	if string(want) != string(out) {
-		t.Errorf("findings differ from %s (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", golden, out, want)
+		t.Errorf("differs from %s (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", golden, out, want)
 	}
 }
