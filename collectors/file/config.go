@@ -225,9 +225,7 @@ func decode(body hcl.Body, ctx *hcl.EvalContext) (*search, hcl.Diagnostics) {
 		return out
 	}
 	s.names = compileAll("name", c.Name, true)
-	for _, p := range compileAll("exclude", c.Exclude, false) {
-		s.excludes = append(s.excludes, p.re)
-	}
+	s.excludes = compileAll("exclude", c.Exclude, false)
 	s.contents = compileAll("content", c.Content, true)
 	s.modes = compileAll("mode", c.Mode, true)
 
