@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -113,10 +114,11 @@ func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Outpu
 		em.maxSkips = 1000
 	}
 	start := time.Now()
-	err := job.Collector.Collect(cctx, Env{Target: r.Target, Logger: logger, Name: job.Name}, em)
+	err := collect(cctx, job.Collector, Env{Target: r.Target, Logger: logger, Name: job.Name}, em, logger)
 	res.DurationSeconds = time.Since(start).Seconds()
 	em.mu.Lock()
 	defer em.mu.Unlock()
+	em.closed = true
 	res.Skipped, res.SkippedTotal = em.skips, em.skipTotal
 	switch {
 	case err == nil && cctx.Err() != nil && ctx.Err() == nil:
@@ -142,6 +144,40 @@ func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Outpu
 	return Output{Job: job, Documents: em.docs, Result: res}
 }
 
+// abandonAfter is how long a collector may take to return once its context
+// has ended before the runner stops waiting for it.
+var abandonAfter = time.Second
+
+// collect runs one collector. A panic in it (a parser meeting input it did
+// not expect) fails that collector, not the scan. A collector stuck where
+// its context cannot reach (a read that blocks) is abandoned abandonAfter
+// its context ends, so a timeout always ends the job; its goroutine is left
+// to finish on its own, its later output dropped.
+func collect(ctx context.Context, c Collector, env Env, em *emitter, logger *slog.Logger) error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				logger.Debug("collector panicked", "panic", p, "stack", string(debug.Stack()))
+				done <- fmt.Errorf("collector panicked: %v", p)
+			}
+		}()
+		done <- c.Collect(ctx, env, em)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(abandonAfter):
+		logger.Warn("collector did not return after its context ended; abandoned", "after", abandonAfter)
+		return ctx.Err()
+	}
+}
+
 type emitter struct {
 	job       Job
 	logger    *slog.Logger
@@ -150,6 +186,7 @@ type emitter struct {
 	docs      []Document
 	skips     []report.Skip
 	skipTotal int
+	closed    bool // the runner has taken the results: drop what comes later
 }
 
 func (e *emitter) Emit(d Document) {
@@ -160,13 +197,19 @@ func (e *emitter) Emit(d Document) {
 		d[FieldCollector] = e.job.Name
 	}
 	e.mu.Lock()
-	e.docs = append(e.docs, d)
+	if !e.closed {
+		e.docs = append(e.docs, d)
+	}
 	e.mu.Unlock()
 }
 
 func (e *emitter) Skip(path string, err error) {
 	e.logger.Debug("skipped", "path", path, "reason", err)
 	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
 	e.skipTotal++
 	if len(e.skips) < e.maxSkips {
 		e.skips = append(e.skips, report.Skip{Path: path, Reason: err.Error()})

@@ -28,6 +28,8 @@ func kind(name string, hostOnly bool) collectors.Kind {
 }
 
 func TestRunner(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
 	tgt, err := target.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +55,17 @@ func TestRunner(t *testing.T) {
 		{Bundle: "b", Kind: kind("absent", false), Name: "n", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
 			return fmt.Errorf("sshd is not installed: %w", collectors.ErrNotApplicable)
 		})},
+		{Bundle: "b", Kind: kind("panics", false), Name: "p", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
+			var m map[string]int
+			m["x"]++ // a nil map write: a parser's bug must not take the scan down
+			return nil
+		})},
+		{Bundle: "b", Kind: kind("stuck", false), Name: "k", Collector: fake(func(_ context.Context, _ collectors.Env, emit collectors.Emitter) error {
+			// Blocked where no context reaches, as on a FIFO read.
+			<-release
+			emit.Emit(collectors.Document{"late": true})
+			return nil
+		})},
 		{Bundle: "b", Kind: kind("net", true), Name: "i", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
 			t.Error("a host-only collector ran against a root filesystem")
 			return nil
@@ -74,6 +87,8 @@ func TestRunner(t *testing.T) {
 		{report.CollectorTimeout, 0, "did not finish within 50ms"},
 		{report.CollectorFailed, 0, "no such table"},
 		{report.CollectorNotApplicable, 0, "sshd is not installed"},
+		{report.CollectorFailed, 0, "collector panicked: assignment to entry in nil map"},
+		{report.CollectorTimeout, 0, "did not finish within 50ms"},
 		{report.CollectorNotApplicable, 0, "not a root target"},
 	}
 	for i, w := range want {
@@ -93,7 +108,7 @@ func TestRunner(t *testing.T) {
 	if d := ok.Documents[1]; d.Kind() != "custom" || d.Collector() != "mine" {
 		t.Errorf("a collector's own kind and name must be kept: %v", d)
 	}
-	if len(progress) != len(jobs) || progress[len(progress)-1] != "5/5" {
+	if len(progress) != len(jobs) || progress[len(progress)-1] != "7/7" {
 		t.Errorf("progress calls: %v", progress)
 	}
 }

@@ -174,7 +174,29 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 }
 
 // writeFileAtomicMode is writeFileAtomic with permissions perm.
+//
+// Only a regular file (or a new one) is replaced that way. A symlink is
+// followed, so the link stays and its target is replaced. Anything else —
+// /dev/null, /dev/stdout, a FIFO a reader waits on — is written in place:
+// renaming over it would replace the device itself with a regular file.
 func writeFileAtomicMode(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("%s is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

@@ -111,7 +111,9 @@ func (r *resolver) local(ctx context.Context, src string) (*Fetched, error) {
 		}
 		return &Fetched{Source: src, Dir: src}, nil // bundle.Load says why
 	}
-	if fi.IsDir() || !isArchive(src) {
+	// Only a regular file is opened here: a FIFO named like an archive would
+	// block; bundle.Load refuses it with a message.
+	if fi.IsDir() || !fi.Mode().IsRegular() || !isArchive(src) {
 		if len(r.opts.Keys) > 0 {
 			return nil, fmt.Errorf("%s is not a signed bundle archive: with --verify-key, bundles must be archives made by 'assay bundle build' and 'assay bundle sign'", src)
 		}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// osImage is a one-layer image holding the given files.
+func osImage(t *testing.T, files map[string]string) v1.Image {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for name, data := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(tw, data)
+	}
+	tw.Close()
+	raw := buf.Bytes()
+	if files == nil { // a malformed layer: a tar cut in the middle of a header
+		raw = bytes.Repeat([]byte("not a tar"), 100)
+	}
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func saveImage(t *testing.T, img v1.Image) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "image.tar")
+	tag, _ := name.NewTag("assay.test/app:latest")
+	if err := tarball.WriteToFile(p, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestScanImage runs `assay scan --image` with the GitHub Actions example
+// bundle over images that pass, fail and are broken, and checks the exit
+// codes CI gates on and that the report names the image.
+func TestScanImage(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	bundle := filepath.Join(filepath.Dir(file), "..", "..", "examples", "github-actions", "bundle")
+	debian := func(v string) map[string]string {
+		return map[string]string{"etc/os-release": "ID=debian\nVERSION_ID=\"" + v + "\"\nPRETTY_NAME=\"Debian GNU/Linux " + v + "\"\n"}
+	}
+	current, old := osImage(t, debian("12")), osImage(t, debian("11"))
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ref, _ := name.ParseReference(host+"/app:old", name.Insecure)
+	if err := remote.Write(ref, old, remote.WithContext(t.Context())); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		image string
+		extra []string
+		code  int
+	}{
+		{"supported base passes", saveImage(t, current), nil, 0},
+		{"old base fails the gate", saveImage(t, old), nil, 1},
+		{"old base under --fail-on critical", saveImage(t, old), []string{"--fail-on", "critical"}, 0},
+		{"no os-release fails", saveImage(t, osImage(t, map[string]string{"app": "binary"})), nil, 1},
+		{"malformed image is an input error", saveImage(t, osImage(t, nil)), nil, 2},
+		{"missing image is an input error", filepath.Join(t.TempDir(), "none.tar"), nil, 2},
+		{"registry without --insecure-registry", host + "/app:old", nil, 2},
+		{"registry over plain HTTP when asked", host + "/app:old", []string{"--insecure-registry"}, 1},
+		{"unreachable registry fails the scan", "127.0.0.1:1/app:old", []string{"--insecure-registry"}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "report.json")
+			args := append([]string{"scan", "--image", tc.image, "-b", bundle, "-f", "json=" + out, "--log-level", "error"}, tc.extra...)
+			if code := run(args); code != tc.code {
+				t.Fatalf("assay %s: exit %d, want %d", strings.Join(args, " "), code, tc.code)
+			}
+			if tc.code >= 2 {
+				return
+			}
+			raw, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep struct {
+				Target struct{ Kind, Name, Digest string } `json:"target"`
+			}
+			if err := json.Unmarshal(raw, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Target.Kind != "image" || rep.Target.Name != tc.image || !strings.HasPrefix(rep.Target.Digest, "sha256:") {
+				t.Errorf("report target = %+v, want the image and its digest", rep.Target)
+			}
+		})
+	}
+}
