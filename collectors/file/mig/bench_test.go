@@ -107,14 +107,7 @@ func BenchmarkImportedScan(b *testing.B) {
 	for _, n := range []int{1000, 4000} {
 		b.Run(fmt.Sprintf("searches=%d", n), func(b *testing.B) {
 			root := migTree(b, n)
-			bnd, err := Convert(actionN(n), "ak")
-			if err != nil {
-				b.Fatal(err)
-			}
-			dir := filepath.Join(b.TempDir(), "bundle")
-			if err := bnd.WriteDir(dir); err != nil {
-				b.Fatal(err)
-			}
+			_, dir := convertDir(b, actionN(n), "ak")
 			b.ReportAllocs()
 			for b.Loop() {
 				r, err := scanDir(b, dir, root).Scan(context.Background())

@@ -152,22 +152,8 @@ func TestConvertExampleAndRun(t *testing.T) {
 }
 
 func TestGeneratedBundleLoads(t *testing.T) {
-	action, err := os.ReadFile(example)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Convert(action, "authorized-keys-mig")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "bundle")
-	if err := b.WriteDir(dir); err != nil {
-		t.Fatal(err)
-	}
-	loaded, diags := bundle.Load(context.Background(), dir)
-	if diags.HasErrors() {
-		t.Fatalf("generated bundle does not load: %v", diags)
-	}
+	_, dir := convertDir(t, readExample(t), "authorized-keys-mig")
+	loaded := loadDir(t, dir)
 	if len(loaded.Collects) != 3 || len(loaded.Policies) != 3 {
 		t.Errorf("%d collects, %d policies; want 3 and 3", len(loaded.Collects), len(loaded.Policies))
 	}
@@ -247,10 +233,7 @@ func TestConvertShape(t *testing.T) {
 	if err := b.WriteDir(dir); err != nil {
 		t.Fatal(err)
 	}
-	loaded, diags := bundle.Load(context.Background(), dir)
-	if diags.HasErrors() {
-		t.Fatalf("generated bundle does not load: %v", diags)
-	}
+	loaded := loadDir(t, dir)
 	if len(loaded.Modules) != 1 || len(loaded.Policies) != 3 || len(loaded.Collects) != 3 {
 		t.Fatalf("%d modules, %d policies, %d collects; want 1, 3, 3", len(loaded.Modules), len(loaded.Policies), len(loaded.Collects))
 	}
@@ -276,14 +259,7 @@ func TestConvertShape(t *testing.T) {
 	}
 
 	// A second investigation, imported under another name, runs beside it.
-	b2, err := Convert(action, "other")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir2 := filepath.Join(t.TempDir(), "other")
-	if err := b2.WriteDir(dir2); err != nil {
-		t.Fatal(err)
-	}
+	_, dir2 := convertDir(t, action, "other")
 	if _, diags := bundle.LoadAll(context.Background(), []string{dir, dir2}); diags.HasErrors() {
 		t.Errorf("two imported investigations conflict: %v", diags)
 	}
@@ -293,21 +269,11 @@ func TestConvertShape(t *testing.T) {
 // searches per HCL file, and loads as one bundle.
 func TestConvertSplitsFiles(t *testing.T) {
 	n := 2*SearchesPerFile + 7
-	b, err := Convert(actionN(n), "big")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, dir := convertDir(t, actionN(n), "big")
 	if diff := cmp.Diff([]string{"bundle.hcl", RegoFile, "searches-0002.hcl", "searches-0003.hcl"}, sortedKeys(b.Files)); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
-	dir := filepath.Join(t.TempDir(), "big")
-	if err := b.WriteDir(dir); err != nil {
-		t.Fatal(err)
-	}
-	loaded, diags := bundle.Load(context.Background(), dir)
-	if diags.HasErrors() {
-		t.Fatalf("generated bundle does not load: %v", diags)
-	}
+	loaded := loadDir(t, dir)
 	if len(loaded.Collects) != n || len(loaded.Policies) != n || len(loaded.Modules) != 1 || loaded.Name != "big" {
 		t.Errorf("bundle %q: %d collects, %d policies, %d modules; want %d, %d, 1", loaded.Name, len(loaded.Collects), len(loaded.Policies), len(loaded.Modules), n, n)
 	}

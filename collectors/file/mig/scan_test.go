@@ -51,10 +51,7 @@ func exampleTree(t testing.TB) string {
 // dir --root root does.
 func scanDir(t testing.TB, dir, root string) *scan.Pipeline {
 	t.Helper()
-	b, diags := bundle.Load(context.Background(), dir)
-	if diags.HasErrors() {
-		t.Fatalf("generated bundle does not load: %v", diags)
-	}
+	b := loadDir(t, dir)
 	eng, err := engine.New(context.Background(), []*bundle.Bundle{b})
 	if err != nil {
 		t.Fatal(err)
@@ -75,18 +72,7 @@ func scanDir(t testing.TB, dir, root string) *scan.Pipeline {
 // example.policies.golden.json (their description, severity and
 // enforcement now come from the shared module's METADATA).
 func TestExampleFindings(t *testing.T) {
-	action, err := os.ReadFile(example)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Convert(action, "authorized_keys")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "bundle")
-	if err := b.WriteDir(dir); err != nil {
-		t.Fatal(err)
-	}
+	_, dir := convertDir(t, readExample(t), "authorized_keys")
 	r, err := scanDir(t, dir, exampleTree(t)).Scan(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -135,4 +121,38 @@ func compareGolden(t *testing.T, golden string, v any) {
 	if string(want) != string(out) {
 		t.Errorf("differs from %s (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", golden, out, want)
 	}
+}
+
+// convertDir converts action into a bundle named name and writes it into
+// a new directory, whose path it returns with the bundle.
+func convertDir(t testing.TB, action []byte, name string) (*Bundle, string) {
+	t.Helper()
+	b, err := Convert(action, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), name)
+	if err := b.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	return b, dir
+}
+
+// loadDir loads the bundle at dir as assay scan -b dir would.
+func loadDir(t testing.TB, dir string) *bundle.Bundle {
+	t.Helper()
+	b, diags := bundle.Load(context.Background(), dir)
+	if diags.HasErrors() {
+		t.Fatalf("generated bundle does not load: %v", diags)
+	}
+	return b
+}
+
+func readExample(t testing.TB) []byte {
+	t.Helper()
+	action, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return action
 }
