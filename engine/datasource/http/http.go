@@ -50,6 +50,7 @@ func init() {
 		Name: Kind,
 		Help: "a JSON or YAML document over HTTPS: url, headers, headers_env, timeout, ca_file, max_bytes",
 		New:  New,
+		Live: true, // fetched before each evaluation, never at load
 	})
 }
 
