@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/engine/datasource"
 	"github.com/assay-dev/assay/engine/report"
 )
 
@@ -73,7 +74,7 @@ func (d *Data) Fetch(ctx context.Context, bundles []*bundle.Bundle) (map[string]
 		keep[key] = true
 		st := report.DataSource{Bundle: r.Bundle, Name: r.Name, Kind: r.Kind, FetchSeconds: r.Duration.Seconds()}
 		if !r.Failed() {
-			lg := lastGood{value: r.Value, at: r.At, entries: entries(r.Value)}
+			lg := lastGood{value: r.Value, at: r.At, entries: datasource.Entries(r.Value)}
 			d.last[key] = lg
 			st.Up, st.LastSuccess, st.Entries = true, lg.at, lg.entries
 			values[r.Name] = r.Value
@@ -130,17 +131,4 @@ func firstError(diags hcl.Diagnostics) string {
 		}
 	}
 	return ""
-}
-
-// entries counts a value's items: a directory's entries, a document's keys.
-func entries(v any) int {
-	switch x := v.(type) {
-	case []any:
-		return len(x)
-	case map[string]any:
-		return len(x)
-	case nil:
-		return 0
-	}
-	return 1
 }
