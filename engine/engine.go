@@ -62,6 +62,9 @@ type Engine struct {
 	compiler *ast.Compiler
 	store    storage.Store
 	caps     *ast.Capabilities
+	// static are the top-level data names the bundles fixed at load;
+	// SetData may not replace them.
+	static map[string]bool
 
 	// evalMu serialises Eval: the host facts live in the shared store.
 	evalMu sync.Mutex
@@ -149,6 +152,10 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 		return nil, err
 	}
 	e.store = newStore(data)
+	e.static = make(map[string]bool, len(data))
+	for name := range data {
+		e.static[name] = true
+	}
 
 	rules := packageRules(compiler)
 	for _, b := range bundles {

@@ -443,6 +443,10 @@ func (l *loader) dataBlocks(blocks hcl.Blocks) {
 		if diags.HasErrors() || src == nil {
 			continue
 		}
+		if kind, _ := LookupDataKind(block.Labels[0]); kind.Live {
+			l.setLive(&LiveData{Name: name, Kind: kind.Name, Source: src, DeclRange: block.DefRange}, block.LabelRanges[1])
+			continue
+		}
 		value, diags := src.Read(l.ctx)
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
@@ -454,16 +458,9 @@ func (l *loader) dataBlocks(blocks hcl.Blocks) {
 
 // setData exposes value at data.<name>, refusing a second definition.
 func (l *loader) setData(name string, value any, rng hcl.Range) {
-	if name == "assay" {
-		l.errorf(&rng, "Reserved data name", "data.assay is reserved for assay's own facts (data.assay.host); rename this data.")
-		return
+	if l.claimDataName(name, rng) {
+		l.b.Data[name] = value
 	}
-	if prev, dup := l.b.dataRanges[name]; dup {
-		l.errorf(&rng, "Duplicate data", "data.%s is already defined at %s.", name, prev)
-		return
-	}
-	l.b.Data[name] = value
-	l.b.dataRanges[name] = rng
 }
 
 func (l *loader) collectBlocks(blocks hcl.Blocks) {
@@ -610,7 +607,7 @@ func Conflicts(bundles []*Bundle) hcl.Diagnostics {
 			pkgs[key] = pkgDef{b, p}
 		}
 	}
-	return diags
+	return append(diags, liveConflicts(bundles)...)
 }
 
 // checkPackages refuses two policies of the bundle on one Rego package,
