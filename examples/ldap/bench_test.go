@@ -36,14 +36,14 @@ func BenchmarkDirectoryScan(b *testing.B) {
 	cpu0 := cpuTime()
 	for b.Loop() {
 		t0, c0 := time.Now(), cpuTime()
-		bd, diags := loadBundle(b, srv.URL)
+		bd, data, diags := loadBundle(b, srv.URL)
 		if diags.HasErrors() {
 			b.Fatal(diags)
 		}
 		t1, c1 := time.Now(), cpuTime()
 		docs := fileDocs(b, root)
 		t2, c2 := time.Now(), cpuTime()
-		got := newEvaluator(b, bd).findings(b, docs)
+		got := newEvaluator(b, bd, data).findings(b, docs)
 		t3, c3 := time.Now(), cpuTime()
 		fetchCPU += c1 - c0
 		scanCPU += c2 - c1

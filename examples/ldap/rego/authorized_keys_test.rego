@@ -100,7 +100,9 @@ test_home_from_passwd if {
 }
 
 test_home_unknown if {
-	d := ak.deny with input as {"documents": []} with data.directory as directory
+	d := ak.deny with input as {"documents": []}
+		with data.directory as directory
+		with data.ldap_keys_settings as {}
 	{f.msg | some f in d} == {"dave (uid=dave,ou=people) has keys but no homeDirectory and no /etc/passwd entry"}
 }
 
