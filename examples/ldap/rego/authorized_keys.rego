@@ -94,12 +94,15 @@ home(i) := h if {
 deny contains finding if {
 	some user in users
 	some n, line in files[user.file].content.lines
+
 	# Padded so that f[1] and f[2] are defined: under "not", an undefined
 	# lookup (user.blobs[x] == y) does not make the expression false.
 	f := array.concat(split(line, " "), ["", ""])
+
 	# "TYPE BLOB …" with one of the user's keys.
 	object.get(user.blobs, f[1], false) != f[0]
 	not startswith(line, "#")
+
 	# "OPTIONS TYPE BLOB …" with one: options with balanced quotes and no
 	# backslash hold no space, so sshd reads that key.
 	[object.get(user.blobs, f[2], false), strings.count(f[0], `"`) % 2, contains(f[0], `\`)] != [f[1], 0, false]

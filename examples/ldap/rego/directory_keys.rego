@@ -10,6 +10,7 @@ import data.assay.examples.ldap.keys
 deny contains {"msg": msg} if {
 	some entry in data.directory
 	some i, value in object.get(entry, "sshPublicKey", [])
+
 	# The common case, "TYPE BLOB [COMMENT]" well-formed, without a call:
 	# OPA memoizes each function call, and this runs for every key.
 	f := array.concat(split(value, " "), [""])
