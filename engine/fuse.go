@@ -154,7 +154,7 @@ func (e *Engine) fuse(modules map[string]*ast.Module, captured resolvedRules, un
 	for n, set := range e.packageSets() {
 		pkgPath := ast.MustParseRef(fmt.Sprintf("data.%s.g%d", fusedPackage, n))
 		mod := &ast.Module{Package: &ast.Package{Path: pkgPath}}
-		mod.SetRegoVersion(ast.RegoV1)
+		mod.SetRegoVersionSpan(ast.RegoVersionSpanOf(ast.RegoV1))
 		fs := &fusedSet{ref: pkgPath.Append(ast.StringTerm(fusedRule))}
 		for _, p := range set {
 			pkg := p.src.Package.String()

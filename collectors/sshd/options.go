@@ -27,9 +27,9 @@ type options struct {
 }
 
 type listenSpec struct {
-	addr, rdomain string
-	port          int
-	src           Source
+	addr string
+	port int
+	src  Source
 }
 
 func newOptions() *options { return &options{v: map[string]*slot{}} }
@@ -42,8 +42,6 @@ func (o *options) get(k string) (string, bool) {
 	}
 	return "", false
 }
-
-func (o *options) str(k string) string { s, _ := o.get(k); return s }
 
 func (o *options) listOf(k string) []string {
 	if s, ok := o.v[k]; ok {

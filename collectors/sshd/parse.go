@@ -705,7 +705,8 @@ func (h *handlerCtx) maxStartups() bool {
 		return def
 	}
 	vals, n := scanInts(a, 3)
-	begin, rate, maxs := cur("maxstartups.begin", -1), cur("maxstartups.rate", -1), cur("maxstartups.max", -1)
+	var begin, maxs int
+	rate := cur("maxstartups.rate", -1)
 	switch n {
 	case 3:
 		begin, rate, maxs = vals[0], vals[1], vals[2]

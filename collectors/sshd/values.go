@@ -147,7 +147,7 @@ func scanScaled(s string) (int64, error) {
 		i = j
 	}
 	if whole == "" && frac == "" {
-		return 0, errors.New("Invalid argument")
+		return 0, errInvalidArgument
 	}
 	unit := t[i:]
 	shift := 0
@@ -166,14 +166,14 @@ func scanScaled(s string) (int64, error) {
 	case "E":
 		shift = 60
 	default:
-		return 0, errors.New("Invalid argument")
+		return 0, errInvalidArgument
 	}
 	w, err := strconv.ParseInt("0"+whole, 10, 64)
 	if err != nil {
-		return 0, errors.New("Result too large")
+		return 0, errTooLarge
 	}
 	if w > math.MaxInt64>>shift {
-		return 0, errors.New("Result too large")
+		return 0, errTooLarge
 	}
 	v := w << shift
 	if frac != "" && shift > 0 {
@@ -360,3 +360,10 @@ func validPermitPort(c *config, p string) bool {
 	}
 	return c.a2port(p) > 0
 }
+
+// sshd reports these with strerror's wording, capitalised; the oracle tests
+// compare messages, so they keep it.
+var (
+	errInvalidArgument = errors.New("Invalid argument") //lint:ignore ST1005 sshd's wording
+	errTooLarge        = errors.New("Result too large") //lint:ignore ST1005 sshd's wording
+)
