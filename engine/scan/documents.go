@@ -100,6 +100,9 @@ func ReadDocuments(path string) (docs []engine.Doc, host collectors.Document, er
 		// Not JSON: let YAML try, which also covers JSON-compatible YAML.
 		return readYAML(path, data)
 	}
+	if d, ok := compactDocument(path, trimmed); ok {
+		return []engine.Doc{d}, nil, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -124,6 +127,33 @@ func ReadDocuments(path string) (docs []engine.Doc, host collectors.Document, er
 		return fromCollectFile(path, data)
 	}
 	return []engine.Doc{{File: path, Document: obj}}, nil, nil
+}
+
+// compactDocument keeps a plain JSON object file as its text, which the
+// engine decodes only while it judges it: held as Go maps, 10,000 such
+// documents took most of the memory of `assay eval` (docs/engine.md). It
+// reports false for anything else — invalid JSON, a collect file, a
+// document netFacts reads — which the full decoder then handles and, for
+// errors, locates.
+func compactDocument(path string, data []byte) (engine.Doc, bool) {
+	if len(data) == 0 || data[0] != '{' {
+		return engine.Doc{}, false
+	}
+	// Only the top level is decoded (each value is kept as text), which
+	// also validates the whole file.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil || top == nil {
+		return engine.Doc{}, false
+	}
+	// As the full decoder reads them: a key's last value wins, and a value
+	// that is not a string is no schema or kind.
+	var schema, kind string
+	_ = json.Unmarshal(top["schema"], &schema)
+	_ = json.Unmarshal(top[collectors.FieldKind], &kind)
+	if schema == DocumentsSchema || netKind(kind) {
+		return engine.Doc{}, false
+	}
+	return engine.Doc{File: path, JSON: data}, true
 }
 
 func fromCollectFile(path string, data []byte) ([]engine.Doc, collectors.Document, error) {
