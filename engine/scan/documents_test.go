@@ -82,3 +82,46 @@ func TestReadDocuments(t *testing.T) {
 		}
 	})
 }
+
+// TestReadDocumentsCompact: a plain JSON object file is kept as its text for
+// the engine to decode when it judges it; a collect file and the documents
+// netFacts reads are decoded as before.
+func TestReadDocumentsCompact(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		wantJSON      bool
+	}{
+		{"plain object", " {\"kind\": \"Deployment\", \"n\": 1.50}\n", true},
+		{"schema that is not a collect file", `{"schema": "other/v1", "documents": []}`, true},
+		{"schema that is no string", `{"schema": 1}`, true},
+		{"collect file", `{"schema": "assay.documents/v1", "documents": [{"document": {"kind": "x"}}]}`, false},
+		{"collect file, schema last of duplicates", `{"schema": "x", "schema": "assay.documents/v1", "documents": [{"document": {"kind": "x"}}]}`, false},
+		{"interface document", `{"kind": "net.interface", "mac": "aa:bb:cc:dd:ee:ff", "name": "eth0"}`, false},
+		{"neighbor document", `{"kind": "net.neighbor", "mac": "aa:bb:cc:dd:ee:ff"}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.json")
+			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			docs, _, err := scan.ReadDocuments(path)
+			if err != nil || len(docs) != 1 {
+				t.Fatalf("docs %v, err %v", docs, err)
+			}
+			d := docs[0]
+			if got := d.JSON != nil; got != tc.wantJSON {
+				t.Fatalf("kept as JSON = %v, want %v (Document %v)", got, tc.wantJSON, d.Document)
+			}
+			if tc.wantJSON {
+				if d.Document != nil || string(d.JSON) != strings.TrimSpace(tc.content) {
+					t.Errorf("JSON = %q, Document = %v", d.JSON, d.Document)
+				}
+				if f, err := d.Fields(); err != nil || f == nil {
+					t.Errorf("Fields: %v, %v", f, err)
+				}
+			} else if d.Document == nil {
+				t.Error("no Document")
+			}
+		})
+	}
+}
