@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/assay-dev/assay/collectors/target"
@@ -14,11 +15,14 @@ const maxLoggedSkips = 20
 
 func init() {
 	imageOpener = func(ctx context.Context, ref string, f *targetFlags) (target.Target, error) {
-		// Errors carry image.ErrMalformed, image.ErrTooLarge or
-		// image.ErrFetch; targetFlags.open makes them exit 2.
+		// A malformed or oversized image is the user's to fix (exit 2); a
+		// registry that cannot be reached is a failed scan (exit 3).
 		img, err := image.Open(ctx, ref, image.Options{Platform: f.platform, Insecure: f.insecureRegistry})
+		if errors.Is(err, image.ErrFetch) && !errors.Is(err, image.ErrPlainHTTP) {
+			return nil, scanError(err)
+		}
 		if err != nil {
-			return nil, err
+			return nil, usageError(err)
 		}
 		logImageSkips(slog.Default(), img)
 		return img, nil

@@ -90,6 +90,7 @@ func TestScanImage(t *testing.T) {
 		{"missing image is an input error", filepath.Join(t.TempDir(), "none.tar"), nil, 2},
 		{"registry without --insecure-registry", host + "/app:old", nil, 2},
 		{"registry over plain HTTP when asked", host + "/app:old", []string{"--insecure-registry"}, 1},
+		{"unreachable registry fails the scan", "127.0.0.1:1/app:old", []string{"--insecure-registry"}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "report.json")
@@ -97,7 +98,7 @@ func TestScanImage(t *testing.T) {
 			if code := run(args); code != tc.code {
 				t.Fatalf("assay %s: exit %d, want %d", strings.Join(args, " "), code, tc.code)
 			}
-			if tc.code == 2 {
+			if tc.code >= 2 {
 				return
 			}
 			raw, err := os.ReadFile(out)

@@ -49,11 +49,8 @@ func (t *targetFlags) open(ctx context.Context) (target.Target, error) {
 		if imageOpener == nil {
 			return nil, usageError(errors.New("--image is not supported by this build"))
 		}
-		tgt, err := imageOpener(ctx, t.image, t)
-		if err != nil {
-			return nil, usageError(fmt.Errorf("open image %s: %w", t.image, err))
-		}
-		return tgt, nil
+		// The opener chooses the exit code; its errors name the image.
+		return imageOpener(ctx, t.image, t)
 	case t.root != "":
 		fi, err := os.Stat(t.root)
 		if err != nil {

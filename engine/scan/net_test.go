@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/collectors/target"
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/engine/report"
 )
@@ -29,3 +30,24 @@ func TestNetFacts(t *testing.T) {
 		t.Error("no network documents must give nil")
 	}
 }
+
+// skippingTarget is a target that passed over some of its content.
+type skippingTarget struct{ target.Target }
+
+func (skippingTarget) Info() target.Info { return target.Info{Kind: target.KindImage, Name: "app.tar"} }
+func (skippingTarget) Skips() []report.Skip {
+	return []report.Skip{{Path: "/../etc/passwd", Reason: "escapes the root"}}
+}
+func (skippingTarget) SkipsTotal() int { return 3 }
+
+func TestTargetSkipsReported(t *testing.T) {
+	r, ok := targetSkips(skippingTarget{})
+	if !ok || r.Kind != "target" || r.Name != "image" || r.SkippedTotal != 3 || len(r.Skipped) != 1 {
+		t.Errorf("got %+v, %v", r, ok)
+	}
+	if _, ok := targetSkips(documentsOnly{}); ok {
+		t.Error("a target without skips reported some")
+	}
+}
+
+type documentsOnly struct{ target.Target }

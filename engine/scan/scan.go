@@ -60,6 +60,9 @@ func (p *Pipeline) Collect(ctx context.Context) *Collected {
 	runner := &collectors.Runner{Target: p.Target, Logger: logger, Timeout: p.CollectorTimeout, Parallel: p.Parallel, Progress: p.Progress}
 	outs := runner.Run(ctx, Jobs(p.Bundles))
 	c := &Collected{Host: host.Facts(p.Target, nil)}
+	if r, ok := targetSkips(p.Target); ok {
+		c.Collectors = append(c.Collectors, r)
+	}
 	for _, o := range outs {
 		c.Collectors = append(c.Collectors, o.Result)
 		for _, d := range o.Documents {
@@ -107,6 +110,26 @@ func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report
 	r.StartedAt = evalStart.Add(-col.Duration).UTC()
 	r.Sort()
 	return r, nil
+}
+
+// skipReporter is a target that passed over some of its content while
+// opening (an image's hostile layer entries).
+type skipReporter interface {
+	Skips() []report.Skip
+	SkipsTotal() int
+}
+
+// targetSkips reports what the target itself skipped as a pseudo collector
+// ("target.image"), so every output lists it with the collectors' skips.
+func targetSkips(t target.Target) (report.Collector, bool) {
+	sr, ok := t.(skipReporter)
+	if !ok || sr.SkipsTotal() == 0 {
+		return report.Collector{}, false
+	}
+	return report.Collector{
+		Kind: "target", Name: string(t.Info().Kind), Status: report.CollectorOK,
+		Skipped: sr.Skips(), SkippedTotal: sr.SkipsTotal(),
+	}, true
 }
 
 // NewReport starts a report for the bundles and target.

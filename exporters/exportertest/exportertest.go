@@ -56,7 +56,7 @@ func Violations() *report.Report {
 		Timings:       report.Timings{TotalSeconds: 1.5, CollectSeconds: 1.2, EvaluateSeconds: 0.3},
 		Documents:     5,
 		Bundles: []report.Bundle{
-			{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh", Description: "OpenSSH server hardening", Digest: "sha256:0123abcd"},
+			{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh", Description: "OpenSSH server hardening", Digest: "sha256:0123abcd", Revision: "9f2c1e7"},
 			{Name: "files", Version: "0.3.1", Source: "/etc/assay/files"},
 		},
 		Collectors: []report.Collector{

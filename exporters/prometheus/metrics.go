@@ -62,7 +62,7 @@ var (
 	descCollectorSkipped  = desc("collector_skipped_items", "Items (files, entries) each collect block could not read in the last scan.", "bundle", "collector")
 	descCollectorNA       = desc("collector_not_applicable", "1 if the collect block did not apply to the target (e.g. no sshd).", "bundle", "collector")
 
-	descBundleInfo = desc("bundle_info", "Loaded bundles; always 1.", "bundle", "version", "digest", "source")
+	descBundleInfo = desc("bundle_info", "Loaded bundles; always 1.", "bundle", "version", "revision", "digest", "source")
 	descTargetInfo = desc("target_info", "The scanned target; always 1.", "kind", "name", "digest", "host")
 	descBuildInfo  = desc("build_info", "The assay build; always 1.", "version", "goversion")
 
@@ -358,7 +358,7 @@ func build(r *report.Report) []prom.Metric {
 			continue
 		}
 		bseen[b.Name] = true
-		m.add(descBundleInfo, prom.GaugeValue, 1, b.Name, b.Version, b.Digest, cleanSource(b.Source))
+		m.add(descBundleInfo, prom.GaugeValue, 1, b.Name, b.Version, b.Revision, b.Digest, cleanSource(b.Source))
 	}
 	if r.Target.Kind != "" || r.Target.Name != "" {
 		m.add(descTargetInfo, prom.GaugeValue, 1, string(r.Target.Kind), r.Target.Name, r.Target.Digest, r.Host)

@@ -136,7 +136,7 @@ func TestValues(t *testing.T) {
 		{"assay_scan_duration_seconds", "", 1.5},
 		{"assay_scan_success", "", 1},
 		{"assay_last_scan_success_timestamp_seconds", "", float64(exportertest.Started.Unix()) + 1.5},
-		{"assay_bundle_info", "bundle=ssh-baseline,digest=sha256:0123abcd,source=policies/ssh,version=1.0.0", 1},
+		{"assay_bundle_info", "bundle=ssh-baseline,digest=sha256:0123abcd,revision=9f2c1e7,source=policies/ssh,version=1.0.0", 1},
 		{"assay_net_interface_info", "interface=eth0,mac=02:42:ac:11:00:02", 1},
 		{"assay_net_neighbor_info", "interface=eth0,ip=172.17.0.1,mac=02:42:ac:11:00:01,source=arp_cache", 1},
 		{"assay_target_info", "digest=,host=web-1,kind=host,name=/", 1},

@@ -119,6 +119,10 @@ func download(open func() (io.ReadCloser, error), size int64, dir string) (*os.F
 	return f, nil
 }
 
+// ErrPlainHTTP is wrapped when a registry would be reached over plain HTTP
+// without Options.Insecure: the user's to allow, not a failed fetch.
+var ErrPlainHTTP = errors.New("refusing plain HTTP")
+
 // httpsOnly refuses plain HTTP unless the user asked for it:
 // go-containerregistry falls back to HTTP for localhost on its own.
 type httpsOnly struct {
@@ -128,7 +132,7 @@ type httpsOnly struct {
 
 func (t httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "https" && !t.insecure {
-		return nil, fmt.Errorf("refusing plain HTTP to %s (allow it with --insecure-registry)", req.URL.Host)
+		return nil, fmt.Errorf("%w to %s (allow it with --insecure-registry)", ErrPlainHTTP, req.URL.Host)
 	}
 	return t.next.RoundTrip(req)
 }
