@@ -115,36 +115,32 @@ var refusedBuiltins = map[string]string{
 // does: deny, violation, warn, optionally with _suffixes.
 var findingRulePattern = regexp.MustCompile(`^(deny|violation|warn)(_[a-zA-Z0-9_]+)*$`)
 
-// findingRules lists the finding rules defined in the package, sorted.
-func findingRules(c *ast.Compiler, pkg ast.Ref) []string {
-	seen := map[string]bool{}
+// packageRules indexes the finding rules of every compiled package by
+// package path (ast.Ref.String), sorted: one pass over the modules, so that
+// a bundle of thousands of policies does not scan every module per policy.
+func packageRules(c *ast.Compiler) map[string][]string {
+	seen := map[string]map[string]bool{}
 	for _, m := range c.Modules {
-		if !m.Package.Path.Equal(pkg) {
-			continue
-		}
+		key := m.Package.Path.String()
 		for _, r := range m.Rules {
-			ref := r.Head.Ref()
-			if len(ref) == 0 {
-				continue
-			}
-			var name string
-			switch v := ref[0].Value.(type) {
-			case ast.Var:
-				name = string(v)
-			case ast.String:
-				name = string(v)
-			}
-			if findingRulePattern.MatchString(name) {
-				seen[name] = true
+			if name := ruleName(r); findingRulePattern.MatchString(name) {
+				if seen[key] == nil {
+					seen[key] = map[string]bool{}
+				}
+				seen[key][name] = true
 			}
 		}
 	}
-	rules := make([]string, 0, len(seen))
-	for n := range seen {
-		rules = append(rules, n)
+	out := make(map[string][]string, len(seen))
+	for key, names := range seen {
+		rules := make([]string, 0, len(names))
+		for n := range names {
+			rules = append(rules, n)
+		}
+		sort.Strings(rules)
+		out[key] = rules
 	}
-	sort.Strings(rules)
-	return rules
+	return out
 }
 
 // isWarnRule says whether a rule produces warnings rather than violations.

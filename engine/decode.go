@@ -28,7 +28,8 @@ func documentLabel(d *Doc, v ast.Value, index int) string {
 // collect turns the values of a query's slots into findings. A value that
 // is not a valid result is an error of its policy; the other policies of
 // the query keep their findings.
-func (r *run) collect(o *outcome, q *query, vals values, dc *docContext) {
+func (r *run) collect(o *outcome, b *binding, vals values, dc *docContext) {
+	q := b.q
 	if set, ok := vals.fused.(ast.Set); ok {
 		failed := map[int]bool{}
 		for _, t := range set.Slice() {
@@ -41,24 +42,26 @@ func (r *run) collect(o *outcome, q *query, vals values, dc *docContext) {
 			if !ok || idx < 0 || idx >= len(q.fused.slots) {
 				continue
 			}
-			s := q.fused.slots[idx]
-			if failed[s.policy.index] {
-				continue
+			for _, p := range b.fused[idx] {
+				if failed[p.index] {
+					continue
+				}
+				s := slot{policy: p, rule: q.fused.slots[idx].rule}
+				f, err := r.decodeResult(s, pair.Elem(1).Value, dc)
+				if err != nil {
+					failed[p.index] = true
+					o.errs = append(o.errs, policyError{policy: p.index, msg: fmt.Sprintf("%s: %v", dc.label, err)})
+					continue
+				}
+				o.findings = append(o.findings, policyFinding{policy: p.index, Finding: f})
 			}
-			f, err := r.decodeResult(s, pair.Elem(1).Value, dc)
-			if err != nil {
-				failed[s.policy.index] = true
-				o.errs = append(o.errs, policyError{policy: s.policy.index, msg: fmt.Sprintf("%s: %v", dc.label, err)})
-				continue
-			}
-			o.findings = append(o.findings, policyFinding{policy: s.policy.index, Finding: f})
 		}
 	}
-	for i, v := range vals.slots {
+	for _, s := range b.slots {
+		v := vals.slots[s.at]
 		if v == nil {
 			continue
 		}
-		s := q.slots[i]
 		fs, err := r.decodeRule(s, v, dc)
 		if err != nil {
 			o.errs = append(o.errs, policyError{policy: s.policy.index, msg: fmt.Sprintf("%s: %v", dc.label, err)})

@@ -62,17 +62,31 @@ type Engine struct {
 	compiler *ast.Compiler
 	store    storage.Store
 	caps     *ast.Capabilities
+	// static are the top-level data names the bundles fixed at load;
+	// SetData may not replace them.
+	static map[string]bool
 
 	// evalMu serialises Eval: the host facts live in the shared store.
 	evalMu sync.Mutex
 
-	// fused holds the generated package of each policy set (fuse.go), by
-	// setKey.
+	// fused holds the generated package of each set of packages that
+	// policies judging one document use (fuse.go), by packageSetKey.
 	fused map[string]*fusedSet
 
-	// queries caches prepared queries by the set of policies they evaluate.
+	// queries caches prepared queries by the set of packages they
+	// evaluate; bindings caches, by the set of policies of a document
+	// group, a query with the policy that owns each of its slots.
 	queriesMu sync.Mutex
 	queries   map[string]*query
+	bindings  map[string]*binding
+
+	// byInput lists, per collector ID, the policies that name it in their
+	// inputs; unscoped are the policies without inputs. Both are in index
+	// order. Finding a document's policies then costs what it finds, not a
+	// pass over every policy: thousands of per-search policies would
+	// otherwise make planning quadratic.
+	byInput  map[string][]*policy
+	unscoped []*policy
 }
 
 // Doc is a document with where it came from.
@@ -116,9 +130,10 @@ type Result struct {
 // naming the Rego file, line and column, sorted by position.
 func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine, error) {
 	e := &Engine{
-		bundles: bundles,
-		cfg:     config{evalTimeout: DefaultEvalTimeout},
-		queries: map[string]*query{},
+		bundles:  bundles,
+		cfg:      config{evalTimeout: DefaultEvalTimeout},
+		queries:  map[string]*query{},
+		bindings: map[string]*binding{},
 	}
 	for _, o := range opts {
 		o(&e.cfg)
@@ -145,10 +160,15 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 		return nil, err
 	}
 	e.store = newStore(data)
+	e.static = make(map[string]bool, len(data))
+	for name := range data {
+		e.static[name] = true
+	}
 
+	rules := packageRules(compiler)
 	for _, b := range bundles {
 		for _, p := range b.Policies {
-			pol, pdiags := newPolicy(len(e.policies), b, p, compiler)
+			pol, pdiags := newPolicy(len(e.policies), b, p, rules)
 			diags = append(diags, pdiags...)
 			if pol != nil {
 				e.policies = append(e.policies, pol)
@@ -158,6 +178,17 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	e.byInput = map[string][]*policy{}
+	for _, p := range e.policies {
+		if p.inputs == nil {
+			e.unscoped = append(e.unscoped, p)
+		}
+		for _, in := range p.src.Inputs {
+			if l := e.byInput[in]; len(l) == 0 || l[len(l)-1] != p {
+				e.byInput[in] = append(l, p)
+			}
+		}
+	}
 	if e.cfg.noFusion {
 		return e, nil
 	}
@@ -165,6 +196,31 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 		e.compiler, e.fused = c, fused
 	}
 	return e, nil
+}
+
+// candidates are the policies that may take a document of the collector,
+// in index order: those naming it and those naming no input. judges
+// decides.
+func (e *Engine) candidates(collector string) []*policy {
+	scoped := e.byInput[collector]
+	if len(scoped) == 0 {
+		return e.unscoped
+	}
+	if len(e.unscoped) == 0 {
+		return scoped
+	}
+	out := make([]*policy, 0, len(scoped)+len(e.unscoped))
+	i, j := 0, 0
+	for i < len(scoped) || j < len(e.unscoped) {
+		if j == len(e.unscoped) || (i < len(scoped) && scoped[i].index < e.unscoped[j].index) {
+			out = append(out, scoped[i])
+			i++
+		} else {
+			out = append(out, e.unscoped[j])
+			j++
+		}
+	}
+	return out
 }
 
 // policy is a bundle policy as the engine evaluates it: its metadata with
@@ -180,7 +236,7 @@ type policy struct {
 	rules []string
 }
 
-func newPolicy(index int, b *bundle.Bundle, p *bundle.Policy, c *ast.Compiler) (*policy, hcl.Diagnostics) {
+func newPolicy(index int, b *bundle.Bundle, p *bundle.Policy, rules map[string][]string) (*policy, hcl.Diagnostics) {
 	if len(p.Package) == 0 {
 		return nil, hcl.Diagnostics{policyDiag(p, "Policy has no Rego package",
 			fmt.Sprintf("Policy %q names no Rego package to evaluate.", p.ID))}
@@ -200,7 +256,7 @@ func newPolicy(index int, b *bundle.Bundle, p *bundle.Policy, c *ast.Compiler) (
 			Remediation: p.Remediation,
 			Source:      policySource(p),
 		},
-		rules: findingRules(c, p.Package),
+		rules: rules[p.Package.String()],
 	}
 	if len(p.Inputs) > 0 {
 		pol.inputs = make(map[string]bool, len(p.Inputs))

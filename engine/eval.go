@@ -112,7 +112,7 @@ func (r *run) plan() {
 		g, ok := groups[key]
 		if !ok {
 			g = &group{}
-			for _, p := range r.e.policies {
+			for _, p := range r.e.candidates(d.Collector) {
 				if !p.judges(d) {
 					continue
 				}
@@ -284,21 +284,22 @@ func (f *evalFailure) Error() string { return f.err.Error() }
 
 // evalQuery evaluates the policies' joint query on the input under the
 // per-evaluation deadline.
-func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*query, values, error) {
+func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*binding, values, error) {
 	var none values
-	q, err := r.e.queryFor(ctx, pols)
+	b, err := r.e.queryFor(ctx, pols)
 	if err != nil {
 		return nil, none, err
 	}
+	q := b.q
 	if len(q.slots) == 0 && q.fused == nil {
-		return q, none, nil
+		return b, none, nil
 	}
 	ectx, cancel := context.WithTimeout(ctx, r.e.cfg.evalTimeout)
 	defer cancel()
 	vals, err := q.eval(ectx, input)
 	switch {
 	case err == nil:
-		return q, vals, nil
+		return b, vals, nil
 	case ctx.Err() != nil:
 		return nil, none, ctx.Err()
 	case errors.Is(ectx.Err(), context.DeadlineExceeded):

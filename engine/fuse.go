@@ -11,10 +11,10 @@ import (
 // Fusion: evaluating a document costs one query, but a query over 50
 // policies in 50 packages still evaluates 100 separate virtual documents
 // (deny and warn of each package), and the per-rule overhead of that
-// dominates when each rule is cheap. So for every set of policies that can
-// judge the same document, New generates one extra package whose single
-// multi-value rule has every definition of those policies' multi-value
-// finding rules as its own definitions, with the head rewritten to
+// dominates when each rule is cheap. So for every set of packages that the
+// policies judging one document use, New generates one extra package whose
+// single multi-value rule has every definition of those packages'
+// multi-value finding rules as its own definitions, with the head rewritten to
 // `[slot, <original key>]`. One virtual document then holds all the
 // findings of the set, OPA's rule index covers all the bodies at once, and
 // a document costs what it would if all policies shared one package.
@@ -80,18 +80,22 @@ func ruleName(r *ast.Rule) string {
 	return ""
 }
 
-// fusedSet is the generated package of one set of policies.
+// fusedSet is the generated package of one set of packages.
 type fusedSet struct {
-	ref   ast.Ref // data.assay_engine_internal.gN.assay_fused_findings_
-	slots []slot  // by the index in the generated heads
-	rest  []slot  // finding rules left to their own slot
+	ref   ast.Ref   // data.assay_engine_internal.gN.assay_fused_findings_
+	slots []ruleRef // by the index in the generated heads
+	rest  []ruleRef // finding rules left to their own slot
 }
 
-// policySets lists the distinct sets of per-document policies a document
-// can meet: what a policy takes depends only on the document's bundle and
-// collector, so trying every bundle (and none) with every collector named
-// by a policy (and any other) covers them all.
-func (e *Engine) policySets() [][]*policy {
+// packageSets lists the distinct sets of packages that the per-document
+// policies a document can meet use, each as its packages' first policies
+// (packagesOf). What a policy takes depends only on the document's bundle
+// and collector, so trying every bundle (and none) with every collector
+// named by a policy (and any other) covers them all. Sets are of packages,
+// not policies: thousands of policies sharing one package (assay mig
+// import) make thousands of policy sets but one package set, so one
+// generated package.
+func (e *Engine) packageSets() [][]*policy {
 	bundles := []string{""}
 	collectorIDs := []string{""}
 	seen := map[string]bool{}
@@ -113,14 +117,14 @@ func (e *Engine) policySets() [][]*policy {
 		for _, c := range collectorIDs {
 			d := Doc{Bundle: b, Collector: c}
 			var set []*policy
-			for _, p := range e.policies {
+			for _, p := range e.candidates(c) {
 				if !p.aggregate() && p.judges(&d) {
 					set = append(set, p)
 				}
 			}
-			if k := setKey(set); len(set) > 0 && !keys[k] {
+			if pkgs, k := packagesOf(set); len(set) > 0 && !keys[k] {
 				keys[k] = true
-				sets = append(sets, set)
+				sets = append(sets, pkgs)
 			}
 		}
 	}
@@ -137,7 +141,7 @@ func setKey(pols []*policy) string {
 	return b.String()
 }
 
-// fuse generates one package per policy set and compiles it with the
+// fuse generates one package per package set and compiles it with the
 // bundles' modules. It returns the new compiler and the fused sets by key,
 // or nil when there is nothing to gain or the generated code does not
 // compile.
@@ -147,7 +151,7 @@ func (e *Engine) fuse(modules map[string]*ast.Module, captured resolvedRules, un
 		all[k] = m
 	}
 	fused := map[string]*fusedSet{}
-	for n, set := range e.policySets() {
+	for n, set := range e.packageSets() {
 		pkgPath := ast.MustParseRef(fmt.Sprintf("data.%s.g%d", fusedPackage, n))
 		mod := &ast.Module{Package: &ast.Package{Path: pkgPath}}
 		mod.SetRegoVersion(ast.RegoV1)
@@ -155,13 +159,14 @@ func (e *Engine) fuse(modules map[string]*ast.Module, captured resolvedRules, un
 		for _, p := range set {
 			pkg := p.src.Package.String()
 			for _, name := range p.rules {
+				ref := ruleRef{pkg: p.src.Package, rule: name}
 				defs := captured[pkg][name]
 				if unfusable[pkg+"."+name] || len(defs) == 0 {
-					fs.rest = append(fs.rest, slot{policy: p, rule: name})
+					fs.rest = append(fs.rest, ref)
 					continue
 				}
 				idx := len(fs.slots)
-				fs.slots = append(fs.slots, slot{policy: p, rule: name})
+				fs.slots = append(fs.slots, ref)
 				for _, def := range defs {
 					r := def.Copy()
 					key := ast.ArrayTerm(ast.IntNumberTerm(idx), r.Head.Key)
@@ -180,7 +185,8 @@ func (e *Engine) fuse(modules map[string]*ast.Module, captured resolvedRules, un
 			continue // nothing to gain over a slot per rule
 		}
 		all[fmt.Sprintf("%s/g%d.rego", fusedPackage, n)] = mod
-		fused[setKey(set)] = fs
+		_, key := packagesOf(set)
+		fused[key] = fs
 	}
 	if len(fused) == 0 {
 		return nil, nil

@@ -82,12 +82,12 @@ func TestFusionSkipsUnfusableRules(t *testing.T) {
 	}
 	var fusedRules, rest []string
 	for _, s := range fs.slots {
-		fusedRules = append(fusedRules, s.policy.meta.ID+"."+s.rule)
+		fusedRules = append(fusedRules, s.pkg.String()+"."+s.rule)
 	}
 	for _, s := range fs.rest {
-		rest = append(rest, s.policy.meta.ID+"."+s.rule)
+		rest = append(rest, s.pkg.String()+"."+s.rule)
 	}
-	if strings.Join(fusedRules, " ") != "a.deny c.deny" || strings.Join(rest, " ") != "a.warn" {
+	if strings.Join(fusedRules, " ") != "data.a.deny data.c.deny" || strings.Join(rest, " ") != "data.a.warn" {
 		t.Errorf("fused %v, rest %v", fusedRules, rest)
 	}
 }

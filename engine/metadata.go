@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -22,7 +23,9 @@ func annotationsFor(p *bundle.Policy) []*ast.Annotations {
 	if p.Module.Parsed != nil {
 		anns = p.Module.Parsed.Annotations
 	}
-	if len(anns) == 0 && len(p.Module.Source) > 0 && strings.Contains(string(p.Module.Source), "METADATA") {
+	// bytes.Contains: converting Source to a string would copy it once per
+	// policy, and thousands of policies may share one large module.
+	if len(anns) == 0 && bytes.Contains(p.Module.Source, []byte("METADATA")) {
 		opts := ast.ParserOptions{ProcessAnnotation: true}
 		if p.Module.Parsed != nil {
 			opts.RegoVersion = p.Module.Parsed.RegoVersionSpan().Min()

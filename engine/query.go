@@ -13,19 +13,41 @@ import (
 )
 
 // query is one prepared query that evaluates the finding rules of a set of
-// policies at once. Its single result binding is an array with one entry
-// per slot: [] when the rule is undefined, [value] otherwise.
+// Rego packages at once. Its single result binding is an array with one
+// entry per slot: [] when the rule is undefined, [value] otherwise; when the
+// set is fused (fuse.go), the first entry is instead the generated
+// package's set of [index in fused.slots, result].
+//
+// Queries are prepared per set of packages, not per set of policies: the
+// policies of a generated bundle (assay mig import) share one package, each
+// judging its own collector's documents, so thousands of document groups
+// need one prepared query between them rather than one each.
 type query struct {
-	policies []*policy
-	// fused, when set, is the policies' generated package: the first entry
-	// of the result array is its set of [index in fused.slots, result].
 	fused *fusedSet
-	slots []slot
+	slots []ruleRef
 	pq    rego.PreparedEvalQuery
 }
 
-// slot is one rule of one policy in a query's result array.
+// ruleRef is one finding rule of one package.
+type ruleRef struct {
+	pkg  ast.Ref
+	rule string
+}
+
+// binding is a query bound to the policies of one group: which policy
+// reports each slot's value, and each fused slot's results.
+type binding struct {
+	q     *query
+	slots []slot
+	// fused lists, per fused.slots index, the policies that own it.
+	fused [][]*policy
+}
+
+// slot attributes the value at index at of a query's slots to a policy's
+// rule. Policies that share a package (with disjoint inputs, so that no
+// document reaches two of them) each own that package's slots.
 type slot struct {
+	at     int
 	policy *policy
 	rule   string
 }
@@ -33,37 +55,84 @@ type slot struct {
 // resultVar is the query's only output variable.
 const resultVar = "assay_result"
 
-// queryFor returns the prepared query for exactly these policies (given in
-// index order), preparing it on first use.
-func (e *Engine) queryFor(ctx context.Context, pols []*policy) (*query, error) {
+// packagesOf returns the distinct packages of the policies (given in index
+// order), in order of first use, each as the first policy that uses it
+// (policies on one package have the same finding rules), and their key.
+func packagesOf(pols []*policy) ([]*policy, string) {
+	var pkgs []*policy
+	var key strings.Builder
+	seen := map[string]bool{}
+	for _, p := range pols {
+		k := p.src.Package.String()
+		if !seen[k] {
+			seen[k] = true
+			pkgs = append(pkgs, p)
+			key.WriteString(k)
+			key.WriteByte(',')
+		}
+	}
+	return pkgs, key.String()
+}
+
+// queryFor returns the query for exactly these policies (given in index
+// order) bound to them, preparing the query for their packages on first use.
+func (e *Engine) queryFor(ctx context.Context, pols []*policy) (*binding, error) {
 	key := setKey(pols)
 	e.queriesMu.Lock()
 	defer e.queriesMu.Unlock()
-	if q, ok := e.queries[key]; ok {
-		return q, nil
+	if b, ok := e.bindings[key]; ok {
+		return b, nil
 	}
-	q, err := e.prepare(ctx, pols, e.fused[key])
-	if err != nil {
-		return nil, err
+	pkgs, pkgKey := packagesOf(pols)
+	q, ok := e.queries[pkgKey]
+	if !ok {
+		var err error
+		if q, err = e.prepare(ctx, pkgs, e.fused[pkgKey]); err != nil {
+			return nil, err
+		}
+		e.queries[pkgKey] = q
 	}
-	e.queries[key] = q
-	return q, nil
+	b := &binding{q: q}
+	owners := func(r ruleRef) []*policy {
+		var out []*policy
+		for _, p := range pols {
+			if p.src.Package.Equal(r.pkg) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	for at, r := range q.slots {
+		for _, p := range owners(r) {
+			b.slots = append(b.slots, slot{at: at, policy: p, rule: r.rule})
+		}
+	}
+	if q.fused != nil {
+		b.fused = make([][]*policy, len(q.fused.slots))
+		for i, r := range q.fused.slots {
+			b.fused[i] = owners(r)
+		}
+	}
+	e.bindings[key] = b
+	return b, nil
 }
 
-// prepare builds "assay_result := [[v0 | v0 := data.pkg.deny], ...]". The
-// comprehensions make an undefined rule an empty entry rather than making
-// the whole query undefined.
-func (e *Engine) prepare(ctx context.Context, pols []*policy, fused *fusedSet) (*query, error) {
-	q := &query{policies: pols, fused: fused}
+// prepare builds "assay_result := [[v0 | v0 := data.pkg.deny], ...]" over
+// the finding rules of each package (pkgs stand for their packages), or over
+// the fused package and the rules fusion left out. The comprehensions make
+// an undefined rule an empty entry rather than making the whole query
+// undefined.
+func (e *Engine) prepare(ctx context.Context, pkgs []*policy, fused *fusedSet) (*query, error) {
+	q := &query{fused: fused}
 	var src strings.Builder
 	src.WriteString(resultVar + " := [")
 	if fused != nil {
 		fmt.Fprintf(&src, "[f | f := %s]", fused.ref)
 		q.slots = fused.rest
 	} else {
-		for _, p := range pols {
+		for _, p := range pkgs {
 			for _, r := range p.rules {
-				q.slots = append(q.slots, slot{policy: p, rule: r})
+				q.slots = append(q.slots, ruleRef{pkg: p.src.Package, rule: r})
 			}
 		}
 	}
@@ -72,7 +141,7 @@ func (e *Engine) prepare(ctx context.Context, pols []*policy, fused *fusedSet) (
 			src.WriteString(", ")
 		}
 		v := "v" + strconv.Itoa(i)
-		fmt.Fprintf(&src, "[%s | %s := %s]", v, v, s.policy.src.Package.Append(ast.StringTerm(s.rule)))
+		fmt.Fprintf(&src, "[%s | %s := %s]", v, v, s.pkg.Append(ast.StringTerm(s.rule)))
 	}
 	src.WriteString("]")
 	body, err := ast.ParseBodyWithOpts(src.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})

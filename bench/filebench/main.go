@@ -1,11 +1,11 @@
-// Command filebench drives the file collector from the command line for
-// bench/file.sh. It is a benchmark harness only, until `assay collect` and
-// `assay scan` drive collectors themselves; it is not part of assay.
+// Command filebench drives the file collector alone from the command line
+// for bench/file.sh, and generates the MIG investigation that bench/file.sh
+// then runs with the real CLI (assay mig import, assay scan). It is a
+// benchmark harness only, not part of assay.
 //
 //	filebench walk  ROOT REGEX      # walk + name match, prints the match count
 //	filebench hash  ROOT            # sha256 of every file, prints the count
 //	filebench gen-mig N ROOT OUT    # write a MIG action with N per-user searches
-//	filebench mig   ACTION.json ROOT # mig import + collect + evaluate the Rego
 package main
 
 import (
@@ -13,19 +13,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/pprof"
-	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
-	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/assay-dev/assay/collectors"
 	_ "github.com/assay-dev/assay/collectors/file"
-	"github.com/assay-dev/assay/collectors/file/mig"
 	"github.com/assay-dev/assay/collectors/target"
 )
 
@@ -44,7 +38,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: filebench walk ROOT REGEX | hash ROOT | gen-mig N ROOT OUT | mig ACTION ROOT")
+		return fmt.Errorf("usage: filebench walk ROOT REGEX | hash ROOT | gen-mig N ROOT OUT")
 	}
 	switch args[0] {
 	case "walk":
@@ -57,8 +51,6 @@ func run(args []string) error {
 		return err
 	case "gen-mig":
 		return genMIG(args[1], args[2], args[3])
-	case "mig":
-		return runMIG(args[1], args[2])
 	}
 	return fmt.Errorf("unknown mode %q", args[0])
 }
@@ -142,69 +134,4 @@ func genMIG(nStr, root, out string) error {
 		"operations": []any{map[string]any{"module": "file", "parameters": map[string]any{"searches": searches}}}}
 	b, _ := json.Marshal(action)
 	return os.WriteFile(out, b, 0o644)
-}
-
-// runMIG converts the action, runs every collect block against ROOT with the
-// collectors' Runner, and evaluates each policy's Rego on its documents.
-func runMIG(actionPath, root string) error {
-	t0 := time.Now()
-	action, err := os.ReadFile(actionPath)
-	if err != nil {
-		return err
-	}
-	b, err := mig.Convert(action, "bench")
-	if err != nil {
-		return err
-	}
-	f, diags := hclparse.NewParser().ParseHCL(b.Files["bundle.hcl"], "bundle.hcl")
-	if diags.HasErrors() {
-		return diags
-	}
-	content, _, _ := f.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "collect", LabelNames: []string{"k", "n"}}}})
-	k, _ := collectors.Lookup("file")
-	var jobs []collectors.Job
-	for _, blk := range content.Blocks {
-		c, diags := k.New(blk.Body, nil)
-		if diags.HasErrors() {
-			return diags
-		}
-		jobs = append(jobs, collectors.Job{Bundle: "bench", Kind: k, Name: blk.Labels[1], Collector: c})
-	}
-	t, err := target.OpenDir(root)
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-	t1 := time.Now()
-	outs := (&collectors.Runner{Target: t, Parallel: 4 * runtime.GOMAXPROCS(0)}).Run(context.Background(), jobs)
-
-	t2 := time.Now()
-	// Compile every generated module once; each document is then judged
-	// by its own search's package only, as the engine does per policy.
-	mods := map[string]string{}
-	for name, src := range b.Files {
-		if strings.HasSuffix(name, ".rego") {
-			mods[name] = string(src)
-		}
-	}
-	compiler, err := ast.CompileModulesWithOpt(mods, ast.CompileOpts{ParserOptions: ast.ParserOptions{RegoVersion: ast.RegoV1}})
-	if err != nil {
-		return err
-	}
-	findings := 0
-	for _, o := range outs {
-		for _, d := range o.Documents {
-			rs, err := rego.New(rego.Compiler(compiler), rego.Query("data.assay.mig."+o.Job.Name+".deny"), rego.Input(map[string]any(d))).Eval(context.Background())
-			if err != nil {
-				return err
-			}
-			for _, r := range rs {
-				findings += len(r.Expressions[0].Value.([]any))
-			}
-		}
-	}
-	t3 := time.Now()
-	fmt.Printf("%d searches, %d findings\n", len(jobs), findings)
-	fmt.Fprintf(os.Stderr, "import+decode %v, collect %v, rego compile+eval %v\n", t1.Sub(t0), t2.Sub(t1), t3.Sub(t2))
-	return nil
 }

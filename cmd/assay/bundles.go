@@ -15,6 +15,7 @@ import (
 	"github.com/assay-dev/assay/engine/bundle"
 	"github.com/assay-dev/assay/engine/bundle/source"
 	"github.com/assay-dev/assay/engine/datasource"
+	"github.com/assay-dev/assay/engine/scan"
 	"github.com/assay-dev/assay/policies"
 )
 
@@ -98,6 +99,18 @@ func holdsPolicy(entries []os.DirEntry) bool {
 		}
 	}
 	return false
+}
+
+// scanFailed turns a failed scan or evaluation into exit code 3; data
+// sources that could not be fetched are rendered like bundle diagnostics,
+// naming the block.
+func scanFailed(err error, stderr io.Writer, bundles []*bundle.Bundle) error {
+	var fe *scan.FetchError
+	if errors.As(err, &fe) {
+		renderDiagnostics(stderr, fe.Diags, bundleFilesOf(bundles))
+		return &exitError{code: 3, err: errors.New("a data source could not be fetched (see above)"), silent: true}
+	}
+	return scanError(err)
 }
 
 // compile builds the engine, rendering Rego compile errors like bundle

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+
+	"github.com/assay-dev/assay/engine/bundle"
 
 	"github.com/assay-dev/assay/engine/datasource"
 )
@@ -49,6 +53,22 @@ ends with exit code 3; a mistake in the bundle with exit code 2.`,
 				for k, v := range b.Data {
 					doc[k] = v
 				}
+			}
+			var diags hcl.Diagnostics
+			for _, f := range bundle.Fetch(ctx, bs) {
+				diags = append(diags, f.Diags...)
+				if !f.Failed() {
+					doc[f.Name] = f.Value
+				}
+			}
+			if len(diags) > 0 {
+				renderDiagnostics(cmd.ErrOrStderr(), diags, bundleFilesOf(bs))
+			}
+			if diags.HasErrors() {
+				if datasource.IsUnavailable(diags) {
+					return &exitError{code: 3, err: errors.New("a data source could not be fetched (see above)"), silent: true}
+				}
+				return &exitError{code: 2, err: errors.New("the bundles have errors (see above)"), silent: true}
 			}
 			if len(names) > 0 {
 				picked := make(map[string]any, len(names))

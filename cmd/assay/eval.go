@@ -74,7 +74,7 @@ bundle, so existing policies run unchanged.`,
 			p := &scan.Pipeline{Bundles: bs, Engine: eng, Target: documentsTarget{names: documents}, Tool: tool()}
 			r, err := p.Evaluate(ctx, col)
 			if err != nil {
-				return scanError(err)
+				return scanFailed(err, cmd.ErrOrStderr(), bs)
 			}
 			return out.deliver(ctx, r, cmd.OutOrStdout())
 		},

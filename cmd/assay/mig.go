@@ -28,8 +28,9 @@ func newMigImportCmd() *cobra.Command {
 		Use:   "import INVESTIGATION.json",
 		Short: "Convert a MIG action (file-module searches) into an HCL bundle",
 		Long: `Convert a MIG action (syntax version 2) into an assay bundle: one
-collect "file" block and one policy per file-module search, with generated Rego
-that reports each file the search matches at the line that decided it.
+collect "file" block and one policy per file-module search, all judged by one
+generated Rego module that reports each file a search matches at the line that
+decided it.
 
 MIG features without an equivalent are listed on stderr.`,
 		Example: "  assay mig import examples/mig/authorized_keys.json -o ak-bundle\n  assay scan -b ak-bundle",

@@ -54,7 +54,7 @@ above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
 			}
 			r, err := p.Scan(ctx)
 			if err != nil {
-				return scanError(err)
+				return scanFailed(err, cmd.ErrOrStderr(), p.Bundles)
 			}
 			return out.deliver(ctx, r, cmd.OutOrStdout())
 		},

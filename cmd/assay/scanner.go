@@ -101,6 +101,9 @@ type scanner struct {
 	mu       sync.Mutex // guards pipeline across Reload
 	pipeline *scan.Pipeline
 	target   target.Target
+	// data fetches the live data sources before each scan; it outlives
+	// reloads, so that serve keeps the last good data across them.
+	data *scan.Data
 }
 
 func tool() report.Tool { return report.Tool{Name: "assay", Version: version.String()} }
@@ -108,7 +111,7 @@ func tool() report.Tool { return report.Tool{Name: "assay", Version: version.Str
 // newScanner loads the bundles and opens the target. Bundle errors are
 // rendered to stderr and returned as usage errors (exit 2).
 func (f *scanFlags) newScanner(ctx context.Context, logger *slog.Logger, stderr io.Writer) (*scanner, error) {
-	s := &scanner{flags: f, logger: logger, stderr: stderr}
+	s := &scanner{flags: f, logger: logger, stderr: stderr, data: &scan.Data{Logger: logger}}
 	tgt, err := f.target.open(ctx)
 	if err != nil {
 		return nil, err
@@ -136,6 +139,7 @@ func (s *scanner) load(ctx context.Context) (*scan.Pipeline, error) {
 	return &scan.Pipeline{
 		Bundles: bundles, Engine: eng, Target: s.target, Logger: s.logger,
 		CollectorTimeout: s.flags.timeout, Parallel: s.flags.parallelism, Tool: tool(),
+		Data: s.data,
 	}, nil
 }
 
@@ -157,10 +161,15 @@ func (s *scanner) Pipeline() *scan.Pipeline {
 // Bundles returns the loaded bundles.
 func (s *scanner) Bundles() []*bundle.Bundle { return s.Pipeline().Bundles }
 
-// Scan runs the collectors and evaluates the policies once.
+// Scan fetches the live data, runs the collectors and evaluates the
+// policies once.
 func (s *scanner) Scan(ctx context.Context) (*report.Report, error) {
 	return s.Pipeline().Scan(ctx)
 }
+
+// KeepLastGoodData makes a data source that cannot be fetched keep its last
+// good data (reported stale) rather than fail the scan: assay serve.
+func (s *scanner) KeepLastGoodData() { s.data.KeepLastGood = true }
 
 // Reload re-reads the bundles (serve does it on SIGHUP); on error the scanner
 // keeps the bundles it had.

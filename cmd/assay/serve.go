@@ -75,6 +75,9 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 				return err
 			}
 			defer s.Close()
+			// A directory that is down for a while must not blind the
+			// daemon: scans go on with the last good data, marked stale.
+			s.KeepLastGoodData()
 			d := &daemon.Daemon{
 				Scan:        s.Scan,
 				Reload:      s.Reload,

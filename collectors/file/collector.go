@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/collectors/target"
@@ -178,6 +179,17 @@ func within(p, dir string) bool {
 func (r *run) walkRoot(root string) {
 	r.root = root
 	rel := target.Rel(root)
+	if d, ok := r.t.(rootFiler); ok {
+		f, err := openRootDirAt(d, root, rel)
+		switch {
+		case err == nil:
+			r.walkAtFile(f, root, rel)
+			return
+		case errors.Is(err, unix.ENOENT):
+			r.debug("search path does not exist", "path", root)
+			return
+		}
+	}
 	fi, err := r.t.Stat(rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

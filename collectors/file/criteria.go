@@ -5,37 +5,97 @@ import (
 	"io/fs"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // pattern is a regular expression as MIG wrote them: a leading "!" inverts it
 // (the check holds when the expression does not match).
+//
+// The expression is checked when the block is decoded (a bad one is a
+// bundle error) but compiled on first use, by the collector: parsing costs
+// a fifth of compiling, an imported MIG investigation has thousands of
+// distinct content expressions, and compiling them while collecting spreads
+// them over the collectors' goroutines (and skips those of searches that
+// find no file) instead of adding them to loading, which runs on one core.
 type pattern struct {
 	src    string
-	re     *regexp.Regexp
+	expr   string // src without the inverting "!"
 	invert bool
+
+	once sync.Once
+	re   *regexp.Regexp
 }
 
 func compilePattern(s string) (*pattern, error) {
-	p := &pattern{src: s}
-	expr := s
+	p := &pattern{src: s, expr: s}
 	if len(s) > 1 && s[0] == '!' {
 		p.invert = true
-		expr = s[1:]
+		p.expr = s[1:]
+	}
+	// regexp.Compile parses with syntax.Perl; past a successful parse it
+	// cannot fail.
+	if _, err := syntax.Parse(p.expr, syntax.Perl); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// regexp returns the compiled expression, compiling it on first use.
+func (p *pattern) regexp() *regexp.Regexp {
+	p.once.Do(func() {
+		re, err := compileRegexp(p.expr)
+		if err != nil {
+			re = matchNothing // unreachable: compilePattern parsed it
+		}
+		p.re = re
+	})
+	return p.re
+}
+
+var matchNothing = regexp.MustCompile(`[^\x00-\x{10FFFF}]`)
+
+// matches reports whether the expression (not inverted) matches s.
+func (p *pattern) matches(s string) bool { return p.regexp().MatchString(s) }
+
+// holdsString reports whether the check holds on s: the expression matches,
+// or, for an inverted pattern, does not.
+func (p *pattern) holdsString(s string) bool { return p.matches(s) != p.invert }
+
+// regexps caches compiled expressions by source. A *regexp.Regexp is safe
+// for concurrent use, and the thousands of blocks of an imported MIG
+// investigation repeat the same name pattern. The cache is emptied when it
+// grows past maxCachedRegexps, so that a long-running assay serve reloading
+// changing bundles does not keep every expression it ever saw.
+var regexps = struct {
+	sync.Mutex
+	m map[string]*regexp.Regexp
+}{m: map[string]*regexp.Regexp{}}
+
+const maxCachedRegexps = 1 << 14
+
+func compileRegexp(expr string) (*regexp.Regexp, error) {
+	regexps.Lock()
+	re, ok := regexps.m[expr]
+	regexps.Unlock()
+	if ok {
+		return re, nil
 	}
 	re, err := regexp.Compile(expr)
 	if err != nil {
 		return nil, err
 	}
-	p.re = re
-	return p, nil
+	regexps.Lock()
+	if len(regexps.m) >= maxCachedRegexps {
+		clear(regexps.m)
+	}
+	regexps.m[expr] = re
+	regexps.Unlock()
+	return re, nil
 }
-
-// holdsString reports whether the check holds on s: the expression matches,
-// or, for an inverted pattern, does not.
-func (p *pattern) holdsString(s string) bool { return p.re.MatchString(s) != p.invert }
 
 // sizeRange is an inclusive window of sizes in bytes.
 type sizeRange struct {

@@ -177,7 +177,7 @@ func (f *rawFile) restat() (fileMeta, error) {
 
 func metaOfStat(st *unix.Stat_t) fileMeta {
 	return fileMeta{
-		size: st.Size, mode: modeOf(st.Mode), uid: st.Uid, gid: st.Gid,
+		size: st.Size, mode: target.ModeOf(st.Mode), uid: st.Uid, gid: st.Gid,
 		mtime: time.Unix(st.Mtim.Unix()), dev: st.Dev, ino: st.Ino, blocks: st.Blocks, hasOwner: true,
 	}
 }
@@ -189,33 +189,4 @@ func ignoringEINTR(f func() error) error {
 			return err
 		}
 	}
-}
-
-// modeOf converts a stat(2) mode to an fs.FileMode, as package os does.
-func modeOf(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	switch m & unix.S_IFMT {
-	case unix.S_IFBLK:
-		mode |= fs.ModeDevice
-	case unix.S_IFCHR:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case unix.S_IFDIR:
-		mode |= fs.ModeDir
-	case unix.S_IFIFO:
-		mode |= fs.ModeNamedPipe
-	case unix.S_IFLNK:
-		mode |= fs.ModeSymlink
-	case unix.S_IFSOCK:
-		mode |= fs.ModeSocket
-	}
-	if m&unix.S_ISGID != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&unix.S_ISUID != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&unix.S_ISVTX != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
 }

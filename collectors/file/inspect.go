@@ -125,7 +125,7 @@ func (s *search) scanLines(src io.Reader, buf []byte, c *contentResult) error {
 		}
 		ok := true
 		for i, p := range s.contents {
-			m := p.re.Match(l)
+			m := p.regexp().Match(l)
 			if m && !c.anyMatch[i] {
 				c.anyMatch[i] = true
 				undecided--

@@ -2,7 +2,6 @@ package file
 
 import (
 	"io/fs"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -11,7 +10,7 @@ import (
 type search struct {
 	roots          []string // absolute, cleaned; may hold glob metacharacters
 	names          []*pattern
-	excludes       []*regexp.Regexp
+	excludes       []*pattern
 	maxDepth       int // -1: unlimited
 	followSymlinks bool
 	oneFS          bool
@@ -174,8 +173,8 @@ func (s *search) failed(checks []check) bool {
 }
 
 func (s *search) excluded(abs string) bool {
-	for _, re := range s.excludes {
-		if re.MatchString(abs) {
+	for _, p := range s.excludes {
+		if p.matches(abs) {
 			return true
 		}
 	}

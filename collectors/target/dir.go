@@ -78,7 +78,7 @@ func (d *Dir) Open(name string) (fs.File, error) {
 	case unix.S_IFDIR:
 		flags |= unix.O_DIRECTORY
 	default:
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: %s", ErrNotRegular, TypeString(modeOf(st.Mode)))}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: %s", ErrNotRegular, TypeString(ModeOf(st.Mode)))}
 	}
 	f, err := pathrs.Reopen(h, flags)
 	if err != nil {
@@ -208,7 +208,7 @@ func newFileInfo(name string, st *unix.Stat_t) *fileInfo {
 
 func (fi *fileInfo) Name() string       { return fi.name }
 func (fi *fileInfo) Size() int64        { return fi.st.Size }
-func (fi *fileInfo) Mode() fs.FileMode  { return modeOf(fi.st.Mode) }
+func (fi *fileInfo) Mode() fs.FileMode  { return ModeOf(fi.st.Mode) }
 func (fi *fileInfo) ModTime() time.Time { return time.Unix(fi.st.Mtim.Unix()) }
 func (fi *fileInfo) IsDir() bool        { return fi.st.Mode&unix.S_IFMT == unix.S_IFDIR }
 func (fi *fileInfo) Sys() any {
@@ -218,8 +218,9 @@ func (fi *fileInfo) Sys() any {
 	}
 }
 
-// modeOf converts a stat(2) mode to an fs.FileMode, as os does.
-func modeOf(m uint32) fs.FileMode {
+// ModeOf converts a stat(2) mode to an fs.FileMode, as package os does;
+// collectors that stat with *at(2) calls share it.
+func ModeOf(m uint32) fs.FileMode {
 	mode := fs.FileMode(m & 0o777)
 	switch m & unix.S_IFMT {
 	case unix.S_IFBLK:

@@ -32,8 +32,12 @@ type Bundle struct {
 	Modules []*Module
 	Tests   []*Module
 	// Data is merged into the Rego data document: Data["known_macs"] is
-	// data.known_macs.
+	// data.known_macs. It holds what loading read (data files, data "file");
+	// the live sources are in Live.
 	Data map[string]any
+	// Live are the data blocks of live kinds (data "ldap", data "http"),
+	// decoded but not read: Fetch reads them before each evaluation.
+	Live []*LiveData
 	// Files holds the source of every file loaded (HCL, Rego, data), by the
 	// filename used in diagnostics, so the CLI can print snippets. Load fills
 	// it even when it returns errors.

@@ -428,3 +428,66 @@ func TestSymlinkEscape(t *testing.T) {
 	}
 	t.Log(render(t, b.Files, diags))
 }
+
+// sharedBundle is a bundle whose policies share one Rego package, each
+// taking the documents of its own collect block, as assay mig import
+// generates them.
+func sharedBundle(name string) fstest.MapFS {
+	return fstest.MapFS{
+		"bundle.hcl": {Data: []byte(`bundle "` + name + `" {}
+
+collect "testkind" "a" {
+  path = "/a"
+}
+
+collect "testkind" "b" {
+  path = "/b"
+}
+
+collect "testkind" "c" {
+  path = "/c"
+}
+
+policy "pa" {
+  input = [collect.testkind.a]
+  rego  = file("shared.rego")
+}
+
+policy "pbc" {
+  input = [collect.testkind.b, collect.testkind.c]
+  rego  = file("shared.rego")
+}
+`)},
+		"shared.rego": {Data: []byte("package support.shared\n\ndeny contains input.path if input.bad\n")},
+	}
+}
+
+// TestSharedPackage: policies with explicit, disjoint inputs may share a
+// package (and its one module); bundles still may not share one with
+// each other.
+func TestSharedPackage(t *testing.T) {
+	b, diags := LoadFS(sharedBundle("one"), "one")
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
+	}
+	if len(b.Policies) != 2 || len(b.Modules) != 1 {
+		t.Fatalf("got %d policies, %d modules; want 2 sharing 1", len(b.Policies), len(b.Modules))
+	}
+	for _, p := range b.Policies {
+		if p.Module != b.Modules[0] || p.Package.String() != "data.support.shared" {
+			t.Errorf("policy %s: module %s, package %s", p.ID, p.Module.Name, p.Package)
+		}
+	}
+	if diff := cmp.Diff([]string{"testkind.b", "testkind.c"}, b.Policies[1].Inputs); diff != "" {
+		t.Errorf("inputs (-want +got):\n%s", diff)
+	}
+
+	other, diags := LoadFS(sharedBundle("two"), "two")
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics:\n%s", render(t, other.Files, diags))
+	}
+	got := render(t, Files(b, other), Conflicts([]*Bundle{b, other}))
+	if !strings.Contains(got, "Two policies share a Rego package") || !strings.Contains(got, `Policy "pa" of bundle two and policy "pa" of bundle one`) {
+		t.Errorf("two bundles on one package: got\n%s", got)
+	}
+}

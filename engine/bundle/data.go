@@ -43,6 +43,12 @@ type DataKind struct {
 	// Help is one line for the docs.
 	Help string
 	New  DataFactory
+	// Live kinds reach outside the bundle (a directory, a web service):
+	// loading only decodes and checks their blocks (Bundle.Live), and Fetch
+	// reads them before each evaluation. Loading a bundle thus never
+	// contacts anything, so `assay test` and `assay fmt` work offline, and
+	// a daemon refreshes the data without recompiling the policies.
+	Live bool
 }
 
 var (

@@ -9,8 +9,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -152,6 +154,9 @@ type loader struct {
 
 	// modules by bundle-relative path, for rego = file("…").
 	modules map[string]*Module
+	// byPackage indexes the parsed modules of Bundle.Modules by package
+	// path (ast.Ref.String), in load order; see addModule.
+	byPackage map[string][]*Module
 	// claimed are the files data blocks read: they are not also exposed
 	// under their base name.
 	claimed map[string]bool
@@ -162,13 +167,14 @@ type loader struct {
 
 func load(ctx context.Context, fsys fs.FS, displayRoot, source string) (*Bundle, hcl.Diagnostics) {
 	l := &loader{
-		ctx:      ctx,
-		fsys:     fsys,
-		root:     displayRoot,
-		b:        newBundle(displayRoot, source),
-		modules:  map[string]*Module{},
-		claimed:  map[string]bool{},
-		collects: map[string]hcl.Range{},
+		ctx:       ctx,
+		fsys:      fsys,
+		root:      displayRoot,
+		b:         newBundle(displayRoot, source),
+		modules:   map[string]*Module{},
+		byPackage: map[string][]*Module{},
+		claimed:   map[string]bool{},
+		collects:  map[string]hcl.Range{},
 	}
 	l.evalCtx = newEvalContext(l)
 	l.run()
@@ -352,26 +358,61 @@ func describeErr(err error) string {
 }
 
 // parseHCL parses the HCL files; ok is false when one has a syntax error.
+// Files are read in order, parsed concurrently (parsing is pure, and large
+// generated bundles, such as an imported MIG investigation, come in several
+// files), and their results taken in order, so diagnostics do not depend on
+// scheduling.
 func (l *loader) parseHCL() (contents []*hcl.BodyContent, ok bool) {
-	ok = true
+	type parsed struct {
+		display string
+		src     []byte
+		file    *hcl.File
+		diags   hcl.Diagnostics
+		content *hcl.BodyContent
+	}
+	files := make([]*parsed, 0, len(l.hclFiles))
 	for _, rel := range l.hclFiles {
 		src, display, err := l.readFile(rel)
 		if err != nil {
 			l.errorf(nil, "Cannot read file", "Reading %s: %s.", l.display(rel), describeErr(err))
 			continue
 		}
-		f, diags := hclsyntax.ParseConfig(src, display, hcl.InitialPos)
-		l.diags = append(l.diags, diags...)
-		if f != nil {
-			l.b.Files[display] = f
+		files = append(files, &parsed{display: display, src: src})
+	}
+	parse := func(p *parsed) {
+		p.file, p.diags = hclsyntax.ParseConfig(p.src, p.display, hcl.InitialPos)
+		if p.diags.HasErrors() || p.file == nil {
+			return
 		}
-		if diags.HasErrors() || f == nil {
+		content, diags := p.file.Body.Content(rootSchema)
+		p.content = content
+		p.diags = append(p.diags, diags...)
+	}
+	if len(files) == 1 {
+		parse(files[0])
+	} else {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for _, p := range files {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				parse(p)
+			})
+		}
+		wg.Wait()
+	}
+	ok = true
+	for _, p := range files {
+		l.diags = append(l.diags, p.diags...)
+		if p.file != nil {
+			l.b.Files[p.display] = p.file
+		}
+		if p.content == nil {
 			ok = false
 			continue
 		}
-		content, diags := f.Body.Content(rootSchema)
-		l.diags = append(l.diags, diags...)
-		contents = append(contents, content)
+		contents = append(contents, p.content)
 	}
 	return contents, ok
 }
@@ -402,6 +443,10 @@ func (l *loader) dataBlocks(blocks hcl.Blocks) {
 		if diags.HasErrors() || src == nil {
 			continue
 		}
+		if kind, _ := LookupDataKind(block.Labels[0]); kind.Live {
+			l.setLive(&LiveData{Name: name, Kind: kind.Name, Source: src, DeclRange: block.DefRange}, block.LabelRanges[1])
+			continue
+		}
 		value, diags := src.Read(l.ctx)
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
@@ -413,16 +458,9 @@ func (l *loader) dataBlocks(blocks hcl.Blocks) {
 
 // setData exposes value at data.<name>, refusing a second definition.
 func (l *loader) setData(name string, value any, rng hcl.Range) {
-	if name == "assay" {
-		l.errorf(&rng, "Reserved data name", "data.assay is reserved for assay's own facts (data.assay.host); rename this data.")
-		return
+	if l.claimDataName(name, rng) {
+		l.b.Data[name] = value
 	}
-	if prev, dup := l.b.dataRanges[name]; dup {
-		l.errorf(&rng, "Duplicate data", "data.%s is already defined at %s.", name, prev)
-		return
-	}
-	l.b.Data[name] = value
-	l.b.dataRanges[name] = rng
 }
 
 func (l *loader) collectBlocks(blocks hcl.Blocks) {
@@ -569,21 +607,59 @@ func Conflicts(bundles []*Bundle) hcl.Diagnostics {
 			pkgs[key] = pkgDef{b, p}
 		}
 	}
-	return diags
+	return append(diags, liveConflicts(bundles)...)
 }
 
-// checkPackages refuses two policies of the bundle on one Rego package.
+// checkPackages refuses two policies of the bundle on one Rego package,
+// unless every policy of that package names its inputs and no input is
+// named by two of them: then no document reaches the package twice, and
+// each finding belongs to the one policy that took the document. That is
+// what lets a generated bundle (assay mig import) judge thousands of
+// searches with one shared module, compiled once.
 func (l *loader) checkPackages() {
-	seen := map[string]*Policy{}
+	type use struct {
+		p      *Policy
+		inputs map[string]*Policy // input → the policy of the package that takes it
+	}
+	seen := map[string]*use{}
 	for _, p := range l.b.Policies {
 		key := p.Package.String()
-		if prev, dup := seen[key]; dup {
-			l.errorf(rangePtr(p.DeclRange), "Two policies share a Rego package",
-				"Policy %q uses package %s, as policy %q (%s) does; each would report the other's findings. Give each policy its own package.",
-				p.ID, key, prev.ID, prev.DeclRange)
+		u, dup := seen[key]
+		if !dup {
+			u = &use{p: p, inputs: map[string]*Policy{}}
+			for _, in := range p.Inputs {
+				u.inputs[in] = p
+			}
+			seen[key] = u
 			continue
 		}
-		seen[key] = p
+		if len(p.Inputs) == 0 || len(u.p.Inputs) == 0 {
+			without := p
+			if len(p.Inputs) > 0 {
+				without = u.p
+			}
+			l.errorf(rangePtr(p.DeclRange), "Two policies share a Rego package",
+				"Policy %q uses package %s, as policy %q (%s) does, and policy %q has no input, so it judges every document of the bundle; each would report the other's findings. Give each policy its own package, or give each policy of the package inputs of its own (input = [collect.KIND.NAME]).",
+				p.ID, key, u.p.ID, u.p.DeclRange, without.ID)
+			continue
+		}
+		clash := ""
+		var other *Policy
+		for _, in := range p.Inputs {
+			if q, taken := u.inputs[in]; taken {
+				clash, other = in, q
+				break
+			}
+		}
+		if other != nil {
+			l.errorf(rangePtr(p.DeclRange), "Two policies share a Rego package",
+				"Policy %q uses package %s, as policy %q (%s) does, and both judge the documents of collect.%s; each would report the other's findings about them. Give each policy its own package, or inputs no other policy of the package names.",
+				p.ID, key, other.ID, other.DeclRange, clash)
+			continue
+		}
+		for _, in := range p.Inputs {
+			u.inputs[in] = p
+		}
 	}
 }
 

@@ -40,8 +40,20 @@ func (l *loader) loadModules(fallback bool) {
 		if isTest(rel) {
 			l.b.Tests = append(l.b.Tests, m)
 		} else {
-			l.b.Modules = append(l.b.Modules, m)
+			l.addModule(m)
 		}
+	}
+}
+
+// addModule adds a parsed module to the bundle and to the index by package
+// that refine reads, so that finding a policy's modules costs one lookup
+// rather than a pass over every module (a bundle of thousands of policies
+// would otherwise load in quadratic time).
+func (l *loader) addModule(m *Module) {
+	l.b.Modules = append(l.b.Modules, m)
+	if m.Parsed != nil {
+		key := m.Parsed.Package.Path.String()
+		l.byPackage[key] = append(l.byPackage[key], m)
 	}
 }
 
@@ -101,7 +113,7 @@ func (l *loader) resolveRego(pb *policyBlock) bool {
 		l.diags = append(l.diags, l.locator(m).diagnostics(err)...)
 		return false
 	}
-	l.b.Modules = append(l.b.Modules, m)
+	l.addModule(m)
 	pb.Module, pb.Package = m, m.Parsed.Package.Path
 	return true
 }
@@ -139,7 +151,7 @@ func (l *loader) resolveRegoFile(pb *policyBlock, call *hclsyntax.FunctionCallEx
 			l.diags = append(l.diags, l.locator().diagnostics(err)...)
 			return false
 		}
-		l.b.Modules = append(l.b.Modules, m)
+		l.addModule(m)
 	}
 	if m.Parsed == nil {
 		return false // its parse errors are reported already
@@ -318,10 +330,7 @@ type regoMeta struct {
 func (l *loader) refine(p *Policy, set map[string]bool) {
 	var meta regoMeta
 	var pkgAnns, ruleAnns []*ast.Annotations
-	for _, m := range l.b.Modules {
-		if m.Parsed == nil || !m.Parsed.Package.Path.Equal(p.Package) {
-			continue
-		}
+	for _, m := range l.byPackage[p.Package.String()] {
 		for _, a := range m.Parsed.Annotations {
 			switch a.Scope {
 			case "package", "subpackages":
@@ -441,6 +450,7 @@ func (l *loader) implicitPolicies() {
 			}
 		}
 	}
+	loc := l.locator() // once: building it visits every module
 	for _, key := range order {
 		if !judges[key] {
 			continue
@@ -454,7 +464,7 @@ func (l *loader) implicitPolicies() {
 			Package:     m.Parsed.Package.Path,
 			Module:      m,
 		}
-		if r := l.locator().rangeOf(m.Parsed.Package.Location); r != nil {
+		if r := loc.rangeOf(m.Parsed.Package.Location); r != nil {
 			p.DeclRange = *r
 		}
 		l.refine(p, nil)

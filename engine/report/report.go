@@ -34,6 +34,29 @@ type Report struct {
 	// a scan, the documents read in an eval (which has no collectors).
 	Documents int  `json:"-"`
 	Net       *Net `json:"-"` // network identities, for metrics only
+	// DataSources are the live data sources (data "ldap", data "http") the
+	// policies judged with, and whether that data is fresh.
+	DataSources []DataSource `json:"data_sources,omitempty"`
+}
+
+// DataSource is the state of one live data source at a scan: a daemon keeps
+// judging with the last good data while a source is down, and says so here.
+type DataSource struct {
+	Bundle string `json:"bundle"`
+	// Name is the data name (data.NAME); Kind the block's kind ("ldap").
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Up is set when the fetch before this scan succeeded; when not, the
+	// policies judged with the data of LastSuccess.
+	Up bool `json:"up"`
+	// LastSuccess is when the data in use was fetched.
+	LastSuccess time.Time `json:"last_success"`
+	// FetchSeconds is how long the last fetch took.
+	FetchSeconds float64 `json:"fetch_seconds"`
+	// Entries counts the data in use: list items or object keys.
+	Entries int `json:"entries"`
+	// Error is why the last fetch failed; it never holds a secret.
+	Error string `json:"error,omitempty"`
 }
 
 // Tool names the program that produced the report.

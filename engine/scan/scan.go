@@ -31,6 +31,9 @@ type Pipeline struct {
 	Tool report.Tool
 	// Progress, when set, is told about each collector as it finishes.
 	Progress func(done, total int, c report.Collector)
+	// Data fetches the bundles' live data sources before each evaluation;
+	// nil means a Data that fails on any source that cannot be fetched.
+	Data *Data
 }
 
 // Collected is the output of the collect phase.
@@ -73,14 +76,20 @@ func (p *Pipeline) Collect(ctx context.Context) *Collected {
 	return c
 }
 
-// Scan collects and evaluates once.
+// Scan fetches the live data, collects and evaluates once. A data source
+// that cannot be fetched fails the scan (a *FetchError) before any
+// collector runs.
 func (p *Pipeline) Scan(ctx context.Context) (*report.Report, error) {
 	start := time.Now()
+	sources, err := p.fetchData(ctx)
+	if err != nil {
+		return nil, err
+	}
 	col := p.Collect(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("scan interrupted: %w", err)
 	}
-	r, err := p.Evaluate(ctx, col)
+	r, err := p.evaluate(ctx, col, sources)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +98,35 @@ func (p *Pipeline) Scan(ctx context.Context) (*report.Report, error) {
 	return r, nil
 }
 
-// Evaluate judges collected documents and assembles the report.
+// Evaluate fetches the live data, judges collected documents and assembles
+// the report.
 func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report, error) {
+	sources, err := p.fetchData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p.evaluate(ctx, col, sources)
+}
+
+// fetchData fetches the bundles' live data and publishes it to the engine.
+func (p *Pipeline) fetchData(ctx context.Context) ([]report.DataSource, error) {
+	d := p.Data
+	if d == nil {
+		d = &Data{Logger: p.Logger}
+	}
+	values, sources, err := d.Fetch(ctx, p.Bundles)
+	if err != nil {
+		return nil, err
+	}
+	if len(values) > 0 {
+		if err := p.Engine.SetData(ctx, values); err != nil {
+			return nil, fmt.Errorf("publish data: %w", err)
+		}
+	}
+	return sources, nil
+}
+
+func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []report.DataSource) (*report.Report, error) {
 	evalStart := time.Now()
 	info := p.Target.Info()
 	res, err := p.Engine.Eval(ctx, engine.Input{Documents: col.Documents, Host: col.Host, Target: info})
@@ -104,6 +140,7 @@ func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report
 	r.Policies = res.Policies
 	r.Findings = res.Findings
 	r.Net = netFacts(col.Documents)
+	r.DataSources = sources
 	r.Timings.CollectSeconds = col.Duration.Seconds()
 	r.Timings.EvaluateSeconds = time.Since(evalStart).Seconds()
 	r.Timings.TotalSeconds = r.Timings.CollectSeconds + r.Timings.EvaluateSeconds

@@ -91,11 +91,28 @@ func ensureFileKind() {
 	})
 }
 
-// loadBundle copies the bundle, pointed at the test directory, and loads it.
-func loadBundle(t testing.TB, url string) (*bundle.Bundle, hcl.Diagnostics) {
+// loadBundle copies the bundle, pointed at the test directory, loads it
+// and fetches its live data, as a scan does before evaluating.
+func loadBundle(t testing.TB, url string) (*bundle.Bundle, map[string]any, hcl.Diagnostics) {
 	t.Helper()
 	ensureFileKind()
 	dir := t.TempDir()
+	copyBundle(t, dir, url)
+	b, diags := bundle.Load(context.Background(), dir)
+	if diags.HasErrors() {
+		return b, nil, diags
+	}
+	data := map[string]any{}
+	for _, f := range bundle.Fetch(context.Background(), []*bundle.Bundle{b}) {
+		diags = append(diags, f.Diags...)
+		data[f.Name] = f.Value
+	}
+	return b, data, diags
+}
+
+// copyBundle copies the bundle to dir, pointed at the test directory at url.
+func copyBundle(t testing.TB, dir, url string) {
+	t.Helper()
 	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
 			return err
@@ -120,7 +137,6 @@ func loadBundle(t testing.TB, url string) (*bundle.Bundle, hcl.Diagnostics) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bundle.Load(context.Background(), dir)
 }
 
 // fileDocs builds the documents the bundle's collect blocks ask for:
@@ -157,10 +173,13 @@ type evaluator struct {
 	eng *engine.Engine
 }
 
-func newEvaluator(t testing.TB, b *bundle.Bundle) *evaluator {
+func newEvaluator(t testing.TB, b *bundle.Bundle, data map[string]any) *evaluator {
 	t.Helper()
 	eng, err := engine.New(context.Background(), []*bundle.Bundle{b})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.SetData(context.Background(), data); err != nil {
 		t.Fatal(err)
 	}
 	return &evaluator{b: b, eng: eng}
@@ -227,14 +246,17 @@ func TestBundleAgainstDirectory(t *testing.T) {
 	// A local account not in the directory is not judged.
 	writeFile(t, root, "home/localadmin/.ssh/authorized_keys", key("local")+"\n")
 
-	b, diags := loadBundle(t, srv.URL)
+	b, data, diags := loadBundle(t, srv.URL)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if n := len(b.Data["directory"].([]any)); n != len(users) {
+	if _, ok := b.Data["directory"]; ok {
+		t.Error("the directory was read when the bundle loaded; it is fetched before evaluation")
+	}
+	if n := len(data["directory"].([]any)); n != len(users) {
 		t.Fatalf("data.directory has %d entries, want %d", n, len(users))
 	}
-	got := newEvaluator(t, b).findings(t, fileDocs(t, root))
+	got := newEvaluator(t, b, data).findings(t, fileDocs(t, root))
 	want := []string{
 		"ldap-authorized-keys: /home/bob/.ssh/authorized_keys:2: a ssh-ed25519 key that is not one of bob's keys in the directory",
 		"ldap-authorized-keys: /home/carol/.ssh/authorized_keys:1: carol is disabled in the directory but this ssh-ed25519 key still grants access",
@@ -256,7 +278,7 @@ func TestBundleDirectoryFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("ASSAY_LDAP_PASSWORD", tt.password)
-			_, diags := loadBundle(t, tt.url)
+			_, _, diags := loadBundle(t, tt.url)
 			if !diags.HasErrors() {
 				t.Fatal("the bundle loaded without its directory")
 			}

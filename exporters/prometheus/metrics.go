@@ -62,6 +62,11 @@ var (
 	descCollectorSkipped  = desc("collector_skipped_items", "Items (files, entries) each collect block could not read in the last scan.", "bundle", "collector")
 	descCollectorNA       = desc("collector_not_applicable", "1 if the collect block did not apply to the target (e.g. no sshd).", "bundle", "collector")
 
+	descDataUp          = desc("data_source_up", "1 if the live data source's fetch before the last scan succeeded, 0 if the policies judged with older data.", "bundle", "name", "kind")
+	descDataLastSuccess = desc("data_source_last_success_timestamp_seconds", "Unix time at which the data the last scan judged with was fetched.", "bundle", "name", "kind")
+	descDataDuration    = desc("data_source_fetch_duration_seconds", "Wall time of the live data source's last fetch.", "bundle", "name", "kind")
+	descDataEntries     = desc("data_source_entries", "Entries (list items, object keys) of the data the last scan judged with.", "bundle", "name", "kind")
+
 	descBundleInfo = desc("bundle_info", "Loaded bundles; always 1.", "bundle", "version", "revision", "digest", "source")
 	descTargetInfo = desc("target_info", "The scanned target; always 1.", "kind", "name", "digest", "host")
 	descBuildInfo  = desc("build_info", "The assay build; always 1.", "version", "goversion")
@@ -76,6 +81,7 @@ var allDescs = []*prom.Desc{
 	descScansTotal, descScanFailures, descReloadOK, descReloadTime, descCollectorDocs, descCollectorSuccess,
 	descCollectorFailed, descCollectorDuration, descCollectorSkipped, descCollectorNA, descBundleInfo, descTargetInfo,
 	descBuildInfo, descIfaceInfo, descNeighborInfo, descNetDropped,
+	descDataUp, descDataLastSuccess, descDataDuration, descDataEntries,
 }
 
 // Descs lists every metric descriptor assay publishes (docs/metrics.md).
@@ -362,6 +368,20 @@ func build(r *report.Report) []prom.Metric {
 	}
 	if r.Target.Kind != "" || r.Target.Name != "" {
 		m.add(descTargetInfo, prom.GaugeValue, 1, string(r.Target.Kind), r.Target.Name, r.Target.Digest, r.Host)
+	}
+	dseen := map[string]bool{}
+	for _, d := range r.DataSources {
+		k := d.Bundle + "\x00" + d.Name
+		if dseen[k] {
+			continue
+		}
+		dseen[k] = true
+		m.add(descDataUp, prom.GaugeValue, b2f(d.Up), d.Bundle, d.Name, d.Kind)
+		if !d.LastSuccess.IsZero() {
+			m.add(descDataLastSuccess, prom.GaugeValue, float64(d.LastSuccess.UnixNano())/1e9, d.Bundle, d.Name, d.Kind)
+		}
+		m.add(descDataDuration, prom.GaugeValue, d.FetchSeconds, d.Bundle, d.Name, d.Kind)
+		m.add(descDataEntries, prom.GaugeValue, float64(d.Entries), d.Bundle, d.Name, d.Kind)
 	}
 	netMetrics(&m, r.Net)
 	return m

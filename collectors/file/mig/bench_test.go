@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/assay-dev/assay/collectors"
@@ -74,5 +75,50 @@ func BenchmarkMIG4000(b *testing.B) {
 		if n != 40 {
 			b.Fatalf("%d rogue files, want 40", n)
 		}
+	}
+}
+
+// migTree writes n users' authorized_keys under root, one in 100 with a
+// rogue key, matching actionN's searches.
+func migTree(b *testing.B, n int) string {
+	b.Helper()
+	root := filepath.Join(b.TempDir(), "rootfs")
+	for i := range n {
+		dir := fmt.Sprintf("%s/home/user%05d/.ssh", root, i)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			b.Fatal(err)
+		}
+		body := fmt.Sprintf("# user\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI%040d u@h\n", i)
+		if i%100 == 0 {
+			body += "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRogue mallory@evil\n"
+		}
+		if err := os.WriteFile(dir+"/authorized_keys", []byte(body), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return root
+}
+
+// BenchmarkImportedScan is what assay scan -b BUNDLE --root TREE does with
+// an imported investigation of N per-user searches: load the bundle
+// (HCL, N collect blocks, the shared module), compile, collect and
+// evaluate. ns/search should not grow with N.
+func BenchmarkImportedScan(b *testing.B) {
+	for _, n := range []int{1000, 4000} {
+		b.Run(fmt.Sprintf("searches=%d", n), func(b *testing.B) {
+			root := migTree(b, n)
+			_, dir := convertDir(b, actionN(n), "ak")
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := scanDir(b, dir, root).Scan(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(r.Findings) != n/100 {
+					b.Fatalf("%d findings, want %d", len(r.Findings), n/100)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/search")
+		})
 	}
 }

@@ -1,7 +1,15 @@
 // Package mig converts Mozilla MIG investigations (action JSON, syntax
 // version 2) that use the file module into assay bundles: one collect "file"
-// block and one policy per search, with generated Rego that reports each file
-// the search matches, pointing at the line that decided it.
+// block and one policy per search, and one generated Rego module that all
+// the policies share, reporting each file a search matches at the line that
+// decided it.
+//
+// One module rather than one per search is what keeps an investigation of
+// thousands of searches (one per user's home directory) fast: the bundle
+// compiles one module and the engine prepares one query. Each policy takes
+// the documents of its own collect block only (input = [collect.file.ID]),
+// which is the condition under which the loader lets policies share a
+// package, so each file is judged once and reported under its search.
 package mig
 
 import (
@@ -15,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -127,7 +136,17 @@ func Convert(action []byte, name string) (*Bundle, error) {
 
 	out := &Bundle{Files: map[string][]byte{}, Notes: notes}
 	used := map[string]bool{}
-	for _, ls := range searches {
+	labels := make(map[string]string, len(searches)) // collect block name → MIG label
+	fileName := "bundle.hcl"
+	for i, ls := range searches {
+		if i > 0 && i%SearchesPerFile == 0 {
+			out.Files[fileName] = hclwrite.Format(f.Bytes())
+			fileName = fmt.Sprintf("searches-%04d.hcl", i/SearchesPerFile+1)
+			f = hclwrite.NewEmptyFile()
+			body = f.Body()
+			body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment,
+				Bytes: fmt.Appendf(nil, "# Searches %d to %d of MIG action %q (bundle %q).\n", i+1, min(i+SearchesPerFile, len(searches)), a.Name, name)}})
+		}
 		id := identifier(ls.label, used)
 		body.AppendNewline()
 		cb := body.AppendNewBlock("collect", []string{"file", id}).Body()
@@ -144,19 +163,37 @@ func Convert(action []byte, name string) (*Bundle, error) {
 		if ls.s.Description != "" {
 			title = ls.s.Description
 		}
+		// Only what differs per search: the description, severity and
+		// enforcement, the same for every search, are the shared module's
+		// METADATA. Policy blocks stay tiny, and an investigation of
+		// thousands of searches has that much less HCL to parse.
 		pb.SetAttributeValue("title", cty.StringVal(title))
-		pb.SetAttributeValue("description", cty.StringVal(describe(ls.label, a.Name, ls.s)))
-		pb.SetAttributeValue("severity", cty.StringVal(severity))
-		pb.SetAttributeValue("enforcement", cty.StringVal("mandatory"))
 		pb.SetAttributeRaw("input", hclwrite.TokensForTuple([]hclwrite.Tokens{hclwrite.TokensForTraversal(hcl.Traversal{
 			hcl.TraverseRoot{Name: "collect"}, hcl.TraverseAttr{Name: "file"}, hcl.TraverseAttr{Name: id},
 		})}))
-		regoFile := "rego/" + id + ".rego"
-		pb.SetAttributeRaw("rego", hclwrite.TokensForFunctionCall("file", hclwrite.TokensForValue(cty.StringVal(regoFile))))
-		out.Files[regoFile] = []byte(regoFor(id, ls.label))
+		pb.SetAttributeRaw("rego", hclwrite.TokensForFunctionCall("file", hclwrite.TokensForValue(cty.StringVal(RegoFile))))
+		labels[id] = ls.label
 	}
-	out.Files["bundle.hcl"] = hclwrite.Format(f.Bytes())
+	out.Files[fileName] = hclwrite.Format(f.Bytes())
+	out.Files[RegoFile] = regoFor(PackageOf(name), a.Name, severity, labels)
 	return out, nil
+}
+
+// SearchesPerFile bounds the searches of one HCL file: bundle.hcl holds
+// the bundle block and the first ones, searches-0002.hcl the next, and so
+// on. Files of a few hundred kilobytes stay readable in a review, and the
+// loader parses a bundle's files concurrently.
+const SearchesPerFile = 500
+
+// RegoFile is the bundle's one Rego module, shared by every policy.
+const RegoFile = "rego/mig.rego"
+
+// PackageOf is the Rego package of the module generated for the bundle
+// named name: "assay.mig.NAME" (NAME made an identifier). A package per
+// bundle lets two imported investigations be scanned together: bundles may
+// not share a package.
+func PackageOf(name string) string {
+	return "assay.mig." + identifier(name, map[string]bool{})
 }
 
 // searchBody writes one search's attributes; it returns notes on what has
@@ -250,7 +287,7 @@ func lower(v []string) []string {
 	return out
 }
 
-func sortedKeys(m map[string][]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -301,26 +338,34 @@ func severityOf(level string) string {
 	return "medium"
 }
 
-func describe(label, action string, s Search) string {
-	what := "matches"
-	if len(s.Options.Mismatch) > 0 {
-		what = "matches (with " + strings.Join(s.Options.Mismatch, ", ") + " inverted)"
-	}
-	return fmt.Sprintf("Reports every file that %s MIG search %q of action %q.", what, label, action)
-}
+// regoFor is the module every search's policy shares: each document the
+// collector emits is a file a search matched, so each becomes a finding, at
+// the line that decided it when content was searched. Links that were not
+// followed are warnings: what they point to was not inspected. The search
+// is named by the MIG label of the collect block that emitted the document
+// (input.collector), from a table; the policy that reports the finding is
+// the one whose input is that block.
+func regoFor(pkg, action, severity string, labels map[string]string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `# Generated by assay mig import from MIG action %s: one module for
+# all of its searches. Each policy takes the documents of its own collect
+# block only, so every document is judged once, under its own search.
 
-// regoFor is the policy of one search: each document the collector emits is
-// a file the search matched, so each becomes a finding, at the line that
-// decided it when content was searched. Links that were not followed are
-// warnings: what they point to was not inspected.
-func regoFor(id, label string) string {
-	return fmt.Sprintf(`# Generated by assay mig import from MIG search %[2]q.
-package assay.mig.%[1]s
+# METADATA
+# description: >-
+#   Reports every file that this policy's MIG search (its collect block)
+#   matches, with the criteria the search lists under mismatch inverted, at
+#   the line that decided it: the first line that failed the content
+#   regexes, else the first that satisfied them.
+# custom:
+#   severity: %s
+#   enforcement: mandatory
+package %s
 
 deny contains finding if {
 	input.matched
 	finding := {
-		"msg": sprintf("%%s matches MIG search %%q", [input.path, %[2]q]),
+		"msg": sprintf("%%s matches MIG search %%q", [input.path, search]),
 		"path": input.path,
 		"line": line,
 	}
@@ -329,7 +374,7 @@ deny contains finding if {
 warn contains finding if {
 	input.type == "symlink"
 	finding := {
-		"msg": sprintf("%%s is a symbolic link to %%s, not followed: MIG search %%q did not inspect its target", [input.path, input.link, %[2]q]),
+		"msg": sprintf("%%s is a symbolic link to %%s, not followed: MIG search %%q did not inspect its target", [input.path, input.link, search]),
 		"path": input.path,
 	}
 }
@@ -341,7 +386,26 @@ line := l if {
 } else := l if {
 	l := input.match.content.matched_lines[0]
 } else := 0
-`, id, label)
+
+# The MIG label of the document's search.
+search := s if {
+	s := searches[input.collector]
+} else := input.collector
+
+# MIG search labels by collect block name.
+searches := {
+`, regoString(action), severity, pkg)
+	for _, id := range sortedKeys(labels) {
+		fmt.Fprintf(&b, "\t%s: %s,\n", regoString(id), regoString(labels[id]))
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
+}
+
+// regoString quotes s for Rego, whose string literals are JSON's.
+func regoString(s string) string {
+	q, _ := json.Marshal(s) // a string always marshals
+	return string(q)
 }
 
 // WriteDir writes the bundle into dir, which must not exist or be empty.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -38,9 +40,22 @@ func decodeBundle(t *testing.T, b *Bundle) (map[string]collectors.Collector, map
 
 func decodeBundleB(t testing.TB, b *Bundle) (map[string]collectors.Collector, map[string]string) {
 	t.Helper()
-	f, diags := hclparse.NewParser().ParseHCL(b.Files["bundle.hcl"], "bundle.hcl")
+	cols := map[string]collectors.Collector{}
+	regos := map[string]string{}
+	k, _ := collectors.Lookup("file")
+	for _, hclName := range sortedKeys(b.Files) {
+		if strings.HasSuffix(hclName, ".hcl") {
+			decodeFile(t, b, hclName, k, cols, regos)
+		}
+	}
+	return cols, regos
+}
+
+func decodeFile(t testing.TB, b *Bundle, hclName string, k collectors.Kind, cols map[string]collectors.Collector, regos map[string]string) {
+	t.Helper()
+	f, diags := hclparse.NewParser().ParseHCL(b.Files[hclName], hclName)
 	if diags.HasErrors() {
-		t.Fatalf("generated HCL: %v\n%s", diags, b.Files["bundle.hcl"])
+		t.Fatalf("generated HCL: %v\n%s", diags, b.Files[hclName])
 	}
 	content, diags := f.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 		{Type: "bundle", LabelNames: []string{"name"}},
@@ -50,9 +65,7 @@ func decodeBundleB(t testing.TB, b *Bundle) (map[string]collectors.Collector, ma
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	cols := map[string]collectors.Collector{}
-	regos := map[string]string{}
-	k, _ := collectors.Lookup("file")
+	parsed := map[string]bool{}
 	for _, blk := range content.Blocks {
 		switch blk.Type {
 		case "collect":
@@ -63,19 +76,21 @@ func decodeBundleB(t testing.TB, b *Bundle) (map[string]collectors.Collector, ma
 			cols[blk.Labels[1]] = c
 		case "policy":
 			attrs, _ := blk.Body.JustAttributes()
-			call := string(attrs["rego"].Expr.Range().SliceBytes(b.Files["bundle.hcl"]))
+			call := string(attrs["rego"].Expr.Range().SliceBytes(b.Files[hclName]))
 			name := strings.TrimSuffix(strings.TrimPrefix(call, `file("`), `")`)
 			src, ok := b.Files[name]
 			if !ok {
 				t.Fatalf("policy %s: rego %s not generated", blk.Labels[0], call)
 			}
-			if _, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1}); err != nil {
-				t.Fatalf("generated rego: %v", err)
+			if !parsed[name] { // once: every policy shares the module
+				if _, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1}); err != nil {
+					t.Fatalf("generated rego: %v", err)
+				}
+				parsed[name] = true
 			}
 			regos[blk.Labels[0]] = string(src)
 		}
 	}
-	return cols, regos
 }
 
 func TestConvertExampleAndRun(t *testing.T) {
@@ -116,7 +131,7 @@ func TestConvertExampleAndRun(t *testing.T) {
 		if err := c.Collect(context.Background(), collectors.Env{Target: tgt, Name: id}, r); err != nil {
 			t.Fatal(err)
 		}
-		pq, err := rego.New(rego.Query("data.assay.mig."+id+".deny"), rego.Module(id+".rego", regos[id])).PrepareForEval(context.Background())
+		pq, err := rego.New(rego.Query("data."+PackageOf("authorized-keys")+".deny"), rego.Module(id+".rego", regos[id])).PrepareForEval(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,22 +152,8 @@ func TestConvertExampleAndRun(t *testing.T) {
 }
 
 func TestGeneratedBundleLoads(t *testing.T) {
-	action, err := os.ReadFile(example)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := Convert(action, "authorized-keys-mig")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "bundle")
-	if err := b.WriteDir(dir); err != nil {
-		t.Fatal(err)
-	}
-	loaded, diags := bundle.Load(context.Background(), dir)
-	if diags.HasErrors() {
-		t.Fatalf("generated bundle does not load: %v", diags)
-	}
+	_, dir := convertDir(t, readExample(t), "authorized-keys-mig")
+	loaded := loadDir(t, dir)
 	if len(loaded.Collects) != 3 || len(loaded.Policies) != 3 {
 		t.Errorf("%d collects, %d policies; want 3 and 3", len(loaded.Collects), len(loaded.Policies))
 	}
@@ -194,4 +195,90 @@ func TestIdentifiersAndOptions(t *testing.T) {
 		t.Errorf("notes %v", b.Notes)
 	}
 	decodeBundle(t, b)
+}
+
+// TestConvertShape: an investigation becomes one collect block and one small
+// policy per search, all policies on one generated module whose package is
+// the bundle's, naming each search by its MIG label; two imported
+// investigations load together.
+func TestConvertShape(t *testing.T) {
+	action := []byte(`{"name":"odd \"labels\"","operations":[{"module":"file","parameters":{"searches":{
+	  "1st search": {"paths":["/a"], "names":["x"]},
+	  "café \"quoted\"": {"paths":["/b"], "names":["y"]},
+	  "plain": {"paths":["/c"], "names":["z"]}}}}]}`)
+	b, err := Convert(action, "my-inv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range b.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff([]string{"bundle.hcl", RegoFile}, names); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	if PackageOf("my-inv") != "assay.mig.my_inv" {
+		t.Errorf("package %q", PackageOf("my-inv"))
+	}
+	mod, err := ast.ParseModuleWithOpts(RegoFile, string(b.Files[RegoFile]), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		t.Fatalf("generated rego: %v\n%s", err, b.Files[RegoFile])
+	}
+	if got := mod.Package.Path.String(); got != "data.assay.mig.my_inv" {
+		t.Errorf("module package %s", got)
+	}
+
+	dir := filepath.Join(t.TempDir(), "inv")
+	if err := b.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	loaded := loadDir(t, dir)
+	if len(loaded.Modules) != 1 || len(loaded.Policies) != 3 || len(loaded.Collects) != 3 {
+		t.Fatalf("%d modules, %d policies, %d collects; want 1, 3, 3", len(loaded.Modules), len(loaded.Policies), len(loaded.Collects))
+	}
+	labels := map[string]string{}
+	for _, p := range loaded.Policies {
+		if p.Module != loaded.Modules[0] {
+			t.Errorf("policy %s has module %s", p.ID, p.Module.Name)
+		}
+		if diff := cmp.Diff([]string{"file." + p.ID}, p.Inputs); diff != "" {
+			t.Errorf("policy %s inputs (-want +got):\n%s", p.ID, diff)
+		}
+		// The label each search's documents are reported under.
+		rs, err := rego.New(rego.Query("data.assay.mig.my_inv.search"), rego.Module(RegoFile, string(b.Files[RegoFile])),
+			rego.Input(map[string]any{"collector": p.ID})).Eval(context.Background())
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("search label of %s: %v %v", p.ID, rs, err)
+		}
+		labels[p.ID] = rs[0].Expressions[0].Value.(string)
+	}
+	want := map[string]string{"s_1st_search": "1st search", "caf_quoted": `café "quoted"`, "plain": "plain"}
+	if diff := cmp.Diff(want, labels); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+
+	// A second investigation, imported under another name, runs beside it.
+	_, dir2 := convertDir(t, action, "other")
+	if _, diags := bundle.LoadAll(context.Background(), []string{dir, dir2}); diags.HasErrors() {
+		t.Errorf("two imported investigations conflict: %v", diags)
+	}
+}
+
+// TestConvertSplitsFiles: a large investigation is written SearchesPerFile
+// searches per HCL file, and loads as one bundle.
+func TestConvertSplitsFiles(t *testing.T) {
+	n := 2*SearchesPerFile + 7
+	b, dir := convertDir(t, actionN(n), "big")
+	if diff := cmp.Diff([]string{"bundle.hcl", RegoFile, "searches-0002.hcl", "searches-0003.hcl"}, sortedKeys(b.Files)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	loaded := loadDir(t, dir)
+	if len(loaded.Collects) != n || len(loaded.Policies) != n || len(loaded.Modules) != 1 || loaded.Name != "big" {
+		t.Errorf("bundle %q: %d collects, %d policies, %d modules; want %d, %d, 1", loaded.Name, len(loaded.Collects), len(loaded.Policies), len(loaded.Modules), n, n)
+	}
+	cols, _ := decodeBundle(t, b)
+	if len(cols) != n {
+		t.Errorf("%d collect blocks decoded, want %d", len(cols), n)
+	}
 }

@@ -50,6 +50,7 @@ func init() {
 		Name: Kind,
 		Help: "a JSON or YAML document over HTTPS: url, headers, headers_env, timeout, ca_file, max_bytes",
 		New:  New,
+		Live: true, // fetched before each evaluation, never at load
 	})
 }
 
@@ -173,20 +174,8 @@ func (s *Source) Read(ctx context.Context) (any, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		err = errors.New(diags[0].Detail)
 	}
-	datasource.Record(Kind, s.String(), start, count(v), err)
+	datasource.Record(Kind, s.String(), start, datasource.Entries(v), err)
 	return v, diags
-}
-
-func count(v any) int {
-	switch x := v.(type) {
-	case []any:
-		return len(x)
-	case map[string]any:
-		return len(x)
-	case nil:
-		return 0
-	}
-	return 1
 }
 
 func (s *Source) unavailable(format string, args ...any) hcl.Diagnostics {

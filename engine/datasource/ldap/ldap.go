@@ -36,6 +36,7 @@ func init() {
 		Name: Kind,
 		Help: "entries of an LDAP directory (paged search): url, bind_dn, password_env | password_file, base_dn, filter, attributes",
 		New:  New,
+		Live: true, // fetched before each evaluation, never at load
 	})
 }
 

@@ -17,9 +17,11 @@ prefixes := {
 	"sk-ecdsa-sha2-nistp256@openssh.com": "AAAAInNrLWVjZHNhLXNoYTItbmlzdHAyNTZAb3BlbnNzaC5j",
 }
 
-# The first "TYPE BLOB" pair of a line: the options before it (which may
-# hold quoted spaces) and the comment after it are ignored.
-key_pattern := `(?:^|\s)((?:ssh|ecdsa|sk)-[A-Za-z0-9@.-]+)\s+([A-Za-z0-9+/]+={0,2})(?:\s|$)`
+# The "TYPE BLOB" pair of a line, as sshd reads it: either first, or after
+# one options field, which ends at the first space outside double quotes
+# (so a key quoted inside command="…" is not the line's key). The comment
+# after the pair is ignored.
+key_pattern := `^\s*(?:(?:[^\s"]|"(?:[^"\\]|\\.)*")+\s+)?((?:ssh|ecdsa|sk)-[A-Za-z0-9@.-]+)\s+([A-Za-z0-9+/]+={0,2})(?:\s|$)`
 
 # parse(line) is {"type", "blob"}; undefined for a line holding no key. The
 # common case, a line that starts with a known type, is a split; lines with

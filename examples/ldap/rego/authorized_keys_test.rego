@@ -100,7 +100,9 @@ test_home_from_passwd if {
 }
 
 test_home_unknown if {
-	d := ak.deny with input as {"documents": []} with data.directory as directory
+	d := ak.deny with input as {"documents": []}
+		with data.directory as directory
+		with data.ldap_keys_settings as {}
 	{f.msg | some f in d} == {"dave (uid=dave,ou=people) has keys but no homeDirectory and no /etc/passwd entry"}
 }
 
@@ -124,4 +126,32 @@ test_custom_key_file if {
 	docs := [file("/home/alice/.ssh/authorized_keys2", [foreign])]
 	count(denied(docs, {"key_file": ".ssh/authorized_keys2"})) == 1
 	count(denied(docs, {})) == 0
+}
+
+# The fast paths: options without spaces (quoted or not) before a key.
+test_options_without_spaces if {
+	docs := [file("/home/alice/.ssh/authorized_keys", [
+		concat(" ", [`from="10.0.0.1",no-pty`, a1]),
+		concat(" ", ["no-pty", a2, "c"]),
+		concat(" ", [`command="/bin/true"`, foreign]),
+		concat(" ", [`command="a\"b"`, foreign]),
+	])]
+	{f.line | some f in denied(docs, {})} == {3, 4}
+}
+
+# A directory key inside quoted options is not the line's key.
+test_key_hidden_in_options if {
+	docs := [file("/home/alice/.ssh/authorized_keys", [
+		concat(" ", [concat("", [`command="echo `, a1, ` x"`]), foreign]),
+		concat(" ", [concat("", [`command="`, a1, `"`]), foreign]),
+	])]
+	{f.line | some f in denied(docs, {})} == {1, 2}
+}
+
+# A blob under another type's name is not that key; one-word lines are not
+# keys.
+test_type_must_match_blob if {
+	b := split(a1, " ")[1]
+	docs := [file("/home/alice/.ssh/authorized_keys", [concat(" ", ["ssh-rsa", b]), "garbage", "ssh-ed25519"])]
+	{f.line | some f in denied(docs, {})} == {1, 2, 3}
 }

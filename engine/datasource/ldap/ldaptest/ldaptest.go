@@ -73,6 +73,12 @@ type Server struct {
 	CAFile string
 	// Dir is the server's temporary directory.
 	Dir string
+
+	slapd, conf string
+	ports       []int
+	cmd         *exec.Cmd
+	done        chan struct{}
+	log         *bytes.Buffer
 }
 
 // Start runs slapd with the users loaded (plus extra LDIF, appended as is).
@@ -115,22 +121,28 @@ func Start(t testing.TB, users []User, extraLDIF string) *Server {
 	port, tlsPort := freePort(t), freePort(t)
 	s.URL = fmt.Sprintf("ldap://127.0.0.1:%d", port)
 	s.LDAPSURL = fmt.Sprintf("ldaps://127.0.0.1:%d", tlsPort)
-	var log bytes.Buffer
+	s.slapd, s.conf, s.ports = slapd, conf, []int{port, tlsPort}
+	t.Cleanup(s.Stop)
+	s.run(t)
+	return s
+}
+
+// run starts slapd and waits until it listens on both ports.
+func (s *Server) run(t testing.TB) {
+	t.Helper()
+	s.log = &bytes.Buffer{}
 	// -d 0: stay in the foreground (so the test owns the process) without
 	// debug output.
-	cmd := exec.Command(slapd, "-d", "0", "-f", conf, "-h", s.URL+"/ "+s.LDAPSURL+"/")
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
+	s.cmd = exec.Command(s.slapd, "-d", "0", "-f", s.conf, "-h", s.URL+"/ "+s.LDAPSURL+"/")
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start slapd: %v", err)
 	}
 	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-	})
+	s.done = done
+	go func(cmd *exec.Cmd) { _ = cmd.Wait(); close(done) }(s.cmd)
 	deadline := time.Now().Add(15 * time.Second)
-	for _, p := range []int{port, tlsPort} {
+	for _, p := range s.ports {
 		for {
 			c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p), 200*time.Millisecond)
 			if err == nil {
@@ -139,16 +151,33 @@ func Start(t testing.TB, users []User, extraLDIF string) *Server {
 			}
 			select {
 			case <-done:
-				t.Fatalf("slapd exited: %s", log.String())
+				t.Fatalf("slapd exited: %s", s.log.String())
 			default:
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("slapd did not listen on 127.0.0.1:%d within 15s: %s", p, log.String())
+				t.Fatalf("slapd did not listen on 127.0.0.1:%d within 15s: %s", p, s.log.String())
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	return s
+}
+
+// Stop kills slapd: the directory goes down, as in an outage. Its database
+// stays, so Restart brings the same directory back on the same ports.
+func (s *Server) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd = nil
+}
+
+// Restart starts a stopped slapd again on the same URLs.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.run(t)
 }
 
 // ClosedURL returns an ldap:// URL of a loopback port nothing listens on.

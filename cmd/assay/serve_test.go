@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/assay-dev/assay/engine/datasource/ldap/ldaptest"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from the daemon's goroutines
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serveInProcess runs the real `assay serve` command line in this process on
+// a loopback port until the test ends, and returns its base URL and stderr.
+func serveInProcess(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	stderr := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	root := newRootCmd()
+	root.SetArgs(append([]string{"serve", "--listen", addr, "--jitter", "0", "--log-level", "info"}, args...))
+	root.SetOut(io.Discard)
+	root.SetErr(stderr)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve ended with %v\n%s", err, stderr)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("serve did not stop within 15s")
+		}
+	})
+	base := "http://" + addr
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(base + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base, stderr
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v\n%s", err, stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve not ready within 15s:\n%s", stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func scrape(t *testing.T, base string) (string, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	return string(b), nil
+}
+
+// metricValue returns the value of the series whose line starts with
+// prefix (name and labels, in the exposition's label order), or "".
+func metricValue(text, prefix string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			return strings.TrimSpace(strings.TrimPrefix(line, prefix))
+		}
+	}
+	return ""
+}
+
+var (
+	bundleInfoRE   = regexp.MustCompile(`(?m)^assay_bundle_info\{bundle="swap",.*version="([^"]*)"\} 1$`)
+	policyStatusRE = regexp.MustCompile(`(?m)^assay_policy_status\{bundle="swap",policy="([^"]+)",status="([^"]+)"\} 1$`)
+)
+
+// swapState is what one scrape says about the bundle: "" before the first
+// scan, else "VERSION a=STATUS[ b=STATUS]". An error is a scrape that mixes
+// versions or shows the bundle twice.
+func swapState(text string) (string, error) {
+	infos := bundleInfoRE.FindAllStringSubmatch(text, -1)
+	pols := policyStatusRE.FindAllStringSubmatch(text, -1)
+	if len(infos) == 0 && len(pols) == 0 {
+		return "", nil
+	}
+	if len(infos) != 1 {
+		return "", fmt.Errorf("%d assay_bundle_info series for bundle swap, want 1", len(infos))
+	}
+	state := infos[0][1]
+	for _, p := range pols {
+		state += " " + p[1] + "=" + p[2]
+	}
+	switch state {
+	case "1.0.0 a=fail", "2.0.0 a=pass b=fail":
+		return state, nil
+	}
+	return "", fmt.Errorf("inconsistent scrape: %q", state)
+}
+
+// swapBundle writes one version of the test bundle: v1's policy a fails;
+// v2's passes and adds policy b; "broken" has an HCL syntax error.
+func swapBundle(t *testing.T, dir, version string) {
+	t.Helper()
+	var src string
+	switch version {
+	case "1.0.0":
+		src = `bundle "swap" { version = "1.0.0" }
+collect "host" "facts" {}
+policy "a" {
+  input = [collect.host.facts]
+  rego  = <<-EOT
+    package swap.a
+    deny contains "v1 says no" if true
+  EOT
+}
+`
+	case "2.0.0":
+		src = `bundle "swap" { version = "2.0.0" }
+collect "host" "facts" {}
+policy "a" {
+  input = [collect.host.facts]
+  rego  = <<-EOT
+    package swap.a
+    deny contains "never" if false
+  EOT
+}
+policy "b" {
+  input = [collect.host.facts]
+  rego  = <<-EOT
+    package swap.b
+    deny contains "v2 adds b" if true
+  EOT
+}
+`
+	default:
+		src = `bundle "swap" { version = "3.0.0" }
+policy "a" {
+  input = [collect.host.facts
+}
+`
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bundle.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pointAt makes link name target, atomically (a new symlink renamed over
+// the old one): how bundles are deployed under a running daemon.
+func pointAt(t *testing.T, link, target string) {
+	t.Helper()
+	tmp := link + ".new"
+	os.Remove(tmp)
+	if err := os.Symlink(target, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, link); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeSwapsBundlesWhileScraped swaps a bundle under a running `assay
+// serve` (--bundle-refresh) while a client scrapes /metrics without pause:
+// every scrape shows exactly one version of the bundle, with that version's
+// policies; a broken version is refused and the old one keeps serving.
+func TestServeSwapsBundlesWhileScraped(t *testing.T) {
+	dir := t.TempDir()
+	for _, v := range []string{"1.0.0", "2.0.0", "3.0.0"} {
+		swapBundle(t, filepath.Join(dir, "v"+v), v)
+	}
+	current := filepath.Join(dir, "current")
+	pointAt(t, current, filepath.Join(dir, "v1.0.0"))
+	root := filepath.Join(dir, "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	base, stderr := serveInProcess(t, "--bundle", current, "--root", root, "--interval", "10ms", "--bundle-refresh", "30ms")
+
+	// The scraper runs until told to stop, at most 20,000 scrapes or 60 s.
+	var (
+		mu     sync.Mutex
+		seen   = map[string]int{}
+		bad    []string
+		last   string
+		stop   = make(chan struct{})
+		halted = make(chan struct{})
+	)
+	go func() {
+		defer close(halted)
+		deadline := time.Now().Add(60 * time.Second)
+		for i := 0; i < 20000 && time.Now().Before(deadline); i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			text, err := scrape(t, base)
+			state := ""
+			if err == nil {
+				state, err = swapState(text)
+			}
+			mu.Lock()
+			if err != nil && len(bad) < 10 {
+				bad = append(bad, err.Error())
+			}
+			seen[state]++
+			last = text
+			mu.Unlock()
+		}
+	}()
+	// waitFor waits until the scraper has seen state n more times than
+	// before (several scans, so the swap has settled).
+	waitFor := func(state string, n int) {
+		t.Helper()
+		mu.Lock()
+		from := seen[state]
+		mu.Unlock()
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			mu.Lock()
+			got := seen[state]
+			mu.Unlock()
+			if got >= from+n {
+				return
+			}
+			select {
+			case <-halted:
+				t.Fatalf("the scraper stopped before it saw %q", state)
+			default:
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("no scrape showed %q within 20s; seen %v\n%s", state, seen, stderr)
+	}
+
+	waitFor("1.0.0 a=fail", 20)
+	pointAt(t, current, filepath.Join(dir, "v2.0.0"))
+	waitFor("2.0.0 a=pass b=fail", 20)
+	pointAt(t, current, filepath.Join(dir, "v1.0.0"))
+	waitFor("1.0.0 a=fail", 20)
+	pointAt(t, current, filepath.Join(dir, "v2.0.0"))
+	waitFor("2.0.0 a=pass b=fail", 20)
+
+	// v3 does not parse: every refresh fails, v2 keeps serving.
+	pointAt(t, current, filepath.Join(dir, "v3.0.0"))
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), "reload failed") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	waitFor("2.0.0 a=pass b=fail", 20)
+	close(stop)
+	<-halted
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bad) > 0 {
+		t.Errorf("%d+ bad scrapes, first ones:\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+	total := 0
+	for _, n := range seen {
+		total += n
+	}
+	t.Logf("%d scrapes: %v", total, seen)
+	if v := metricValue(last, "assay_config_last_reload_successful "); v != "0" {
+		t.Errorf("assay_config_last_reload_successful = %q after the broken version, want 0", v)
+	}
+	if v := metricValue(last, "assay_scan_success "); v != "1" {
+		t.Errorf("assay_scan_success = %q, want 1: the old bundles keep scanning", v)
+	}
+	log := stderr.String()
+	for _, want := range []string{
+		"reload failed; keeping the bundles already loaded",
+		filepath.Join(current, "bundle.hcl") + ":4",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log does not say %q:\n%s", want, log)
+		}
+	}
+}
+
+// TestServeKeepsLastGoodData takes the directory of a data "ldap" block down
+// under a running `assay serve`: scans go on with the last good entries
+// (their findings stay), assay_data_source_up drops to 0 and its last
+// success stops moving; when the directory is back, the data is fresh again.
+func TestServeKeepsLastGoodData(t *testing.T) {
+	key := func(seed string) string { return ldaptest.Key("ssh-ed25519", seed, "") }
+	srv := ldaptest.Start(t, []ldaptest.User{
+		{UID: "alice", Home: "/home/alice", Keys: []string{key("a")}},
+		{UID: "bob", Home: "/home/bob", Keys: []string{key("b1"), key("b2")}},
+	}, "")
+	t.Setenv("ASSAY_CLI_TEST_PW", ldaptest.ReaderPassword)
+	dir := dataBundle(t, ldapBlock(srv.URL)+`
+collect "host" "facts" {}
+
+policy "keys" {
+  input = [collect.host.facts]
+  rego  = <<-EOT
+    package live.keys
+    deny contains sprintf("%s has %d keys", [e.uid[0], count(e.sshPublicKey)]) if {
+      some e in data.people
+    }
+  EOT
+}
+`)
+	root := t.TempDir()
+	base, stderr := serveInProcess(t, "--bundle", dir, "--root", root, "--interval", "20ms")
+
+	const up = `assay_data_source_up{bundle="data-cli-test",kind="ldap",name="people"} `
+	const last = `assay_data_source_last_success_timestamp_seconds{bundle="data-cli-test",kind="ldap",name="people"} `
+	const findings = `assay_findings{bundle="data-cli-test",enforcement="mandatory",kind="deny",policy="keys",policy_severity="medium"} `
+	// until waits for a scrape for which ok holds, and returns it.
+	until := func(what string, ok func(text string) bool) string {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		var text string
+		for time.Now().Before(deadline) {
+			var err error
+			if text, err = scrape(t, base); err == nil && ok(text) {
+				return text
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("no scrape showed %s within 20s; last:\n%s\nlog:\n%s", what, text, stderr)
+		return ""
+	}
+	fresh := until("fresh data", func(s string) bool { return metricValue(s, up) == "1" })
+	if got := metricValue(fresh, findings); got != "2" {
+		t.Fatalf("findings = %q, want 2 (one per directory user)", got)
+	}
+	if got := metricValue(fresh, `assay_data_source_entries{bundle="data-cli-test",kind="ldap",name="people"} `); got != "2" {
+		t.Errorf("entries = %q, want 2", got)
+	}
+
+	srv.Stop()
+	stale := until("stale data", func(s string) bool { return metricValue(s, up) == "0" })
+	if got := metricValue(stale, findings); got != "2" {
+		t.Errorf("findings while the directory is down = %q, want 2: the last good data is kept", got)
+	}
+	if got := metricValue(stale, "assay_scan_success "); got != "1" {
+		t.Errorf("assay_scan_success = %q while stale, want 1", got)
+	}
+	staleAt := metricValue(stale, last)
+	// Several scans later the data is still the same, from the same fetch.
+	time.Sleep(150 * time.Millisecond)
+	later := until("stale data", func(s string) bool { return metricValue(s, up) == "0" })
+	if got := metricValue(later, last); got != staleAt || got == "" {
+		t.Errorf("last success moved from %q to %q while the directory was down", staleAt, got)
+	}
+	if !strings.Contains(stderr.String(), "data source unavailable; judging with its last good data") {
+		t.Errorf("the log does not say the data is stale:\n%s", stderr)
+	}
+	if strings.Contains(stderr.String(), ldaptest.ReaderPassword) {
+		t.Error("the password appears in the log")
+	}
+
+	srv.Restart(t)
+	back := until("fresh data again", func(s string) bool { return metricValue(s, up) == "1" && metricValue(s, last) != staleAt })
+	if got := metricValue(back, findings); got != "2" {
+		t.Errorf("findings after the directory came back = %q, want 2", got)
+	}
+}
