@@ -10,6 +10,10 @@
 #   FULL=1 bench/engine.sh          # also conftest per-package at 10,000 (about 4-5 minutes a run)
 #   SIZES="1000" RUNS=5 bench/engine.sh
 #   CONFTEST=/path/to/conftest bench/engine.sh   # reuse a conftest binary
+#   CONFTEST_CACHE=DIR bench/engine.sh           # keep conftest's figures and output in DIR
+#                                                # and reuse them on later runs (the inputs
+#                                                # are generated identically every time)
+#   ASSAY=/path/to/assay bench/engine.sh         # judge with this binary instead of building one
 #   ASSAY_ENV="GOMEMLIMIT=150MiB" bench/engine.sh # assay with a soft memory limit
 #
 # conftest is installed into a scratch GOBIN; it is not a project dependency.
@@ -36,8 +40,11 @@ if [[ -z "${CONFTEST:-}" ]]; then
 	GOBIN="$WORK/gobin" go install "github.com/open-policy-agent/conftest@$CONFTEST_VERSION"
 	CONFTEST="$WORK/gobin/conftest"
 fi
-echo "building assay..." >&2
-(cd "$ROOT" && go build -o "$WORK/assay" ./cmd/assay)
+if [[ -z "${ASSAY:-}" ]]; then
+	echo "building assay..." >&2
+	(cd "$ROOT" && go build -o "$WORK/assay" ./cmd/assay)
+	ASSAY="$WORK/assay"
+fi
 
 # --- policies ----------------------------------------------------------------
 # Policy i denies containers whose setting s<i> is above 97 (about 2% of
@@ -112,6 +119,27 @@ measure() {
 	fi
 	echo "$(median "${walls[@]}") $(median "${cpus[@]}") $(median "${rsss[@]}")"
 }
+# measure_conftest NAME RUNS CMD... : measure, or reuse what an earlier run
+# with the same conftest, size, layout and run count kept in CONFTEST_CACHE.
+measure_conftest() {
+	local name=$1 runs=$2 key figures
+	key="$CONFTEST_CACHE/$("$CONFTEST" --version | tr -c 'A-Za-z0-9.\n' _ | tr '\n' _)$name-runs$runs"
+	if [[ -n "${CONFTEST_CACHE:-}" && -s "$key.figures" && -s "$key.json" ]]; then
+		sed "s|@WORK@|$WORK|g" "$key.json" >"$WORK/$name.json" # the scratch directory differs per run
+		cat "$key.figures"
+		return
+	fi
+	figures=$(measure "$@")
+	if [[ -n "${CONFTEST_CACHE:-}" ]]; then
+		mkdir -p "$CONFTEST_CACHE"
+		sed "s|$WORK|@WORK@|g" "$WORK/$name.json" >"$key.json"
+		echo "$figures" >"$key.figures"
+	fi
+	echo "$figures"
+}
+cached() { # cached NAME RUNS: CONFTEST_CACHE holds these figures
+	[[ -n "${CONFTEST_CACHE:-}" ]] && compgen -G "$CONFTEST_CACHE/*$1-runs$2.figures" >/dev/null
+}
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # findings sets, one "file<TAB>kind<TAB>message" per line, sorted
@@ -121,7 +149,7 @@ assay_set() { jq -r '.findings[] | [.path, .kind, .message] | @tsv' "$1" | sort;
 # assay judges a directory of plain Rego as an implicit bundle: each package
 # with deny/warn rules is a policy, each JSON file one document.
 ASSAY_KIND="assay eval"
-printf '#!/bin/sh\ndir=$1; shift\nexec "%s" eval -b "$dir" -f json "$@"\n' "$WORK/assay" >"$WORK/assay_cmd"
+printf '#!/bin/sh\ndir=$1; shift\nexec "%s" eval -b "$dir" -f json "$@"\n' "$ASSAY" >"$WORK/assay_cmd"
 # ASSAY_ENV="GOMEMLIMIT=150MiB" runs assay with that environment.
 if [[ -n "${ASSAY_ENV:-}" ]]; then
 	sed -i "2i export ${ASSAY_ENV}" "$WORK/assay_cmd"
@@ -133,6 +161,7 @@ echo
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "conftest: $CONFTEST_VERSION ($("$CONFTEST" --version | tr "\n" " "))"
 echo "assay:    $ASSAY_KIND"
+[[ -n "${CONFTEST_CACHE:-}" ]] && echo "conftest figures kept in and reused from $CONFTEST_CACHE"
 echo "policies: $NPOL; medians of $RUNS runs (per-package conftest: 1 run at 10,000 documents)"
 echo
 printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' docs layout tool wall_s cpu_s rss_MB wall_ratio cpu_ratio findings
@@ -145,7 +174,7 @@ for n in $SIZES; do
 		runs=$RUNS
 		if [[ $layout == per-package ]]; then
 			flags=(--all-namespaces)
-			if ((n > 1000)) && [[ $FULL != 1 ]]; then
+			if ((n > 1000)) && [[ $FULL != 1 ]] && ! cached "conftest-$layout-$n" 1; then
 				printf '%-7s %-12s %-9s %s\n' "$n" "$layout" conftest "skipped (about 250 s; FULL=1 runs it)"
 				read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$runs" "$WORK/assay_cmd" "$WORK/$layout" "${docs[@]}")"
 				printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' "$n" "$layout" assay "$aw" "$ac" "$ar" - - "$(assay_set "$WORK/assay-$layout-$n.json" | wc -l)"
@@ -153,7 +182,7 @@ for n in $SIZES; do
 			fi
 			((n > 1000)) && runs=1
 		fi
-		read -r cw cc cr <<<"$(measure "conftest-$layout-$n" "$runs" "$CONFTEST" test --no-color -o json -p "$WORK/$layout" "${flags[@]}" "${docs[@]}")"
+		read -r cw cc cr <<<"$(measure_conftest "conftest-$layout-$n" "$runs" "$CONFTEST" test --no-color -o json -p "$WORK/$layout" "${flags[@]}" "${docs[@]}")"
 		read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$RUNS" "$WORK/assay_cmd" "$WORK/$layout" "${docs[@]}")"
 		conftest_set "$WORK/conftest-$layout-$n.json" >"$WORK/c.tsv"
 		assay_set "$WORK/assay-$layout-$n.json" >"$WORK/a.tsv"

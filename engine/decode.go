@@ -17,20 +17,12 @@ type docContext struct {
 }
 
 // documentLabel names a document in error messages: its path, or its
-// position in the input.
-func documentLabel(d *Doc, index int) string {
-	if p := documentPath(d); p != "" {
+// position in the input. v is as for documentPath.
+func documentLabel(d *Doc, v ast.Value, index int) string {
+	if p := documentPath(d, v); p != "" {
 		return "document " + strconv.Quote(p)
 	}
 	return fmt.Sprintf("document #%d", index)
-}
-
-// documentPath is the document's "path" field, else Doc.File.
-func documentPath(d *Doc) string {
-	if p := d.Document.Path(); p != "" {
-		return p
-	}
-	return d.File
 }
 
 // collect turns the values of a query's slots into findings. A value that

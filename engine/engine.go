@@ -99,8 +99,16 @@ type Doc struct {
 	// File is the file the document was read from (assay eval on plain
 	// JSON/YAML files, conftest-style); findings without a path of their
 	// own point at it. "" for collected documents, which carry "path".
-	File     string
+	File string
+	// Document is the document as Go values. Either it or JSON is set.
 	Document collectors.Document
+	// JSON, when Document is nil, is the document as the text of a JSON
+	// object (numbers keep their text, as with json.Decoder.UseNumber).
+	// The engine decodes it only while it judges the document, so a large
+	// input can be held in this compact form: 10,000 documents of 850
+	// bytes take 9 MB as text, 63 MB as Go maps and 105 MB as Rego values
+	// (docs/engine.md). Fields decodes it for other readers.
+	JSON []byte
 }
 
 // Input is one evaluation's documents and context.

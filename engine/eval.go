@@ -179,13 +179,15 @@ func (r *run) execute(ctx context.Context) error {
 
 func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 	if j.doc >= 0 {
+		// The Rego value lives only as long as this job: the documents
+		// stay in their compact form (Doc) until judged.
 		d := &r.in.Documents[j.doc]
+		v, err := d.value()
 		dc := docContext{
-			label:     documentLabel(d, j.doc),
+			label:     documentLabel(d, v, j.doc),
 			collector: d.Collector,
-			path:      documentPath(d),
+			path:      documentPath(d, v),
 		}
-		v, err := ast.InterfaceToValue(map[string]any(d.Document))
 		if err != nil {
 			var o outcome
 			for _, p := range j.group {
@@ -205,10 +207,10 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 		} else if dc.collector != d.Collector {
 			dc.collector = ""
 		}
-		v, err := ast.InterfaceToValue(map[string]any(d.Document))
+		v, err := d.value()
 		if err != nil {
 			return outcome{errs: []policyError{{policy: j.policy.index,
-				msg: fmt.Sprintf("%s: convert to Rego: %v", documentLabel(d, i), err)}}}, nil
+				msg: fmt.Sprintf("%s: convert to Rego: %v", documentLabel(d, v, i), err)}}}, nil
 		}
 		terms[k] = ast.NewTerm(v)
 	}

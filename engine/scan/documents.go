@@ -100,6 +100,9 @@ func ReadDocuments(path string) (docs []engine.Doc, host collectors.Document, er
 		// Not JSON: let YAML try, which also covers JSON-compatible YAML.
 		return readYAML(path, data)
 	}
+	if d, ok := compactDocument(path, trimmed); ok {
+		return []engine.Doc{d}, nil, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -126,8 +129,48 @@ func ReadDocuments(path string) (docs []engine.Doc, host collectors.Document, er
 	return []engine.Doc{{File: path, Document: obj}}, nil, nil
 }
 
+// compactDocument keeps a plain JSON object file as its text, which the
+// engine decodes only while it judges it: held as Go maps, 10,000 such
+// documents took most of the memory of `assay eval` (docs/engine.md). It
+// reports false for anything else — invalid JSON, a collect file, a
+// document netFacts reads — which the full decoder then handles and, for
+// errors, locates.
+func compactDocument(path string, data []byte) (engine.Doc, bool) {
+	schema, kind, ok := topFields(data)
+	if !ok || schema == DocumentsSchema || netKind(kind) {
+		return engine.Doc{}, false
+	}
+	return engine.Doc{File: path, JSON: data}, true
+}
+
+// topFields decodes only the top level of a JSON object, which also
+// validates all of it, and returns its "schema" and "kind" as the full
+// decoder reads them: a key's last value wins, and a value that is not a
+// string is none. ok is false when data is not a valid JSON object.
+func topFields(data []byte) (schema, kind string, ok bool) {
+	if len(data) == 0 || data[0] != '{' {
+		return "", "", false
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil || top == nil {
+		return "", "", false
+	}
+	_ = json.Unmarshal(top["schema"], &schema)
+	_ = json.Unmarshal(top[collectors.FieldKind], &kind)
+	return schema, kind, true
+}
+
+// fromCollectFile reads the output of `assay collect`. Each document is
+// kept as its JSON text, as compactDocument keeps plain files.
 func fromCollectFile(path string, data []byte) ([]engine.Doc, collectors.Document, error) {
-	var f DocumentsFile
+	var f struct {
+		Host      collectors.Document `json:"host"`
+		Documents []struct {
+			Bundle    string          `json:"bundle"`
+			Collector string          `json:"collector"`
+			Document  json.RawMessage `json:"document"`
+		} `json:"documents"`
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&f); err != nil {
@@ -135,12 +178,38 @@ func fromCollectFile(path string, data []byte) ([]engine.Doc, collectors.Documen
 	}
 	docs := make([]engine.Doc, 0, len(f.Documents))
 	for i, e := range f.Documents {
-		if e.Document == nil {
+		if e.Document == nil || string(e.Document) == "null" {
 			return nil, nil, &InputError{File: path, Err: fmt.Errorf("documents[%d] has no \"document\"", i)}
 		}
-		docs = append(docs, engine.Doc{Bundle: e.Bundle, Collector: e.Collector, Document: e.Document})
+		d := engine.Doc{Bundle: e.Bundle, Collector: e.Collector, JSON: e.Document}
+		_, kind, ok := topFields(e.Document)
+		if !ok {
+			return nil, nil, collectEntryError(path, data, i)
+		}
+		if netKind(kind) {
+			// netFacts reads these as Go values.
+			fields, err := d.Fields()
+			if err != nil {
+				return nil, nil, &InputError{File: path, Err: fmt.Errorf("documents[%d]: %w", i, err)}
+			}
+			d.JSON, d.Document = nil, fields
+		}
+		docs = append(docs, d)
 	}
 	return docs, f.Host, nil
+}
+
+// collectEntryError locates what is wrong with the collect file's document
+// i, which is not a JSON object: decoding the file as Go values names the
+// line and column.
+func collectEntryError(path string, data []byte, i int) error {
+	var full DocumentsFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&full); err != nil {
+		return jsonError(path, data, err)
+	}
+	return &InputError{File: path, Err: fmt.Errorf("documents[%d]: \"document\" is not a JSON object", i)}
 }
 
 func readYAML(path string, data []byte) ([]engine.Doc, collectors.Document, error) {

@@ -36,6 +36,8 @@ func TestReadDocuments(t *testing.T) {
 		{name: "bad YAML names the document's line", file: "bad.yaml", content: "a: 1\n---\nb: [unclosed\n", wantErr: "bad.yaml:3:1: YAML document 2: yaml: did not find expected"},
 		{name: "bad YAML deep in a later document names the file's line", file: "deep.yaml", content: "a: 1\n---\nb: 2\nc: [\nd: 3\n", wantErr: "deep.yaml:5:1: YAML document 2: yaml: did not find"},
 		{name: "binary file", file: "bin.json", content: "\x7fELF\x02\x01\x00\x00", wantErr: "bin.json:1:1: YAML document 1: yaml: control characters are not allowed"},
+		{name: "collect entry that is not an object", file: "c.json", content: "{\"schema\": \"assay.documents/v1\",\n \"documents\": [{\"document\": [1]}]}", wantErr: "c.json:2:30: json: cannot unmarshal array"},
+		{name: "collect entry with null document", file: "c.json", content: `{"schema": "assay.documents/v1", "documents": [{"document": null}]}`, wantErr: `documents[0] has no "document"`},
 		{name: "collect entry without document", file: "c.json", content: `{"schema": "assay.documents/v1", "documents": [{"bundle": "b"}]}`, wantErr: `documents[0] has no "document"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,4 +83,48 @@ func TestReadDocuments(t *testing.T) {
 			t.Errorf("err = %v, want not-exist", err)
 		}
 	})
+}
+
+// TestReadDocumentsCompact: a plain JSON object file is kept as its text for
+// the engine to decode when it judges it; a collect file and the documents
+// netFacts reads are decoded as before.
+func TestReadDocumentsCompact(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		wantJSON      bool
+	}{
+		{"plain object", " {\"kind\": \"Deployment\", \"n\": 1.50}\n", true},
+		{"schema that is not a collect file", `{"schema": "other/v1", "documents": []}`, true},
+		{"schema that is no string", `{"schema": 1}`, true},
+		{"collect file", `{"schema": "assay.documents/v1", "documents": [{"document": {"kind": "x"}}]}`, true},
+		{"collect file, schema last of duplicates", `{"schema": "x", "schema": "assay.documents/v1", "documents": [{"document": {"kind": "x"}}]}`, true},
+		{"collect file, interface document", `{"schema": "assay.documents/v1", "documents": [{"document": {"kind": "net.interface", "mac": "aa"}}]}`, false},
+		{"interface document", `{"kind": "net.interface", "mac": "aa:bb:cc:dd:ee:ff", "name": "eth0"}`, false},
+		{"neighbor document", `{"kind": "net.neighbor", "mac": "aa:bb:cc:dd:ee:ff"}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.json")
+			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			docs, _, err := scan.ReadDocuments(path)
+			if err != nil || len(docs) != 1 {
+				t.Fatalf("docs %v, err %v", docs, err)
+			}
+			d := docs[0]
+			if got := d.JSON != nil; got != tc.wantJSON {
+				t.Fatalf("kept as JSON = %v, want %v (Document %v)", got, tc.wantJSON, d.Document)
+			}
+			if tc.wantJSON {
+				if d.Document != nil || (d.File != "" && string(d.JSON) != strings.TrimSpace(tc.content)) {
+					t.Errorf("JSON = %q, Document = %v", d.JSON, d.Document)
+				}
+				if f, err := d.Fields(); err != nil || f == nil {
+					t.Errorf("Fields: %v, %v", f, err)
+				}
+			} else if d.Document == nil {
+				t.Error("no Document")
+			}
+		})
+	}
 }

@@ -10,6 +10,12 @@ import (
 // Prometheus exporter caps them again, lower, and counts what it drops.
 const maxNetFacts = 4096
 
+// netKind reports whether netFacts reads documents of this kind, which must
+// therefore be given to it as Go values (engine.Doc.Document).
+func netKind(kind string) bool {
+	return kind == netmac.KindInterface || kind == netmac.KindNeighbor
+}
+
 // netFacts picks the MAC addresses out of network documents for the info
 // metrics that PromQL joins fleet-wide. nil when the scan saw none.
 func netFacts(docs []engine.Doc) *report.Net {
