@@ -123,7 +123,7 @@ measure() {
 # with the same conftest, size, layout and run count kept in CONFTEST_CACHE.
 measure_conftest() {
 	local name=$1 runs=$2 key figures
-	key="$CONFTEST_CACHE/$("$CONFTEST" --version | tr -c 'A-Za-z0-9.\n' _ | tr '\n' _)$name-runs$runs"
+	key="${CONFTEST_CACHE:-}/$("$CONFTEST" --version | tr -c 'A-Za-z0-9.\n' _ | tr '\n' _)$name-runs$runs"
 	if [[ -n "${CONFTEST_CACHE:-}" && -s "$key.figures" && -s "$key.json" ]]; then
 		sed "s|@WORK@|$WORK|g" "$key.json" >"$WORK/$name.json" # the scratch directory differs per run
 		cat "$key.figures"
@@ -131,14 +131,14 @@ measure_conftest() {
 	fi
 	figures=$(measure "$@")
 	if [[ -n "${CONFTEST_CACHE:-}" ]]; then
-		mkdir -p "$CONFTEST_CACHE"
+		mkdir -p "${CONFTEST_CACHE:-}"
 		sed "s|$WORK|@WORK@|g" "$WORK/$name.json" >"$key.json"
 		echo "$figures" >"$key.figures"
 	fi
 	echo "$figures"
 }
 cached() { # cached NAME RUNS: CONFTEST_CACHE holds these figures
-	[[ -n "${CONFTEST_CACHE:-}" ]] && compgen -G "$CONFTEST_CACHE/*$1-runs$2.figures" >/dev/null
+	[[ -n "${CONFTEST_CACHE:-}" ]] && compgen -G "${CONFTEST_CACHE:-}/*$1-runs$2.figures" >/dev/null
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
@@ -161,7 +161,7 @@ echo
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "conftest: $CONFTEST_VERSION ($("$CONFTEST" --version | tr "\n" " "))"
 echo "assay:    $ASSAY_KIND"
-[[ -n "${CONFTEST_CACHE:-}" ]] && echo "conftest figures kept in and reused from $CONFTEST_CACHE"
+[[ -n "${CONFTEST_CACHE:-}" ]] && echo "conftest figures kept in and reused from ${CONFTEST_CACHE:-}"
 echo "policies: $NPOL; medians of $RUNS runs (per-package conftest: 1 run at 10,000 documents)"
 echo
 printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' docs layout tool wall_s cpu_s rss_MB wall_ratio cpu_ratio findings
