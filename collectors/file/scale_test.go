@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestMillionEntries walks one directory of a million entries: the walker
@@ -91,5 +93,34 @@ func TestGrowingFile(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("the scan chased a growing file for a minute")
+	}
+}
+
+// TestOneFilesystem stays on the filesystem of each search root: a tmpfs
+// mounted inside the tree is not entered with one_filesystem, and is
+// without it.
+func TestOneFilesystem(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"data/here.key": "k", "data/mnt/.keep": ""})
+	mnt := filepath.Join(root, "data/mnt")
+	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=1m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here (needs root): %v", err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(mnt, unix.MNT_DETACH) })
+	must(t, os.WriteFile(filepath.Join(mnt, "there.key"), []byte("k"), 0o644))
+	for _, tc := range []struct {
+		body string
+		want []string
+	}{
+		{`paths = ["/data"]
+  name = "\\.key$"
+  one_filesystem = true`, []string{"/data/here.key"}},
+		{`paths = ["/data"]
+  name = "\\.key$"`, []string{"/data/here.key", "/data/mnt/there.key"}},
+	} {
+		rec := collect(t, mustCollector(t, tc.body), openDir(t, root))
+		if got := rec.paths(); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s: documents %v, want %v", tc.body, got, tc.want)
+		}
 	}
 }
