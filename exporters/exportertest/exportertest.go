@@ -5,6 +5,10 @@
 package exportertest
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +17,7 @@ import (
 	"github.com/assay-dev/assay/collectors/target"
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/engine/report/reporttest"
+	"github.com/assay-dev/assay/exporters"
 )
 
 // Started is the fixed start time of every sample report.
@@ -177,3 +182,23 @@ func SharedSchema(t testing.TB, name string) string {
 		dir = parent
 	}
 }
+
+// CheckErrors checks what every exporter owes its caller: a cancelled
+// context stops it with context.Canceled, and a failing writer is reported,
+// never swallowed.
+func CheckErrors(t *testing.T, newExporter func(w io.Writer) exporters.Exporter) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var buf bytes.Buffer
+	if err := newExporter(&buf).Export(ctx, Violations()); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: %v, want context.Canceled", err)
+	}
+	if err := newExporter(failWriter{}).Export(context.Background(), Violations()); err == nil {
+		t.Error("write error swallowed")
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }

@@ -313,17 +313,5 @@ func TestInvalidXMLCharacters(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	var buf bytes.Buffer
-	if err := junit.New(&buf, exporters.Options{}).Export(ctx, exportertest.Violations()); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
-	}
-	if err := junit.New(failWriter{}, exporters.Options{}).Export(context.Background(), exportertest.Violations()); err == nil {
-		t.Error("write error swallowed")
-	}
+	exportertest.CheckErrors(t, func(w io.Writer) exporters.Exporter { return junit.New(w, exporters.Options{}) })
 }
-
-type failWriter struct{}
-
-func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
