@@ -1,0 +1,48 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReadmeFirstPolicy runs the README's first bundle as written: it must
+// be canonical (assay fmt --check) and find the demo root's DSA key.
+func TestReadmeFirstPolicy(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const marker = "# my-bundle/bundle.hcl\n"
+	text := string(readme)
+	i := strings.Index(text, marker)
+	if i < 0 {
+		t.Fatal("README.md has no first-policy bundle")
+	}
+	end := strings.Index(text[i:], "```")
+	dir := filepath.Join(t.TempDir(), "my-bundle")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bundle.hcl"), []byte(text[i:i+end]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"fmt", "--check", dir}); code != 0 {
+		t.Errorf("assay fmt --check on the README bundle exited %d: it is not canonical", code)
+	}
+	out := filepath.Join(t.TempDir(), "report.json")
+	demo := filepath.Join("..", "..", "examples", "demo", "rootfs")
+	if code := run([]string{"scan", "-b", dir, "--root", demo, "-f", "json=" + out}); code != 1 {
+		t.Fatalf("scan exited %d, want 1 (a violation)", code)
+	}
+	report, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"message": "DSA keys are not allowed"`, `"path": "/root/.ssh/authorized_keys"`, `"line": 3`} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report lacks %s", want)
+		}
+	}
+}
