@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -353,12 +354,22 @@ func printArtifact(cmd *cobra.Command, name string, f *source.Fetched) {
 	fmt.Fprintln(w)
 }
 
+// readArchive reads a bundle archive, which must be a regular file as for
+// --bundle: O_NONBLOCK keeps a FIFO named like an archive from blocking the
+// open, and fstat then refuses it.
 func readArchive(name string) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, usageError(err)
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, usageError(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, usageError(fmt.Errorf("%s: not a bundle archive (a regular .tar.gz file made by 'assay bundle build')", name))
+	}
 	data, err := artifact.ReadLimited(f)
 	if err != nil {
 		return nil, usageError(fmt.Errorf("read %s: %w", name, err))

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
@@ -96,4 +98,35 @@ func TestBundleCacheOffline(t *testing.T) {
 	srv.Close()
 	mustRun(t, 1, "eval", "-b", url, "--verify-key", pub, "--bundle-cache", cache, "--documents", doc)
 	mustRun(t, 2, "eval", "-b", url, "--verify-key", pub, "--documents", doc)
+}
+
+// TestBundleArchiveFIFO: a FIFO given where an archive is expected is refused
+// with exit 2 at once, as --bundle refuses it, instead of blocking the open.
+func TestBundleArchiveFIFO(t *testing.T) {
+	_, pub, _ := bundleFixture(t)
+	fifo := filepath.Join(t.TempDir(), "b.tar.gz")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for _, args := range [][]string{
+		{"bundle", "verify", fifo, "--verify-key", pub},
+		{"bundle", "push", fifo, "oci://127.0.0.1:1/x:1"},
+		{"bundle", "sign", fifo, "--key", strings.TrimSuffix(pub, ".pub") + ".key"},
+	} {
+		done := make(chan int, 1)
+		go func() { done <- run(args) }()
+		select {
+		case got := <-done:
+			if got != 2 {
+				t.Errorf("assay %s: exit %d, want 2", strings.Join(args, " "), got)
+			}
+		case <-time.After(10 * time.Second):
+			// Unblock the open so the test ends, then fail.
+			if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+				w.Close()
+			}
+			<-done
+			t.Errorf("assay %s: blocked on a FIFO", strings.Join(args, " "))
+		}
+	}
 }
