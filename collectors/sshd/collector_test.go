@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -187,6 +188,29 @@ func TestBadInput(t *testing.T) {
 		}
 		if s.docs[0]["valid"] != false || !strings.Contains(errorsText(s.docs[0]), "Too many recursive configuration includes") {
 			t.Fatalf("errors %v", s.docs[0]["errors"])
+		}
+	})
+	t.Run("include fan-out", func(t *testing.T) {
+		// A file that includes itself twice: sshd stops at the first "Too
+		// many recursive" error; carrying on would parse it 2^17 times.
+		root := writeTree(t, map[string]string{"etc/ssh/sshd_config": "Include /etc/ssh/sshd_config\nInclude sshd_config\n"})
+		c, _ := factory(t, "")
+		type result struct {
+			s   *sink
+			err error
+		}
+		done := make(chan result, 1)
+		go func() { s, err := collect(t, c, root); done <- result{s, err} }()
+		select {
+		case r := <-done:
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			if r.s.docs[0]["valid"] != false || !strings.Contains(errorsText(r.s.docs[0]), "Too many recursive configuration includes") {
+				t.Fatalf("errors %v", r.s.docs[0]["errors"])
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("still parsing after 20s: nested includes are followed past the first depth error")
 		}
 	})
 	t.Run("include escapes root", func(t *testing.T) {

@@ -35,6 +35,10 @@ type pass struct {
 	ci   *ConnInfo
 	bad  map[string]int // "error" (not fatal) lines per file, for sshd's "terminating" message
 	stop bool           // a fatal error: sshd would have exited here
+	// tooDeep: Includes nested past maxDepth. Unlike other fatal errors the
+	// pass ends here even when it keeps going after them: a file including
+	// itself twice would otherwise be parsed 2^maxDepth times.
+	tooDeep bool
 }
 
 func (p *pass) errorf(fatal bool, src Source, format string, args ...any) {
@@ -48,10 +52,11 @@ func (p *pass) errorf(fatal bool, src Source, format string, args ...any) {
 func (p *pass) parseFile(path string, lines []string, flags int, active *bool, depth int) {
 	if depth > maxDepth {
 		p.errorf(true, Source{Path: path}, "Too many recursive configuration includes")
+		p.tooDeep = true
 		return
 	}
 	for i, l := range lines {
-		if p.stop && p.c.stopAtFatal {
+		if p.tooDeep || p.stop && p.c.stopAtFatal {
 			return
 		}
 		if !p.line(l, Source{Path: path, Line: i + 1}, active, &flags, depth) {

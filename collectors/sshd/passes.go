@@ -52,7 +52,7 @@ func (p *pass) include(h *handlerCtx, active *bool, incFlags *int, depth int) bo
 			}
 			p.parseFile(f, lines, flags, active, depth+1)
 			*active = oactive
-			if p.stop && p.c.stopAtFatal {
+			if p.tooDeep || p.stop && p.c.stopAtFatal {
 				return true
 			}
 		}
