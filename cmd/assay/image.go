@@ -24,7 +24,11 @@ func init() {
 		if err != nil {
 			return nil, usageError(err)
 		}
-		logImageSkips(slog.Default(), img)
+		l := f.logger
+		if l == nil {
+			l = slog.Default()
+		}
+		logImageSkips(l, img)
 		return img, nil
 	}
 }

@@ -117,3 +117,22 @@ func TestScanImage(t *testing.T) {
 		})
 	}
 }
+
+// TestImageSkipsLogFormat: the warnings about an image's hostile entries go
+// through the command's logger, so --log-format json makes them JSON.
+func TestImageSkipsLogFormat(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	bundle := filepath.Join(filepath.Dir(file), "..", "..", "examples", "github-actions", "bundle")
+	img := saveImage(t, osImage(t, map[string]string{"../evil": "x", "etc/os-release": "ID=debian\n"}))
+	var stderr bytes.Buffer
+	root := newRootCmd()
+	root.SetErr(&stderr)
+	root.SetOut(io.Discard)
+	root.SetArgs([]string{"collect", "--image", img, "-b", bundle, "-o", filepath.Join(t.TempDir(), "docs.json"), "--log-format", "json"})
+	if err := root.ExecuteContext(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), `"msg":"image entry skipped"`) {
+		t.Fatalf("no JSON log line for the skipped entry; stderr:\n%s", stderr.String())
+	}
+}

@@ -27,6 +27,9 @@ type targetFlags struct {
 	// platform and insecureRegistry are for --image registry references.
 	platform         string
 	insecureRegistry bool
+	// logger is the command's logger (--log-format, --log-level), for
+	// what opening the target reports; nil means slog.Default.
+	logger *slog.Logger
 }
 
 // imageOpener opens --image references. The image support registers it from
@@ -112,6 +115,7 @@ func tool() report.Tool { return report.Tool{Name: "assay", Version: version.Str
 // rendered to stderr and returned as usage errors (exit 2).
 func (f *scanFlags) newScanner(ctx context.Context, logger *slog.Logger, stderr io.Writer) (*scanner, error) {
 	s := &scanner{flags: f, logger: logger, stderr: stderr, data: &scan.Data{Logger: logger}}
+	f.target.logger = logger
 	tgt, err := f.target.open(ctx)
 	if err != nil {
 		return nil, err
