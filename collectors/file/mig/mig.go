@@ -211,6 +211,16 @@ func searchBody(b *hclwrite.Body, s Search) ([]string, error) {
 		// MIG paths are literal; assay's may be globs.
 		paths[i] = globEscape(p)
 	}
+	// Names and contents are regular expressions (RE2 in MIG as here, "!"
+	// negating): one that does not compile is refused now, not when the
+	// generated bundle is first loaded.
+	for _, res := range [][]string{s.Names, s.Contents} {
+		for _, re := range res {
+			if _, err := regexp.Compile(strings.TrimPrefix(re, "!")); err != nil {
+				return nil, fmt.Errorf("regular expression %q: %w", re, err)
+			}
+		}
+	}
 	strs := func(attr string, v []string) {
 		if len(v) > 0 {
 			b.SetAttributeValue(attr, list(v))

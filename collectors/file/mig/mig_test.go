@@ -166,6 +166,8 @@ func TestConvertErrors(t *testing.T) {
 		{"relative path", `{"operations":[{"module":"file","parameters":{"searches":{"s":{"paths":["etc"]}}}}]}`, "not absolute"},
 		{"no paths", `{"operations":[{"module":"file","parameters":{"searches":{"s":{"names":["x"]}}}}]}`, "no paths"},
 		{"bad sha2", `{"operations":[{"module":"file","parameters":{"searches":{"s":{"paths":["/"],"sha2":["abc"]}}}}]}`, "length 3"},
+		{"bad content regexp", `{"operations":[{"module":"file","parameters":{"searches":{"s":{"paths":["/"],"contents":["(("]}}}}]}`, "regular expression"},
+		{"bad name regexp", `{"operations":[{"module":"file","parameters":{"searches":{"s":{"paths":["/"],"names":["![z-a]"]}}}}]}`, "regular expression"},
 		{"syntax version", `{"syntaxversion":1,"operations":[]}`, "syntax version 1"},
 	}
 	for _, tt := range tests {
