@@ -8,9 +8,9 @@
 package ldapexample
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/assay-dev/assay/engine/enginetest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,9 +20,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/storage/inmem"
-	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/engine"
@@ -32,48 +29,11 @@ import (
 	"github.com/assay-dev/assay/engine/datasource/ldap/ldaptest"
 )
 
-// regoModules parses the bundle's Rego files, tests included.
-func regoModules(t testing.TB) map[string]*ast.Module {
-	t.Helper()
-	mods := map[string]*ast.Module{}
-	for _, dir := range []string{"lib", "rego"} {
-		files, err := filepath.Glob(filepath.Join(dir, "*.rego"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no Rego in %s: %v", dir, err)
-		}
-		for _, f := range files {
-			src, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m, err := ast.ParseModuleWithOpts(f, string(src), ast.ParserOptions{RegoVersion: ast.RegoV1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			mods[f] = m
-		}
-	}
-	return mods
-}
-
+// TestRegoUnitTests runs the bundle's Rego tests as `assay test` does:
+// without contacting the directory, which only scans fetch.
 func TestRegoUnitTests(t *testing.T) {
-	ctx := context.Background()
-	ch, err := tester.NewRunner().SetStore(inmem.New()).SetModules(regoModules(t)).RunTests(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for r := range ch {
-		n++
-		if !r.Pass() {
-			var out bytes.Buffer
-			out.Write(r.Output)
-			t.Errorf("%s.%s: %s %v", r.Package, r.Name, r.String(), out.String())
-		}
-	}
-	if n < 15 {
-		t.Errorf("only %d Rego tests ran", n)
-	}
+	ensureFileKind()
+	enginetest.RunBundleTests(t, ".", 15)
 }
 
 var stubOnce sync.Once

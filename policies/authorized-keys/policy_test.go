@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/assay-dev/assay/engine/enginetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
-	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/assay-dev/assay/collectors"
 	_ "github.com/assay-dev/assay/collectors/file"
@@ -57,29 +57,8 @@ func bundleData(t *testing.T) map[string]any {
 	return map[string]any{"authorized_keys_policy": v}
 }
 
-func TestRegoUnitTests(t *testing.T) {
-	ctx := context.Background()
-	store := inmem.NewFromObject(bundleData(t))
-	txn, err := store.NewTransaction(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Abort(ctx, txn)
-	ch, err := tester.NewRunner().SetStore(store).SetModules(modules(t)).RunTests(ctx, txn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for r := range ch {
-		n++
-		if !r.Pass() {
-			t.Errorf("%s", r)
-		}
-	}
-	if n < 15 {
-		t.Errorf("only %d Rego tests ran", n)
-	}
-}
+// TestRegoUnitTests runs the bundle's Rego tests as `assay test` does.
+func TestRegoUnitTests(t *testing.T) { enginetest.RunBundleTests(t, ".", 15) }
 
 // rec is an Emitter; collectors emit from several goroutines.
 type rec struct {

@@ -6,6 +6,7 @@ package sshbaseline_test
 
 import (
 	"context"
+	"github.com/assay-dev/assay/engine/enginetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,27 +16,14 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/collectors/sshd"
 	"github.com/assay-dev/assay/collectors/target"
 )
 
-func TestRegoUnitTests(t *testing.T) {
-	results, err := tester.Run(context.Background(), "rego")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(results) < 26*3 {
-		t.Fatalf("only %d Rego tests ran", len(results))
-	}
-	for _, r := range results {
-		if !r.Pass() {
-			t.Errorf("%s.%s: fail=%v err=%v", r.Package, r.Name, r.Fail, r.Error)
-		}
-	}
-}
+// TestRegoUnitTests runs the bundle's Rego tests as `assay test` does.
+func TestRegoUnitTests(t *testing.T) { enginetest.RunBundleTests(t, ".", 26*3) }
 
 type bundleFile struct {
 	Bundle struct {
