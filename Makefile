@@ -35,7 +35,7 @@ test-e2e:
 # Only the packages that define -update get it: any other test binary
 # would refuse the unknown flag.
 update-golden:
-	$(GO) test $$(grep -rlE 'flag\.Bool\("update"|exporters/internal/golden"' --include='*_test.go' . | xargs -n1 dirname | sort -u) -update
+	$(GO) test $$(grep -rlE 'flag\.Bool\("update"|assay/internal/golden"' --include='*_test.go' . | xargs -n1 dirname | sort -u) -update
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"github.com/assay-dev/assay/internal/golden"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,8 +20,6 @@ import (
 	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/engine/report"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // testCollector is the collector of the fake kind "testkind": the real
 // collectors live in their own packages, built in parallel with this one.
@@ -69,24 +67,6 @@ func render(t *testing.T, files map[string]*hcl.File, diags hcl.Diagnostics) str
 	return buf.String()
 }
 
-// golden compares got with the golden file, or rewrites it with -update.
-func golden(t *testing.T, file, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("diagnostics differ from %s (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", file, got, want)
-	}
-}
-
 // caseFS is the bundle of one testdata/*.bad.hcl case: that HCL file and
 // the shared Rego and data files beside it, but no other case's HCL.
 func caseFS(t *testing.T, hclName string) fstest.MapFS {
@@ -127,7 +107,7 @@ func TestBadHCL(t *testing.T) {
 			if b == nil || b.Files == nil {
 				t.Fatal("Load returned no files to render diagnostics with")
 			}
-			golden(t, file+".golden", render(t, b.Files, diags))
+			golden.File(t, file+".golden", []byte(render(t, b.Files, diags)))
 		})
 	}
 }
@@ -149,7 +129,7 @@ func TestBadBundles(t *testing.T) {
 			if len(diags) == 0 {
 				t.Errorf("no diagnostics")
 			}
-			golden(t, dir+".golden", render(t, b.Files, diags))
+			golden.File(t, dir+".golden", []byte(render(t, b.Files, diags)))
 		})
 	}
 }
@@ -376,7 +356,7 @@ func TestLoadAllConflicts(t *testing.T) {
 	if len(bundles) != 2 {
 		t.Fatalf("got %d bundles", len(bundles))
 	}
-	golden(t, "testdata/conflict.golden", render(t, Files(bundles...), diags))
+	golden.File(t, "testdata/conflict.golden", []byte(render(t, Files(bundles...), diags)))
 	// One bundle alone is fine.
 	if _, diags := LoadAll(context.Background(), []string{"testdata/conflict/a"}); len(diags) > 0 {
 		t.Errorf("one bundle: %v", diags)

@@ -15,7 +15,7 @@ import (
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
-	"github.com/assay-dev/assay/exporters/internal/golden"
+	"github.com/assay-dev/assay/internal/golden"
 	assayprom "github.com/assay-dev/assay/exporters/prometheus"
 )
 

@@ -19,7 +19,7 @@ import (
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
-	"github.com/assay-dev/assay/exporters/internal/golden"
+	"github.com/assay-dev/assay/internal/golden"
 	"github.com/assay-dev/assay/exporters/sarif"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/engine/report/reporttest"
-	"github.com/assay-dev/assay/exporters/internal/golden"
+	"github.com/assay-dev/assay/internal/golden"
 	"github.com/assay-dev/assay/exporters/table"
 )
 

@@ -3,7 +3,7 @@ package mig
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	goldenpkg "github.com/assay-dev/assay/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +14,6 @@ import (
 	"github.com/assay-dev/assay/engine/bundle"
 	"github.com/assay-dev/assay/engine/scan"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
 // exampleTree is a root filesystem for the example investigation: alice's
 // keys are approved, bob has a rogue key on line 2, alice's
@@ -105,22 +103,7 @@ func compareGolden(t *testing.T, golden string, v any) {
 		t.Fatal(err)
 	}
 	out = append(out, '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if string(want) != string(out) {
-		t.Errorf("differs from %s (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", golden, out, want)
-	}
+	goldenpkg.File(t, golden, out)
 }
 
 // convertDir converts action into a bundle named name and writes it into

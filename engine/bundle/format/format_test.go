@@ -2,7 +2,7 @@ package format
 
 import (
 	"errors"
-	"flag"
+	"github.com/assay-dev/assay/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,25 +11,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, file string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n%s", file, Diff(file, want, got))
-	}
-}
 
 // TestFormat formats every testdata file, compares with its .golden, and
 // checks that formatting is idempotent.
@@ -45,7 +26,7 @@ func TestFormat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, p+".golden", out)
+			golden.File(t, p+".golden", out)
 			again, err := File(p, out)
 			if err != nil {
 				t.Fatal(err)

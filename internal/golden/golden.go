@@ -1,5 +1,6 @@
-// Package golden compares test output with files under testdata/, and
-// rewrites them when the test runs with -update.
+// Package golden compares test output with golden files, and rewrites them
+// when the test runs with -update. Every package with golden files uses it,
+// so `go test ./... -update` means the same everywhere.
 package golden
 
 import (
@@ -11,10 +12,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
-// Check compares got with testdata/NAME, or writes it there with -update.
+// Check compares got with testdata/NAME.
 func Check(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	File(t, filepath.Join("testdata", name), got)
+}
+
+// File compares got with the golden file at path, or writes it there with
+// -update (review the diff as you would code).
+func File(t *testing.T, path string, got []byte) {
+	t.Helper()
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
