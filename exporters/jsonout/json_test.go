@@ -8,8 +8,8 @@ import (
 
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/engine/report/reporttest"
-	"github.com/assay-dev/assay/internal/golden"
 	"github.com/assay-dev/assay/exporters/jsonout"
+	"github.com/assay-dev/assay/internal/golden"
 )
 
 func TestJSON(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
-	"github.com/assay-dev/assay/internal/golden"
 	"github.com/assay-dev/assay/exporters/junit"
+	"github.com/assay-dev/assay/internal/golden"
 )
 
 // element is a generic XML tree, so the checks below see exactly what a CI

@@ -15,8 +15,8 @@ import (
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
-	"github.com/assay-dev/assay/internal/golden"
 	assayprom "github.com/assay-dev/assay/exporters/prometheus"
+	"github.com/assay-dev/assay/internal/golden"
 )
 
 func export(t *testing.T, r *report.Report) []byte {

@@ -19,8 +19,8 @@ import (
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
-	"github.com/assay-dev/assay/internal/golden"
 	"github.com/assay-dev/assay/exporters/sarif"
+	"github.com/assay-dev/assay/internal/golden"
 )
 
 var (

@@ -8,8 +8,8 @@ import (
 
 	"github.com/assay-dev/assay/engine/report"
 	"github.com/assay-dev/assay/engine/report/reporttest"
-	"github.com/assay-dev/assay/internal/golden"
 	"github.com/assay-dev/assay/exporters/table"
+	"github.com/assay-dev/assay/internal/golden"
 )
 
 func TestTable(t *testing.T) {
