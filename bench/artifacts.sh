@@ -4,7 +4,7 @@
 # `assay bundle verify` end to end against `sha256sum` over the same files.
 set -eu
 cd "$(dirname "$0")/.."
-go test -run '^$' -bench 'BenchmarkOpen|BenchmarkBuild' -count 5 ./engine/bundle/artifact/ | tee /tmp/artifacts-bench.txt
+go test -run '^$' -bench 'BenchmarkOpen|BenchmarkBuild' -count 5 ./bundle/artifact/ | tee /tmp/artifacts-bench.txt
 awk '/BenchmarkOpen\/verify/ {v[++nv]=$3} /BenchmarkOpen\/sha256-floor/ {f[++nf]=$3}
 function med(a, n,  i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }; return a[int((n + 1) / 2)] }
 END { mv = med(v, nv); mf = med(f, nf); printf "median verify %d ns/op, sha256 floor %d ns/op, ratio %.1fx\n", mv, mf, mv / mf }' /tmp/artifacts-bench.txt

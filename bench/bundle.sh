@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # bench/bundle.sh: what loading a bundle costs over its floor. Loads a
 # 50-policy bundle (half .rego files, half inline heredocs, METADATA on each)
-# with engine/bundle, and parses the same 50 modules with OPA alone, in the
+# with bundle, and parses the same 50 modules with OPA alone, in the
 # same run; prints both medians and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${COUNT:-7}
 # Interleave the two benchmarks so that a noisy neighbour hits both alike.
-go test -c -o /tmp/bundle-bench.test ./engine/bundle/
-out=$(cd engine/bundle && for _ in $(seq "$count"); do
+go test -c -o /tmp/bundle-bench.test ./bundle/
+out=$(cd bundle && for _ in $(seq "$count"); do
 	/tmp/bundle-bench.test -test.run '^$' -test.bench 'BenchmarkLoad$|BenchmarkParseOnly$' -test.benchtime 100x
 done)
 rm -f /tmp/bundle-bench.test

@@ -10,7 +10,7 @@
 #                the cost of "unpack, then scan" before any scanning;
 #   tar-x-tmpfs  the same into /dev/shm (RAM), tar's best case, when there is
 #                room: a baseline a slow or busy disk cannot flatter;
-#   assay        collectors/target/image indexing the image and reading EVERY
+#   assay        targets/image indexing the image and reading EVERY
 #                file, via bench/imageread (a bench-only driver: the worst
 #                case of what `assay scan --image` collectors read).
 # Prints hyperfine medians, peak RSS from /usr/bin/time -v, and ratios.

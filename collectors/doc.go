@@ -1,5 +1,5 @@
 // Package collectors defines what every assay collector shares: the
-// Collector interface, the Document it produces, the Emitter it reports
+// collector.Collector interface, the document.Document it produces, the collector.Emitter it reports
 // through, and the registry that maps a `collect "KIND" "NAME"` block of a
 // bundle to the code that gathers those facts.
 //

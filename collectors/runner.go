@@ -9,16 +9,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/assay-dev/assay/collectors/target"
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // Job is one configured collect block to run.
 type Job struct {
 	Bundle    string
-	Kind      Kind
+	Kind      collector.Kind
 	Name      string
-	Collector Collector
+	Collector collector.Collector
 }
 
 // ID names the job's documents: "KIND.NAME", as policies reference them
@@ -28,7 +31,7 @@ func (j Job) ID() string { return j.Kind.Name + "." + j.Name }
 // Output is what one job produced.
 type Output struct {
 	Job       Job
-	Documents []Document
+	Documents []document.Document
 	Result    report.Collector
 }
 
@@ -114,7 +117,7 @@ func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Outpu
 		em.maxSkips = 1000
 	}
 	start := time.Now()
-	err := collect(cctx, job.Collector, Env{Target: r.Target, Logger: logger, Name: job.Name}, em, logger)
+	err := collect(cctx, job.Collector, collector.Env{Target: r.Target, Logger: logger, Name: job.Name}, em, logger)
 	res.DurationSeconds = time.Since(start).Seconds()
 	em.mu.Lock()
 	defer em.mu.Unlock()
@@ -130,7 +133,7 @@ func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Outpu
 		res.Error = fmt.Sprintf("did not finish within %s", r.Timeout)
 		logger.Error("collector timed out", "timeout", r.Timeout)
 		return Output{Job: job, Result: res}
-	case errors.Is(err, ErrNotApplicable):
+	case errors.Is(err, collector.ErrNotApplicable):
 		res.Status = report.CollectorNotApplicable
 		res.Error = err.Error()
 		return Output{Job: job, Result: res}
@@ -153,7 +156,7 @@ var abandonAfter = time.Second
 // its context cannot reach (a read that blocks) is abandoned abandonAfter
 // its context ends, so a timeout always ends the job; its goroutine is left
 // to finish on its own, its later output dropped.
-func collect(ctx context.Context, c Collector, env Env, em *emitter, logger *slog.Logger) error {
+func collect(ctx context.Context, c collector.Collector, env collector.Env, em *emitter, logger *slog.Logger) error {
 	done := make(chan error, 1)
 	go func() {
 		defer func() {
@@ -183,18 +186,18 @@ type emitter struct {
 	logger    *slog.Logger
 	maxSkips  int
 	mu        sync.Mutex
-	docs      []Document
+	docs      []document.Document
 	skips     []report.Skip
 	skipTotal int
 	closed    bool // the runner has taken the results: drop what comes later
 }
 
-func (e *emitter) Emit(d Document) {
-	if d[FieldKind] == nil && len(e.job.Kind.DocumentKinds) > 0 {
-		d[FieldKind] = e.job.Kind.DocumentKinds[0]
+func (e *emitter) Emit(d document.Document) {
+	if d[document.FieldKind] == nil && len(e.job.Kind.DocumentKinds) > 0 {
+		d[document.FieldKind] = e.job.Kind.DocumentKinds[0]
 	}
-	if d[FieldCollector] == nil {
-		d[FieldCollector] = e.job.Name
+	if d[document.FieldCollector] == nil {
+		d[document.FieldCollector] = e.job.Name
 	}
 	e.mu.Lock()
 	if !e.closed {

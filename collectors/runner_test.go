@@ -8,63 +8,66 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 )
 
 // fake is a collector whose behaviour each case sets.
-type fake func(ctx context.Context, env collectors.Env, emit collectors.Emitter) error
+type fake func(ctx context.Context, env collector.Env, emit collector.Emitter) error
 
-func (f fake) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
+func (f fake) Collect(ctx context.Context, env collector.Env, emit collector.Emitter) error {
 	return f(ctx, env, emit)
 }
 
-func kind(name string, hostOnly bool) collectors.Kind {
-	return collectors.Kind{Name: name, DocumentKinds: []string{"fake." + name}, HostOnly: hostOnly,
-		New: func(hcl.Body, *hcl.EvalContext) (collectors.Collector, hcl.Diagnostics) { return nil, nil }}
+func kind(name string, hostOnly bool) collector.Kind {
+	return collector.Kind{Name: name, DocumentKinds: []string{"fake." + name}, HostOnly: hostOnly,
+		New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) { return nil, nil }}
 }
 
 func TestRunner(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	tgt, err := target.OpenDir(t.TempDir())
+	tgt, err := targets.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
 	jobs := []collectors.Job{
-		{Bundle: "b", Kind: kind("ok", false), Name: "two", Collector: fake(func(_ context.Context, _ collectors.Env, emit collectors.Emitter) error {
-			emit.Emit(collectors.Document{"path": "/a"})
-			emit.Emit(collectors.Document{"kind": "custom", "collector": "mine"})
+		{Bundle: "b", Kind: kind("ok", false), Name: "two", Collector: fake(func(_ context.Context, _ collector.Env, emit collector.Emitter) error {
+			emit.Emit(document.Document{"path": "/a"})
+			emit.Emit(document.Document{"kind": "custom", "collector": "mine"})
 			for i := range 5 {
 				emit.Skip(fmt.Sprintf("/skipped/%d", i), errors.New("permission denied"))
 			}
 			return nil
 		})},
-		{Bundle: "b", Kind: kind("slow", false), Name: "s", Collector: fake(func(ctx context.Context, _ collectors.Env, emit collectors.Emitter) error {
-			emit.Emit(collectors.Document{})
+		{Bundle: "b", Kind: kind("slow", false), Name: "s", Collector: fake(func(ctx context.Context, _ collector.Env, emit collector.Emitter) error {
+			emit.Emit(document.Document{})
 			<-ctx.Done()
 			return ctx.Err()
 		})},
-		{Bundle: "b", Kind: kind("broken", false), Name: "x", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
+		{Bundle: "b", Kind: kind("broken", false), Name: "x", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
 			return errors.New("no such table")
 		})},
-		{Bundle: "b", Kind: kind("absent", false), Name: "n", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
-			return fmt.Errorf("sshd is not installed: %w", collectors.ErrNotApplicable)
+		{Bundle: "b", Kind: kind("absent", false), Name: "n", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
+			return fmt.Errorf("sshd is not installed: %w", collector.ErrNotApplicable)
 		})},
-		{Bundle: "b", Kind: kind("panics", false), Name: "p", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
+		{Bundle: "b", Kind: kind("panics", false), Name: "p", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
 			panic("index out of range") // a parser's bug must not take the scan down
 		})},
-		{Bundle: "b", Kind: kind("stuck", false), Name: "k", Collector: fake(func(_ context.Context, _ collectors.Env, emit collectors.Emitter) error {
+		{Bundle: "b", Kind: kind("stuck", false), Name: "k", Collector: fake(func(_ context.Context, _ collector.Env, emit collector.Emitter) error {
 			// Blocked where no context reaches, as on a FIFO read.
 			<-release
-			emit.Emit(collectors.Document{"late": true})
+			emit.Emit(document.Document{"late": true})
 			return nil
 		})},
-		{Bundle: "b", Kind: kind("net", true), Name: "i", Collector: fake(func(context.Context, collectors.Env, collectors.Emitter) error {
+		{Bundle: "b", Kind: kind("net", true), Name: "i", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
 			t.Error("a host-only collector ran against a root filesystem")
 			return nil
 		})},

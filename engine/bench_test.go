@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/bundle"
 )
 
 // BenchmarkEval is 50 policies (one package each, as assay bundles are

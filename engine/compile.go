@@ -13,7 +13,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
-	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/bundle"
 )
 
 // compileBundles compiles every module of every bundle into one compiler.

@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/core/document"
+
+	"github.com/assay-dev/assay/bundle"
 )
 
 // TestSetData replaces live data between evaluations without recompiling,
@@ -23,7 +24,7 @@ deny contains sprintf("%s is not in the directory", [input.user]) if not input.u
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := Input{Documents: []Doc{{Document: collectors.Document{"kind": "x", "user": "alice"}}}}
+	in := Input{Documents: []Doc{{Document: document.Document{"kind": "x", "user": "alice"}}}}
 	findings := func() int {
 		t.Helper()
 		r, err := e.Eval(ctx, in)

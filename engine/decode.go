@@ -6,7 +6,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 )
 
 // docContext is what a finding needs to know about the input it came from.

@@ -7,15 +7,15 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/assay-dev/assay/core/document"
 
-	"github.com/assay-dev/assay/collectors"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Fields returns the document as Go values: Document, or JSON decoded
 // (numbers as json.Number). A document kept as JSON is decoded on each
 // call; the result is the caller's.
-func (d *Doc) Fields() (collectors.Document, error) {
+func (d *Doc) Fields() (document.Document, error) {
 	if d.Document != nil || d.JSON == nil {
 		return d.Document, nil
 	}
@@ -33,7 +33,7 @@ func (d *Doc) value() (ast.Value, error) {
 }
 
 // decodeJSONObject decodes the text of one JSON object.
-func decodeJSONObject(data []byte) (collectors.Document, error) {
+func decodeJSONObject(data []byte) (document.Document, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var m map[string]any
@@ -60,7 +60,7 @@ func documentPath(d *Doc, v ast.Value) string {
 		return d.File
 	}
 	if obj, ok := v.(ast.Object); ok {
-		if t := obj.Get(ast.InternedTerm(collectors.FieldPath)); t != nil {
+		if t := obj.Get(ast.InternedTerm(document.FieldPath)); t != nil {
 			if p, ok := t.Value.(ast.String); ok && p != "" {
 				return string(p)
 			}

@@ -7,9 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/document"
+
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/report"
 )
 
 // jsonDocs is the same documents twice: as Go values decoded the way
@@ -94,7 +95,7 @@ func TestEvalBadJSONDocument(t *testing.T) {
 }
 
 func TestDocFields(t *testing.T) {
-	m := collectors.Document{"kind": "x"}
+	m := document.Document{"kind": "x"}
 	if got, err := (&Doc{Document: m, JSON: []byte(`{"kind": "y"}`)}).Fields(); err != nil || got.Kind() != "x" {
 		t.Errorf("Document wins over JSON: got %v, %v", got, err)
 	}

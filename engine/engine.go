@@ -18,14 +18,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/storage"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // DefaultEvalTimeout bounds one evaluation unless WithEvalTimeout says
@@ -101,7 +102,7 @@ type Doc struct {
 	// own point at it. "" for collected documents, which carry "path".
 	File string
 	// Document is the document as Go values. Either it or JSON is set.
-	Document collectors.Document
+	Document document.Document
 	// JSON, when Document is nil, is the document as the text of a JSON
 	// object (numbers keep their text, as with json.Decoder.UseNumber).
 	// The engine decodes it only while it judges the document, so a large
@@ -115,7 +116,7 @@ type Doc struct {
 type Input struct {
 	Documents []Doc
 	// Host facts, exposed to policies as data.assay.host.
-	Host   collectors.Document
+	Host   document.Document
 	Target target.Info
 }
 

@@ -13,12 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // brief is the part of a finding the rule-form tests compare.
@@ -57,7 +58,7 @@ func mustEval(t testing.TB, e *Engine, in Input) *Result {
 }
 
 func TestEvalRuleForms(t *testing.T) {
-	docA := Doc{Document: collectors.Document{"x": 2, "path": "/etc/a"}}
+	docA := Doc{Document: document.Document{"x": 2, "path": "/etc/a"}}
 	tests := []struct {
 		name       string
 		rego       string
@@ -114,7 +115,7 @@ denyall contains "not a finding rule" if true`,
 		{
 			name:       "document file when the document has no path",
 			rego:       `deny contains "m" if true`,
-			doc:        Doc{File: "deploy.json", Document: collectors.Document{"x": 1}},
+			doc:        Doc{File: "deploy.json", Document: document.Document{"x": 1}},
 			want:       []brief{{report.Deny, "m", "deploy.json", 0, nil}},
 			wantStatus: report.StatusFail,
 		},
@@ -204,7 +205,7 @@ deny contains {"msg": "PermitRootLogin is yes", "line": 3} if input.settings.per
 	e := mustNew(t, []*bundle.Bundle{b})
 	res := mustEval(t, e, Input{
 		Target: target.Info{Kind: target.KindHost, Name: "/"},
-		Documents: []Doc{{Bundle: "ssh", Collector: "sshd_config.main", Document: collectors.Document{
+		Documents: []Doc{{Bundle: "ssh", Collector: "sshd_config.main", Document: document.Document{
 			"kind": "sshd_config", "collector": "main", "path": "/etc/ssh/sshd_config",
 			"settings": map[string]any{"permitrootlogin": "yes"},
 		}}},
@@ -245,11 +246,11 @@ deny contains sprintf("%%s/%%s", [object.get(input, "tag", ""), "%s"]) if true`
 	c := mk("c", "c_none", []string{"sshd_config.main"})
 
 	docs := []Doc{
-		{Bundle: "a", Collector: "file.keys", Document: collectors.Document{"tag": "a-keys"}},
-		{Bundle: "a", Collector: "host.h", Document: collectors.Document{"tag": "a-host"}},
-		{Bundle: "b", Collector: "file.keys", Document: collectors.Document{"tag": "b-keys"}},
-		{Bundle: "", Collector: "file.keys", Document: collectors.Document{"tag": "free-keys"}},
-		{Bundle: "", Collector: "", Document: collectors.Document{"tag": "free"}},
+		{Bundle: "a", Collector: "file.keys", Document: document.Document{"tag": "a-keys"}},
+		{Bundle: "a", Collector: "host.h", Document: document.Document{"tag": "a-host"}},
+		{Bundle: "b", Collector: "file.keys", Document: document.Document{"tag": "b-keys"}},
+		{Bundle: "", Collector: "file.keys", Document: document.Document{"tag": "free-keys"}},
+		{Bundle: "", Collector: "", Document: document.Document{"tag": "free"}},
 	}
 	e := mustNew(t, []*bundle.Bundle{a, b, c})
 	res := mustEval(t, e, Input{Documents: docs})
@@ -289,10 +290,10 @@ warn contains sprintf("%d documents", [count(input.documents)]) if true`},
 		pol{id: "empty", mode: bundle.Aggregate, inputs: []string{"nothing.here"}, rego: `package empty
 deny contains "x" if true`})
 	docs := []Doc{
-		{Bundle: "net", Collector: "netmac.interfaces", Document: collectors.Document{"kind": "net.interface", "mac": "aa"}},
-		{Bundle: "net", Collector: "netmac.neighbors", Document: collectors.Document{"kind": "net.neighbor", "mac": "aa", "ip": "10.0.0.1"}},
-		{Bundle: "net", Collector: "netmac.neighbors", Document: collectors.Document{"kind": "net.neighbor", "mac": "bb", "ip": "10.0.0.2"}},
-		{Bundle: "net", Collector: "file.x", Document: collectors.Document{"kind": "file"}},
+		{Bundle: "net", Collector: "netmac.interfaces", Document: document.Document{"kind": "net.interface", "mac": "aa"}},
+		{Bundle: "net", Collector: "netmac.neighbors", Document: document.Document{"kind": "net.neighbor", "mac": "aa", "ip": "10.0.0.1"}},
+		{Bundle: "net", Collector: "netmac.neighbors", Document: document.Document{"kind": "net.neighbor", "mac": "bb", "ip": "10.0.0.2"}},
+		{Bundle: "net", Collector: "file.x", Document: document.Document{"kind": "file"}},
 	}
 	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: docs})
 	want := []brief{{report.Warn, "3 documents", "", 0, nil}, {report.Deny, "unknown MAC bb", "10.0.0.2", 0, nil}}
@@ -323,10 +324,10 @@ deny contains sprintf("limit %d", [data.limits.max]) if input.n > data.limits.ma
 		pol{id: "uses_host", rego: `package uses_host
 warn contains sprintf("on %s", [data.assay.host.hostname]) if data.assay.host.hostname`})
 	e := mustNew(t, []*bundle.Bundle{b1, b2})
-	docs := []Doc{{Document: collectors.Document{"algo": "rsa", "n": 5}}}
+	docs := []Doc{{Document: document.Document{"algo": "rsa", "n": 5}}}
 
 	for _, host := range []string{"alpha", "beta"} {
-		res := mustEval(t, e, Input{Documents: docs, Host: collectors.Document{"hostname": host}})
+		res := mustEval(t, e, Input{Documents: docs, Host: document.Document{"hostname": host}})
 		var msgs []string
 		for _, f := range res.Findings {
 			msgs = append(msgs, f.Message)
@@ -461,7 +462,7 @@ func TestSandboxRuntime(t *testing.T) {
 	b := newBundle(t, "b", nil, pol{id: "p", rego: `package p
 deny contains sprintf("runtime %v", [opa.runtime()]) if true
 deny contains "cidr works" if net.cidr_contains("10.0.0.0/8", "10.1.2.3")`})
-	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []Doc{{Document: collectors.Document{}}}})
+	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []Doc{{Document: document.Document{}}}})
 	var msgs []string
 	for _, f := range res.Findings {
 		msgs = append(msgs, f.Message)
@@ -488,7 +489,7 @@ func TestEvalTimeoutIsolated(t *testing.T) {
 	e := mustNew(t, []*bundle.Bundle{b}, WithEvalTimeout(50*time.Millisecond), WithParallelism(2))
 	var docs []Doc
 	for i := range 6 {
-		docs = append(docs, Doc{Document: collectors.Document{"n": fmt.Sprint(i)}})
+		docs = append(docs, Doc{Document: document.Document{"n": fmt.Sprint(i)}})
 	}
 	start := time.Now()
 	res := mustEval(t, e, Input{Documents: docs})
@@ -521,9 +522,9 @@ deny contains sprintf("good %v", [input.a]) if input.a > 0`},
 		pol{id: "badmsg", rego: `package badmsg
 warn contains {"msg": input.a} if input.a == 2`})
 	docs := []Doc{
-		{File: "one.json", Document: collectors.Document{"a": 1, "b": 1}},
-		{File: "two.json", Document: collectors.Document{"a": 2, "b": 3}},
-		{File: "three.json", Document: collectors.Document{"a": 3, "b": 4}},
+		{File: "one.json", Document: document.Document{"a": 1, "b": 1}},
+		{File: "two.json", Document: document.Document{"a": 2, "b": 3}},
+		{File: "three.json", Document: document.Document{"a": 3, "b": 4}},
 	}
 	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}, WithParallelism(1)), Input{Documents: docs})
 	byID := map[string]report.Policy{}
@@ -558,7 +559,7 @@ deny contains "x" if {
 	false
 }`})
 	mustEval(t, mustNew(t, []*bundle.Bundle{b}, WithLogger(logger)),
-		Input{Documents: []Doc{{Document: collectors.Document{"name": "sshd"}}}})
+		Input{Documents: []Doc{{Document: document.Document{"name": "sshd"}}}})
 	mu.Lock()
 	defer mu.Unlock()
 	out := buf.String()
@@ -663,7 +664,7 @@ deny contains "x" if true`
 func manyDocs(n int) []Doc {
 	docs := make([]Doc, n)
 	for i := range docs {
-		docs[i] = Doc{File: fmt.Sprintf("doc%05d.json", i), Document: collectors.Document{
+		docs[i] = Doc{File: fmt.Sprintf("doc%05d.json", i), Document: document.Document{
 			"replicas": i % 7,
 			"image":    fmt.Sprintf("registry/app:%d", i%5),
 			"labels":   map[string]any{"team": []string{"a", "b", "c"}[i%3]},
@@ -744,8 +745,8 @@ func TestEvalCancelled(t *testing.T) {
 func TestEvalBadDocument(t *testing.T) {
 	b := newBundle(t, "b", nil, pol{id: "p", rego: "package p\ndeny contains \"x\" if true"})
 	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []Doc{
-		{File: "bad.json", Document: collectors.Document{"ch": make(chan int)}},
-		{File: "good.json", Document: collectors.Document{}},
+		{File: "bad.json", Document: document.Document{"ch": make(chan int)}},
+		{File: "good.json", Document: document.Document{}},
 	}})
 	p := res.Policies[0]
 	if p.Status != report.StatusError || !strings.HasPrefix(p.Error, `document "bad.json": convert to Rego`) {

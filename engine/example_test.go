@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/report"
 )
 
 func ExampleEngine_Eval() {
@@ -51,7 +52,7 @@ deny contains {"msg": "password authentication is enabled", "line": input.source
 		Documents: []engine.Doc{{
 			Bundle:    "ssh-baseline",
 			Collector: "sshd_config.main",
-			Document: collectors.Document{
+			Document: document.Document{
 				"kind": "sshd_config", "collector": "main", "path": "/etc/ssh/sshd_config",
 				"settings": map[string]any{"passwordauthentication": "yes"},
 				"sources":  map[string]any{"passwordauthentication": map[string]any{"path": "/etc/ssh/sshd_config", "line": 58}},

@@ -5,8 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/core/document"
+
+	"github.com/assay-dev/assay/bundle"
 )
 
 func withoutFusion() Option { return func(c *config) { c.noFusion = true } }
@@ -40,7 +41,7 @@ deny contains "conflict" if v`})
 	var docs []Doc
 	for n := range 7 {
 		for _, c := range []string{"file.a", "file.b", ""} {
-			docs = append(docs, Doc{Collector: c, File: c + ".json", Document: collectors.Document{"n": n}})
+			docs = append(docs, Doc{Collector: c, File: c + ".json", Document: document.Document{"n": n}})
 		}
 	}
 	for _, b := range []*bundle.Bundle{mixed, benchPolicies(t, 20)} {

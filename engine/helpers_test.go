@@ -6,8 +6,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/report"
 )
 
 // pol describes a test policy: its metadata and its Rego.

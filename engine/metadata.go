@@ -8,8 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/report"
 )
 
 // annotationsFor returns the package-scoped `# METADATA` annotations of the

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/report"
 )
 
 // sharedRego judges any search's documents; the label comes from a table
@@ -46,7 +47,7 @@ func sharedBundle(t testing.TB, n int) *bundle.Bundle {
 
 func searchDoc(i int, bad, odd bool) Doc {
 	name := fmt.Sprintf("s%d", i)
-	return Doc{Bundle: "mig", Collector: "file." + name, Document: collectors.Document{
+	return Doc{Bundle: "mig", Collector: "file." + name, Document: document.Document{
 		"kind": "file", "collector": name, "path": fmt.Sprintf("/home/u%d", i), "bad": bad, "odd": odd,
 	}}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/tester"
 
-	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/bundle"
 )
 
 // TestOptions configure Test.

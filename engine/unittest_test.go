@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/bundle"
 )
 
 func testBundleWithTests(t *testing.T) *bundle.Bundle {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 )
 
 // Exporter writes a report in one format. It never changes the report.

@@ -15,12 +15,14 @@ import (
 	"os"
 	"runtime/pprof"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
-	"github.com/assay-dev/assay/collectors"
 	_ "github.com/assay-dev/assay/collectors/file"
-	"github.com/assay-dev/assay/collectors/target"
 )
 
 func main() {
@@ -56,12 +58,12 @@ func run(args []string) error {
 }
 
 type counter struct {
-	docs  []collectors.Document
+	docs  []document.Document
 	skips int
 }
 
-func (c *counter) Emit(d collectors.Document) { c.docs = append(c.docs, d) }
-func (c *counter) Skip(string, error)         { c.skips++ }
+func (c *counter) Emit(d document.Document) { c.docs = append(c.docs, d) }
+func (c *counter) Skip(string, error)       { c.skips++ }
 
 func collect(root, body string) (int, error) {
 	f, diags := hclparse.NewParser().ParseHCL([]byte("collect \"file\" \"b\" {\n"+body+"\n}\n"), "bench.hcl")
@@ -69,18 +71,18 @@ func collect(root, body string) (int, error) {
 		return 0, diags
 	}
 	content, _ := f.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "collect", LabelNames: []string{"k", "n"}}}})
-	k, _ := collectors.Lookup("file")
+	k, _ := collector.Lookup("file")
 	c, diags := k.New(content.Blocks[0].Body, nil)
 	if diags.HasErrors() {
 		return 0, diags
 	}
-	t, err := target.OpenDir(root)
+	t, err := targets.OpenDir(root)
 	if err != nil {
 		return 0, err
 	}
 	defer t.Close()
 	var em counter
-	err = c.Collect(context.Background(), collectors.Env{Target: t, Name: "b"}, &syncCounter{c: &em, mu: make(chan struct{}, 1)})
+	err = c.Collect(context.Background(), collector.Env{Target: t, Name: "b"}, &syncCounter{c: &em, mu: make(chan struct{}, 1)})
 	return len(em.docs), err
 }
 
@@ -89,8 +91,8 @@ type syncCounter struct {
 	mu chan struct{}
 }
 
-func (s *syncCounter) Emit(d collectors.Document) { s.lock(); s.c.Emit(d); s.unlock() }
-func (s *syncCounter) Skip(p string, e error)     { s.lock(); s.c.Skip(p, e); s.unlock() }
+func (s *syncCounter) Emit(d document.Document) { s.lock(); s.c.Emit(d); s.unlock() }
+func (s *syncCounter) Skip(p string, e error)   { s.lock(); s.c.Skip(p, e); s.unlock() }
 func (s *syncCounter) lock() {
 	if s.mu == nil {
 		panic("unreachable")

@@ -1,5 +1,5 @@
 // Command imageread is a BENCH-ONLY driver, not part of assay: it opens an
-// image with collectors/target/image, walks the flattened tree and reads
+// image with targets/image, walks the flattened tree and reads
 // every regular file to the end, which is the worst case of what a scan's
 // collectors do. bench/image.sh uses it until `assay scan --image` is the
 // thing to measure; it prints what it read on stderr.
@@ -15,7 +15,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/assay-dev/assay/collectors/target/image"
+	"github.com/assay-dev/assay/targets/image"
 )
 
 func main() {

@@ -19,9 +19,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters/exportertest"
-	"github.com/assay-dev/assay/exporters/prometheus/daemon"
+	"github.com/assay-dev/assay/pipeline/serve"
 )
 
 var gzipOn bool
@@ -84,7 +84,7 @@ func run(rate int, duration, scanInterval, scanCost time.Duration, policies, cyc
 	if err != nil {
 		return err
 	}
-	d := &daemon.Daemon{Scan: scan, Interval: scanInterval, Listeners: []net.Listener{l}}
+	d := &serve.Daemon{Scan: scan, Interval: scanInterval, Listeners: []net.Listener{l}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
@@ -159,7 +159,7 @@ func run(rate int, duration, scanInterval, scanCost time.Duration, policies, cyc
 	if err != nil {
 		return err
 	}
-	d2 := &daemon.Daemon{Scan: func(ctx context.Context) (*report.Report, error) { c := *rep; return &c, nil },
+	d2 := &serve.Daemon{Scan: func(ctx context.Context) (*report.Report, error) { c := *rep; return &c, nil },
 		Interval: time.Microsecond, Listeners: []net.Listener{l2}}
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	go func() { done <- d2.Run(ctx2) }()

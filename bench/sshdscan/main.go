@@ -15,18 +15,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/collectors/sshd"
-	"github.com/assay-dev/assay/collectors/target"
 )
 
-type sink struct{ docs []collectors.Document }
+type sink struct{ docs []document.Document }
 
-func (s *sink) Emit(d collectors.Document) { s.docs = append(s.docs, d) }
-func (*sink) Skip(string, error)           {}
+func (s *sink) Emit(d document.Document) { s.docs = append(s.docs, d) }
+func (*sink) Skip(string, error)         {}
 
 var policyRe = regexp.MustCompile(`(?s)policy "([^"]+)" \{.*?rego\s*= file\("([^"]+)"\)`)
 
@@ -70,19 +72,19 @@ func run(root, bundle, user, addr string) error {
 		}
 		qs = append(qs, prepared{m[1], q})
 	}
-	tgt, err := target.OpenDir(root)
+	tgt, err := targets.OpenDir(root)
 	if err != nil {
 		return err
 	}
 	defer tgt.Close()
-	k, _ := collectors.Lookup(sshd.KindName)
+	k, _ := collector.Lookup(sshd.KindName)
 	c, diags := k.New(hcl.EmptyBody(), nil)
 	if diags.HasErrors() {
 		return diags
 	}
 	c.(*sshd.Collector).Specs = []sshd.ConnInfo{{User: user, Addr: addr}}
 	s := &sink{}
-	if err := c.Collect(ctx, collectors.Env{Target: tgt, Name: "main"}, s); err != nil {
+	if err := c.Collect(ctx, collector.Env{Target: tgt, Name: "main"}, s); err != nil {
 		return err
 	}
 	doc := s.docs[len(s.docs)-1]

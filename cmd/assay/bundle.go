@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/assay-dev/assay/bundle/artifact"
+	"github.com/assay-dev/assay/bundle/source"
 	"github.com/assay-dev/assay/engine"
-	"github.com/assay-dev/assay/engine/bundle/artifact"
-	"github.com/assay-dev/assay/engine/bundle/source"
 )
 
 func init() { addCommand(newBundleCmd) }

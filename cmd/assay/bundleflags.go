@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/assay-dev/assay/bundle/artifact"
+	"github.com/assay-dev/assay/bundle/source"
 	"github.com/assay-dev/assay/cmd/assay/internal/version"
-	"github.com/assay-dev/assay/engine/bundle/artifact"
-	"github.com/assay-dev/assay/engine/bundle/source"
 )
 
 // bundleHelp describes what --bundle accepts.

@@ -11,17 +11,17 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/bundle/datasource"
+	"github.com/assay-dev/assay/bundle/source"
 	"github.com/assay-dev/assay/engine"
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/bundle/source"
-	"github.com/assay-dev/assay/engine/datasource"
-	"github.com/assay-dev/assay/engine/scan"
+	"github.com/assay-dev/assay/pipeline"
 	"github.com/assay-dev/assay/policies"
 )
 
 // loadBundles loads the bundles named on the command line, or the built-in
 // ones when none is named; remote sources are fetched and every archive is
-// checked as bf says (engine/bundle/source). Diagnostics (warnings too) are
+// checked as bf says (bundle/source). Diagnostics (warnings too) are
 // rendered on stderr with source snippets; errors become exit code 2.
 func loadBundles(ctx context.Context, sources []string, bf *bundleFlags, stderr io.Writer) ([]*bundle.Bundle, error) {
 	var (
@@ -105,7 +105,7 @@ func holdsPolicy(entries []os.DirEntry) bool {
 // sources that could not be fetched are rendered like bundle diagnostics,
 // naming the block.
 func scanFailed(err error, stderr io.Writer, bundles []*bundle.Bundle) error {
-	var fe *scan.FetchError
+	var fe *pipeline.FetchError
 	if errors.As(err, &fe) {
 		renderDiagnostics(stderr, fe.Diags, bundleFilesOf(bundles))
 		return &exitError{code: 3, err: errors.New("a data source could not be fetched (see above)"), silent: true}

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/assay-dev/assay/engine/scan"
+	"github.com/assay-dev/assay/pipeline"
 )
 
 func init() { addCommand(newCollectCmd) }
@@ -39,7 +39,7 @@ evaluated together, for cross-host policies).`,
 			if err := ctx.Err(); err != nil {
 				return scanError(err)
 			}
-			file := scan.NewDocumentsFile(tool(), p.Target.Info(), col)
+			file := pipeline.NewDocumentsFile(tool(), p.Target.Info(), col)
 			if err := writeJSON(output, cmd.OutOrStdout(), file); err != nil {
 				return scanError(err)
 			}

@@ -10,9 +10,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/assay-dev/assay/engine/bundle"
+	"github.com/assay-dev/assay/bundle"
 
-	"github.com/assay-dev/assay/engine/datasource"
+	"github.com/assay-dev/assay/bundle/datasource"
 )
 
 func init() { addCommand(newDataCmd) }

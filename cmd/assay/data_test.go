@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/engine/datasource/ldap/ldaptest"
+	"github.com/assay-dev/assay/bundle/datasource/ldap/ldaptest"
 )
 
 // execute runs the command line in-process and returns its outputs and the

@@ -6,9 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
-	"github.com/assay-dev/assay/engine/scan"
+	"github.com/assay-dev/assay/pipeline"
 )
 
 func init() { addCommand(newEvalCmd) }
@@ -46,9 +46,9 @@ bundle, so existing policies run unchanged.`,
 			}
 			ctx := cmd.Context()
 			start := time.Now()
-			col := &scan.Collected{}
+			col := &pipeline.Collected{}
 			for _, f := range documents {
-				docs, host, err := scan.ReadDocuments(f)
+				docs, host, err := pipeline.ReadDocuments(f)
 				if err != nil {
 					return usageError(err)
 				}
@@ -71,7 +71,7 @@ bundle, so existing policies run unchanged.`,
 			if err != nil {
 				return err
 			}
-			p := &scan.Pipeline{Bundles: bs, Engine: eng, Target: documentsTarget{names: documents}, Tool: tool()}
+			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Target: documentsTarget{names: documents}, Tool: tool()}
 			r, err := p.Evaluate(ctx, col)
 			if err != nil {
 				return scanFailed(err, cmd.ErrOrStderr(), bs)

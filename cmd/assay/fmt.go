@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/assay-dev/assay/engine/bundle/format"
+	"github.com/assay-dev/assay/bundle/format"
 )
 
 func init() { addCommand(newFmtCmd) }

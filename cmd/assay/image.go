@@ -5,8 +5,8 @@ import (
 	"errors"
 	"log/slog"
 
-	"github.com/assay-dev/assay/collectors/target"
-	"github.com/assay-dev/assay/collectors/target/image"
+	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/targets/image"
 )
 
 // maxLoggedSkips bounds the per-entry warnings about an image's skipped

@@ -12,8 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	_ "github.com/assay-dev/assay/bundle/datasource/all" // every data source kind
 	_ "github.com/assay-dev/assay/collectors/all"        // every collector kind
-	_ "github.com/assay-dev/assay/engine/datasource/all" // every data source kind
 	_ "github.com/assay-dev/assay/exporters/all"         // every output format
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/assay-dev/assay/collectors/file/mig"
+	"github.com/assay-dev/assay/bundle/mig"
 )
 
 func init() { addCommand(newMigCmd) }

@@ -10,14 +10,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assay-dev/assay/targets"
+
 	"github.com/spf13/pflag"
 
+	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/cmd/assay/internal/version"
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/report"
-	"github.com/assay-dev/assay/engine/scan"
+	"github.com/assay-dev/assay/pipeline"
 )
 
 // targetFlags choose what is scanned: the host, --root DIR or --image REF.
@@ -62,13 +64,13 @@ func (t *targetFlags) open(ctx context.Context) (target.Target, error) {
 		if !fi.IsDir() {
 			return nil, usageError(fmt.Errorf("--root %s: not a directory", t.root))
 		}
-		tgt, err := target.OpenDir(t.root)
+		tgt, err := targets.OpenDir(t.root)
 		if err != nil {
 			return nil, usageError(err)
 		}
 		return tgt, nil
 	}
-	tgt, err := target.Host()
+	tgt, err := targets.Host()
 	if err != nil {
 		return nil, scanError(err)
 	}
@@ -102,11 +104,11 @@ type scanner struct {
 	stderr io.Writer
 
 	mu       sync.Mutex // guards pipeline across Reload
-	pipeline *scan.Pipeline
+	pipeline *pipeline.Pipeline
 	target   target.Target
 	// data fetches the live data sources before each scan; it outlives
 	// reloads, so that serve keeps the last good data across them.
-	data *scan.Data
+	data *pipeline.Data
 }
 
 func tool() report.Tool { return report.Tool{Name: "assay", Version: version.String()} }
@@ -114,7 +116,7 @@ func tool() report.Tool { return report.Tool{Name: "assay", Version: version.Str
 // newScanner loads the bundles and opens the target. Bundle errors are
 // rendered to stderr and returned as usage errors (exit 2).
 func (f *scanFlags) newScanner(ctx context.Context, logger *slog.Logger, stderr io.Writer) (*scanner, error) {
-	s := &scanner{flags: f, logger: logger, stderr: stderr, data: &scan.Data{Logger: logger}}
+	s := &scanner{flags: f, logger: logger, stderr: stderr, data: &pipeline.Data{Logger: logger}}
 	f.target.logger = logger
 	tgt, err := f.target.open(ctx)
 	if err != nil {
@@ -130,7 +132,7 @@ func (f *scanFlags) newScanner(ctx context.Context, logger *slog.Logger, stderr 
 	return s, nil
 }
 
-func (s *scanner) load(ctx context.Context) (*scan.Pipeline, error) {
+func (s *scanner) load(ctx context.Context) (*pipeline.Pipeline, error) {
 	s.flags.fetch.logger = s.logger
 	bundles, err := loadBundles(ctx, s.flags.bundles, &s.flags.fetch, s.stderr)
 	if err != nil {
@@ -140,7 +142,7 @@ func (s *scanner) load(ctx context.Context) (*scan.Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &scan.Pipeline{
+	return &pipeline.Pipeline{
 		Bundles: bundles, Engine: eng, Target: s.target, Logger: s.logger,
 		CollectorTimeout: s.flags.timeout, Parallel: s.flags.parallelism, Tool: tool(),
 		Data: s.data,
@@ -156,7 +158,7 @@ func (s *scanner) engineOptions() []engine.Option {
 }
 
 // Pipeline returns the current pipeline (it changes on Reload).
-func (s *scanner) Pipeline() *scan.Pipeline {
+func (s *scanner) Pipeline() *pipeline.Pipeline {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.pipeline

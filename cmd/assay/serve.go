@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assay-dev/assay/cmd/assay/internal/version"
-	"github.com/assay-dev/assay/exporters/prometheus/daemon"
+	"github.com/assay-dev/assay/pipeline/serve"
 )
 
 func init() { addCommand(newServeCmd) }
@@ -78,7 +78,7 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 			// A directory that is down for a while must not blind the
 			// daemon: scans go on with the last good data, marked stale.
 			s.KeepLastGoodData()
-			d := &daemon.Daemon{
+			d := &serve.Daemon{
 				Scan:        s.Scan,
 				Reload:      s.Reload,
 				Interval:    interval,
@@ -143,7 +143,7 @@ func listenAddresses(cmd *cobra.Command, listen, webListen []string) []string {
 // SIGHUP does: remote sources are fetched again (a 304 when unchanged), and
 // a new version that fails to fetch, verify or load leaves the running one
 // in place (assay_config_last_reload_successful 0 and a log line).
-func refreshBundles(ctx context.Context, d *daemon.Daemon, every time.Duration) {
+func refreshBundles(ctx context.Context, d *serve.Daemon, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assay-dev/assay/engine/datasource/ldap/ldaptest"
+	"github.com/assay-dev/assay/bundle/datasource/ldap/ldaptest"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from the daemon's goroutines

@@ -14,18 +14,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/assay-dev/assay/core/collector"
+
 	"github.com/hashicorp/hcl/v2"
 	"golang.org/x/sys/unix"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // Kind is the document kind and the collector kind.
 const Kind = "file"
 
 func init() {
-	collectors.Register(collectors.Kind{
+	collector.Register(collector.Kind{
 		Name:          Kind,
 		DocumentKinds: []string{Kind},
 		Help:          "files found by path, name, content, metadata and hashes (MIG file module searches)",
@@ -33,9 +34,9 @@ func init() {
 	})
 }
 
-// New is the collectors.Factory of the file collector: it decodes a collect
+// New is the collector.Factory of the file collector: it decodes a collect
 // block into a search.
-func New(body hcl.Body, ctx *hcl.EvalContext) (collectors.Collector, hcl.Diagnostics) {
+func New(body hcl.Body, ctx *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
 	s, diags := decode(body, ctx)
 	if s == nil {
 		return nil, diags
@@ -54,8 +55,8 @@ type Collector struct {
 // their files are generated, endless or have side effects on read.
 var pseudoFS = []string{"/proc", "/sys", "/dev"}
 
-// Collect implements collectors.Collector.
-func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
+// Collect implements collector.Collector.
+func (c *Collector) Collect(ctx context.Context, env collector.Env, emit collector.Emitter) error {
 	if env.Target == nil {
 		return errors.New("file: no target")
 	}
@@ -103,7 +104,7 @@ type run struct {
 	s     *search
 	t     target.Target
 	name  string
-	emit  collectors.Emitter
+	emit  collector.Emitter
 	ctx   context.Context
 	now   time.Time
 	users *userDB

@@ -3,14 +3,14 @@ package file
 import (
 	"time"
 
-	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/core/document"
 )
 
 // document builds the "file" document; docs/collectors/file.md lists its
 // fields.
-func (r *run) document(abs, root, typ string, m *fileMeta, c *contentResult, checks []check, matched bool, link string, changed bool) collectors.Document {
-	d := collectors.NewDocument(Kind, r.name)
-	d[collectors.FieldPath] = abs
+func (r *run) document(abs, root, typ string, m *fileMeta, c *contentResult, checks []check, matched bool, link string, changed bool) document.Document {
+	d := document.New(Kind, r.name)
+	d[document.FieldPath] = abs
 	d["root"] = root
 	d["type"] = typ
 	d["size"] = m.size

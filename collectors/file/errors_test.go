@@ -14,8 +14,9 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/collector"
+
+	"github.com/assay-dev/assay/core/target"
 )
 
 // TestPermissionDenied runs the walk as an unprivileged user: root reads
@@ -118,7 +119,7 @@ func TestFSWalk(t *testing.T) {
 	}}
 	rec := &recorder{}
 	c := mustCollector(t, akSearch)
-	if err := c.Collect(context.Background(), collectors.Env{Target: tgt, Name: "t"}, rec); err != nil {
+	if err := c.Collect(context.Background(), collector.Env{Target: tgt, Name: "t"}, rec); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"/home/alice/.ssh/authorized_keys", "/home/carol/deep/a/b/c/authorized_keys"}
@@ -133,7 +134,7 @@ func TestFSWalk(t *testing.T) {
   paths = ["/home"]
   follow_symlinks = true
   maxdepth = 4`)
-	if err := c.Collect(context.Background(), collectors.Env{Target: tgt, Name: "t"}, rec); err != nil {
+	if err := c.Collect(context.Background(), collector.Env{Target: tgt, Name: "t"}, rec); err != nil {
 		t.Fatal(err)
 	}
 	want = []string{"/home/alice/.ssh/authorized_keys", "/home/bob/.ssh/authorized_keys", "/home/bob/.ssh/link/authorized_keys"}

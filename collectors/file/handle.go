@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // handle reaches one directory entry, whichever walker found it.

@@ -9,16 +9,19 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // parseBlock decodes `collect "file" "t" { BODY }` with the registered
 // factory, as the bundle loader will.
-func parseBlock(t testing.TB, body string) (collectors.Collector, hcl.Diagnostics) {
+func parseBlock(t testing.TB, body string) (collector.Collector, hcl.Diagnostics) {
 	t.Helper()
 	src := "collect \"file\" \"t\" {\n" + body + "\n}\n"
 	f, diags := hclparse.NewParser().ParseHCL([]byte(src), "test.hcl")
@@ -29,7 +32,7 @@ func parseBlock(t testing.TB, body string) (collectors.Collector, hcl.Diagnostic
 	if diags.HasErrors() {
 		t.Fatalf("content: %v", diags)
 	}
-	k, ok := collectors.Lookup("file")
+	k, ok := collector.Lookup("file")
 	if !ok {
 		t.Fatal("file collector not registered")
 	}
@@ -50,11 +53,11 @@ type skipRec struct{ Path, Reason string }
 // recorder is a fake Emitter.
 type recorder struct {
 	mu    sync.Mutex
-	docs  []collectors.Document
+	docs  []document.Document
 	skips []skipRec
 }
 
-func (r *recorder) Emit(d collectors.Document) {
+func (r *recorder) Emit(d document.Document) {
 	r.mu.Lock()
 	r.docs = append(r.docs, d)
 	r.mu.Unlock()
@@ -75,7 +78,7 @@ func (r *recorder) paths() []string {
 	return out
 }
 
-func (r *recorder) byPath(p string) collectors.Document {
+func (r *recorder) byPath(p string) document.Document {
 	for _, d := range r.docs {
 		if d.Path() == p {
 			return d
@@ -85,18 +88,18 @@ func (r *recorder) byPath(p string) collectors.Document {
 }
 
 // collect runs a collector on a Dir target rooted at dir.
-func collect(t testing.TB, c collectors.Collector, tgt target.Target) *recorder {
+func collect(t testing.TB, c collector.Collector, tgt target.Target) *recorder {
 	t.Helper()
 	rec := &recorder{}
-	if err := c.Collect(context.Background(), collectors.Env{Target: tgt, Name: "t"}, rec); err != nil {
+	if err := c.Collect(context.Background(), collector.Env{Target: tgt, Name: "t"}, rec); err != nil {
 		t.Fatalf("collect: %v", err)
 	}
 	return rec
 }
 
-func openDir(t testing.TB, dir string) *target.Dir {
+func openDir(t testing.TB, dir string) *targets.Dir {
 	t.Helper()
-	d, err := target.OpenDir(dir)
+	d, err := targets.OpenDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

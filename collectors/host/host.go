@@ -16,18 +16,20 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // Kind is the collector and document kind.
 const Kind = "host"
 
 func init() {
-	collectors.Register(collectors.Kind{
+	collector.Register(collector.Kind{
 		Name:          Kind,
 		DocumentKinds: []string{Kind},
 		Help:          "hostname, os-release, kernel and machine id of the target",
@@ -37,7 +39,7 @@ func init() {
 
 // The host block takes no attributes; decoding an empty schema still reports
 // any attribute a user wrote by mistake.
-func newCollector(body hcl.Body, ctx *hcl.EvalContext) (collectors.Collector, hcl.Diagnostics) {
+func newCollector(body hcl.Body, ctx *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
 	var cfg struct{}
 	diags := gohcl.DecodeBody(body, ctx, &cfg)
 	return Collector{}, diags
@@ -47,16 +49,16 @@ func newCollector(body hcl.Body, ctx *hcl.EvalContext) (collectors.Collector, hc
 // without /etc/hostname simply has no hostname.
 type Collector struct{}
 
-// Collect implements collectors.Collector.
-func (Collector) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
+// Collect implements collector.Collector.
+func (Collector) Collect(ctx context.Context, env collector.Env, emit collector.Emitter) error {
 	emit.Emit(Facts(env.Target, emit))
 	return nil
 }
 
 // Facts reads the host facts of t. Problems reading a file are reported to
 // skip (which may be nil) and leave the field out.
-func Facts(t target.Target, skip collectors.Emitter) collectors.Document {
-	doc := collectors.NewDocument(Kind, "host")
+func Facts(t target.Target, skip collector.Emitter) document.Document {
+	doc := document.New(Kind, "host")
 	info := t.Info()
 	doc["target"] = map[string]any{"kind": string(info.Kind), "name": info.Name}
 	read := func(name string) []byte {

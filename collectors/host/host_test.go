@@ -7,9 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
+
 	"github.com/assay-dev/assay/collectors/host"
-	"github.com/assay-dev/assay/collectors/target"
 )
 
 func TestParseOSRelease(t *testing.T) {
@@ -36,7 +37,7 @@ func TestFactsFromRoot(t *testing.T) {
 	// absolute one must resolve inside the root.
 	must(os.Symlink("/usr/lib/os-release", filepath.Join(dir, "etc/os-release")))
 	must(os.WriteFile(filepath.Join(dir, "etc/machine-id"), []byte("0123456789abcdef\n"), 0o444))
-	tgt, err := target.OpenDir(dir)
+	tgt, err := targets.OpenDir(dir)
 	must(err)
 	defer tgt.Close()
 
@@ -58,7 +59,7 @@ func TestFactsFromRoot(t *testing.T) {
 // skips records what Facts reports as skipped.
 type skips map[string]error
 
-func (s skips) Emit(collectors.Document)    {}
+func (s skips) Emit(document.Document)      {}
 func (s skips) Skip(path string, err error) { s[path] = err }
 
 func TestFactsBoundedFiles(t *testing.T) {
@@ -78,7 +79,7 @@ func TestFactsBoundedFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "etc/os-release"), []byte("ID=debian\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tgt, err := target.OpenDir(dir)
+	tgt, err := targets.OpenDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,15 @@ import (
 	"os"
 	"time"
 
-	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/assay-dev/assay/collectors/netmac/arpndp"
 )
 
 // run captures live or reads the pcap file, then emits one document per
 // (interface, MAC, IP) heard.
-func (s *captureSpec) run(ctx context.Context, env collectors.Env, names map[int]string, host string, emit collectors.Emitter) error {
+func (s *captureSpec) run(ctx context.Context, env collector.Env, names map[int]string, host string, emit collector.Emitter) error {
 	logger := env.Logger
 	tbl := arpndp.NewTable(s.maxMACs)
 	var (
@@ -72,7 +74,7 @@ func (s *captureSpec) run(ctx context.Context, env collectors.Env, names map[int
 	return nil
 }
 
-func captureDocument(n arpndp.Neighbor, iface string) collectors.Document {
+func captureDocument(n arpndp.Neighbor, iface string) document.Document {
 	ip := ""
 	if n.IP.IsValid() {
 		ip = n.IP.String()
@@ -81,16 +83,16 @@ func captureDocument(n arpndp.Neighbor, iface string) collectors.Document {
 	for _, m := range n.Messages.Names() {
 		msgs = append(msgs, m)
 	}
-	return collectors.Document{
-		collectors.FieldKind: KindNeighbor,
-		"ip":                 ip,
-		"mac":                n.MAC.String(),
-		"interface":          iface,
-		"source":             SourceCapture,
-		"router":             n.Router,
-		"first_seen":         n.FirstSeen.UTC().Format(time.RFC3339Nano),
-		"last_seen":          n.LastSeen.UTC().Format(time.RFC3339Nano),
-		"packets":            int64(n.Packets),
-		"messages":           msgs,
+	return document.Document{
+		document.FieldKind: KindNeighbor,
+		"ip":               ip,
+		"mac":              n.MAC.String(),
+		"interface":        iface,
+		"source":           SourceCapture,
+		"router":           n.Router,
+		"first_seen":       n.FirstSeen.UTC().Format(time.RFC3339Nano),
+		"last_seen":        n.LastSeen.UTC().Format(time.RFC3339Nano),
+		"packets":          int64(n.Packets),
+		"messages":         msgs,
 	}
 }

@@ -1,6 +1,8 @@
 package netmac
 
-import "github.com/assay-dev/assay/collectors"
+import (
+	"github.com/assay-dev/assay/core/document"
+)
 
 // Info metric names, for exporters and alert rules.
 const (
@@ -19,7 +21,7 @@ const (
 // false: they have nothing to join on. PromQL then finds MACs seen on the
 // network that no scanned host owns with
 // `assay_net_neighbor_info unless on(mac) assay_net_interface_info`.
-func InfoLabels(doc collectors.Document) (metric string, labels map[string]string, ok bool) {
+func InfoLabels(doc document.Document) (metric string, labels map[string]string, ok bool) {
 	str := func(k string) string { s, _ := doc[k].(string); return s }
 	mac := str("mac")
 	if mac == "" || mac == "00:00:00:00:00:00" {

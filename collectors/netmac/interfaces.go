@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // Document kinds.
@@ -26,7 +28,7 @@ type interfacesCollector struct{}
 
 // Collect emits one net.interface document per link of the scanner's
 // network namespace.
-func (c *interfacesCollector) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
+func (c *interfacesCollector) Collect(ctx context.Context, env collector.Env, emit collector.Emitter) error {
 	h, links, err := openLinks()
 	if err != nil {
 		return err
@@ -86,12 +88,12 @@ func hostname() string {
 
 // interfaceDocument turns a netlink link into a document. Fields that need
 // sysfs (addr_assign_type, and "physical" as a kind) are added by sysfsFacts.
-func interfaceDocument(l netlink.Link, names map[int]string, addrs []any) collectors.Document {
+func interfaceDocument(l netlink.Link, names map[int]string, addrs []any) document.Document {
 	a := l.Attrs()
 	if addrs == nil {
 		addrs = []any{}
 	}
-	doc := collectors.Document{collectors.FieldKind: KindInterface} // the runner adds the block label
+	doc := document.Document{document.FieldKind: KindInterface} // the runner adds the block label
 	doc["name"] = a.Name
 	doc["index"] = a.Index
 	doc["mac"] = macString(a.HardwareAddr)
@@ -187,7 +189,7 @@ var addrAssignTypes = map[string]string{"0": "permanent", "1": "random", "2": "s
 // shows the interfaces of the namespace it was mounted in, which may not be
 // the scanner's (a process that entered another namespace with setns), so
 // nothing is read unless sysfs's ifindex for the name matches netlink's.
-func sysfsFacts(t target.Target, a *netlink.LinkAttrs, doc collectors.Document) {
+func sysfsFacts(t target.Target, a *netlink.LinkAttrs, doc document.Document) {
 	doc["addr_assign_type"] = ""
 	if t == nil || strings.ContainsAny(a.Name, "/") {
 		return

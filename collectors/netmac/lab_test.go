@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
 )
 
 // The lab: a switch namespace with a bridge, and one namespace per host,
@@ -258,7 +259,7 @@ func TestLab(t *testing.T) {
 	t.Run("tcpdump's pcap decodes to the same neighbors", func(t *testing.T) {
 		c := &neighborsCollector{capture: &captureSpec{pcapFile: pcap, iface: "eth0", maxMACs: DefaultMaxMACs}}
 		var rec recorder
-		if err := c.Collect(context.Background(), collectors.Env{}, &rec); err != nil {
+		if err := c.Collect(context.Background(), collector.Env{}, &rec); err != nil {
 			t.Fatal(err)
 		}
 		got, want := neighborSet(rec.docs), neighborSet(liveOut.Documents)
@@ -273,7 +274,7 @@ func TestLab(t *testing.T) {
 	})
 
 	// Documents of each known host, reused by the fleet check below.
-	ifaceDocs, neighDocs := map[string][]collectors.Document{}, map[string][]collectors.Document{}
+	ifaceDocs, neighDocs := map[string][]document.Document{}, map[string][]document.Document{}
 	t.Run("interfaces equal ip link and ip addr", func(t *testing.T) {
 		for _, h := range l.known {
 			got := l.collect(h, "interfaces", "")
@@ -308,7 +309,7 @@ func TestLab(t *testing.T) {
 
 	t.Run("rogue-hosts flags exactly the rogue", func(t *testing.T) {
 		known := []string{l.known[0].mac, l.known[1].mac, l.known[2].mac}
-		h1Neighbors := append(append([]collectors.Document(nil), neighDocs[h1.name]...), liveOut.Documents...)
+		h1Neighbors := append(append([]document.Document(nil), neighDocs[h1.name]...), liveOut.Documents...)
 		flagged := map[string]bool{}
 		for _, d := range h1Neighbors {
 			for _, msg := range denyOf(t, "unknown_neighbor", d, known) {
@@ -324,7 +325,7 @@ func TestLab(t *testing.T) {
 		// The fleet view: every known host's interfaces and neighbors.
 		var docs []any
 		for _, h := range l.known {
-			for _, d := range append(append([]collectors.Document(nil), ifaceDocs[h.name]...), neighDocs[h.name]...) {
+			for _, d := range append(append([]document.Document(nil), ifaceDocs[h.name]...), neighDocs[h.name]...) {
 				docs = append(docs, map[string]any(d))
 			}
 		}
@@ -341,7 +342,7 @@ func TestLab(t *testing.T) {
 	})
 }
 
-func neighborSet(docs []collectors.Document) map[string]bool {
+func neighborSet(docs []document.Document) map[string]bool {
 	m := map[string]bool{}
 	for _, d := range docs {
 		m[fmt.Sprint(d["mac"], " ", d["ip"])] = true
@@ -359,7 +360,7 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 // interfaceSet and ipLinks spell each interface as one comparable line.
-func interfaceSet(docs []collectors.Document) []string {
+func interfaceSet(docs []document.Document) []string {
 	var out []string
 	for _, d := range docs {
 		var flags, addrs []string
@@ -444,7 +445,7 @@ func ipLinks(t *testing.T, linkJSON, addrJSON []byte) []string {
 }
 
 // cacheSet and ipNeighs spell each cache entry as one comparable line.
-func cacheSet(docs []collectors.Document) []string {
+func cacheSet(docs []document.Document) []string {
 	var out []string
 	for _, d := range docs {
 		out = append(out, fmt.Sprintf("%v %v %v %v router=%v", d["ip"], d["interface"], d["mac"], d["state"], d["router"]))

@@ -8,11 +8,14 @@ import (
 	"os"
 	"testing"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
 )
 
 // Environment of the helper mode: the test binary re-runs itself inside a
@@ -32,14 +35,14 @@ func TestMain(m *testing.M) {
 
 // helperOutput is what the helper prints on stdout.
 type helperOutput struct {
-	Status    string                `json:"status"`
-	Error     string                `json:"error"`
-	Skipped   int                   `json:"skipped"`
-	Documents []collectors.Document `json:"documents"`
+	Status    string              `json:"status"`
+	Error     string              `json:"error"`
+	Skipped   int                 `json:"skipped"`
+	Documents []document.Document `json:"documents"`
 }
 
 func helperMain(kind, body string) int {
-	k, ok := collectors.Lookup(kind)
+	k, ok := collector.Lookup(kind)
 	if !ok {
 		fmt.Fprintf(os.Stderr, "helper: no collector kind %q\n", kind)
 		return 2
@@ -54,7 +57,7 @@ func helperMain(kind, body string) int {
 		fmt.Fprintln(os.Stderr, "helper:", diags)
 		return 2
 	}
-	tgt, err := target.Host()
+	tgt, err := targets.Host()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
-
-	"github.com/assay-dev/assay/collectors"
 )
 
 // Neighbor document sources.
@@ -26,7 +27,7 @@ type neighborsCollector struct {
 // Collect emits the kernel's neighbor cache entries, then what the capture
 // heard. A capture that cannot run (no CAP_NET_RAW, a bad file) fails the
 // collector with that reason; other collectors carry on.
-func (c *neighborsCollector) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
+func (c *neighborsCollector) Collect(ctx context.Context, env collector.Env, emit collector.Emitter) error {
 	h, links, err := openLinks()
 	if err != nil {
 		return err
@@ -47,7 +48,7 @@ func (c *neighborsCollector) Collect(ctx context.Context, env collectors.Env, em
 	return nil
 }
 
-func cacheNeighbors(h *netlink.Handle, names map[int]string, host string, emit collectors.Emitter) error {
+func cacheNeighbors(h *netlink.Handle, names map[int]string, host string, emit collector.Emitter) error {
 	for _, fam := range []struct {
 		family int
 		source string
@@ -70,11 +71,11 @@ func cacheNeighbors(h *netlink.Handle, names map[int]string, host string, emit c
 // `ip neigh` leaves out by default: NOARP entries (addresses the kernel
 // maps without asking, such as multicast) and entries in state NONE. An
 // entry still being resolved, or that failed, has mac "".
-func neighborDocument(n netlink.Neigh, names map[int]string, source string) (collectors.Document, bool) {
+func neighborDocument(n netlink.Neigh, names map[int]string, source string) (document.Document, bool) {
 	if n.State&unix.NUD_NOARP != 0 || n.State == unix.NUD_NONE || n.IP == nil {
 		return nil, false
 	}
-	doc := collectors.Document{collectors.FieldKind: KindNeighbor}
+	doc := document.Document{document.FieldKind: KindNeighbor}
 	doc["ip"] = n.IP.String()
 	doc["mac"] = macString(n.HardwareAddr)
 	doc["interface"] = names[n.LinkIndex]

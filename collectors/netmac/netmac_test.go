@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/vishvananda/netlink"
@@ -20,17 +24,16 @@ import (
 
 	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/collectors/netmac/arpndp/arpndptest"
-	"github.com/assay-dev/assay/collectors/target"
 )
 
 // recorder is an Emitter that keeps everything.
 type recorder struct {
 	mu    sync.Mutex
-	docs  []collectors.Document
+	docs  []document.Document
 	skips []string
 }
 
-func (r *recorder) Emit(d collectors.Document) {
+func (r *recorder) Emit(d document.Document) {
 	r.mu.Lock()
 	r.docs = append(r.docs, d)
 	r.mu.Unlock()
@@ -126,7 +129,7 @@ func TestDecodeInterfacesRejectsAttributes(t *testing.T) {
 
 func TestRegistered(t *testing.T) {
 	for name, kind := range map[string]string{"interfaces": KindInterface, "neighbors": KindNeighbor} {
-		k, ok := collectors.Lookup(name)
+		k, ok := collector.Lookup(name)
 		if !ok || !k.HostOnly || len(k.DocumentKinds) != 1 || k.DocumentKinds[0] != kind {
 			t.Errorf("%s: registered %v as %+v", name, ok, k)
 		}
@@ -136,14 +139,14 @@ func TestRegistered(t *testing.T) {
 // TestNotApplicableToRoot: a --root scan reports both kinds as not
 // applicable instead of reading the scanner's own network state.
 func TestNotApplicableToRoot(t *testing.T) {
-	tgt, err := target.OpenDir(t.TempDir())
+	tgt, err := targets.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
 	var jobs []collectors.Job
 	for _, name := range []string{"interfaces", "neighbors"} {
-		k, _ := collectors.Lookup(name)
+		k, _ := collector.Lookup(name)
 		c, diags := k.New(parseBody(t, ""), nil)
 		if diags.HasErrors() {
 			t.Fatal(diags)
@@ -168,7 +171,7 @@ func TestInterfaceDocument(t *testing.T) {
 	}}
 	names := linkNames([]netlink.Link{br, veth})
 	got := interfaceDocument(veth, names, []any{"10.0.0.1/24"})
-	want := collectors.Document{
+	want := document.Document{
 		"kind": KindInterface, "name": "veth1", "index": 7, "mac": "02:aa:00:00:00:01", "permanent_mac": "52:54:00:00:00:01",
 		"mtu": 1500, "flags": []any{"BROADCAST", "MULTICAST", "UP", "LOWER_UP"}, "operstate": "UP", "link_type": "ether",
 		"link_kind": "veth", "master": "br0", "addrs": []any{"10.0.0.1/24"},
@@ -204,7 +207,7 @@ func TestSysfsFacts(t *testing.T) {
 	mk("eth0/device", "", "")
 	mk("veth9", "ifindex", "5\n") // another namespace's veth9: index differs
 	mk("veth9", "addr_assign_type", "3\n")
-	tgt, err := target.OpenDir(root)
+	tgt, err := targets.OpenDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +223,7 @@ func TestSysfsFacts(t *testing.T) {
 		{"../../etc", "other", 4, "", "other"},
 	}
 	for _, tt := range tests {
-		doc := collectors.Document{"link_kind": tt.kind}
+		doc := document.Document{"link_kind": tt.kind}
 		sysfsFacts(tgt, &netlink.LinkAttrs{Name: tt.name, Index: tt.index}, doc)
 		if doc["addr_assign_type"] != tt.wantType || doc["link_kind"] != tt.wantK {
 			t.Errorf("%s: addr_assign_type %q link_kind %q; want %q %q", tt.name, doc["addr_assign_type"], doc["link_kind"], tt.wantType, tt.wantK)
@@ -234,14 +237,14 @@ func TestNeighborDocument(t *testing.T) {
 	tests := []struct {
 		name string
 		n    netlink.Neigh
-		want collectors.Document
+		want document.Document
 	}{
 		{"reachable", netlink.Neigh{LinkIndex: 2, IP: net.ParseIP("10.0.0.2"), HardwareAddr: mac, State: unix.NUD_REACHABLE},
-			collectors.Document{"kind": KindNeighbor, "ip": "10.0.0.2", "mac": "52:54:00:12:34:56", "interface": "eth0", "state": "REACHABLE", "router": false, "source": SourceARPCache}},
+			document.Document{"kind": KindNeighbor, "ip": "10.0.0.2", "mac": "52:54:00:12:34:56", "interface": "eth0", "state": "REACHABLE", "router": false, "source": SourceARPCache}},
 		{"router", netlink.Neigh{LinkIndex: 2, IP: net.ParseIP("fe80::1"), HardwareAddr: mac, State: unix.NUD_STALE, Flags: unix.NTF_ROUTER},
-			collectors.Document{"kind": KindNeighbor, "ip": "fe80::1", "mac": "52:54:00:12:34:56", "interface": "eth0", "state": "STALE", "router": true, "source": SourceARPCache}},
+			document.Document{"kind": KindNeighbor, "ip": "fe80::1", "mac": "52:54:00:12:34:56", "interface": "eth0", "state": "STALE", "router": true, "source": SourceARPCache}},
 		{"failed, no MAC", netlink.Neigh{LinkIndex: 2, IP: net.ParseIP("10.0.0.9"), State: unix.NUD_FAILED},
-			collectors.Document{"kind": KindNeighbor, "ip": "10.0.0.9", "mac": "", "interface": "eth0", "state": "FAILED", "router": false, "source": SourceARPCache}},
+			document.Document{"kind": KindNeighbor, "ip": "10.0.0.9", "mac": "", "interface": "eth0", "state": "FAILED", "router": false, "source": SourceARPCache}},
 		{"noarp hidden", netlink.Neigh{LinkIndex: 2, IP: net.ParseIP("224.0.0.1"), State: unix.NUD_NOARP}, nil},
 		{"none hidden", netlink.Neigh{LinkIndex: 2, IP: net.ParseIP("10.0.0.3"), State: unix.NUD_NONE}, nil},
 	}
@@ -260,17 +263,17 @@ func TestNeighborDocument(t *testing.T) {
 
 func TestInfoLabels(t *testing.T) {
 	tests := []struct {
-		doc    collectors.Document
+		doc    document.Document
 		metric string
 		labels map[string]string
 	}{
-		{collectors.Document{"kind": KindInterface, "name": "eth0", "mac": "52:54:00:00:00:01"}, InterfaceInfoMetric,
+		{document.Document{"kind": KindInterface, "name": "eth0", "mac": "52:54:00:00:00:01"}, InterfaceInfoMetric,
 			map[string]string{"interface": "eth0", "mac": "52:54:00:00:00:01"}},
-		{collectors.Document{"kind": KindNeighbor, "interface": "eth0", "ip": "10.0.0.2", "mac": "52:54:00:00:00:02", "source": "arp_cache"}, NeighborInfoMetric,
+		{document.Document{"kind": KindNeighbor, "interface": "eth0", "ip": "10.0.0.2", "mac": "52:54:00:00:00:02", "source": "arp_cache"}, NeighborInfoMetric,
 			map[string]string{"interface": "eth0", "ip": "10.0.0.2", "mac": "52:54:00:00:00:02", "source": "arp_cache"}},
-		{collectors.Document{"kind": KindInterface, "name": "lo", "mac": "00:00:00:00:00:00"}, "", nil},
-		{collectors.Document{"kind": KindNeighbor, "ip": "10.0.0.9", "mac": "", "state": "FAILED"}, "", nil},
-		{collectors.Document{"kind": "file", "mac": "52:54:00:00:00:01"}, "", nil},
+		{document.Document{"kind": KindInterface, "name": "lo", "mac": "00:00:00:00:00:00"}, "", nil},
+		{document.Document{"kind": KindNeighbor, "ip": "10.0.0.9", "mac": "", "state": "FAILED"}, "", nil},
+		{document.Document{"kind": "file", "mac": "52:54:00:00:00:01"}, "", nil},
 	}
 	for _, tt := range tests {
 		m, l, ok := InfoLabels(tt.doc)
@@ -298,7 +301,7 @@ func TestCapturePcapFile(t *testing.T) {
 	frames := arpndptest.Mix(hosts)
 	c := &neighborsCollector{capture: &captureSpec{pcapFile: writePcap(t, frames, len(frames)), iface: "eth0", maxMACs: 2}}
 	var rec recorder
-	if err := c.Collect(context.Background(), collectors.Env{}, &rec); err != nil {
+	if err := c.Collect(context.Background(), collector.Env{}, &rec); err != nil {
 		t.Fatal(err)
 	}
 	// max_macs = 2 of 3 hosts: two hosts × (IPv4, IPv6) recorded, the cap reported.
@@ -309,7 +312,7 @@ func TestCapturePcapFile(t *testing.T) {
 		t.Errorf("skips = %q, want the cap reported", rec.skips)
 	}
 	d := rec.docs[0]
-	want := collectors.Document{"kind": KindNeighbor, "ip": "10.250.0.0", "mac": "02:00:00:00:00:00", "interface": "eth0", "source": "capture",
+	want := document.Document{"kind": KindNeighbor, "ip": "10.250.0.0", "mac": "02:00:00:00:00:00", "interface": "eth0", "source": "capture",
 		"router": false, "first_seen": "2026-05-01T12:00:00Z", "last_seen": "2026-05-01T12:00:00.000001Z", "packets": int64(2),
 		"messages": []any{"arp_request", "arp_reply"}, "host": d["host"]}
 	if !reflect.DeepEqual(d, want) {
@@ -331,7 +334,7 @@ func TestCaptureBadFiles(t *testing.T) {
 		{filepath.Join(dir, "missing.pcap"), "no such file"},
 	} {
 		c := &neighborsCollector{capture: &captureSpec{pcapFile: tt.file, maxMACs: 10}}
-		err := c.Collect(context.Background(), collectors.Env{}, &recorder{})
+		err := c.Collect(context.Background(), collector.Env{}, &recorder{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "capture:") {
 			t.Errorf("%s: err = %v, want it to contain %q", filepath.Base(tt.file), err, tt.want)
 		}
@@ -345,7 +348,7 @@ func TestCaptureWithoutCapNetRaw(t *testing.T) {
 	restore := dropNetRaw(t)
 	defer restore()
 	c := &neighborsCollector{capture: &captureSpec{duration: time.Second, maxMACs: 10}}
-	err := c.Collect(context.Background(), collectors.Env{}, &recorder{})
+	err := c.Collect(context.Background(), collector.Env{}, &recorder{})
 	if err == nil || !strings.Contains(err.Error(), "CAP_NET_RAW") {
 		t.Fatalf("err = %v, want the missing capability named", err)
 	}

@@ -3,18 +3,18 @@ package netmac
 import (
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/core/collector"
 )
 
 func init() {
-	collectors.Register(collectors.Kind{
+	collector.Register(collector.Kind{
 		Name:          "interfaces",
 		DocumentKinds: []string{KindInterface},
 		HostOnly:      true,
 		Help:          "network interfaces of the host: MAC, permanent MAC, flags, MTU, addresses, kind",
 		New:           factory(decodeInterfaces),
 	})
-	collectors.Register(collectors.Kind{
+	collector.Register(collector.Kind{
 		Name:          "neighbors",
 		DocumentKinds: []string{KindNeighbor},
 		HostOnly:      true,
@@ -23,10 +23,10 @@ func init() {
 	})
 }
 
-// factory adapts a typed decoder to collectors.Factory, returning a nil
+// factory adapts a typed decoder to collector.Factory, returning a nil
 // interface (not a typed nil pointer) when decoding failed.
-func factory[C collectors.Collector](decode func(hcl.Body, *hcl.EvalContext) (C, hcl.Diagnostics)) collectors.Factory {
-	return func(body hcl.Body, ctx *hcl.EvalContext) (collectors.Collector, hcl.Diagnostics) {
+func factory[C collector.Collector](decode func(hcl.Body, *hcl.EvalContext) (C, hcl.Diagnostics)) collector.Factory {
+	return func(body hcl.Body, ctx *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
 		c, diags := decode(body, ctx)
 		if diags.HasErrors() {
 			return nil, diags

@@ -9,11 +9,13 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // KindName is the collect block label and the documents' kind.
@@ -23,7 +25,7 @@ const KindName = "sshd_config"
 const DefaultPath = "/etc/ssh/sshd_config"
 
 func init() {
-	collectors.Register(collectors.Kind{
+	collector.Register(collector.Kind{
 		Name:          KindName,
 		DocumentKinds: []string{KindName},
 		Help:          "effective OpenSSH server configuration, as `sshd -T [-C spec]` prints it",
@@ -57,8 +59,8 @@ type Collector struct {
 	Specs []ConnInfo
 }
 
-// New is the collectors.Factory of the sshd_config kind.
-func New(body hcl.Body, ctx *hcl.EvalContext) (collectors.Collector, hcl.Diagnostics) {
+// New is the collector.Factory of the sshd_config kind.
+func New(body hcl.Body, ctx *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
 	var bc blockConfig
 	diags := gohcl.DecodeBody(body, ctx, &bc)
 	if diags.HasErrors() {
@@ -110,11 +112,11 @@ func deref(s *string) string {
 }
 
 // Collect emits one document without Match applied and one per spec.
-func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collectors.Emitter) error {
+func (c *Collector) Collect(ctx context.Context, env collector.Env, emit collector.Emitter) error {
 	vi := detectVersion(env.Target)
 	if _, err := fs.Stat(env.Target, target.Rel(c.Path)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%s: %w", c.Path, collectors.ErrNotApplicable)
+			return fmt.Errorf("%s: %w", c.Path, collector.ErrNotApplicable)
 		}
 		return fmt.Errorf("collect sshd_config %s: %w", c.Path, err)
 	}
@@ -123,7 +125,7 @@ func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collec
 	for i := range c.Specs {
 		specs = append(specs, &c.Specs[i])
 	}
-	var base collectors.Document
+	var base document.Document
 	for _, ci := range specs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -132,7 +134,7 @@ func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collec
 		if err != nil {
 			return fmt.Errorf("collect sshd_config %s: %w", c.Path, err)
 		}
-		doc[collectors.FieldCollector] = env.Name
+		doc[document.FieldCollector] = env.Name
 		if ci == nil {
 			base = doc
 			doc["differs"] = []any{}
@@ -148,7 +150,7 @@ func (c *Collector) Collect(ctx context.Context, env collectors.Env, emit collec
 // not the value without Match applied: what Match blocks changed for that
 // connection. Policies judge a connection document only on those, so a
 // setting wrong for everyone is reported once, not once per spec.
-func differs(base, doc collectors.Document) []any {
+func differs(base, doc document.Document) []any {
 	bs, _ := base["settings"].(map[string]any)
 	ds, _ := doc["settings"].(map[string]any)
 	var keys []string
@@ -172,20 +174,20 @@ func differs(base, doc collectors.Document) []any {
 
 // Evaluate computes one document: the effective configuration of the main
 // file at path (absolute inside fsys) for ci (nil: no connection spec).
-func Evaluate(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo) (collectors.Document, error) {
+func Evaluate(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo) (document.Document, error) {
 	return evaluateDoc(fsys, path, ci, vi, map[string][]string{})
 }
 
 // evaluateDoc is Evaluate with a file cache shared between specs.
-func evaluateDoc(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo, cache map[string][]string) (collectors.Document, error) {
+func evaluateDoc(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo, cache map[string][]string) (document.Document, error) {
 	cfg := newConfig(fsys, path, vi.Profile)
 	cfg.cache = cache
 	res, err := cfg.evaluate(ci)
 	if err != nil {
 		return nil, err
 	}
-	doc := collectors.NewDocument(KindName, "")
-	doc[collectors.FieldPath] = path
+	doc := document.New(KindName, "")
+	doc[document.FieldPath] = path
 	files := make([]any, len(cfg.fileOrder))
 	for i, f := range cfg.fileOrder {
 		files[i] = f

@@ -12,45 +12,46 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
-
-	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/target"
 )
 
 type sink struct {
 	mu    sync.Mutex
-	docs  []collectors.Document
+	docs  []document.Document
 	skips []string
 }
 
-func (s *sink) Emit(d collectors.Document) { s.mu.Lock(); s.docs = append(s.docs, d); s.mu.Unlock() }
-func (s *sink) Skip(p string, err error)   { s.mu.Lock(); s.skips = append(s.skips, p); s.mu.Unlock() }
+func (s *sink) Emit(d document.Document) { s.mu.Lock(); s.docs = append(s.docs, d); s.mu.Unlock() }
+func (s *sink) Skip(p string, err error) { s.mu.Lock(); s.skips = append(s.skips, p); s.mu.Unlock() }
 
 // factory decodes a collect block body with the registered kind.
-func factory(t *testing.T, src string) (collectors.Collector, hcl.Diagnostics) {
+func factory(t *testing.T, src string) (collector.Collector, hcl.Diagnostics) {
 	t.Helper()
 	f, diags := hclparse.NewParser().ParseHCL([]byte(src), "test.hcl")
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	k, ok := collectors.Lookup(KindName)
+	k, ok := collector.Lookup(KindName)
 	if !ok {
 		t.Fatal("sshd_config kind not registered")
 	}
 	return k.New(f.Body, nil)
 }
 
-func collect(t *testing.T, c collectors.Collector, root string) (*sink, error) {
+func collect(t *testing.T, c collector.Collector, root string) (*sink, error) {
 	t.Helper()
-	tgt, err := target.OpenDir(root)
+	tgt, err := targets.OpenDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
 	s := &sink{}
-	err = c.Collect(context.Background(), collectors.Env{Target: tgt, Name: "main"}, s)
+	err = c.Collect(context.Background(), collector.Env{Target: tgt, Name: "main"}, s)
 	return s, err
 }
 
@@ -157,7 +158,7 @@ func TestVersionFallback(t *testing.T) {
 			files["var/lib/dpkg/status"] = tt.status
 		}
 		root := writeTree(t, files)
-		tgt, err := target.OpenDir(root)
+		tgt, err := targets.OpenDir(root)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +176,7 @@ func TestBadInput(t *testing.T) {
 		root := t.TempDir()
 		c, _ := factory(t, "")
 		_, err := collect(t, c, root)
-		if !errors.Is(err, collectors.ErrNotApplicable) {
+		if !errors.Is(err, collector.ErrNotApplicable) {
 			t.Fatalf("err %v, want ErrNotApplicable", err)
 		}
 	})
@@ -265,17 +266,17 @@ func TestBadInput(t *testing.T) {
 	t.Run("canceled", func(t *testing.T) {
 		root := writeTree(t, nil)
 		c, _ := factory(t, "")
-		tgt, _ := target.OpenDir(root)
+		tgt, _ := targets.OpenDir(root)
 		defer tgt.Close()
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if err := c.Collect(ctx, collectors.Env{Target: tgt}, &sink{}); !errors.Is(err, context.Canceled) {
+		if err := c.Collect(ctx, collector.Env{Target: tgt}, &sink{}); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err %v", err)
 		}
 	})
 }
 
-func errorsText(d collectors.Document) string {
+func errorsText(d document.Document) string {
 	var b strings.Builder
 	for _, e := range d["errors"].([]any) {
 		m := e.(map[string]any)
@@ -284,7 +285,7 @@ func errorsText(d collectors.Document) string {
 	return b.String()
 }
 
-var _ fs.FS = (*target.Dir)(nil)
+var _ fs.FS = (*targets.Dir)(nil)
 
 func BenchmarkCollect(b *testing.B) {
 	root := writeTree(b, map[string]string{
@@ -297,7 +298,7 @@ func BenchmarkCollect(b *testing.B) {
 		b.Fatal(diags)
 	}
 	c.(*Collector).Specs = []ConnInfo{{User: "root", Addr: "10.1.1.1"}, {User: "alice"}}
-	tgt, err := target.OpenDir(root)
+	tgt, err := targets.OpenDir(root)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -305,7 +306,7 @@ func BenchmarkCollect(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s := &sink{}
-		if err := c.Collect(context.Background(), collectors.Env{Target: tgt}, s); err != nil {
+		if err := c.Collect(context.Background(), collector.Env{Target: tgt}, s); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/assay-dev/assay/collectors/target"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // config evaluates one sshd_config (and what it includes) on a target. It

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/tools/txtar"
+	"github.com/assay-dev/assay/targets"
 
-	"github.com/assay-dev/assay/collectors/target"
+	"golang.org/x/tools/txtar"
 )
 
 // The oracle tests compare the collector with the real `sshd -T`. sshd runs
@@ -272,7 +272,7 @@ func compareCase(t *testing.T, o *oracle, files map[string]string, specs []strin
 	root := writeTree(t, files)
 	all := append([]string{""}, specs...)
 	runs := o.runAll(t, root, all)
-	tgt, err := target.OpenDir(root)
+	tgt, err := targets.OpenDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}

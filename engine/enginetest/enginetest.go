@@ -8,8 +8,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/engine"
-	"github.com/assay-dev/assay/engine/bundle"
 )
 
 // RunBundleTests loads the bundle in dir and runs its test_ rules. Every

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assay-dev/assay/engine/datasource/ldap/ldaptest"
+	"github.com/assay-dev/assay/bundle/datasource/ldap/ldaptest"
 )
 
 // BenchmarkDirectoryScan is the performance case in one process:

@@ -10,7 +10,6 @@ package ldapexample
 import (
 	"context"
 	"fmt"
-	"github.com/assay-dev/assay/engine/enginetest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,14 +18,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/engine/enginetest"
+
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/bundle/datasource"
+	_ "github.com/assay-dev/assay/bundle/datasource/all"
+	"github.com/assay-dev/assay/bundle/datasource/ldap/ldaptest"
 	"github.com/assay-dev/assay/engine"
-	"github.com/assay-dev/assay/engine/bundle"
-	"github.com/assay-dev/assay/engine/datasource"
-	_ "github.com/assay-dev/assay/engine/datasource/all"
-	"github.com/assay-dev/assay/engine/datasource/ldap/ldaptest"
 )
 
 // TestRegoUnitTests runs the bundle's Rego tests as `assay test` does:
@@ -43,11 +44,11 @@ var stubOnce sync.Once
 // collects nothing: the test builds the documents itself.
 func ensureFileKind() {
 	stubOnce.Do(func() {
-		if _, ok := collectors.Lookup("file"); ok {
+		if _, ok := collector.Lookup("file"); ok {
 			return
 		}
-		collectors.Register(collectors.Kind{Name: "file", DocumentKinds: []string{"file"}, Help: "test stand-in",
-			New: func(hcl.Body, *hcl.EvalContext) (collectors.Collector, hcl.Diagnostics) { return nil, nil }})
+		collector.Register(collector.Kind{Name: "file", DocumentKinds: []string{"file"}, Help: "test stand-in",
+			New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) { return nil, nil }})
 	})
 }
 

@@ -23,9 +23,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters/exportertest"
-	"github.com/assay-dev/assay/exporters/prometheus/daemon"
+	"github.com/assay-dev/assay/pipeline/serve"
 )
 
 func tool(t *testing.T, name string) string {
@@ -235,7 +235,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon.Daemon{
+	d := &serve.Daemon{
 		Scan:      func(context.Context) (*report.Report, error) { return exportertest.Violations(), nil },
 		Interval:  time.Hour,
 		Listeners: []net.Listener{l},

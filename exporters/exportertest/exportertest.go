@@ -1,5 +1,5 @@
 // Package exportertest holds what the SARIF, JUnit and Prometheus tests
-// share beyond engine/report/reporttest: reports with network facts, awkward
+// share beyond core/report/reporttest: reports with network facts, awkward
 // paths and every collector status, and the lookup of the project's shared
 // schemas.
 package exportertest
@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assay-dev/assay/collectors/target"
-	"github.com/assay-dev/assay/engine/report"
-	"github.com/assay-dev/assay/engine/report/reporttest"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/report/reporttest"
+	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/exporters"
 )
 

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 )
 

@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/assay-dev/assay/engine/report"
-	"github.com/assay-dev/assay/engine/report/reporttest"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/report/reporttest"
 	"github.com/assay-dev/assay/exporters/jsonout"
 	"github.com/assay-dev/assay/internal/golden"
 )

@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 )
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
 	"github.com/assay-dev/assay/exporters/junit"

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
 	assayprom "github.com/assay-dev/assay/exporters/prometheus"

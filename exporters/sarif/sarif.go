@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/assay-dev/assay/collectors/target"
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/exporters"
 )
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
 	"github.com/assay-dev/assay/exporters/sarif"

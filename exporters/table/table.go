@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/assay-dev/assay/engine/report"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 )
 

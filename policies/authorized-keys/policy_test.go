@@ -7,12 +7,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/assay-dev/assay/engine/enginetest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/engine/enginetest"
+	"github.com/assay-dev/assay/targets"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -20,10 +24,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
-	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/bundle"
 	_ "github.com/assay-dev/assay/collectors/file"
-	"github.com/assay-dev/assay/collectors/target"
-	"github.com/assay-dev/assay/engine/bundle"
 )
 
 func modules(t *testing.T) map[string]*ast.Module {
@@ -63,11 +65,11 @@ func TestRegoUnitTests(t *testing.T) { enginetest.RunBundleTests(t, ".", 15) }
 // rec is an Emitter; collectors emit from several goroutines.
 type rec struct {
 	mu   sync.Mutex
-	docs []collectors.Document
+	docs []document.Document
 }
 
-func (r *rec) Emit(d collectors.Document) { r.mu.Lock(); r.docs = append(r.docs, d); r.mu.Unlock() }
-func (r *rec) Skip(string, error)         {}
+func (r *rec) Emit(d document.Document) { r.mu.Lock(); r.docs = append(r.docs, d); r.mu.Unlock() }
+func (r *rec) Skip(string, error)       {}
 
 // TestBundleOnTree runs the bundle's own collect block on a root filesystem
 // and judges what it finds with the bundle's Rego.
@@ -84,7 +86,7 @@ func TestBundleOnTree(t *testing.T) {
 	if diags.HasErrors() || len(content.Blocks) != 1 {
 		t.Fatal(diags)
 	}
-	k, _ := collectors.Lookup("file")
+	k, _ := collector.Lookup("file")
 	c, diags := k.New(content.Blocks[0].Body, nil)
 	if diags.HasErrors() {
 		t.Fatal(diags)
@@ -103,13 +105,13 @@ func TestBundleOnTree(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tgt, err := target.OpenDir(root)
+	tgt, err := targets.OpenDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
 	r := &rec{}
-	if err := c.Collect(context.Background(), collectors.Env{Target: tgt, Name: "authorized_keys"}, r); err != nil {
+	if err := c.Collect(context.Background(), collector.Env{Target: tgt, Name: "authorized_keys"}, r); err != nil {
 		t.Fatal(err)
 	}
 	if len(r.docs) != 4 {

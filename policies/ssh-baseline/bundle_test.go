@@ -6,20 +6,22 @@ package sshbaseline_test
 
 import (
 	"context"
-	"github.com/assay-dev/assay/engine/enginetest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/engine/enginetest"
+	"github.com/assay-dev/assay/targets"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/collectors/sshd"
-	"github.com/assay-dev/assay/collectors/target"
 )
 
 // TestRegoUnitTests runs the bundle's Rego tests as `assay test` does.
@@ -49,7 +51,7 @@ type policyBlock struct {
 }
 
 // policies reads bundle.hcl with a minimal schema (the real loader lives in
-// engine/bundle) and maps each policy to its Rego file.
+// bundle) and maps each policy to its Rego file.
 func policies(t *testing.T) map[string]string {
 	t.Helper()
 	f, diags := hclparse.NewParser().ParseHCLFile("bundle.hcl")
@@ -112,7 +114,7 @@ func scan(t *testing.T, files map[string]string, spec *sshd.ConnInfo) []finding 
 			t.Fatal(err)
 		}
 	}
-	tgt, err := target.OpenDir(root)
+	tgt, err := targets.OpenDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,9 +123,9 @@ func scan(t *testing.T, files map[string]string, spec *sshd.ConnInfo) []finding 
 	if spec != nil {
 		c.Specs = []sshd.ConnInfo{*spec}
 	}
-	var docs []collectors.Document
-	sink := sinkFunc(func(d collectors.Document) { docs = append(docs, d) })
-	if err := c.Collect(context.Background(), collectors.Env{Target: tgt}, sink); err != nil {
+	var docs []document.Document
+	sink := sinkFunc(func(d document.Document) { docs = append(docs, d) })
+	if err := c.Collect(context.Background(), collector.Env{Target: tgt}, sink); err != nil {
 		t.Fatal(err)
 	}
 	doc := docs[len(docs)-1]
@@ -159,10 +161,10 @@ func scan(t *testing.T, files map[string]string, spec *sshd.ConnInfo) []finding 
 	return out
 }
 
-type sinkFunc func(collectors.Document)
+type sinkFunc func(document.Document)
 
-func (f sinkFunc) Emit(d collectors.Document) { f(d) }
-func (sinkFunc) Skip(string, error)           {}
+func (f sinkFunc) Emit(d document.Document) { f(d) }
+func (sinkFunc) Skip(string, error)         {}
 
 // TestEndToEnd: the trap grep-based scanners fall into is judged right.
 func TestEndToEnd(t *testing.T) {

@@ -1,0 +1,90 @@
+package bundle
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/assay-dev/assay/core/collector"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// docFileRE finds the files of docs/bundles.md's complete example: a
+// "<!-- file: NAME -->" marker, then a fenced block.
+var docFileRE = regexp.MustCompile("(?s)<!-- file: (\\S+) -->\n```[a-z]*\n(.*?)```\n")
+
+// anyBodyKind registers a stand-in for a real collector kind, accepting any
+// body: the real kinds live in packages this one does not import.
+func anyBodyKind(name string) {
+	if _, ok := collector.Lookup(name); ok {
+		return
+	}
+	collector.Register(collector.Kind{Name: name, New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
+		return testCollector{}, nil
+	}})
+}
+
+func docExample(t *testing.T) fstest.MapFS {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/bundles.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	for _, m := range docFileRE.FindAllSubmatch(doc, -1) {
+		fsys[string(m[1])] = &fstest.MapFile{Data: m[2]}
+	}
+	if len(fsys) < 3 {
+		t.Fatalf("found %d example files in docs/bundles.md", len(fsys))
+	}
+	return fsys
+}
+
+// TestDocsExample loads the complete example of docs/bundles.md and
+// compiles it, so the reference stays true to the code.
+func TestDocsExample(t *testing.T) {
+	anyBodyKind("file")
+	anyBodyKind("sshd_config")
+	b, diags := LoadFS(docExample(t), "ssh-baseline")
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
+	}
+	got := summarize(b)
+	if len(got) != 3 || len(b.Tests) != 1 || len(b.Collects) != 2 || b.Data["approved_keys"] == nil {
+		t.Fatalf("loaded %+v, %d tests, %d collects, data %v", got, len(b.Tests), len(b.Collects), b.Data)
+	}
+	if p := got[1]; p.Title != "Root cannot log in with a password" || p.Controls[0] != "CIS-5.2.10" {
+		t.Errorf("METADATA not applied: %+v", p)
+	}
+	mods := map[string]*ast.Module{}
+	for _, m := range append(b.Modules, b.Tests...) {
+		mods[m.Name] = m.Parsed
+	}
+	c := ast.NewCompiler()
+	if c.Compile(mods); c.Failed() {
+		t.Fatalf("compile:\n%s", render(t, b.Files, RegoDiagnostics(c.Errors, b)))
+	}
+}
+
+// TestDocsDiagnostic checks that the diagnostic shown in docs/bundles.md is
+// what assay prints for that mistake in the example.
+func TestDocsDiagnostic(t *testing.T) {
+	anyBodyKind("file")
+	anyBodyKind("sshd_config")
+	fsys := docExample(t)
+	src := string(fsys["bundle.hcl"].Data)
+	fsys["bundle.hcl"] = &fstest.MapFile{Data: []byte(strings.Replace(src, "collect.sshd_config.main]", "collect.sshd_config.mian]", 1))}
+	b, diags := LoadFS(fsys, "ssh-baseline")
+	doc, _ := os.ReadFile("../docs/bundles.md")
+	m := regexp.MustCompile("(?s)rendered as HCL tools do\\.[^\n]*\n\n```\n(.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("no diagnostic example in docs/bundles.md")
+	}
+	if got := render(t, b.Files, diags); strings.TrimSpace(got) != strings.TrimSpace(string(m[1])) {
+		t.Errorf("docs/bundles.md shows:\n%s\nassay prints:\n%s", m[1], got)
+	}
+}

@@ -1,0 +1,254 @@
+// Package report is the result model of a scan: findings, the status of every
+// policy and collector, and the exit-code decision. Exporters read a Report and
+// never change it; the engine and the collector runner fill it.
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/assay-dev/assay/core/target"
+)
+
+// SchemaVersion is the version of the JSON report schema (docs/output.md).
+const SchemaVersion = "1"
+
+// Report is everything one scan (or eval) produced.
+type Report struct {
+	SchemaVersion string        `json:"schema_version"`
+	Tool          Tool          `json:"tool"`
+	Target        target.Info   `json:"target"`
+	Host          string        `json:"host,omitempty"` // hostname the facts came from
+	StartedAt     time.Time     `json:"started_at"`
+	Duration      time.Duration `json:"-"`
+	Bundles       []Bundle      `json:"bundles"`
+	Collectors    []Collector   `json:"collectors"`
+	Policies      []Policy      `json:"policies"`
+	Findings      []Finding     `json:"findings"`
+	Timings       Timings       `json:"timings"`
+	// Documents is how many documents were judged: the collectors' output in
+	// a scan, the documents read in an eval (which has no collectors).
+	Documents int  `json:"-"`
+	Net       *Net `json:"-"` // network identities, for metrics only
+	// DataSources are the live data sources (data "ldap", data "http") the
+	// policies judged with, and whether that data is fresh.
+	DataSources []DataSource `json:"data_sources,omitempty"`
+}
+
+// DataSource is the state of one live data source at a scan: a daemon keeps
+// judging with the last good data while a source is down, and says so here.
+type DataSource struct {
+	Bundle string `json:"bundle"`
+	// Name is the data name (data.NAME); Kind the block's kind ("ldap").
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Up is set when the fetch before this scan succeeded; when not, the
+	// policies judged with the data of LastSuccess.
+	Up bool `json:"up"`
+	// LastSuccess is when the data in use was fetched.
+	LastSuccess time.Time `json:"last_success"`
+	// FetchSeconds is how long the last fetch took.
+	FetchSeconds float64 `json:"fetch_seconds"`
+	// Entries counts the data in use: list items or object keys.
+	Entries int `json:"entries"`
+	// Error is why the last fetch failed; it never holds a secret.
+	Error string `json:"error,omitempty"`
+}
+
+// Tool names the program that produced the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Timings splits the scan's wall time.
+type Timings struct {
+	TotalSeconds    float64 `json:"total_seconds"`
+	CollectSeconds  float64 `json:"collect_seconds"`
+	EvaluateSeconds float64 `json:"evaluate_seconds"`
+}
+
+// Bundle describes a loaded bundle.
+type Bundle struct {
+	Name        string `json:"name"`
+	Version     string `json:"version,omitempty"`
+	Source      string `json:"source"`
+	Description string `json:"description,omitempty"`
+	Digest      string `json:"digest,omitempty"`
+	Revision    string `json:"revision,omitempty"`
+}
+
+// CollectorStatus is how a collector's run ended.
+type CollectorStatus string
+
+// Collector statuses.
+const (
+	CollectorOK            CollectorStatus = "ok"
+	CollectorFailed        CollectorStatus = "failed"
+	CollectorTimeout       CollectorStatus = "timeout"
+	CollectorNotApplicable CollectorStatus = "not_applicable"
+)
+
+// Collector is one collect block's run.
+type Collector struct {
+	Bundle          string          `json:"bundle"`
+	Kind            string          `json:"kind"`
+	Name            string          `json:"name"`
+	Status          CollectorStatus `json:"status"`
+	Error           string          `json:"error,omitempty"`
+	Documents       int             `json:"documents"`
+	DurationSeconds float64         `json:"duration_seconds"`
+	// Skipped lists what the collector passed over and why (bounded; see
+	// SkippedTotal for the full count).
+	Skipped      []Skip `json:"skipped,omitempty"`
+	SkippedTotal int    `json:"skipped_total"`
+}
+
+// Skip is one item a collector could not read.
+type Skip struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// Status is a policy's outcome over all its documents.
+type Status string
+
+// Policy statuses, from best to worst.
+const (
+	StatusPass  Status = "pass"  // evaluated, nothing found
+	StatusWarn  Status = "warn"  // only warnings
+	StatusFail  Status = "fail"  // at least one violation
+	StatusError Status = "error" // evaluation failed
+	StatusSkip  Status = "skip"  // no document to judge (collector not applicable or empty)
+)
+
+// Policy is one policy's outcome.
+type Policy struct {
+	Bundle      string      `json:"bundle"`
+	ID          string      `json:"id"`
+	Title       string      `json:"title"`
+	Description string      `json:"description,omitempty"`
+	Severity    Severity    `json:"severity"`
+	Enforcement Enforcement `json:"enforcement"`
+	Controls    []string    `json:"controls,omitempty"`
+	Remediation string      `json:"remediation,omitempty"`
+	// Source is where the policy is declared, "bundle/file.hcl:12".
+	Source    string `json:"source,omitempty"`
+	Status    Status `json:"status"`
+	Documents int    `json:"documents"` // documents evaluated
+	Findings  int    `json:"findings"`
+	Error     string `json:"error,omitempty"`
+}
+
+// FindingKind separates violations from warnings.
+type FindingKind string
+
+// Finding kinds: the Rego rule that produced them.
+const (
+	Deny FindingKind = "deny"
+	Warn FindingKind = "warn"
+)
+
+// Finding is one violation or warning.
+type Finding struct {
+	Bundle      string      `json:"bundle"`
+	PolicyID    string      `json:"policy_id"`
+	Title       string      `json:"title"`
+	Kind        FindingKind `json:"kind"`
+	Severity    Severity    `json:"severity"`
+	Enforcement Enforcement `json:"enforcement"`
+	Controls    []string    `json:"controls,omitempty"`
+	Message     string      `json:"message"`
+	Remediation string      `json:"remediation,omitempty"`
+	// Target is the target's name (host "/", a root dir, an image reference).
+	Target string `json:"target"`
+	// Collector is the document's collector ("file.authorized_keys"), if any.
+	Collector string `json:"collector,omitempty"`
+	// Path is the file inside the target the finding is about, if any.
+	Path string `json:"path,omitempty"`
+	// Line is the 1-based line in Path, when the rule returned one.
+	Line int `json:"line,omitempty"`
+	// Details holds whatever else an object-valued rule returned.
+	Details map[string]any `json:"details,omitempty"`
+	// Fingerprint identifies the finding across runs: same policy, same
+	// target, same place, same message.
+	Fingerprint string `json:"fingerprint"`
+}
+
+// ComputeFingerprint sets f.Fingerprint from the fields that identify the
+// finding. The line is left out on purpose: editing lines above a violation
+// must not make it a new finding.
+func (f *Finding) ComputeFingerprint() {
+	h := sha256.New()
+	for _, s := range []string{f.Bundle, f.PolicyID, f.Target, f.Collector, f.Path, f.Message} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	f.Fingerprint = hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// Location renders path:line for messages, or "".
+func (f *Finding) Location() string {
+	switch {
+	case f.Path == "":
+		return ""
+	case f.Line > 0:
+		return fmt.Sprintf("%s:%d", f.Path, f.Line)
+	default:
+		return f.Path
+	}
+}
+
+// Sort orders findings and statuses deterministically: by severity (worst
+// first), then bundle, policy, path, line, message.
+func (r *Report) Sort() {
+	sort.SliceStable(r.Findings, func(i, j int) bool {
+		a, b := r.Findings[i], r.Findings[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if c := strings.Compare(a.Bundle, b.Bundle); c != 0 {
+			return c < 0
+		}
+		if c := strings.Compare(a.PolicyID, b.PolicyID); c != 0 {
+			return c < 0
+		}
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c < 0
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Message < b.Message
+	})
+	sort.SliceStable(r.Policies, func(i, j int) bool {
+		a, b := r.Policies[i], r.Policies[j]
+		if a.Bundle != b.Bundle {
+			return a.Bundle < b.Bundle
+		}
+		return a.ID < b.ID
+	})
+	sort.SliceStable(r.Collectors, func(i, j int) bool {
+		a, b := r.Collectors[i], r.Collectors[j]
+		if a.Bundle != b.Bundle {
+			return a.Bundle < b.Bundle
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return a.Name < b.Name
+	})
+}
+
+// Counts tallies findings per severity.
+func (r *Report) Counts() map[Severity]int {
+	c := map[Severity]int{}
+	for _, f := range r.Findings {
+		c[f.Severity]++
+	}
+	return c
+}

@@ -1,8 +1,0 @@
-// Package all links every data source kind into the binary: import it for
-// its side effects (each kind registers with engine/bundle from init()).
-package all
-
-import (
-	_ "github.com/assay-dev/assay/engine/datasource/http" // data "http"
-	_ "github.com/assay-dev/assay/engine/datasource/ldap" // data "ldap"
-)

@@ -1,0 +1,39 @@
+package pipeline
+
+import (
+	"github.com/assay-dev/assay/collectors/netmac"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/engine"
+)
+
+// maxNetFacts bounds the network identities carried to the exporters; the
+// Prometheus exporter caps them again, lower, and counts what it drops.
+const maxNetFacts = 4096
+
+// netKind reports whether netFacts reads documents of this kind, which must
+// therefore be given to it as Go values (engine.Doc.Document).
+func netKind(kind string) bool {
+	return kind == netmac.KindInterface || kind == netmac.KindNeighbor
+}
+
+// netFacts picks the MAC addresses out of network documents for the info
+// metrics that PromQL joins fleet-wide. nil when the scan saw none.
+func netFacts(docs []engine.Doc) *report.Net {
+	var n report.Net
+	for _, d := range docs {
+		metric, l, ok := netmac.InfoLabels(d.Document)
+		if !ok {
+			continue
+		}
+		switch {
+		case metric == netmac.InterfaceInfoMetric && len(n.Interfaces) < maxNetFacts:
+			n.Interfaces = append(n.Interfaces, report.NetInterface{Name: l["interface"], MAC: l["mac"]})
+		case metric == netmac.NeighborInfoMetric && len(n.Neighbors) < maxNetFacts:
+			n.Neighbors = append(n.Neighbors, report.NetNeighbor{Interface: l["interface"], IP: l["ip"], MAC: l["mac"], Source: l["source"]})
+		}
+	}
+	if len(n.Interfaces) == 0 && len(n.Neighbors) == 0 {
+		return nil
+	}
+	return &n
+}

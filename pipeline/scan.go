@@ -1,0 +1,188 @@
+// Package scan runs the whole pipeline once: the collect blocks of the loaded
+// bundles against a target, then the engine over their documents, into one
+// report. It is shared by `assay scan`, `assay collect` and `assay serve`.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/assay-dev/assay/core/document"
+
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/collectors/host"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/engine"
+)
+
+// Pipeline is a loaded scan: bundles compiled, target open.
+type Pipeline struct {
+	Bundles []*bundle.Bundle
+	Engine  *engine.Engine
+	Target  target.Target
+	Logger  *slog.Logger
+	// CollectorTimeout bounds each collector (0: none).
+	CollectorTimeout time.Duration
+	// Parallel bounds the collectors that run at once.
+	Parallel int
+	// Tool names this program in reports.
+	Tool report.Tool
+	// Progress, when set, is told about each collector as it finishes.
+	Progress func(done, total int, c report.Collector)
+	// Data fetches the bundles' live data sources before each evaluation;
+	// nil means a Data that fails on any source that cannot be fetched.
+	Data *Data
+}
+
+// Collected is the output of the collect phase.
+type Collected struct {
+	Host       document.Document
+	Documents  []engine.Doc
+	Collectors []report.Collector
+	Duration   time.Duration
+}
+
+// Jobs lists the collect blocks of the bundles as runner jobs.
+func Jobs(bundles []*bundle.Bundle) []collectors.Job {
+	var jobs []collectors.Job
+	for _, b := range bundles {
+		for _, c := range b.Collects {
+			jobs = append(jobs, collectors.Job{Bundle: b.Name, Kind: c.Kind, Name: c.Name, Collector: c.Collector})
+		}
+	}
+	return jobs
+}
+
+// Collect runs every collect block against the target, plus the host facts
+// that policies see as data.assay.host.
+func (p *Pipeline) Collect(ctx context.Context) *Collected {
+	start := time.Now()
+	logger := p.logger()
+	runner := &collectors.Runner{Target: p.Target, Logger: logger, Timeout: p.CollectorTimeout, Parallel: p.Parallel, Progress: p.Progress}
+	outs := runner.Run(ctx, Jobs(p.Bundles))
+	c := &Collected{Host: host.Facts(p.Target, nil)}
+	if r, ok := targetSkips(p.Target); ok {
+		c.Collectors = append(c.Collectors, r)
+	}
+	for _, o := range outs {
+		c.Collectors = append(c.Collectors, o.Result)
+		for _, d := range o.Documents {
+			c.Documents = append(c.Documents, engine.Doc{Bundle: o.Job.Bundle, Collector: o.Job.ID(), Document: d})
+		}
+	}
+	c.Duration = time.Since(start)
+	return c
+}
+
+// Scan fetches the live data, collects and evaluates once. A data source
+// that cannot be fetched fails the scan (a *FetchError) before any
+// collector runs.
+func (p *Pipeline) Scan(ctx context.Context) (*report.Report, error) {
+	start := time.Now()
+	sources, err := p.fetchData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	col := p.Collect(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("scan interrupted: %w", err)
+	}
+	r, err := p.evaluate(ctx, col, sources)
+	if err != nil {
+		return nil, err
+	}
+	r.StartedAt = start.UTC()
+	r.Timings.TotalSeconds = time.Since(start).Seconds()
+	return r, nil
+}
+
+// Evaluate fetches the live data, judges collected documents and assembles
+// the report.
+func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report, error) {
+	sources, err := p.fetchData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p.evaluate(ctx, col, sources)
+}
+
+// fetchData fetches the bundles' live data and publishes it to the engine.
+func (p *Pipeline) fetchData(ctx context.Context) ([]report.DataSource, error) {
+	d := p.Data
+	if d == nil {
+		d = &Data{Logger: p.Logger}
+	}
+	values, sources, err := d.Fetch(ctx, p.Bundles)
+	if err != nil {
+		return nil, err
+	}
+	if len(values) > 0 {
+		if err := p.Engine.SetData(ctx, values); err != nil {
+			return nil, fmt.Errorf("publish data: %w", err)
+		}
+	}
+	return sources, nil
+}
+
+func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []report.DataSource) (*report.Report, error) {
+	evalStart := time.Now()
+	info := p.Target.Info()
+	res, err := p.Engine.Eval(ctx, engine.Input{Documents: col.Documents, Host: col.Host, Target: info})
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	r := NewReport(p.Tool, info, p.Bundles)
+	r.Host, _ = col.Host["hostname"].(string)
+	r.Collectors = col.Collectors
+	r.Documents = len(col.Documents)
+	r.Policies = res.Policies
+	r.Findings = res.Findings
+	r.Net = netFacts(col.Documents)
+	r.DataSources = sources
+	r.Timings.CollectSeconds = col.Duration.Seconds()
+	r.Timings.EvaluateSeconds = time.Since(evalStart).Seconds()
+	r.Timings.TotalSeconds = r.Timings.CollectSeconds + r.Timings.EvaluateSeconds
+	r.StartedAt = evalStart.Add(-col.Duration).UTC()
+	r.Sort()
+	return r, nil
+}
+
+// skipReporter is a target that passed over some of its content while
+// opening (an image's hostile layer entries).
+type skipReporter interface {
+	Skips() []report.Skip
+	SkipsTotal() int
+}
+
+// targetSkips reports what the target itself skipped as a pseudo collector
+// ("target.image"), so every output lists it with the collectors' skips.
+func targetSkips(t target.Target) (report.Collector, bool) {
+	sr, ok := t.(skipReporter)
+	if !ok || sr.SkipsTotal() == 0 {
+		return report.Collector{}, false
+	}
+	return report.Collector{
+		Kind: "target", Name: string(t.Info().Kind), Status: report.CollectorOK,
+		Skipped: sr.Skips(), SkippedTotal: sr.SkipsTotal(),
+	}, true
+}
+
+// NewReport starts a report for the bundles and target.
+func NewReport(tool report.Tool, info target.Info, bundles []*bundle.Bundle) *report.Report {
+	r := &report.Report{SchemaVersion: report.SchemaVersion, Tool: tool, Target: info}
+	for _, b := range bundles {
+		r.Bundles = append(r.Bundles, report.Bundle{Name: b.Name, Version: b.Version, Source: b.Source, Description: b.Description, Digest: b.Digest, Revision: b.Revision})
+	}
+	return r
+}
+
+func (p *Pipeline) logger() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}

@@ -1,0 +1,383 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/compression"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/assay-dev/assay/core/target"
+)
+
+// rawHeader encodes one tar header block by hand, for what archive/tar's
+// writer refuses to produce (PAX sparse records, old GNU sparse headers).
+func rawHeader(name string, typ byte, size int64, gnu func(blk []byte)) []byte {
+	blk := make([]byte, 512)
+	copy(blk[0:100], name)
+	copy(blk[100:108], "0000644\x00")
+	copy(blk[108:116], "0000000\x00")
+	copy(blk[116:124], "0000000\x00")
+	copy(blk[124:136], fmt.Sprintf("%011o\x00", size))
+	copy(blk[136:148], "14000000000\x00")
+	blk[156] = typ
+	copy(blk[257:265], "ustar\x0000")
+	if gnu != nil {
+		copy(blk[257:265], "ustar  \x00")
+		gnu(blk)
+	}
+	copy(blk[148:156], "        ")
+	sum := 0
+	for _, b := range blk {
+		sum += int(b)
+	}
+	copy(blk[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	return blk
+}
+
+func pad(b []byte) []byte {
+	if r := len(b) % 512; r != 0 {
+		b = append(b, make([]byte, 512-r)...)
+	}
+	return b
+}
+
+func paxRecord(k, v string) string {
+	n := len(k) + len(v) + 3
+	for {
+		line := fmt.Sprintf("%d %s=%s\n", n, k, v)
+		if len(line) == n {
+			return line
+		}
+		n = len(line)
+	}
+}
+
+// sparseTar is a layer holding one GNU sparse file (PAX format 1.0) of
+// realsize bytes with a single data byte: a 1 TiB file fits in 2 kB.
+func sparseTar(name string, realsize int64) []byte {
+	recs := paxRecord("GNU.sparse.major", "1") + paxRecord("GNU.sparse.minor", "0") +
+		paxRecord("GNU.sparse.name", name) + paxRecord("GNU.sparse.realsize", fmt.Sprint(realsize))
+	var out []byte
+	out = append(out, rawHeader("PaxHeaders/x", tar.TypeXHeader, int64(len(recs)), nil)...)
+	out = append(out, pad([]byte(recs))...)
+	data := append(pad([]byte("1\n0\n1\n")), 'x')
+	out = append(out, rawHeader("GNUSparseFile.0/x", tar.TypeReg, int64(len(data)), nil)...)
+	out = append(out, pad(data)...)
+	return append(out, make([]byte, 1024)...)
+}
+
+// oldSparseTar is the same with an old GNU sparse header (typeflag 'S').
+func oldSparseTar(name string, realsize int64) []byte {
+	var out []byte
+	out = append(out, rawHeader(name, tar.TypeGNUSparse, 1, func(blk []byte) {
+		copy(blk[386:398], "00000000000\x00") // offset 0
+		copy(blk[398:410], "00000000001\x00") // one byte
+		copy(blk[483:495], fmt.Sprintf("%011o\x00", realsize))
+	})...)
+	out = append(out, pad([]byte("x"))...)
+	return append(out, make([]byte, 1024)...)
+}
+
+// rawImage stacks raw tar layers, gzip-compressed.
+func rawImage(t *testing.T, raws ...[]byte) v1.Image {
+	t.Helper()
+	img := empty.Image
+	for _, raw := range raws {
+		var err error
+		if img, err = mutate.AppendLayers(img, layerOf(t, raw, compression.GZip)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return img
+}
+
+// TestHostileLayers opens images whose layers attack the reader. Each must
+// open, skip (and report) what cannot be taken, and keep every path inside.
+func TestHostileLayers(t *testing.T) {
+	passwd := reg("etc/passwd", "image passwd\n")
+	chain := func(n int) []ent {
+		var es []ent
+		for i := range n {
+			es = append(es, symlink(fmt.Sprintf("c%d", i), fmt.Sprintf("c%d", i+1)))
+		}
+		return append(es, reg(fmt.Sprintf("c%d", n), "end of chain"))
+	}
+	readIs := func(name, want string) func(*testing.T, *Image) {
+		return func(t *testing.T, img *Image) {
+			t.Helper()
+			b, err := fs.ReadFile(img, name)
+			if err != nil || string(b) != want {
+				t.Errorf("read %s = %q, %v; want %q", name, b, err, want)
+			}
+		}
+	}
+	absent := func(names ...string) func(*testing.T, *Image) {
+		return func(t *testing.T, img *Image) {
+			t.Helper()
+			for _, n := range names {
+				if _, err := img.Lstat(n); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("lstat %s: %v, want not exist", n, err)
+				}
+			}
+		}
+	}
+	readErr := func(name string, want error) func(*testing.T, *Image) {
+		return func(t *testing.T, img *Image) {
+			t.Helper()
+			if _, err := fs.ReadFile(img, name); !errors.Is(err, want) {
+				t.Errorf("read %s: %v, want %v", name, err, want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		layers [][]byte
+		skips  []string // substrings, one per expected skip, in order
+		checks []func(*testing.T, *Image)
+	}{
+		{name: "entries climbing out with ..",
+			layers: [][]byte{tarBytes(t, []ent{passwd, reg("../escape", "x"), reg("etc/../../escape", "x"), reg("a/../b", "x")})},
+			skips:  []string{"climbs out", "climbs out", "climbs out"},
+			checks: []func(*testing.T, *Image){absent("escape", "b"), readIs("etc/passwd", "image passwd\n")}},
+		{name: "absolute entry names",
+			layers: [][]byte{tarBytes(t, []ent{reg("/etc/abs", "x"), {Name: "/", Type: tar.TypeDir}})},
+			skips:  []string{"absolute path", "absolute path"},
+			checks: []func(*testing.T, *Image){absent("etc/abs", "etc")}},
+		{name: "symlinks pointing out of the root",
+			layers: [][]byte{tarBytes(t, []ent{passwd, symlink("up", "../../../../../etc/passwd"), symlink("abs", "/etc/passwd"), symlink("dir", "/../../etc"), symlink("dangling", "/proc/self/root/etc/passwd")})},
+			checks: []func(*testing.T, *Image){readIs("up", "image passwd\n"), readIs("abs", "image passwd\n"), readIs("dir/passwd", "image passwd\n"), readErr("dangling", fs.ErrNotExist)}},
+		{name: "symlink loops",
+			layers: [][]byte{tarBytes(t, []ent{symlink("a", "b"), symlink("b", "a"), symlink("self", "./self"), symlink("dirloop", "dirloop/x")})},
+			checks: []func(*testing.T, *Image){readErr("a", syscall.ELOOP), readErr("self", syscall.ELOOP), readErr("dirloop", syscall.ELOOP)}},
+		{name: "40 hops resolve, 41 do not",
+			layers: [][]byte{tarBytes(t, chain(41))},
+			checks: []func(*testing.T, *Image){readIs("c1", "end of chain"), readErr("c0", syscall.ELOOP)}},
+		{name: "hard links out of the root",
+			layers: [][]byte{tarBytes(t, []ent{passwd, hardlink("h1", "../../etc/passwd"), hardlink("h2", "/etc/passwd"), hardlink("h3", "etc")})},
+			skips:  []string{"climbs out", "absolute path", "hard link to a directory"},
+			checks: []func(*testing.T, *Image){absent("h1", "h2", "h3")}},
+		{name: "hard link to a later layer",
+			layers: [][]byte{tarBytes(t, []ent{hardlink("early", "later"), hardlink("forward", "x")}), tarBytes(t, []ent{reg("later", "x"), reg("x", "y")})},
+			skips:  []string{"not in this or a lower layer", "not in this or a lower layer"},
+			checks: []func(*testing.T, *Image){absent("early", "forward"), readIs("later", "x")}},
+		{name: "device nodes and FIFOs",
+			layers: [][]byte{tarBytes(t, []ent{dir("dev"), {Name: "dev/sda", Type: tar.TypeBlock, Mode: 0o660}, {Name: "dev/null", Type: tar.TypeChar, Mode: 0o666}, {Name: "fifo", Type: tar.TypeFifo, Mode: 0o600}, symlink("to-null", "/dev/null")})},
+			checks: []func(*testing.T, *Image){readErr("dev/sda", target.ErrNotRegular), readErr("dev/null", target.ErrNotRegular), readErr("fifo", target.ErrNotRegular), readErr("to-null", target.ErrNotRegular),
+				func(t *testing.T, img *Image) {
+					for name, m := range map[string]fs.FileMode{"dev/sda": fs.ModeDevice, "dev/null": fs.ModeCharDevice, "fifo": fs.ModeNamedPipe} {
+						if fi, err := img.Lstat(name); err != nil || fi.Mode()&m == 0 {
+							t.Errorf("lstat %s: %v %v", name, fi, err)
+						}
+					}
+				}}},
+		{name: "duplicate entries",
+			layers: [][]byte{tarBytes(t, []ent{reg("a", "first"), reg("a", "second"), dir("d"), dir("d")})},
+			skips:  []string{"duplicate entry"},
+			checks: []func(*testing.T, *Image){readIs("a", "second")}},
+		{name: "entry through a symlinked directory",
+			layers: [][]byte{tarBytes(t, []ent{dir("etc"), passwd, symlink("lnk", "/etc"), reg("lnk/evil", "x"), reg("etc/passwd/under-a-file", "x")})},
+			skips:  []string{"parent is not a directory", "parent is not a directory"},
+			checks: []func(*testing.T, *Image){absent("etc/evil")}},
+		{name: "malformed whiteouts",
+			layers: [][]byte{tarBytes(t, []ent{dir("d"), reg("d/f", "kept")}), tarBytes(t, []ent{wh("d/.wh.."), wh("d/.wh."), wh("d/.wh..wh.plnk")})},
+			skips:  []string{"malformed whiteout", "malformed whiteout"},
+			checks: []func(*testing.T, *Image){readIs("d/f", "kept")}},
+		{name: "over-long names",
+			layers: [][]byte{tarBytes(t, []ent{reg(strings.Repeat("a/", 2100)+"x", "x"), reg(strings.Repeat("n", 300), "x"), symlink("l", strings.Repeat("/x", 2100))})},
+			skips:  []string{"longer than 4096", "longer than 255", "longer than 4096"}},
+		{name: "huge sparse file (PAX)",
+			layers: [][]byte{sparseTar("big", 1<<40), sparseTar("small", 100)},
+			skips:  []string{"sparse file of 1099511627776 bytes"},
+			checks: []func(*testing.T, *Image){readErr("big", fs.ErrNotExist), func(t *testing.T, img *Image) {
+				if fi, err := img.Stat("big"); err != nil || fi.Size() != 1<<40 {
+					t.Errorf("stat big: %v %v", fi, err)
+				}
+				if _, err := fs.ReadFile(img, "big"); err == nil || !strings.Contains(err.Error(), "sparse") {
+					t.Errorf("read big: %v, want a sparse-file error", err)
+				}
+			}, readIs("small", "x"+strings.Repeat("\x00", 99))}},
+		{name: "huge sparse file (old GNU)",
+			layers: [][]byte{oldSparseTar("big", 1<<32)},
+			skips:  []string{"sparse file of 4294967296 bytes"}},
+		{name: "unknown entry types",
+			layers: [][]byte{tarBytes(t, []ent{{Name: "cont", Type: tar.TypeCont}, {Name: "weird", Type: 'Z'}})},
+			skips:  []string{"unsupported tar entry type", "unsupported tar entry type"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "huge sparse file (PAX)" {
+				tc.checks[0] = func(*testing.T, *Image) {} // the error is not ErrNotExist; checked below
+			}
+			tmp := t.TempDir()
+			img := mustOpen(t, "oci:"+writeLayout(t, map[string]v1.Image{"": rawImage(t, tc.layers...)}), Options{TempDir: tmp})
+			skips := img.Skips()
+			if len(skips) != len(tc.skips) || img.SkipsTotal() != len(tc.skips) {
+				t.Errorf("skips = %v, want %d: %q", skips, len(tc.skips), tc.skips)
+			}
+			for i := range min(len(skips), len(tc.skips)) {
+				if !strings.Contains(skips[i].Reason, tc.skips[i]) || !strings.Contains(skips[i].Reason, "layer ") {
+					t.Errorf("skip %d = %+v, want reason with %q", i, skips[i], tc.skips[i])
+				}
+			}
+			for _, check := range tc.checks {
+				check(t, img)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("temp dir holds %d files", len(left))
+			}
+			readEverything(t, img)
+		})
+	}
+}
+
+// readEverything walks the whole tree and reads every readable file: no
+// panic, no hang, whatever the layers held.
+func readEverything(t testing.TB, img *Image) {
+	_ = fs.WalkDir(img, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if _, err := img.Stat(p); err == nil {
+			_, _ = fs.ReadFile(img, p)
+		}
+		_, _ = img.ReadLink(p)
+		return nil
+	})
+}
+
+// TestMalformedImages must fail to open, with an error that says why.
+func TestMalformedImages(t *testing.T) {
+	zeros := []ent{{Name: "zeros", Type: tar.TypeReg, Data: string(make([]byte, 64<<20)), Mode: 0o644}}
+	many := make([]ent, 20)
+	for i := range many {
+		many[i] = reg(fmt.Sprintf("f%d", i), "x")
+	}
+	good := tarBytes(t, []ent{reg("a", strings.Repeat("content ", 1000))})
+	layoutOf := func(raws ...[]byte) string {
+		return writeLayout(t, map[string]v1.Image{"": rawImage(t, raws...)})
+	}
+	blobOf := func(dir string, i int) string {
+		entries, _ := filepath.Glob(filepath.Join(dir, "blobs", "sha256", "*"))
+		for _, e := range entries {
+			b, _ := os.ReadFile(e)
+			if bytes.HasPrefix(b, gzipMagic) {
+				if i == 0 {
+					return e
+				}
+				i--
+			}
+		}
+		t.Fatal("no layer blob")
+		return ""
+	}
+	canceled, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		ref  func(t *testing.T) string
+		opts Options
+		ctx  context.Context
+		want error
+		msg  string
+	}{
+		{name: "compression bomb", ref: func(t *testing.T) string { return "oci:" + layoutOf(tarBytes(t, zeros)) },
+			opts: Options{MaxSize: 16 << 20}, want: ErrTooLarge, msg: "uncompressed bytes"},
+		{name: "too many entries", ref: func(t *testing.T) string { return "oci:" + layoutOf(tarBytes(t, many)) },
+			opts: Options{MaxEntries: 10}, want: ErrTooLarge, msg: "more than 10 entries"},
+		{name: "canceled", ref: func(t *testing.T) string { return "oci:" + layoutOf(tarBytes(t, zeros)) },
+			ctx: canceled, want: context.Canceled},
+		{name: "truncated tar", ref: func(t *testing.T) string { return "oci:" + layoutOf(good[:700]) },
+			want: ErrMalformed, msg: "unexpected EOF"},
+		{name: "not a tar", ref: func(t *testing.T) string { return "oci:" + layoutOf(bytes.Repeat([]byte("garbage!"), 200)) },
+			want: ErrMalformed, msg: "read tar"},
+		{name: "corrupt gzip", ref: func(t *testing.T) string {
+			d := layoutOf(good)
+			p := blobOf(d, 0)
+			b, _ := os.ReadFile(p)
+			for i := 20; i < len(b)-10; i++ {
+				b[i] ^= 0x5a
+			}
+			os.WriteFile(p, b, 0o644)
+			return "oci:" + d
+		}, want: ErrMalformed, msg: "layer 1"},
+		{name: "gzip checksum mismatch", ref: func(t *testing.T) string {
+			d := layoutOf(good)
+			p := blobOf(d, 0)
+			b, _ := os.ReadFile(p)
+			b[len(b)-6] ^= 0xff // CRC32 in the gzip trailer
+			os.WriteFile(p, b, 0o644)
+			return "oci:" + d
+		}, want: ErrMalformed, msg: "after the end of the archive"},
+		{name: "missing blob", ref: func(t *testing.T) string {
+			d := layoutOf(good, good[:0:0])
+			os.Remove(blobOf(d, 0))
+			return "oci:" + d
+		}, want: ErrMalformed, msg: "no such file"},
+		{name: "blob shorter than the manifest says", ref: func(t *testing.T) string {
+			d := layoutOf(good)
+			p := blobOf(d, 0)
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, b[:len(b)/2], 0o644)
+			return "oci:" + d
+		}, want: ErrMalformed, msg: "manifest says"},
+		{name: "blob is a FIFO", ref: func(t *testing.T) string {
+			d := layoutOf(good)
+			p := blobOf(d, 0)
+			os.Remove(p)
+			syscall.Mkfifo(p, 0o644)
+			return "oci:" + d
+		}, want: ErrMalformed, msg: "not a regular file"},
+		{name: "tarball without the layer", ref: func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "image.tar")
+			cfg := `{"rootfs":{"type":"layers","diff_ids":["sha256:` + strings.Repeat("a", 64) + `"]}}`
+			os.WriteFile(p, tarBytes(t, []ent{reg("config.json", cfg), reg("manifest.json", `[{"Config":"config.json","Layers":["0/layer.tar"]}]`)}), 0o644)
+			return p
+		}, want: ErrMalformed, msg: "0/layer.tar: not in the tarball"},
+		{name: "tarball with two images", ref: func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "image.tar")
+			os.WriteFile(p, tarBytes(t, []ent{reg("manifest.json", `[{"Config":"a"},{"Config":"b"}]`)}), 0o644)
+			return p
+		}, want: ErrMalformed, msg: "lists 2 images"},
+		{name: "tarball with a link loop", ref: func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "image.tar")
+			os.WriteFile(p, tarBytes(t, []ent{symlink("manifest.json", "m2"), symlink("m2", "manifest.json")}), 0o644)
+			return p
+		}, want: ErrMalformed, msg: "too many levels"},
+		{name: "not a tarball", ref: func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "image.tar")
+			os.WriteFile(p, []byte("hello"), 0o644)
+			return p
+		}, want: ErrMalformed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := tc.ctx
+			if ctx == nil {
+				ctx = t.Context()
+			}
+			tmp := t.TempDir()
+			tc.opts.TempDir = tmp
+			img, err := Open(ctx, tc.ref(t), tc.opts)
+			if err == nil {
+				img.Close()
+				t.Fatal("opened; want an error")
+			}
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("err = %v; want %v with %q", err, tc.want, tc.msg)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("temp dir holds %d files", len(left))
+			}
+		})
+	}
+}
