@@ -59,7 +59,7 @@ type Bundle struct {
 
 // Collect is one configured collect block.
 type Collect struct {
-	Kind      collector.Kind
+	Type      collector.Type
 	Name      string
 	Collector collector.Collector
 	DeclRange hcl.Range
@@ -67,7 +67,7 @@ type Collect struct {
 
 // ID is "KIND.NAME", the name policies use (collect.KIND.NAME) and documents
 // carry.
-func (c *Collect) ID() string { return c.Kind.Name + "." + c.Name }
+func (c *Collect) ID() string { return c.Type.Name + "." + c.Name }
 
 // Mode says how a policy sees its documents.
 type Mode string

@@ -32,7 +32,7 @@ type testCollector struct {
 func (testCollector) Collect(context.Context, collector.Env, collector.Emitter) error { return nil }
 
 func init() {
-	collector.Register(collector.Kind{
+	collector.Register(collector.Type{
 		Name:          "testkind",
 		DocumentKinds: []string{"testkind"},
 		Help:          "a fake collector for the bundle tests",

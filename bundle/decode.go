@@ -116,7 +116,7 @@ func decodeCollect(block *hcl.Block, ctx *hcl.EvalContext) (*Collect, hcl.Diagno
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	return &Collect{Kind: kind, Name: name, Collector: c, DeclRange: block.DefRange}, diags
+	return &Collect{Type: kind, Name: name, Collector: c, DeclRange: block.DefRange}, diags
 }
 
 // policyBlock is a decoded policy block whose references (inputs, rego)

@@ -23,7 +23,7 @@ func anyBodyKind(name string) {
 	if _, ok := collector.Lookup(name); ok {
 		return
 	}
-	collector.Register(collector.Kind{Name: name, New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
+	collector.Register(collector.Type{Name: name, New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
 		return testCollector{}, nil
 	}})
 }

@@ -23,8 +23,8 @@ type LiveData struct {
 	DeclRange hcl.Range
 }
 
-// Fetched is the outcome of reading one live data block.
-type Fetched struct {
+// FetchResult is the outcome of reading one live data block.
+type FetchResult struct {
 	// Bundle is the name of the bundle that declares the block.
 	Bundle string
 	*LiveData
@@ -39,21 +39,21 @@ type Fetched struct {
 }
 
 // Failed reports whether the fetch failed.
-func (f *Fetched) Failed() bool { return f.Diags.HasErrors() }
+func (f *FetchResult) Failed() bool { return f.Diags.HasErrors() }
 
 // Fetch reads every live data block of the bundles, all at once (each
 // source bounds itself with its own timeout), and returns one result per
 // block, in bundle and declaration order. Loading checked that no two
 // blocks share a name, so the values of the results that did not fail can
 // be published side by side as data.NAME.
-func Fetch(ctx context.Context, bundles []*Bundle) []Fetched {
-	var out []Fetched
+func Fetch(ctx context.Context, bundles []*Bundle) []FetchResult {
+	var out []FetchResult
 	for _, b := range bundles {
 		if b == nil {
 			continue
 		}
 		for _, ld := range b.Live {
-			out = append(out, Fetched{Bundle: b.Name, LiveData: ld})
+			out = append(out, FetchResult{Bundle: b.Name, LiveData: ld})
 		}
 	}
 	var wg sync.WaitGroup

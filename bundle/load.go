@@ -673,7 +673,7 @@ func rangePtr(r hcl.Range) *hcl.Range {
 }
 
 // collectorKind looks up a collector kind, with a "did you mean" diagnostic.
-func collectorKind(name string, rng hcl.Range) (collector.Kind, *hcl.Diagnostic) {
+func collectorKind(name string, rng hcl.Range) (collector.Type, *hcl.Diagnostic) {
 	if k, ok := collector.Lookup(name); ok {
 		return k, nil
 	}
@@ -684,7 +684,7 @@ func collectorKind(name string, rng hcl.Range) (collector.Kind, *hcl.Diagnostic)
 	} else if len(known) > 0 {
 		detail += " Known kinds: " + strings.Join(known, ", ") + "."
 	}
-	return collector.Kind{}, &hcl.Diagnostic{
+	return collector.Type{}, &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Unknown collector kind",
 		Detail:   detail,

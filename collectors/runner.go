@@ -19,20 +19,20 @@ import (
 // Job is one configured collect block to run.
 type Job struct {
 	Bundle    string
-	Kind      collector.Kind
+	Type      collector.Type
 	Name      string
 	Collector collector.Collector
 }
 
 // ID names the job's documents: "KIND.NAME", as policies reference them
 // (collect.KIND.NAME).
-func (j Job) ID() string { return j.Kind.Name + "." + j.Name }
+func (j Job) ID() string { return j.Type.Name + "." + j.Name }
 
 // Output is what one job produced.
 type Output struct {
 	Job       Job
 	Documents []document.Document
-	Result    report.Collector
+	Result    report.CollectorResult
 }
 
 // Runner runs collect jobs against a target.
@@ -49,7 +49,7 @@ type Runner struct {
 	MaxSkips int
 	// Progress, when set, is called as each job finishes (from the job's
 	// goroutine, serialised).
-	Progress func(done, total int, r report.Collector)
+	Progress func(done, total int, r report.CollectorResult)
 }
 
 // Run runs every job, concurrently, and returns one Output per job in the
@@ -81,14 +81,14 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) []Output {
 			if r.Progress != nil {
 				r.Progress(done, len(jobs), out[i].Result)
 			}
-			first := !notApplicable[job.Kind.Name]
+			first := !notApplicable[job.Type.Name]
 			if out[i].Result.Status == report.CollectorNotApplicable {
-				notApplicable[job.Kind.Name] = true
+				notApplicable[job.Type.Name] = true
 			}
 			naMu.Unlock()
 			if out[i].Result.Status == report.CollectorNotApplicable {
 				if first {
-					logger.Info("collector does not apply to this target", "kind", job.Kind.Name, "target", r.Target.Info().Kind, "reason", out[i].Result.Error)
+					logger.Info("collector does not apply to this target", "kind", job.Type.Name, "target", r.Target.Info().Kind, "reason", out[i].Result.Error)
 				}
 			}
 		}()
@@ -99,11 +99,11 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) []Output {
 
 func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Output {
 	logger = logger.With("collector", job.ID(), "bundle", job.Bundle)
-	res := report.Collector{Bundle: job.Bundle, Kind: job.Kind.Name, Name: job.Name, Status: report.CollectorOK}
+	res := report.CollectorResult{Bundle: job.Bundle, Kind: job.Type.Name, Name: job.Name, Status: report.CollectorOK}
 	info := r.Target.Info()
-	if job.Kind.HostOnly && info.Kind != target.KindHost {
+	if job.Type.HostOnly && info.Kind != target.KindHost {
 		res.Status = report.CollectorNotApplicable
-		res.Error = fmt.Sprintf("%s facts describe a running host, not a %s target", job.Kind.Name, info.Kind)
+		res.Error = fmt.Sprintf("%s facts describe a running host, not a %s target", job.Type.Name, info.Kind)
 		return Output{Job: job, Result: res}
 	}
 	cctx := ctx
@@ -193,8 +193,8 @@ type emitter struct {
 }
 
 func (e *emitter) Emit(d document.Document) {
-	if d[document.FieldKind] == nil && len(e.job.Kind.DocumentKinds) > 0 {
-		d[document.FieldKind] = e.job.Kind.DocumentKinds[0]
+	if d[document.FieldKind] == nil && len(e.job.Type.DocumentKinds) > 0 {
+		d[document.FieldKind] = e.job.Type.DocumentKinds[0]
 	}
 	if d[document.FieldCollector] == nil {
 		d[document.FieldCollector] = e.job.Name

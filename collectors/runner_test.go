@@ -25,8 +25,8 @@ func (f fake) Collect(ctx context.Context, env collector.Env, emit collector.Emi
 	return f(ctx, env, emit)
 }
 
-func kind(name string, hostOnly bool) collector.Kind {
-	return collector.Kind{Name: name, DocumentKinds: []string{"fake." + name}, HostOnly: hostOnly,
+func kind(name string, hostOnly bool) collector.Type {
+	return collector.Type{Name: name, DocumentKinds: []string{"fake." + name}, HostOnly: hostOnly,
 		New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) { return nil, nil }}
 }
 
@@ -39,7 +39,7 @@ func TestRunner(t *testing.T) {
 	}
 	defer tgt.Close()
 	jobs := []collectors.Job{
-		{Bundle: "b", Kind: kind("ok", false), Name: "two", Collector: fake(func(_ context.Context, _ collector.Env, emit collector.Emitter) error {
+		{Bundle: "b", Type: kind("ok", false), Name: "two", Collector: fake(func(_ context.Context, _ collector.Env, emit collector.Emitter) error {
 			emit.Emit(document.Document{"path": "/a"})
 			emit.Emit(document.Document{"kind": "custom", "collector": "mine"})
 			for i := range 5 {
@@ -47,34 +47,34 @@ func TestRunner(t *testing.T) {
 			}
 			return nil
 		})},
-		{Bundle: "b", Kind: kind("slow", false), Name: "s", Collector: fake(func(ctx context.Context, _ collector.Env, emit collector.Emitter) error {
+		{Bundle: "b", Type: kind("slow", false), Name: "s", Collector: fake(func(ctx context.Context, _ collector.Env, emit collector.Emitter) error {
 			emit.Emit(document.Document{})
 			<-ctx.Done()
 			return ctx.Err()
 		})},
-		{Bundle: "b", Kind: kind("broken", false), Name: "x", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
+		{Bundle: "b", Type: kind("broken", false), Name: "x", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
 			return errors.New("no such table")
 		})},
-		{Bundle: "b", Kind: kind("absent", false), Name: "n", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
+		{Bundle: "b", Type: kind("absent", false), Name: "n", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
 			return fmt.Errorf("sshd is not installed: %w", collector.ErrNotApplicable)
 		})},
-		{Bundle: "b", Kind: kind("panics", false), Name: "p", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
+		{Bundle: "b", Type: kind("panics", false), Name: "p", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
 			panic("index out of range") // a parser's bug must not take the scan down
 		})},
-		{Bundle: "b", Kind: kind("stuck", false), Name: "k", Collector: fake(func(_ context.Context, _ collector.Env, emit collector.Emitter) error {
+		{Bundle: "b", Type: kind("stuck", false), Name: "k", Collector: fake(func(_ context.Context, _ collector.Env, emit collector.Emitter) error {
 			// Blocked where no context reaches, as on a FIFO read.
 			<-release
 			emit.Emit(document.Document{"late": true})
 			return nil
 		})},
-		{Bundle: "b", Kind: kind("net", true), Name: "i", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
+		{Bundle: "b", Type: kind("net", true), Name: "i", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
 			t.Error("a host-only collector ran against a root filesystem")
 			return nil
 		})},
 	}
 	var progress []string
 	r := &collectors.Runner{Target: tgt, Timeout: 50 * time.Millisecond, MaxSkips: 3,
-		Progress: func(done, total int, c report.Collector) {
+		Progress: func(done, total int, c report.CollectorResult) {
 			progress = append(progress, fmt.Sprintf("%d/%d", done, total))
 		}}
 	outs := r.Run(context.Background(), jobs)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/assay-dev/assay/bundle"
 )
 
@@ -33,7 +35,7 @@ func BenchmarkEval(b *testing.B) {
 	b.Run("policies=50/docs=1000/json", func(b *testing.B) { benchEval(b, e, docs) })
 }
 
-func benchEval(b *testing.B, e *Engine, docs []Doc) {
+func benchEval(b *testing.B, e *Engine, docs []document.Entry) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.Eval(context.Background(), Input{Documents: docs}); err != nil {

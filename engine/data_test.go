@@ -24,7 +24,7 @@ deny contains sprintf("%s is not in the directory", [input.user]) if not input.u
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := Input{Documents: []Doc{{Document: document.Document{"kind": "x", "user": "alice"}}}}
+	in := Input{Documents: []document.Entry{{Document: document.Document{"kind": "x", "user": "alice"}}}}
 	findings := func() int {
 		t.Helper()
 		r, err := e.Eval(ctx, in)

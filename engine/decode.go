@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/assay-dev/assay/core/report"
@@ -18,7 +20,7 @@ type docContext struct {
 
 // documentLabel names a document in error messages: its path, or its
 // position in the input. v is as for documentPath.
-func documentLabel(d *Doc, v ast.Value, index int) string {
+func documentLabel(d *document.Entry, v ast.Value, index int) string {
 	if p := documentPath(d, v); p != "" {
 		return "document " + strconv.Quote(p)
 	}

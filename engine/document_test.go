@@ -15,7 +15,7 @@ import (
 
 // jsonDocs is the same documents twice: as Go values decoded the way
 // `assay eval` used to decode files (json.Number), and as JSON text.
-func jsonDocs(t *testing.T, texts []string) (asMaps, asJSON []Doc) {
+func jsonDocs(t *testing.T, texts []string) (asMaps, asJSON []document.Entry) {
 	t.Helper()
 	for i, text := range texts {
 		dec := json.NewDecoder(strings.NewReader(text))
@@ -25,8 +25,8 @@ func jsonDocs(t *testing.T, texts []string) (asMaps, asJSON []Doc) {
 			t.Fatalf("document %d: %v", i, err)
 		}
 		file := fmt.Sprintf("d%03d.json", i)
-		asMaps = append(asMaps, Doc{File: file, Document: m})
-		asJSON = append(asJSON, Doc{File: file, JSON: []byte(text)})
+		asMaps = append(asMaps, document.Entry{File: file, Document: m})
+		asJSON = append(asJSON, document.Entry{File: file, JSON: []byte(text)})
 	}
 	return asMaps, asJSON
 }
@@ -80,7 +80,7 @@ deny contains {"msg": "has a path", "path": d.path} if { some d in input.documen
 func TestEvalBadJSONDocument(t *testing.T) {
 	b := newBundle(t, "b", nil, pol{id: "p", rego: "package p\ndeny contains \"x\" if true"})
 	for _, bad := range []string{`[1, 2]`, `null`, `{"a": 1`, `{"a": 1} {"b": 2}`, ``} {
-		res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []Doc{
+		res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []document.Entry{
 			{File: "bad.json", JSON: []byte(bad)},
 			{File: "good.json", JSON: []byte(`{"path": "/etc/good"}`)},
 		}})
@@ -96,17 +96,17 @@ func TestEvalBadJSONDocument(t *testing.T) {
 
 func TestDocFields(t *testing.T) {
 	m := document.Document{"kind": "x"}
-	if got, err := (&Doc{Document: m, JSON: []byte(`{"kind": "y"}`)}).Fields(); err != nil || got.Kind() != "x" {
+	if got, err := (&document.Entry{Document: m, JSON: []byte(`{"kind": "y"}`)}).Fields(); err != nil || got.Kind() != "x" {
 		t.Errorf("Document wins over JSON: got %v, %v", got, err)
 	}
-	got, err := (&Doc{JSON: []byte(`{"kind": "y", "n": 1.50}`)}).Fields()
+	got, err := (&document.Entry{JSON: []byte(`{"kind": "y", "n": 1.50}`)}).Fields()
 	if err != nil || got.Kind() != "y" || got["n"] != json.Number("1.50") {
 		t.Errorf("JSON decoded with numbers as text: got %#v, %v", got, err)
 	}
-	if _, err := (&Doc{JSON: []byte(`"s"`)}).Fields(); err == nil {
+	if _, err := (&document.Entry{JSON: []byte(`"s"`)}).Fields(); err == nil {
 		t.Error("a JSON string is no document")
 	}
-	if got, err := (&Doc{}).Fields(); got != nil || err != nil {
+	if got, err := (&document.Entry{}).Fields(); got != nil || err != nil {
 		t.Errorf("empty Doc: %v, %v", got, err)
 	}
 }

@@ -90,31 +90,9 @@ type Engine struct {
 	unscoped []*policy
 }
 
-// Doc is a document with where it came from.
-type Doc struct {
-	// Bundle that collected it; "" for documents read from files (assay eval)
-	// that belong to no bundle.
-	Bundle string
-	// Collector is the collector ID, "KIND.NAME"; "" when unknown.
-	Collector string
-	// File is the file the document was read from (assay eval on plain
-	// JSON/YAML files, conftest-style); findings without a path of their
-	// own point at it. "" for collected documents, which carry "path".
-	File string
-	// Document is the document as Go values. Either it or JSON is set.
-	Document document.Document
-	// JSON, when Document is nil, is the document as the text of a JSON
-	// object (numbers keep their text, as with json.Decoder.UseNumber).
-	// The engine decodes it only while it judges the document, so a large
-	// input can be held in this compact form: 10,000 documents of 850
-	// bytes take 9 MB as text, 63 MB as Go maps and 105 MB as Rego values
-	// (docs/engine.md). Fields decodes it for other readers.
-	JSON []byte
-}
-
 // Input is one evaluation's documents and context.
 type Input struct {
-	Documents []Doc
+	Documents []document.Entry
 	// Host facts, exposed to policies as data.assay.host.
 	Host   document.Document
 	Target target.Info
@@ -123,7 +101,7 @@ type Input struct {
 // Result is what evaluation produced, ready to go into a report. Policies
 // and findings are sorted as report.Report.Sort sorts them.
 type Result struct {
-	Policies []report.Policy
+	Policies []report.PolicyResult
 	Findings []report.Finding
 }
 
@@ -230,7 +208,7 @@ type policy struct {
 	index  int
 	bundle *bundle.Bundle
 	src    *bundle.Policy
-	meta   report.Policy
+	meta   report.PolicyResult
 	inputs map[string]bool
 	// rules are the rule names of the policy's package that produce
 	// findings (deny, violation, warn and their _suffix variants), sorted.
@@ -246,7 +224,7 @@ func newPolicy(index int, b *bundle.Bundle, p *bundle.Policy, rules map[string][
 		index:  index,
 		bundle: b,
 		src:    p,
-		meta: report.Policy{
+		meta: report.PolicyResult{
 			Bundle:      b.Name,
 			ID:          p.ID,
 			Title:       p.Title,
@@ -308,14 +286,14 @@ func policySource(p *bundle.Policy) string {
 // judges reports whether the policy takes the document: a policy with
 // inputs takes its collectors' documents from its own bundle or from no
 // bundle; one without takes every document of its bundle and of no bundle.
-func (p *policy) judges(d *Doc) bool {
+func (p *policy) judges(d *document.Entry) bool {
 	if d.Bundle != "" && d.Bundle != p.bundle.Name {
 		return false
 	}
 	if p.inputs == nil {
 		return true
 	}
-	return p.inputs[d.Collector]
+	return p.inputs[d.CollectorID]
 }
 
 func (p *policy) aggregate() bool { return p.src.Mode == bundle.Aggregate }

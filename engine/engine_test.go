@@ -58,11 +58,11 @@ func mustEval(t testing.TB, e *Engine, in Input) *Result {
 }
 
 func TestEvalRuleForms(t *testing.T) {
-	docA := Doc{Document: document.Document{"x": 2, "path": "/etc/a"}}
+	docA := document.Entry{Document: document.Document{"x": 2, "path": "/etc/a"}}
 	tests := []struct {
 		name       string
 		rego       string
-		doc        Doc
+		doc        document.Entry
 		want       []brief
 		wantStatus report.Status
 		wantErr    string // substring of the policy's error
@@ -115,7 +115,7 @@ denyall contains "not a finding rule" if true`,
 		{
 			name:       "document file when the document has no path",
 			rego:       `deny contains "m" if true`,
-			doc:        Doc{File: "deploy.json", Document: document.Document{"x": 1}},
+			doc:        document.Entry{File: "deploy.json", Document: document.Document{"x": 1}},
 			want:       []brief{{report.Deny, "m", "deploy.json", 0, nil}},
 			wantStatus: report.StatusFail,
 		},
@@ -177,7 +177,7 @@ deny contains "m" if v`,
 			if d.Document == nil {
 				d = docA
 			}
-			res := mustEval(t, e, Input{Documents: []Doc{d}, Target: target.Info{Name: "/"}})
+			res := mustEval(t, e, Input{Documents: []document.Entry{d}, Target: target.Info{Name: "/"}})
 			if got := briefs(res.Findings); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("findings:\n got %#v\nwant %#v", got, tt.want)
 			}
@@ -205,7 +205,7 @@ deny contains {"msg": "PermitRootLogin is yes", "line": 3} if input.settings.per
 	e := mustNew(t, []*bundle.Bundle{b})
 	res := mustEval(t, e, Input{
 		Target: target.Info{Kind: target.KindHost, Name: "/"},
-		Documents: []Doc{{Bundle: "ssh", Collector: "sshd_config.main", Document: document.Document{
+		Documents: []document.Entry{{Bundle: "ssh", CollectorID: "sshd_config.main", Document: document.Document{
 			"kind": "sshd_config", "collector": "main", "path": "/etc/ssh/sshd_config",
 			"settings": map[string]any{"permitrootlogin": "yes"},
 		}}},
@@ -220,12 +220,12 @@ deny contains {"msg": "PermitRootLogin is yes", "line": 3} if input.settings.per
 	if len(res.Findings) != 1 || !reflect.DeepEqual(res.Findings[0], want) {
 		t.Fatalf("findings = %#v\nwant %#v", res.Findings, want)
 	}
-	wantPolicy := report.Policy{
+	wantPolicy := report.PolicyResult{
 		Bundle: "ssh", ID: "root-login", Title: "Root login", Severity: report.SeverityHigh,
 		Enforcement: report.Mandatory, Controls: []string{"CIS-5.2.10"}, Remediation: "Set PermitRootLogin no.",
 		Source: "ssh/bundle.hcl:10", Status: report.StatusFail, Documents: 1, Findings: 1,
 	}
-	if !reflect.DeepEqual(res.Policies, []report.Policy{wantPolicy}) {
+	if !reflect.DeepEqual(res.Policies, []report.PolicyResult{wantPolicy}) {
 		t.Fatalf("policies = %#v\nwant %#v", res.Policies, wantPolicy)
 	}
 }
@@ -245,12 +245,12 @@ deny contains sprintf("%%s/%%s", [object.get(input, "tag", ""), "%s"]) if true`
 	b.Modules = append(b.Modules, b.Policies[1].Module)
 	c := mk("c", "c_none", []string{"sshd_config.main"})
 
-	docs := []Doc{
-		{Bundle: "a", Collector: "file.keys", Document: document.Document{"tag": "a-keys"}},
-		{Bundle: "a", Collector: "host.h", Document: document.Document{"tag": "a-host"}},
-		{Bundle: "b", Collector: "file.keys", Document: document.Document{"tag": "b-keys"}},
-		{Bundle: "", Collector: "file.keys", Document: document.Document{"tag": "free-keys"}},
-		{Bundle: "", Collector: "", Document: document.Document{"tag": "free"}},
+	docs := []document.Entry{
+		{Bundle: "a", CollectorID: "file.keys", Document: document.Document{"tag": "a-keys"}},
+		{Bundle: "a", CollectorID: "host.h", Document: document.Document{"tag": "a-host"}},
+		{Bundle: "b", CollectorID: "file.keys", Document: document.Document{"tag": "b-keys"}},
+		{Bundle: "", CollectorID: "file.keys", Document: document.Document{"tag": "free-keys"}},
+		{Bundle: "", CollectorID: "", Document: document.Document{"tag": "free"}},
 	}
 	e := mustNew(t, []*bundle.Bundle{a, b, c})
 	res := mustEval(t, e, Input{Documents: docs})
@@ -289,11 +289,11 @@ deny contains {"msg": sprintf("unknown MAC %s", [d.mac]), "path": d.ip} if {
 warn contains sprintf("%d documents", [count(input.documents)]) if true`},
 		pol{id: "empty", mode: bundle.Aggregate, inputs: []string{"nothing.here"}, rego: `package empty
 deny contains "x" if true`})
-	docs := []Doc{
-		{Bundle: "net", Collector: "netmac.interfaces", Document: document.Document{"kind": "net.interface", "mac": "aa"}},
-		{Bundle: "net", Collector: "netmac.neighbors", Document: document.Document{"kind": "net.neighbor", "mac": "aa", "ip": "10.0.0.1"}},
-		{Bundle: "net", Collector: "netmac.neighbors", Document: document.Document{"kind": "net.neighbor", "mac": "bb", "ip": "10.0.0.2"}},
-		{Bundle: "net", Collector: "file.x", Document: document.Document{"kind": "file"}},
+	docs := []document.Entry{
+		{Bundle: "net", CollectorID: "netmac.interfaces", Document: document.Document{"kind": "net.interface", "mac": "aa"}},
+		{Bundle: "net", CollectorID: "netmac.neighbors", Document: document.Document{"kind": "net.neighbor", "mac": "aa", "ip": "10.0.0.1"}},
+		{Bundle: "net", CollectorID: "netmac.neighbors", Document: document.Document{"kind": "net.neighbor", "mac": "bb", "ip": "10.0.0.2"}},
+		{Bundle: "net", CollectorID: "file.x", Document: document.Document{"kind": "file"}},
 	}
 	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: docs})
 	want := []brief{{report.Warn, "3 documents", "", 0, nil}, {report.Deny, "unknown MAC bb", "10.0.0.2", 0, nil}}
@@ -303,7 +303,7 @@ deny contains "x" if true`})
 	if res.Findings[1].Collector != "" {
 		t.Errorf("aggregate over two collectors has collector %q, want none", res.Findings[0].Collector)
 	}
-	byID := map[string]report.Policy{}
+	byID := map[string]report.PolicyResult{}
 	for _, p := range res.Policies {
 		byID[p.ID] = p
 	}
@@ -324,7 +324,7 @@ deny contains sprintf("limit %d", [data.limits.max]) if input.n > data.limits.ma
 		pol{id: "uses_host", rego: `package uses_host
 warn contains sprintf("on %s", [data.assay.host.hostname]) if data.assay.host.hostname`})
 	e := mustNew(t, []*bundle.Bundle{b1, b2})
-	docs := []Doc{{Document: document.Document{"algo": "rsa", "n": 5}}}
+	docs := []document.Entry{{Document: document.Document{"algo": "rsa", "n": 5}}}
 
 	for _, host := range []string{"alpha", "beta"} {
 		res := mustEval(t, e, Input{Documents: docs, Host: document.Document{"hostname": host}})
@@ -462,7 +462,7 @@ func TestSandboxRuntime(t *testing.T) {
 	b := newBundle(t, "b", nil, pol{id: "p", rego: `package p
 deny contains sprintf("runtime %v", [opa.runtime()]) if true
 deny contains "cidr works" if net.cidr_contains("10.0.0.0/8", "10.1.2.3")`})
-	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []Doc{{Document: document.Document{}}}})
+	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []document.Entry{{Document: document.Document{}}}})
 	var msgs []string
 	for _, f := range res.Findings {
 		msgs = append(msgs, f.Message)
@@ -487,16 +487,16 @@ func TestEvalTimeoutIsolated(t *testing.T) {
 		pol{id: "slow", rego: "package slow\n" + slowRego},
 		pol{id: "fast", rego: "package fast\ndeny contains sprintf(\"fast %s\", [input.n]) if true"})
 	e := mustNew(t, []*bundle.Bundle{b}, WithEvalTimeout(50*time.Millisecond), WithParallelism(2))
-	var docs []Doc
+	var docs []document.Entry
 	for i := range 6 {
-		docs = append(docs, Doc{Document: document.Document{"n": fmt.Sprint(i)}})
+		docs = append(docs, document.Entry{Document: document.Document{"n": fmt.Sprint(i)}})
 	}
 	start := time.Now()
 	res := mustEval(t, e, Input{Documents: docs})
 	if elapsed := time.Since(start); elapsed > 30*time.Second {
 		t.Errorf("Eval took %s: a timed-out policy must not be retried on every document", elapsed)
 	}
-	byID := map[string]report.Policy{}
+	byID := map[string]report.PolicyResult{}
 	for _, p := range res.Policies {
 		byID[p.ID] = p
 	}
@@ -521,13 +521,13 @@ deny contains "broken" if v`},
 deny contains sprintf("good %v", [input.a]) if input.a > 0`},
 		pol{id: "badmsg", rego: `package badmsg
 warn contains {"msg": input.a} if input.a == 2`})
-	docs := []Doc{
+	docs := []document.Entry{
 		{File: "one.json", Document: document.Document{"a": 1, "b": 1}},
 		{File: "two.json", Document: document.Document{"a": 2, "b": 3}},
 		{File: "three.json", Document: document.Document{"a": 3, "b": 4}},
 	}
 	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}, WithParallelism(1)), Input{Documents: docs})
-	byID := map[string]report.Policy{}
+	byID := map[string]report.PolicyResult{}
 	for _, p := range res.Policies {
 		byID[p.ID] = p
 	}
@@ -559,7 +559,7 @@ deny contains "x" if {
 	false
 }`})
 	mustEval(t, mustNew(t, []*bundle.Bundle{b}, WithLogger(logger)),
-		Input{Documents: []Doc{{Document: document.Document{"name": "sshd"}}}})
+		Input{Documents: []document.Entry{{Document: document.Document{"name": "sshd"}}}})
 	mu.Lock()
 	defer mu.Unlock()
 	out := buf.String()
@@ -597,19 +597,19 @@ deny contains "x" if true`
 		name     string
 		implicit bool
 		hcl      pol
-		want     report.Policy
+		want     report.PolicyResult
 	}{
 		{
 			name: "annotations fill what HCL left unset",
 			hcl:  pol{id: "p"},
-			want: report.Policy{ID: "p", Title: "Passwords are off", Description: "Password authentication invites brute force.",
+			want: report.PolicyResult{ID: "p", Title: "Passwords are off", Description: "Password authentication invites brute force.",
 				Severity: report.SeverityCritical, Enforcement: report.Mandatory, Remediation: "Set PasswordAuthentication no.",
 				Controls: []string{"CIS-5.2.12"}},
 		},
 		{
 			name: "HCL wins",
 			hcl:  pol{id: "p", title: "From HCL", severity: report.SeverityLow},
-			want: report.Policy{ID: "p", Title: "From HCL", Description: "Password authentication invites brute force.",
+			want: report.PolicyResult{ID: "p", Title: "From HCL", Description: "Password authentication invites brute force.",
 				Severity: report.SeverityLow, Enforcement: report.Mandatory, Remediation: "Set PasswordAuthentication no.",
 				Controls: []string{"CIS-5.2.12"}},
 		},
@@ -617,7 +617,7 @@ deny contains "x" if true`
 			name:     "implicit bundles take everything from annotations",
 			implicit: true,
 			hcl:      pol{id: "p"},
-			want: report.Policy{ID: "p", Title: "Passwords are off", Description: "Password authentication invites brute force.",
+			want: report.PolicyResult{ID: "p", Title: "Passwords are off", Description: "Password authentication invites brute force.",
 				Severity: report.SeverityCritical, Enforcement: report.Advisory, Remediation: "Set PasswordAuthentication no.",
 				Controls: []string{"CIS-5.2.12"}},
 		},
@@ -661,10 +661,10 @@ deny contains "x" if true`
 }
 
 // manyDocs builds n documents with varied content.
-func manyDocs(n int) []Doc {
-	docs := make([]Doc, n)
+func manyDocs(n int) []document.Entry {
+	docs := make([]document.Entry, n)
 	for i := range docs {
-		docs[i] = Doc{File: fmt.Sprintf("doc%05d.json", i), Document: document.Document{
+		docs[i] = document.Entry{File: fmt.Sprintf("doc%05d.json", i), Document: document.Document{
 			"replicas": i % 7,
 			"image":    fmt.Sprintf("registry/app:%d", i%5),
 			"labels":   map[string]any{"team": []string{"a", "b", "c"}[i%3]},
@@ -703,7 +703,7 @@ func TestEvalDeterministic(t *testing.T) {
 		}
 	}
 	// Sorted as the report sorts.
-	rep := report.Report{Findings: append([]report.Finding(nil), first.Findings...), Policies: append([]report.Policy(nil), first.Policies...)}
+	rep := report.Report{Findings: append([]report.Finding(nil), first.Findings...), Policies: append([]report.PolicyResult(nil), first.Policies...)}
 	rep.Sort()
 	if !reflect.DeepEqual(rep.Findings, first.Findings) || !reflect.DeepEqual(rep.Policies, first.Policies) {
 		t.Error("result is not sorted as report.Report.Sort sorts")
@@ -744,7 +744,7 @@ func TestEvalCancelled(t *testing.T) {
 
 func TestEvalBadDocument(t *testing.T) {
 	b := newBundle(t, "b", nil, pol{id: "p", rego: "package p\ndeny contains \"x\" if true"})
-	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []Doc{
+	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []document.Entry{
 		{File: "bad.json", Document: document.Document{"ch": make(chan int)}},
 		{File: "good.json", Document: document.Document{}},
 	}})

@@ -108,11 +108,11 @@ func (r *run) plan() {
 	aggDocs := make([][]int, len(r.e.policies))
 	for i := range r.in.Documents {
 		d := &r.in.Documents[i]
-		key := [2]string{d.Bundle, d.Collector}
+		key := [2]string{d.Bundle, d.CollectorID}
 		g, ok := groups[key]
 		if !ok {
 			g = &group{}
-			for _, p := range r.e.candidates(d.Collector) {
+			for _, p := range r.e.candidates(d.CollectorID) {
 				if !p.judges(d) {
 					continue
 				}
@@ -182,10 +182,10 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 		// The Rego value lives only as long as this job: the documents
 		// stay in their compact form (Doc) until judged.
 		d := &r.in.Documents[j.doc]
-		v, err := d.value()
+		v, err := regoValue(d)
 		dc := docContext{
 			label:     documentLabel(d, v, j.doc),
-			collector: d.Collector,
+			collector: d.CollectorID,
 			path:      documentPath(d, v),
 		}
 		if err != nil {
@@ -203,11 +203,11 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 	for k, i := range j.docs {
 		d := &r.in.Documents[i]
 		if k == 0 {
-			dc.collector = d.Collector
-		} else if dc.collector != d.Collector {
+			dc.collector = d.CollectorID
+		} else if dc.collector != d.CollectorID {
 			dc.collector = ""
 		}
-		v, err := d.value()
+		v, err := regoValue(d)
 		if err != nil {
 			return outcome{errs: []policyError{{policy: j.policy.index,
 				msg: fmt.Sprintf("%s: convert to Rego: %v", documentLabel(d, v, i), err)}}}, nil
@@ -344,7 +344,7 @@ func (r *run) result() *Result {
 			findings = append(findings, f.Finding)
 		}
 	}
-	policies := make([]report.Policy, len(r.e.policies))
+	policies := make([]report.PolicyResult, len(r.e.policies))
 	for i, p := range r.e.policies {
 		rp := p.meta
 		rp.Documents = r.counts[i]

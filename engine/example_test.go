@@ -49,9 +49,9 @@ deny contains {"msg": "password authentication is enabled", "line": input.source
 	}
 	res, err := eng.Eval(ctx, engine.Input{
 		Target: target.Info{Kind: target.KindHost, Name: "/"},
-		Documents: []engine.Doc{{
-			Bundle:    "ssh-baseline",
-			Collector: "sshd_config.main",
+		Documents: []document.Entry{{
+			Bundle:      "ssh-baseline",
+			CollectorID: "sshd_config.main",
 			Document: document.Document{
 				"kind": "sshd_config", "collector": "main", "path": "/etc/ssh/sshd_config",
 				"settings": map[string]any{"passwordauthentication": "yes"},

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
@@ -115,7 +117,7 @@ func (e *Engine) packageSets() [][]*policy {
 	keys := map[string]bool{}
 	for _, b := range bundles {
 		for _, c := range collectorIDs {
-			d := Doc{Bundle: b, Collector: c}
+			d := document.Entry{Bundle: b, CollectorID: c}
 			var set []*policy
 			for _, p := range e.candidates(c) {
 				if !p.aggregate() && p.judges(&d) {

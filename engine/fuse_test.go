@@ -38,10 +38,10 @@ deny contains {"msg": input.n} if input.n == 2`},
 v := input.n
 v := 6
 deny contains "conflict" if v`})
-	var docs []Doc
+	var docs []document.Entry
 	for n := range 7 {
 		for _, c := range []string{"file.a", "file.b", ""} {
-			docs = append(docs, Doc{Collector: c, File: c + ".json", Document: document.Document{"n": n}})
+			docs = append(docs, document.Entry{CollectorID: c, File: c + ".json", Document: document.Document{"n": n}})
 		}
 	}
 	for _, b := range []*bundle.Bundle{mixed, benchPolicies(t, 20)} {

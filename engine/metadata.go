@@ -49,7 +49,7 @@ func annotationsFor(p *bundle.Policy) []*ast.Annotations {
 // "info" counts as unset, since it is the zero value. For implicit bundles
 // (no HCL) the annotations are the only metadata. Applying twice changes
 // nothing, so the loader may apply them too.
-func applyAnnotations(m *report.Policy, implicit bool, anns []*ast.Annotations) hcl.Diagnostics {
+func applyAnnotations(m *report.PolicyResult, implicit bool, anns []*ast.Annotations) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, a := range anns {
 		if m.Title == "" {

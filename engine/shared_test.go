@@ -45,9 +45,9 @@ func sharedBundle(t testing.TB, n int) *bundle.Bundle {
 	return b
 }
 
-func searchDoc(i int, bad, odd bool) Doc {
+func searchDoc(i int, bad, odd bool) document.Entry {
 	name := fmt.Sprintf("s%d", i)
-	return Doc{Bundle: "mig", Collector: "file." + name, Document: document.Document{
+	return document.Entry{Bundle: "mig", CollectorID: "file." + name, Document: document.Document{
 		"kind": "file", "collector": name, "path": fmt.Sprintf("/home/u%d", i), "bad": bad, "odd": odd,
 	}}
 }
@@ -57,7 +57,7 @@ func searchDoc(i int, bad, odd bool) Doc {
 // all of them.
 func TestSharedPackage(t *testing.T) {
 	e := mustNew(t, []*bundle.Bundle{sharedBundle(t, 3)})
-	res := mustEval(t, e, Input{Documents: []Doc{
+	res := mustEval(t, e, Input{Documents: []document.Entry{
 		searchDoc(0, true, false), searchDoc(1, false, false), searchDoc(2, true, true), searchDoc(0, false, true),
 	}})
 	type got struct {
@@ -99,7 +99,7 @@ func TestSharedPackageOneGroup(t *testing.T) {
 	b := sharedBundle(t, 2)
 	b.Policies[1].Inputs = b.Policies[0].Inputs
 	e := mustNew(t, []*bundle.Bundle{b})
-	res := mustEval(t, e, Input{Documents: []Doc{searchDoc(0, true, false)}})
+	res := mustEval(t, e, Input{Documents: []document.Entry{searchDoc(0, true, false)}})
 	var ids []string
 	for _, f := range res.Findings {
 		ids = append(ids, f.PolicyID+": "+f.Message)
@@ -116,10 +116,10 @@ func TestSharedPackageOneGroup(t *testing.T) {
 func BenchmarkSharedPackage(b *testing.B) {
 	for _, n := range []int{1000, 4000} {
 		bnd := sharedBundle(b, n)
-		docs := make([]Doc, n)
+		docs := make([]document.Entry, n)
 		for i := range docs {
 			docs[i] = searchDoc(i%3, i%100 == 0, false)
-			docs[i].Collector = fmt.Sprintf("file.s%d", i)
+			docs[i].CollectorID = fmt.Sprintf("file.s%d", i)
 		}
 		b.Run(fmt.Sprintf("policies=%d", n), func(b *testing.B) {
 			b.ReportAllocs()

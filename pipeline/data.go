@@ -113,7 +113,7 @@ func (d *Data) logger() *slog.Logger {
 
 // sourceKey identifies a source across reloads: its data name, bundle and
 // kind, and what it reads (a changed URL or base DN starts afresh).
-func sourceKey(r *bundle.Fetched) string {
+func sourceKey(r *bundle.FetchResult) string {
 	what := ""
 	if s, ok := r.Source.(fmt.Stringer); ok {
 		what = s.String()

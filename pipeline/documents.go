@@ -19,7 +19,6 @@ import (
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
-	"github.com/assay-dev/assay/engine"
 )
 
 // DocumentsSchema identifies the JSON written by `assay collect` and read by
@@ -30,26 +29,19 @@ const DocumentsSchema = "assay.documents/v1"
 // bundle and collector that produced it, the host facts and how each
 // collector fared.
 type DocumentsFile struct {
-	Schema     string             `json:"schema"`
-	Tool       report.Tool        `json:"tool"`
-	Target     target.Info        `json:"target"`
-	Host       document.Document  `json:"host"`
-	Collectors []report.Collector `json:"collectors"`
-	Documents  []DocumentEntry    `json:"documents"`
-}
-
-// DocumentEntry is one document and where it came from.
-type DocumentEntry struct {
-	Bundle    string            `json:"bundle,omitempty"`
-	Collector string            `json:"collector,omitempty"`
-	Document  document.Document `json:"document"`
+	Schema     string                   `json:"schema"`
+	Tool       report.Tool              `json:"tool"`
+	Target     target.Info              `json:"target"`
+	Host       document.Document        `json:"host"`
+	Collectors []report.CollectorResult `json:"collectors"`
+	Documents  []document.Entry         `json:"documents"`
 }
 
 // NewDocumentsFile packages collected documents for `assay collect`.
 func NewDocumentsFile(tool report.Tool, info target.Info, c *Collected) *DocumentsFile {
-	f := &DocumentsFile{Schema: DocumentsSchema, Tool: tool, Target: info, Host: c.Host, Collectors: c.Collectors, Documents: []DocumentEntry{}}
+	f := &DocumentsFile{Schema: DocumentsSchema, Tool: tool, Target: info, Host: c.Host, Collectors: c.Collectors, Documents: []document.Entry{}}
 	for _, d := range c.Documents {
-		f.Documents = append(f.Documents, DocumentEntry{Bundle: d.Bundle, Collector: d.Collector, Document: d.Document})
+		f.Documents = append(f.Documents, document.Entry{Bundle: d.Bundle, CollectorID: d.CollectorID, Document: d.Document})
 	}
 	return f
 }
@@ -75,7 +67,7 @@ func (e *InputError) Unwrap() error { return e.Err }
 // `assay collect`, or any JSON or YAML file, which becomes one document per
 // object (a multi-document YAML file gives several), as conftest reads its
 // inputs. host is the collect file's host facts, or nil.
-func ReadDocuments(path string) (docs []engine.Doc, host document.Document, err error) {
+func ReadDocuments(path string) (docs []document.Entry, host document.Document, err error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, nil, &InputError{File: path, Err: errors.New("a directory: want a JSON or YAML file (the output of 'assay collect', or documents)")}
 	}
@@ -102,7 +94,7 @@ func ReadDocuments(path string) (docs []engine.Doc, host document.Document, err 
 		return readYAML(path, data)
 	}
 	if d, ok := compactDocument(path, trimmed); ok {
-		return []engine.Doc{d}, nil, nil
+		return []document.Entry{d}, nil, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -127,7 +119,7 @@ func ReadDocuments(path string) (docs []engine.Doc, host document.Document, err 
 	if obj["schema"] == DocumentsSchema {
 		return fromCollectFile(path, data)
 	}
-	return []engine.Doc{{File: path, Document: obj}}, nil, nil
+	return []document.Entry{{File: path, Document: obj}}, nil, nil
 }
 
 // compactDocument keeps a plain JSON object file as its text, which the
@@ -136,12 +128,12 @@ func ReadDocuments(path string) (docs []engine.Doc, host document.Document, err 
 // reports false for anything else — invalid JSON, a collect file, a
 // document netFacts reads — which the full decoder then handles and, for
 // errors, locates.
-func compactDocument(path string, data []byte) (engine.Doc, bool) {
+func compactDocument(path string, data []byte) (document.Entry, bool) {
 	schema, kind, ok := topFields(data)
 	if !ok || schema == DocumentsSchema || netKind(kind) {
-		return engine.Doc{}, false
+		return document.Entry{}, false
 	}
-	return engine.Doc{File: path, JSON: data}, true
+	return document.Entry{File: path, JSON: data}, true
 }
 
 // topFields decodes only the top level of a JSON object, which also
@@ -163,7 +155,7 @@ func topFields(data []byte) (schema, kind string, ok bool) {
 
 // fromCollectFile reads the output of `assay collect`. Each document is
 // kept as its JSON text, as compactDocument keeps plain files.
-func fromCollectFile(path string, data []byte) ([]engine.Doc, document.Document, error) {
+func fromCollectFile(path string, data []byte) ([]document.Entry, document.Document, error) {
 	var f struct {
 		Host      document.Document `json:"host"`
 		Documents []struct {
@@ -177,12 +169,12 @@ func fromCollectFile(path string, data []byte) ([]engine.Doc, document.Document,
 	if err := dec.Decode(&f); err != nil {
 		return nil, nil, jsonError(path, data, err)
 	}
-	docs := make([]engine.Doc, 0, len(f.Documents))
+	docs := make([]document.Entry, 0, len(f.Documents))
 	for i, e := range f.Documents {
 		if e.Document == nil || string(e.Document) == "null" {
 			return nil, nil, &InputError{File: path, Err: fmt.Errorf("documents[%d] has no \"document\"", i)}
 		}
-		d := engine.Doc{Bundle: e.Bundle, Collector: e.Collector, JSON: e.Document}
+		d := document.Entry{Bundle: e.Bundle, CollectorID: e.Collector, JSON: e.Document}
 		_, kind, ok := topFields(e.Document)
 		if !ok {
 			return nil, nil, collectEntryError(path, data, i)
@@ -213,8 +205,8 @@ func collectEntryError(path string, data []byte, i int) error {
 	return &InputError{File: path, Err: fmt.Errorf("documents[%d]: \"document\" is not a JSON object", i)}
 }
 
-func readYAML(path string, data []byte) ([]engine.Doc, document.Document, error) {
-	var docs []engine.Doc
+func readYAML(path string, data []byte) ([]document.Entry, document.Document, error) {
+	var docs []document.Entry
 	for i, part := range splitYAML(data) {
 		if len(bytes.TrimSpace(part.text)) == 0 {
 			continue
@@ -230,7 +222,7 @@ func readYAML(path string, data []byte) ([]engine.Doc, document.Document, error)
 			}
 			return nil, nil, &InputError{File: path, Line: part.line, Col: 1, Err: fmt.Errorf("YAML document %d is a %s: assay documents are objects", i+1, jsonType(v))}
 		}
-		docs = append(docs, engine.Doc{File: path, Document: obj})
+		docs = append(docs, document.Entry{File: path, Document: obj})
 	}
 	if len(docs) == 0 {
 		return nil, nil, &InputError{File: path, Err: errors.New("no document in the file")}

@@ -62,8 +62,8 @@ func TestReadDocuments(t *testing.T) {
 			if tc.wantHost != "" && (host == nil || host["hostname"] != tc.wantHost) {
 				t.Errorf("host = %v, want hostname %q", host, tc.wantHost)
 			}
-			if tc.wantCollector != "" && docs[0].Collector != tc.wantCollector {
-				t.Errorf("collector = %q, want %q", docs[0].Collector, tc.wantCollector)
+			if tc.wantCollector != "" && docs[0].CollectorID != tc.wantCollector {
+				t.Errorf("collector = %q, want %q", docs[0].CollectorID, tc.wantCollector)
 			}
 			if tc.wantHost == "" && docs[0].File != path {
 				t.Errorf("a plain file's documents point at it: File = %q", docs[0].File)

@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"github.com/assay-dev/assay/collectors/netmac"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
-	"github.com/assay-dev/assay/engine"
 )
 
 // maxNetFacts bounds the network identities carried to the exporters; the
@@ -11,14 +11,14 @@ import (
 const maxNetFacts = 4096
 
 // netKind reports whether netFacts reads documents of this kind, which must
-// therefore be given to it as Go values (engine.Doc.Document).
+// therefore be given to it as Go values (document.Entry.Document).
 func netKind(kind string) bool {
 	return kind == netmac.KindInterface || kind == netmac.KindNeighbor
 }
 
 // netFacts picks the MAC addresses out of network documents for the info
 // metrics that PromQL joins fleet-wide. nil when the scan saw none.
-func netFacts(docs []engine.Doc) *report.Net {
+func netFacts(docs []document.Entry) *report.Net {
 	var n report.Net
 	for _, d := range docs {
 		metric, l, ok := netmac.InfoLabels(d.Document)

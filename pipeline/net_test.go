@@ -7,11 +7,10 @@ import (
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
-	"github.com/assay-dev/assay/engine"
 )
 
 func TestNetFacts(t *testing.T) {
-	docs := []engine.Doc{
+	docs := []document.Entry{
 		{Document: document.Document{"kind": "net.interface", "name": "eth0", "mac": "52:54:00:12:34:56"}},
 		{Document: document.Document{"kind": "net.interface", "name": "lo", "mac": ""}},
 		{Document: document.Document{"kind": "net.neighbor", "interface": "eth0", "ip": "10.0.0.1", "mac": "52:54:00:aa:bb:cc", "source": "arp_cache"}},

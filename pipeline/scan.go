@@ -32,7 +32,7 @@ type Pipeline struct {
 	// Tool names this program in reports.
 	Tool report.Tool
 	// Progress, when set, is told about each collector as it finishes.
-	Progress func(done, total int, c report.Collector)
+	Progress func(done, total int, c report.CollectorResult)
 	// Data fetches the bundles' live data sources before each evaluation;
 	// nil means a Data that fails on any source that cannot be fetched.
 	Data *Data
@@ -41,8 +41,8 @@ type Pipeline struct {
 // Collected is the output of the collect phase.
 type Collected struct {
 	Host       document.Document
-	Documents  []engine.Doc
-	Collectors []report.Collector
+	Documents  []document.Entry
+	Collectors []report.CollectorResult
 	Duration   time.Duration
 }
 
@@ -51,7 +51,7 @@ func Jobs(bundles []*bundle.Bundle) []collectors.Job {
 	var jobs []collectors.Job
 	for _, b := range bundles {
 		for _, c := range b.Collects {
-			jobs = append(jobs, collectors.Job{Bundle: b.Name, Kind: c.Kind, Name: c.Name, Collector: c.Collector})
+			jobs = append(jobs, collectors.Job{Bundle: b.Name, Type: c.Type, Name: c.Name, Collector: c.Collector})
 		}
 	}
 	return jobs
@@ -71,7 +71,7 @@ func (p *Pipeline) Collect(ctx context.Context) *Collected {
 	for _, o := range outs {
 		c.Collectors = append(c.Collectors, o.Result)
 		for _, d := range o.Documents {
-			c.Documents = append(c.Documents, engine.Doc{Bundle: o.Job.Bundle, Collector: o.Job.ID(), Document: d})
+			c.Documents = append(c.Documents, document.Entry{Bundle: o.Job.Bundle, CollectorID: o.Job.ID(), Document: d})
 		}
 	}
 	c.Duration = time.Since(start)
@@ -160,12 +160,12 @@ type skipReporter interface {
 
 // targetSkips reports what the target itself skipped as a pseudo collector
 // ("target.image"), so every output lists it with the collectors' skips.
-func targetSkips(t target.Target) (report.Collector, bool) {
+func targetSkips(t target.Target) (report.CollectorResult, bool) {
 	sr, ok := t.(skipReporter)
 	if !ok || sr.SkipsTotal() == 0 {
-		return report.Collector{}, false
+		return report.CollectorResult{}, false
 	}
-	return report.Collector{
+	return report.CollectorResult{
 		Kind: "target", Name: string(t.Info().Kind), Status: report.CollectorOK,
 		Skipped: sr.Skips(), SkippedTotal: sr.SkipsTotal(),
 	}, true

@@ -61,7 +61,7 @@ func BenchmarkMIG4000(b *testing.B) {
 	k, _ := collector.Lookup("file")
 	var jobs []collectors.Job
 	for id, c := range cols {
-		jobs = append(jobs, collectors.Job{Kind: k, Name: id, Collector: c})
+		jobs = append(jobs, collectors.Job{Type: k, Name: id, Collector: c})
 	}
 	tgt, err := targets.OpenDir(root)
 	if err != nil {

@@ -53,7 +53,7 @@ func decodeBundleB(t testing.TB, b *Bundle) (map[string]collector.Collector, map
 	return cols, regos
 }
 
-func decodeFile(t testing.TB, b *Bundle, hclName string, k collector.Kind, cols map[string]collector.Collector, regos map[string]string) {
+func decodeFile(t testing.TB, b *Bundle, hclName string, k collector.Type, cols map[string]collector.Collector, regos map[string]string) {
 	t.Helper()
 	f, diags := hclparse.NewParser().ParseHCL(b.Files[hclName], hclName)
 	if diags.HasErrors() {

@@ -60,8 +60,8 @@ func DefaultCacheDir() string {
 	return filepath.Join(dir, "assay", "bundles")
 }
 
-// Fetched is a resolved source.
-type Fetched struct {
+// Resolved is a resolved source.
+type Resolved struct {
 	// Source is the source as named.
 	Source string
 	// Dir is set for a local directory, loaded in place.
@@ -84,7 +84,7 @@ func IsRemote(src string) bool {
 
 // Resolve fetches and checks one source. Its error names the source and,
 // for a digest or signature failure, the file that differs.
-func Resolve(ctx context.Context, src string, opts Options) (*Fetched, error) {
+func Resolve(ctx context.Context, src string, opts Options) (*Resolved, error) {
 	r := &resolver{opts: opts}
 	switch {
 	case strings.HasPrefix(src, "oci://"):
@@ -103,13 +103,13 @@ func (r *resolver) artifactOptions() artifact.Options {
 	return artifact.Options{Keys: r.opts.Keys, AssayVersion: r.opts.AssayVersion}
 }
 
-func (r *resolver) local(ctx context.Context, src string) (*Fetched, error) {
+func (r *resolver) local(ctx context.Context, src string) (*Resolved, error) {
 	fi, err := os.Stat(src)
 	if err != nil {
 		if len(r.opts.Keys) > 0 {
 			return nil, fmt.Errorf("%s: %w", src, err)
 		}
-		return &Fetched{Source: src, Dir: src}, nil // bundle.Load says why
+		return &Resolved{Source: src, Dir: src}, nil // bundle.Load says why
 	}
 	// Only a regular file is opened here: a FIFO named like an archive would
 	// block; bundle.Load refuses it with a message.
@@ -117,7 +117,7 @@ func (r *resolver) local(ctx context.Context, src string) (*Fetched, error) {
 		if len(r.opts.Keys) > 0 {
 			return nil, fmt.Errorf("%s is not a signed bundle archive: with --verify-key, bundles must be archives made by 'assay bundle build' and 'assay bundle sign'", src)
 		}
-		return &Fetched{Source: src, Dir: src}, nil
+		return &Resolved{Source: src, Dir: src}, nil
 	}
 	f, err := os.Open(src)
 	if err != nil {
@@ -132,7 +132,7 @@ func (r *resolver) local(ctx context.Context, src string) (*Fetched, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Fetched{Source: src, Artifact: a}, nil
+	return &Resolved{Source: src, Artifact: a}, nil
 }
 
 func isArchive(name string) bool {
@@ -146,7 +146,7 @@ type fetchFunc func(ctx context.Context, src string, cached *entry) (data []byte
 
 // remote fetches a source through the cache: a fetch failure falls back on
 // the cached copy when Offline; a check failure never does.
-func (r *resolver) remote(ctx context.Context, src string, fetch fetchFunc) (*Fetched, error) {
+func (r *resolver) remote(ctx context.Context, src string, fetch fetchFunc) (*Resolved, error) {
 	e := r.entry(src)
 	cached := e.read()
 	timeout := r.opts.Timeout
@@ -174,13 +174,13 @@ func (r *resolver) remote(ctx context.Context, src string, fetch fetchFunc) (*Fe
 		if r.opts.Logger != nil {
 			r.opts.Logger.Warn("bundle source unreachable, using the cached copy", "source", redact(src), "cached", cached.modTime.Format(time.RFC3339), "err", err)
 		}
-		return &Fetched{Source: src, Artifact: a, Stale: true, StaleReason: reason}, nil
+		return &Resolved{Source: src, Artifact: a, Stale: true, StaleReason: reason}, nil
 	}
 	a, err := artifact.Open(ctx, data, redact(src), r.artifactOptions())
 	if err != nil {
 		return nil, err
 	}
-	f := &Fetched{Source: src, Artifact: a}
+	f := &Resolved{Source: src, Artifact: a}
 	if cached == nil || cached.meta != meta || string(cached.data) != string(data) {
 		f.commit = func() error { return e.write(data, meta) }
 	}
@@ -262,7 +262,7 @@ func LoadAll(ctx context.Context, sources []string, opts Options) ([]*bundle.Bun
 	var (
 		bundles []*bundle.Bundle
 		diags   hcl.Diagnostics
-		fetched []*Fetched
+		fetched []*Resolved
 	)
 	for _, src := range sources {
 		if err := ctx.Err(); err != nil {

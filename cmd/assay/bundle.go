@@ -318,7 +318,7 @@ every host that verifies.`,
 }
 
 // resolveOne fetches and checks one source; every failure is exit 2.
-func resolveOne(cmd *cobra.Command, src string, bf *bundleFlags) (*source.Fetched, error) {
+func resolveOne(cmd *cobra.Command, src string, bf *bundleFlags) (*source.Resolved, error) {
 	opts, err := bf.options()
 	if err != nil {
 		return nil, usageError(err)
@@ -336,7 +336,7 @@ func resolveOne(cmd *cobra.Command, src string, bf *bundleFlags) (*source.Fetche
 	return f, nil
 }
 
-func printArtifact(cmd *cobra.Command, name string, f *source.Fetched) {
+func printArtifact(cmd *cobra.Command, name string, f *source.Resolved) {
 	a := f.Artifact
 	w := cmd.OutOrStdout()
 	if m := a.Manifest; m != nil {

@@ -79,7 +79,7 @@ func showProgress(w io.Writer) *progress {
 	return &progress{w: w}
 }
 
-func (p *progress) update(done, total int, c report.Collector) {
+func (p *progress) update(done, total int, c report.CollectorResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, "\r\x1b[Kcollecting: %d/%d collectors done (last: %s.%s, %d documents)", done, total, c.Kind, c.Name, c.Documents)

@@ -26,7 +26,7 @@ import (
 const Kind = "file"
 
 func init() {
-	collector.Register(collector.Kind{
+	collector.Register(collector.Type{
 		Name:          Kind,
 		DocumentKinds: []string{Kind},
 		Help:          "files found by path, name, content, metadata and hashes (MIG file module searches)",

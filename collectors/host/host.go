@@ -29,7 +29,7 @@ import (
 const Kind = "host"
 
 func init() {
-	collector.Register(collector.Kind{
+	collector.Register(collector.Type{
 		Name:          Kind,
 		DocumentKinds: []string{Kind},
 		Help:          "hostname, os-release, kernel and machine id of the target",

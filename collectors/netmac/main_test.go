@@ -64,7 +64,7 @@ func helperMain(kind, body string) int {
 	}
 	defer tgt.Close()
 	r := &collectors.Runner{Target: tgt, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))}
-	out := r.Run(context.Background(), []collectors.Job{{Kind: k, Name: "test", Collector: c}})[0]
+	out := r.Run(context.Background(), []collectors.Job{{Type: k, Name: "test", Collector: c}})[0]
 	res := helperOutput{Status: string(out.Result.Status), Error: out.Result.Error, Skipped: out.Result.SkippedTotal, Documents: out.Documents}
 	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)

@@ -151,7 +151,7 @@ func TestNotApplicableToRoot(t *testing.T) {
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
-		jobs = append(jobs, collectors.Job{Kind: k, Name: "all", Collector: c})
+		jobs = append(jobs, collectors.Job{Type: k, Name: "all", Collector: c})
 	}
 	for _, out := range (&collectors.Runner{Target: tgt}).Run(context.Background(), jobs) {
 		if out.Result.Status != "not_applicable" || len(out.Documents) != 0 {

@@ -7,14 +7,14 @@ import (
 )
 
 func init() {
-	collector.Register(collector.Kind{
+	collector.Register(collector.Type{
 		Name:          "interfaces",
 		DocumentKinds: []string{KindInterface},
 		HostOnly:      true,
 		Help:          "network interfaces of the host: MAC, permanent MAC, flags, MTU, addresses, kind",
 		New:           factory(decodeInterfaces),
 	})
-	collector.Register(collector.Kind{
+	collector.Register(collector.Type{
 		Name:          "neighbors",
 		DocumentKinds: []string{KindNeighbor},
 		HostOnly:      true,

@@ -25,7 +25,7 @@ const KindName = "sshd_config"
 const DefaultPath = "/etc/ssh/sshd_config"
 
 func init() {
-	collector.Register(collector.Kind{
+	collector.Register(collector.Type{
 		Name:          KindName,
 		DocumentKinds: []string{KindName},
 		Help:          "effective OpenSSH server configuration, as `sshd -T [-C spec]` prints it",

@@ -62,8 +62,8 @@ type Emitter interface {
 // context supplies the bundle's functions (file(), …) and variables.
 type Factory func(body hcl.Body, ctx *hcl.EvalContext) (Collector, hcl.Diagnostics)
 
-// Kind describes one registered collector kind.
-type Kind struct {
+// Type describes one registered collector kind.
+type Type struct {
 	// Name is the first label of the collect block: "file", "sshd_config".
 	Name string
 	// DocumentKinds are the values of the "kind" field of the documents it
@@ -80,13 +80,13 @@ type Kind struct {
 
 var (
 	registryMu sync.RWMutex
-	registry   = map[string]Kind{}
+	registry   = map[string]Type{}
 )
 
 // Register makes a collector kind available to bundles. It is meant to be
 // called from init() and panics on a duplicate name, which is a programming
 // error caught by any test that links both.
-func Register(k Kind) {
+func Register(k Type) {
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	if k.Name == "" || k.New == nil {
@@ -99,7 +99,7 @@ func Register(k Kind) {
 }
 
 // Lookup returns the registered kind with that name.
-func Lookup(name string) (Kind, bool) {
+func Lookup(name string) (Type, bool) {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
 	k, ok := registry[name]
@@ -107,10 +107,10 @@ func Lookup(name string) (Kind, bool) {
 }
 
 // Kinds returns every registered kind, sorted by name.
-func Kinds() []Kind {
+func Kinds() []Type {
 	registryMu.RLock()
 	defer registryMu.RUnlock()
-	out := make([]Kind, 0, len(registry))
+	out := make([]Type, 0, len(registry))
 	for _, k := range registry {
 		out = append(out, k)
 	}

@@ -19,17 +19,17 @@ const SchemaVersion = "1"
 
 // Report is everything one scan (or eval) produced.
 type Report struct {
-	SchemaVersion string        `json:"schema_version"`
-	Tool          Tool          `json:"tool"`
-	Target        target.Info   `json:"target"`
-	Host          string        `json:"host,omitempty"` // hostname the facts came from
-	StartedAt     time.Time     `json:"started_at"`
-	Duration      time.Duration `json:"-"`
-	Bundles       []Bundle      `json:"bundles"`
-	Collectors    []Collector   `json:"collectors"`
-	Policies      []Policy      `json:"policies"`
-	Findings      []Finding     `json:"findings"`
-	Timings       Timings       `json:"timings"`
+	SchemaVersion string            `json:"schema_version"`
+	Tool          Tool              `json:"tool"`
+	Target        target.Info       `json:"target"`
+	Host          string            `json:"host,omitempty"` // hostname the facts came from
+	StartedAt     time.Time         `json:"started_at"`
+	Duration      time.Duration     `json:"-"`
+	Bundles       []Bundle          `json:"bundles"`
+	Collectors    []CollectorResult `json:"collectors"`
+	Policies      []PolicyResult    `json:"policies"`
+	Findings      []Finding         `json:"findings"`
+	Timings       Timings           `json:"timings"`
 	// Documents is how many documents were judged: the collectors' output in
 	// a scan, the documents read in an eval (which has no collectors).
 	Documents int  `json:"-"`
@@ -93,8 +93,8 @@ const (
 	CollectorNotApplicable CollectorStatus = "not_applicable"
 )
 
-// Collector is one collect block's run.
-type Collector struct {
+// CollectorResult is one collect block's run.
+type CollectorResult struct {
 	Bundle          string          `json:"bundle"`
 	Kind            string          `json:"kind"`
 	Name            string          `json:"name"`
@@ -126,8 +126,8 @@ const (
 	StatusSkip  Status = "skip"  // no document to judge (collector not applicable or empty)
 )
 
-// Policy is one policy's outcome.
-type Policy struct {
+// PolicyResult is one policy's outcome.
+type PolicyResult struct {
 	Bundle      string      `json:"bundle"`
 	ID          string      `json:"id"`
 	Title       string      `json:"title"`

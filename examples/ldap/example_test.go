@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/assay-dev/assay/core/document"
+
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/engine/enginetest"
 
@@ -47,7 +49,7 @@ func ensureFileKind() {
 		if _, ok := collector.Lookup("file"); ok {
 			return
 		}
-		collector.Register(collector.Kind{Name: "file", DocumentKinds: []string{"file"}, Help: "test stand-in",
+		collector.Register(collector.Type{Name: "file", DocumentKinds: []string{"file"}, Help: "test stand-in",
 			New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) { return nil, nil }})
 	})
 }
@@ -152,7 +154,7 @@ func (e *evaluator) findings(t testing.TB, docs []any) []string {
 	in := engine.Input{}
 	for _, d := range docs {
 		doc := d.(map[string]any)
-		in.Documents = append(in.Documents, engine.Doc{Bundle: e.b.Name, Collector: "file." + doc["collector"].(string), Document: doc})
+		in.Documents = append(in.Documents, document.Entry{Bundle: e.b.Name, CollectorID: "file." + doc["collector"].(string), Document: doc})
 	}
 	res, err := e.eng.Eval(context.Background(), in)
 	if err != nil {

@@ -64,7 +64,7 @@ func Violations() *report.Report {
 			{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh", Description: "OpenSSH server hardening", Digest: "sha256:0123abcd", Revision: "9f2c1e7"},
 			{Name: "files", Version: "0.3.1", Source: "/etc/assay/files"},
 		},
-		Collectors: []report.Collector{
+		Collectors: []report.CollectorResult{
 			{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.012},
 			{Bundle: "files", Kind: "file", Name: "authorized_keys", Status: report.CollectorOK, Documents: 4, DurationSeconds: 0.2,
 				Skipped:      []report.Skip{{Path: "/root/.ssh/authorized_keys", Reason: "permission denied"}, {Path: "/home/bob/.ssh", Reason: "not a regular file"}},
@@ -73,7 +73,7 @@ func Violations() *report.Report {
 			{Bundle: "files", Kind: "netmac", Name: "lan", Status: report.CollectorFailed, Error: "read /proc/net/arp: permission denied", DurationSeconds: 0.001},
 			{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "absent", Status: report.CollectorNotApplicable},
 		},
-		Policies: []report.Policy{
+		Policies: []report.PolicyResult{
 			{Bundle: "ssh-baseline", ID: "sshd-password-auth", Title: "Password authentication is disabled", Description: "Passwords can be guessed; keys cannot.",
 				Severity: report.SeverityHigh, Enforcement: report.Mandatory, Controls: []string{"CIS-5.2.12", "NIST-IA-2"},
 				Remediation: "Set `PasswordAuthentication no` in sshd_config.", Source: "policies/ssh/ssh.hcl:12", Status: report.StatusFail, Documents: 1, Findings: 1},
@@ -126,10 +126,10 @@ func CleanImage() *report.Report {
 		Duration:      250 * time.Millisecond,
 		Documents:     1,
 		Bundles:       []report.Bundle{{Name: "image-baseline", Version: "2.0.0", Source: "builtin:image-baseline"}},
-		Collectors: []report.Collector{
+		Collectors: []report.CollectorResult{
 			{Bundle: "image-baseline", Kind: "file", Name: "passwd", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.002},
 		},
-		Policies: []report.Policy{
+		Policies: []report.PolicyResult{
 			{Bundle: "image-baseline", ID: "no-root-user", Title: "The image does not run as root", Severity: report.SeverityHigh, Enforcement: report.Mandatory,
 				Status: report.StatusPass, Documents: 1},
 		},
@@ -150,8 +150,8 @@ func RootPaths() *report.Report {
 		StartedAt:     Started,
 		Duration:      time.Second,
 		Bundles:       []report.Bundle{{Name: "odd", Source: "./odd"}},
-		Collectors:    []report.Collector{{Bundle: "odd", Kind: "file", Name: "odd", Status: report.CollectorOK, Documents: 3}},
-		Policies: []report.Policy{{Bundle: "odd", ID: "odd-files", Title: "Odd <files> & names", Severity: report.SeverityCritical,
+		Collectors:    []report.CollectorResult{{Bundle: "odd", Kind: "file", Name: "odd", Status: report.CollectorOK, Documents: 3}},
+		Policies: []report.PolicyResult{{Bundle: "odd", ID: "odd-files", Title: "Odd <files> & names", Severity: report.SeverityCritical,
 			Enforcement: report.Advisory, Status: report.StatusFail, Documents: 3, Findings: 3}},
 		Findings: []report.Finding{
 			f("/etc/with space/a b.conf", 1, `quote " and <tag> & ampersand`),

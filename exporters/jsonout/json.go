@@ -71,10 +71,10 @@ func (j *JSON) Export(_ context.Context, r *report.Report) error {
 		out.Findings = []report.Finding{}
 	}
 	if out.Policies == nil {
-		out.Policies = []report.Policy{}
+		out.Policies = []report.PolicyResult{}
 	}
 	if out.Collectors == nil {
-		out.Collectors = []report.Collector{}
+		out.Collectors = []report.CollectorResult{}
 	}
 	if out.Bundles == nil {
 		out.Bundles = []report.Bundle{}

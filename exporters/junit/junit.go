@@ -122,8 +122,8 @@ func seconds(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }
 func Build(r *report.Report) *TestSuites {
 	c := *r
 	c.Findings = append([]report.Finding(nil), r.Findings...)
-	c.Policies = append([]report.Policy(nil), r.Policies...)
-	c.Collectors = append([]report.Collector(nil), r.Collectors...)
+	c.Policies = append([]report.PolicyResult(nil), r.Policies...)
+	c.Collectors = append([]report.CollectorResult(nil), r.Collectors...)
 	c.Sort()
 
 	tgt := targetName(&c)
@@ -172,7 +172,7 @@ func Build(r *report.Report) *TestSuites {
 		k := f.Bundle + "\x00" + f.PolicyID
 		if !listed(policies, f) && !seen[k] {
 			seen[k] = true
-			policies = append(policies, report.Policy{Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
+			policies = append(policies, report.PolicyResult{Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
 				Enforcement: f.Enforcement, Status: report.StatusFail})
 		}
 	}
@@ -252,7 +252,7 @@ func add(s *TestSuite, tc TestCase) {
 	}
 }
 
-func listed(ps []report.Policy, f *report.Finding) bool {
+func listed(ps []report.PolicyResult, f *report.Finding) bool {
 	i := sort.Search(len(ps), func(i int) bool {
 		return ps[i].Bundle > f.Bundle || ps[i].Bundle == f.Bundle && ps[i].ID >= f.PolicyID
 	})

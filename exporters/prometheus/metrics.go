@@ -284,7 +284,7 @@ func build(r *report.Report) []prom.Metric {
 			found[k].deny++
 		}
 	}
-	policies := append([]report.Policy(nil), r.Policies...)
+	policies := append([]report.PolicyResult(nil), r.Policies...)
 	listed := map[key]bool{}
 	for _, p := range policies {
 		listed[key{p.Bundle, p.ID}] = true
@@ -292,7 +292,7 @@ func build(r *report.Report) []prom.Metric {
 	for _, f := range r.Findings { // findings of policies the report does not list
 		if k := (key{f.Bundle, f.PolicyID}); !listed[k] {
 			listed[k] = true
-			policies = append(policies, report.Policy{Bundle: f.Bundle, ID: f.PolicyID, Severity: f.Severity, Enforcement: f.Enforcement, Status: report.StatusFail})
+			policies = append(policies, report.PolicyResult{Bundle: f.Bundle, ID: f.PolicyID, Severity: f.Severity, Enforcement: f.Enforcement, Status: report.StatusFail})
 		}
 	}
 	sort.SliceStable(policies, func(i, j int) bool {

@@ -195,8 +195,8 @@ func Build(r *report.Report, gate report.Gate) (*Log, error) {
 func sortedCopy(r *report.Report) *report.Report {
 	c := *r
 	c.Findings = append([]report.Finding(nil), r.Findings...)
-	c.Policies = append([]report.Policy(nil), r.Policies...)
-	c.Collectors = append([]report.Collector(nil), r.Collectors...)
+	c.Policies = append([]report.PolicyResult(nil), r.Policies...)
+	c.Collectors = append([]report.CollectorResult(nil), r.Collectors...)
 	c.Sort()
 	return &c
 }
@@ -217,7 +217,7 @@ func buildRules(r *report.Report) ([]ReportingDescriptor, map[string]int, error)
 	return rules, index, nil
 }
 
-func rule(p report.Policy) ReportingDescriptor {
+func rule(p report.PolicyResult) ReportingDescriptor {
 	title := p.Title
 	if title == "" {
 		title = p.ID
@@ -246,7 +246,7 @@ func rule(p report.Policy) ReportingDescriptor {
 }
 
 func ruleFromFinding(f *report.Finding) ReportingDescriptor {
-	return rule(report.Policy{
+	return rule(report.PolicyResult{
 		Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
 		Enforcement: f.Enforcement, Controls: f.Controls, Remediation: f.Remediation,
 	})
@@ -270,7 +270,7 @@ func tags(controls []string) []string {
 	return out
 }
 
-func helpText(p report.Policy) MultiformatMessage {
+func helpText(p report.PolicyResult) MultiformatMessage {
 	var text, md strings.Builder
 	title := p.Title
 	if title == "" {

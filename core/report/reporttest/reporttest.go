@@ -22,13 +22,13 @@ func Sample() *report.Report {
 			{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh-baseline", Description: "OpenSSH server hardening"},
 			{Name: "authorized-keys", Version: "0.3.0", Source: "policies/authorized-keys"},
 		},
-		Collectors: []report.Collector{
+		Collectors: []report.CollectorResult{
 			{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.004},
 			{Bundle: "authorized-keys", Kind: "file", Name: "keys", Status: report.CollectorOK, Documents: 3, DurationSeconds: 0.02,
 				Skipped: []report.Skip{{Path: "/home/bob/.ssh/authorized_keys", Reason: "permission denied"}}, SkippedTotal: 2},
 			{Bundle: "authorized-keys", Kind: "file", Name: "slow", Status: report.CollectorTimeout, Error: "did not finish within 5m0s", DurationSeconds: 300},
 		},
-		Policies: []report.Policy{
+		Policies: []report.PolicyResult{
 			{Bundle: "authorized-keys", ID: "key-types", Title: "Only approved key types", Severity: report.SeverityMedium, Enforcement: report.Mandatory, Status: report.StatusFail, Documents: 3, Findings: 1, Source: "policies/authorized-keys/bundle.hcl:20"},
 			{Bundle: "authorized-keys", ID: "options", Title: "Key options are restricted", Severity: report.SeverityLow, Enforcement: report.Advisory, Status: report.StatusWarn, Documents: 3, Findings: 1},
 			{Bundle: "authorized-keys", ID: "broken", Title: "A policy that fails to evaluate", Severity: report.SeverityHigh, Enforcement: report.Mandatory, Status: report.StatusError, Error: "eval_conflict_error: functions must not produce multiple outputs for same inputs"},
@@ -68,8 +68,8 @@ func Empty() *report.Report {
 		Target:        target.Info{Kind: target.KindImage, Name: "registry.example/app:1.0", Digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
 		StartedAt:     time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC),
 		Bundles:       []report.Bundle{{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh-baseline"}},
-		Collectors:    []report.Collector{{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1}},
-		Policies: []report.Policy{{Bundle: "ssh-baseline", ID: "root-login", Title: "Root cannot log in", Severity: report.SeverityCritical,
+		Collectors:    []report.CollectorResult{{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1}},
+		Policies: []report.PolicyResult{{Bundle: "ssh-baseline", ID: "root-login", Title: "Root cannot log in", Severity: report.SeverityCritical,
 			Enforcement: report.Mandatory, Status: report.StatusPass, Documents: 1}},
 		Timings:   report.Timings{TotalSeconds: 0.01},
 		Documents: 1,
