@@ -1,7 +1,7 @@
 package pipeline
 
 import (
-	"github.com/assay-dev/assay/collectors/netmac"
+	"github.com/assay-dev/assay/collectors/network"
 	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
 )
@@ -13,7 +13,7 @@ const maxNetFacts = 4096
 // netKind reports whether netFacts reads documents of this kind, which must
 // therefore be given to it as Go values (document.Entry.Document).
 func netKind(kind string) bool {
-	return kind == netmac.KindInterface || kind == netmac.KindNeighbor
+	return kind == network.KindInterface || kind == network.KindNeighbor
 }
 
 // netFacts picks the MAC addresses out of network documents for the info
@@ -21,14 +21,14 @@ func netKind(kind string) bool {
 func netFacts(docs []document.Entry) *report.Net {
 	var n report.Net
 	for _, d := range docs {
-		metric, l, ok := netmac.InfoLabels(d.Document)
+		metric, l, ok := network.InfoLabels(d.Document)
 		if !ok {
 			continue
 		}
 		switch {
-		case metric == netmac.InterfaceInfoMetric && len(n.Interfaces) < maxNetFacts:
+		case metric == network.InterfaceInfoMetric && len(n.Interfaces) < maxNetFacts:
 			n.Interfaces = append(n.Interfaces, report.NetInterface{Name: l["interface"], MAC: l["mac"]})
-		case metric == netmac.NeighborInfoMetric && len(n.Neighbors) < maxNetFacts:
+		case metric == network.NeighborInfoMetric && len(n.Neighbors) < maxNetFacts:
 			n.Neighbors = append(n.Neighbors, report.NetNeighbor{Interface: l["interface"], IP: l["ip"], MAC: l["mac"], Source: l["source"]})
 		}
 	}

@@ -15,8 +15,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/assay-dev/assay/collectors/netmac/arpndp"
-	"github.com/assay-dev/assay/collectors/netmac/arpndp/arpndptest"
+	"github.com/assay-dev/assay/collectors/network/arpndp"
+	"github.com/assay-dev/assay/collectors/network/arpndp/arpndptest"
 )
 
 func main() {

@@ -6,6 +6,6 @@ package all
 import (
 	_ "github.com/assay-dev/assay/collectors/file"   // files: MIG file-module searches
 	_ "github.com/assay-dev/assay/collectors/host"   // host facts
-	_ "github.com/assay-dev/assay/collectors/netmac" // interfaces, neighbors
+	_ "github.com/assay-dev/assay/collectors/network" // interfaces, neighbors
 	_ "github.com/assay-dev/assay/collectors/sshd"   // effective sshd_config
 )

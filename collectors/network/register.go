@@ -1,4 +1,4 @@
-package netmac
+package network
 
 import (
 	"github.com/hashicorp/hcl/v2"

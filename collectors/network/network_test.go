@@ -1,4 +1,4 @@
-package netmac
+package network
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/netmac/arpndp/arpndptest"
+	"github.com/assay-dev/assay/collectors/network/arpndp/arpndptest"
 )
 
 // recorder is an Emitter that keeps everything.

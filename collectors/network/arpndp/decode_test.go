@@ -9,8 +9,8 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 
-	"github.com/assay-dev/assay/collectors/netmac/arpndp"
-	"github.com/assay-dev/assay/collectors/netmac/arpndp/arpndptest"
+	"github.com/assay-dev/assay/collectors/network/arpndp"
+	"github.com/assay-dev/assay/collectors/network/arpndp/arpndptest"
 )
 
 var (

@@ -1,4 +1,4 @@
-package netmac
+package network
 
 import (
 	"bufio"

@@ -12,8 +12,8 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
-	"github.com/assay-dev/assay/collectors/netmac/arpndp"
-	"github.com/assay-dev/assay/collectors/netmac/arpndp/arpndptest"
+	"github.com/assay-dev/assay/collectors/network/arpndp"
+	"github.com/assay-dev/assay/collectors/network/arpndp/arpndptest"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -1,4 +1,4 @@
-package netmac
+package network
 
 import (
 	"runtime"
@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/assay-dev/assay/collectors/netmac/arpndp"
+	"github.com/assay-dev/assay/collectors/network/arpndp"
 )
 
 func errNoCapability() error { return arpndp.ErrNoCapability }

@@ -1,4 +1,4 @@
-package netmac
+package network
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
 
-	"github.com/assay-dev/assay/collectors/netmac/arpndp"
+	"github.com/assay-dev/assay/collectors/network/arpndp"
 )
 
 // run captures live or reads the pcap file, then emits one document per

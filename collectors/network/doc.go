@@ -1,4 +1,4 @@
-// Package netmac collects the link-layer facts of the running host's network
+// Package network collects the link-layer facts of the running host's network
 // namespace: its interfaces and their MAC addresses ("interfaces" →
 // net.interface documents), and the stations it sees ("neighbors" →
 // net.neighbor documents) from the kernel's ARP and NDP caches and, with a
@@ -11,4 +11,4 @@
 // finds devices nobody accounts for; policies/rogue-hosts and
 // examples/prometheus do that join. docs/collectors/network.md is the user's
 // reference.
-package netmac
+package network
