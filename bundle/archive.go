@@ -19,7 +19,9 @@ import (
 
 var archiveExts = []string{".tar.gz", ".tgz"}
 
-func isArchive(name string) bool {
+// IsArchive reports whether name is named like a bundle archive (.tar.gz,
+// .tgz). It says nothing of what the file holds.
+func IsArchive(name string) bool {
 	for _, ext := range archiveExts {
 		if strings.HasSuffix(name, ext) {
 			return true

@@ -96,7 +96,7 @@ func TestLoadArchive(t *testing.T) {
 	for _, top := range []string{"ssh", "."} {
 		t.Run(top, func(t *testing.T) {
 			p := writeTemp(t, "ssh.tar.gz", makeTarGz(t, tarDir(t, "testdata/good/ssh", top)))
-			b, diags := Load(context.Background(), p)
+			b, diags := testLoad(context.Background(), p)
 			if len(diags) > 0 {
 				t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
 			}
@@ -130,7 +130,7 @@ func TestArchiveRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := writeTemp(t, "b.tar.gz", makeTarGz(t, tt.entries))
-			b, diags := Load(context.Background(), p)
+			b, diags := testLoad(context.Background(), p)
 			if !diags.HasErrors() {
 				t.Fatal("archive accepted")
 			}
@@ -148,14 +148,14 @@ func TestArchiveRefused(t *testing.T) {
 
 func TestArchiveNotGzip(t *testing.T) {
 	p := writeTemp(t, "b.tgz", []byte("not gzip at all"))
-	_, diags := Load(context.Background(), p)
+	_, diags := testLoad(context.Background(), p)
 	if !diags.HasErrors() || diags[0].Summary != "Invalid archive" {
 		t.Errorf("diags = %v", diags)
 	}
 	// Truncated: a valid gzip header, then nothing.
 	full := makeTarGz(t, tarDir(t, "testdata/good/ssh", "ssh"))
 	p = writeTemp(t, "b.tgz", full[:len(full)/2])
-	if _, diags := Load(context.Background(), p); !diags.HasErrors() {
+	if _, diags := testLoad(context.Background(), p); !diags.HasErrors() {
 		t.Errorf("truncated archive accepted")
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/assay-dev/assay/core/collector"
-
 	"github.com/assay-dev/assay/core/report"
 )
 

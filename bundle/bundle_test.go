@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,14 +13,13 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/internal/golden"
-
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/internal/golden"
 )
 
 // testCollector is the collector of the fake kind "testkind": the real
@@ -31,8 +31,9 @@ type testCollector struct {
 
 func (testCollector) Collect(context.Context, collector.Env, collector.Emitter) error { return nil }
 
-func init() {
-	collector.Register(collector.Type{
+// testKind is the fake "testkind" collector type.
+func testKind() collector.Type {
+	return collector.Type{
 		Name:          "testkind",
 		DocumentKinds: []string{"testkind"},
 		Help:          "a fake collector for the bundle tests",
@@ -54,7 +55,24 @@ func init() {
 			}
 			return c, diags
 		},
-	})
+	}
+}
+
+// testLoader loads the test bundles: the fake collector type and the fake
+// live data kind, nothing else, so that "Known kinds" diagnostics are
+// stable.
+var testLoader = &Loader{Collectors: collector.NewRegistry(testKind()), DataKinds: NewDataKinds(testLiveKind())}
+
+func testLoad(ctx context.Context, source string) (*Bundle, hcl.Diagnostics) {
+	return testLoader.Load(ctx, source)
+}
+
+func testLoadFS(fsys fs.FS, displayRoot string) (*Bundle, hcl.Diagnostics) {
+	return testLoader.LoadFS(context.Background(), fsys, displayRoot)
+}
+
+func testLoadAll(ctx context.Context, sources []string) ([]*Bundle, hcl.Diagnostics) {
+	return testLoader.LoadAll(ctx, sources)
 }
 
 // render is how the CLI shows diagnostics: the text tests compare.
@@ -101,7 +119,7 @@ func TestBadHCL(t *testing.T) {
 	for _, file := range cases {
 		name := filepath.Base(file)
 		t.Run(strings.TrimSuffix(name, ".bad.hcl"), func(t *testing.T) {
-			b, diags := LoadFS(caseFS(t, name), "testdata")
+			b, diags := testLoadFS(caseFS(t, name), "testdata")
 			if !diags.HasErrors() {
 				t.Errorf("no error diagnostics")
 			}
@@ -126,7 +144,7 @@ func TestBadBundles(t *testing.T) {
 		}
 		dir := filepath.Join("testdata/bad", d.Name())
 		t.Run(d.Name(), func(t *testing.T) {
-			b, diags := Load(context.Background(), dir)
+			b, diags := testLoad(context.Background(), dir)
 			if len(diags) == 0 {
 				t.Errorf("no diagnostics")
 			}
@@ -233,7 +251,7 @@ func checkSSH(t *testing.T, b *Bundle, root string) {
 }
 
 func TestLoadGood(t *testing.T) {
-	b, diags := Load(context.Background(), "testdata/good/ssh")
+	b, diags := testLoad(context.Background(), "testdata/good/ssh")
 	if len(diags) > 0 {
 		t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
 	}
@@ -243,7 +261,7 @@ func TestLoadGood(t *testing.T) {
 // TestLoadFS loads the same bundle from an fs.FS, as the embedded built-in
 // bundles are.
 func TestLoadFS(t *testing.T) {
-	b, diags := LoadFS(os.DirFS("testdata/good/ssh"), "policies/ssh")
+	b, diags := testLoadFS(os.DirFS("testdata/good/ssh"), "policies/ssh")
 	if len(diags) > 0 {
 		t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
 	}
@@ -253,7 +271,7 @@ func TestLoadFS(t *testing.T) {
 // TestInlineRows checks that an inline module's rows are the HCL file's
 // lines, so findings and compile errors point into the HCL file.
 func TestInlineRows(t *testing.T) {
-	b, diags := Load(context.Background(), "testdata/good/ssh")
+	b, diags := testLoad(context.Background(), "testdata/good/ssh")
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -267,7 +285,7 @@ func TestInlineRows(t *testing.T) {
 }
 
 func TestLoadImplicit(t *testing.T) {
-	b, diags := Load(context.Background(), "testdata/good/implicit")
+	b, diags := testLoad(context.Background(), "testdata/good/implicit")
 	if len(diags) > 0 {
 		t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
 	}
@@ -312,7 +330,7 @@ func TestLoadImplicit(t *testing.T) {
 // <<-EOT heredoc, to the HCL file's line and column.
 func TestRegoDiagnostics(t *testing.T) {
 	src := "policy \"p\" {\n  rego = <<-EOT\n    package x\n\n    deny contains msg if {\n      msg := undefined_thing\n    }\n  EOT\n}\n"
-	b, diags := LoadFS(fstest.MapFS{"b.hcl": {Data: []byte(src)}}, "bun")
+	b, diags := testLoadFS(fstest.MapFS{"b.hcl": {Data: []byte(src)}}, "bun")
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -339,7 +357,7 @@ func TestRegoDiagnostics(t *testing.T) {
 
 // TestInlineParseColumns checks parse error columns in heredocs.
 func TestInlineParseColumns(t *testing.T) {
-	b, diags := LoadFS(caseFS(t, "rego_heredoc.bad.hcl"), "testdata")
+	b, diags := testLoadFS(caseFS(t, "rego_heredoc.bad.hcl"), "testdata")
 	_ = b
 	var got []string
 	for _, d := range diags {
@@ -353,20 +371,20 @@ func TestInlineParseColumns(t *testing.T) {
 }
 
 func TestLoadAllConflicts(t *testing.T) {
-	bundles, diags := LoadAll(context.Background(), []string{"testdata/conflict/a", "testdata/conflict/b"})
+	bundles, diags := testLoadAll(context.Background(), []string{"testdata/conflict/a", "testdata/conflict/b"})
 	if len(bundles) != 2 {
 		t.Fatalf("got %d bundles", len(bundles))
 	}
 	golden.File(t, "testdata/conflict.golden", []byte(render(t, Files(bundles...), diags)))
 	// One bundle alone is fine.
-	if _, diags := LoadAll(context.Background(), []string{"testdata/conflict/a"}); len(diags) > 0 {
+	if _, diags := testLoadAll(context.Background(), []string{"testdata/conflict/a"}); len(diags) > 0 {
 		t.Errorf("one bundle: %v", diags)
 	}
 }
 
 func TestLoadMissing(t *testing.T) {
 	for _, src := range []string{"testdata/nope", "testdata/ok.rego", "testdata/nope.tar.gz"} {
-		b, diags := Load(context.Background(), src)
+		b, diags := testLoad(context.Background(), src)
 		if !diags.HasErrors() || b == nil || b.Files == nil {
 			t.Errorf("%s: diags=%v bundle=%v", src, diags, b)
 		}
@@ -395,7 +413,7 @@ func TestSymlinkEscape(t *testing.T) {
 	if err := os.Symlink(rel, filepath.Join(dir, "rel.rego")); err != nil {
 		t.Fatal(err)
 	}
-	b, diags := Load(context.Background(), dir)
+	b, diags := testLoad(context.Background(), dir)
 	if !diags.HasErrors() {
 		t.Fatal("symlinks out of the bundle were followed")
 	}
@@ -447,7 +465,7 @@ policy "pbc" {
 // package (and its one module); bundles still may not share one with
 // each other.
 func TestSharedPackage(t *testing.T) {
-	b, diags := LoadFS(sharedBundle("one"), "one")
+	b, diags := testLoadFS(sharedBundle("one"), "one")
 	if len(diags) > 0 {
 		t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
 	}
@@ -463,7 +481,7 @@ func TestSharedPackage(t *testing.T) {
 		t.Errorf("inputs (-want +got):\n%s", diff)
 	}
 
-	other, diags := LoadFS(sharedBundle("two"), "two")
+	other, diags := testLoadFS(sharedBundle("two"), "two")
 	if len(diags) > 0 {
 		t.Fatalf("diagnostics:\n%s", render(t, other.Files, diags))
 	}

@@ -12,15 +12,15 @@ import (
 	"path"
 	"reflect"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/assay-dev/assay/internal/registry"
 )
 
 // DataSource produces the value of one data block, exposed to policies as
@@ -51,43 +51,25 @@ type DataKind struct {
 	Live bool
 }
 
-var (
-	dataKindsMu sync.RWMutex
-	dataKinds   = map[string]DataKind{}
-)
+// DataKinds is the set of data kinds a bundle may name. The loader always
+// knows "file"; NewDataKinds adds the others (bundle/datasource/all.Kinds
+// holds every kind assay ships).
+type DataKinds = registry.Registry[DataKind]
 
-// RegisterDataKind makes a data kind available to bundles; call it from
-// init(). It panics on a duplicate name, a programming error.
-func RegisterDataKind(k DataKind) {
-	dataKindsMu.Lock()
-	defer dataKindsMu.Unlock()
-	if k.Name == "" || k.New == nil {
-		panic("bundle: RegisterDataKind needs a name and a factory")
+// FileDataKind is data "file": a JSON or YAML file of the bundle. Every
+// registry made by NewDataKinds holds it.
+func FileDataKind() DataKind {
+	return DataKind{
+		Name: "file",
+		Help: "a JSON or YAML file of the bundle: path = \"data/users.yaml\"",
+		New:  newFileData,
 	}
-	if _, dup := dataKinds[k.Name]; dup {
-		panic(fmt.Sprintf("bundle: data kind %q registered twice", k.Name))
-	}
-	dataKinds[k.Name] = k
 }
 
-// LookupDataKind returns the registered data kind with that name.
-func LookupDataKind(name string) (DataKind, bool) {
-	dataKindsMu.RLock()
-	defer dataKindsMu.RUnlock()
-	k, ok := dataKinds[name]
-	return k, ok
-}
-
-// DataKindNames returns the registered data kind names, sorted.
-func DataKindNames() []string {
-	dataKindsMu.RLock()
-	defer dataKindsMu.RUnlock()
-	names := make([]string, 0, len(dataKinds))
-	for n := range dataKinds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+// NewDataKinds builds a registry of the "file" kind and kinds. A duplicate
+// name panics: a programming error.
+func NewDataKinds(kinds ...DataKind) *DataKinds {
+	return registry.New("data kind", func(k DataKind) string { return k.Name }, append([]DataKind{FileDataKind()}, kinds...)...)
 }
 
 // DataEnv is what a data kind may use while it decodes and reads.
@@ -105,14 +87,6 @@ func (e *DataEnv) ReadFile(name string) ([]byte, string, error) {
 		e.l.claimed[rel] = true
 	}
 	return e.l.readFile(name)
-}
-
-func init() {
-	RegisterDataKind(DataKind{
-		Name: "file",
-		Help: "a JSON or YAML file of the bundle: path = \"data/users.yaml\"",
-		New:  newFileData,
-	})
 }
 
 // fileData is data "file" "NAME" { path = "…" }.

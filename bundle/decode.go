@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/report"
 )
 
@@ -96,7 +97,7 @@ func decodeBundle(block *hcl.Block, ctx *hcl.EvalContext) (bundleBlock, hcl.Diag
 
 // decodeCollect looks up the collect block's kind and lets the kind's
 // factory decode the body.
-func decodeCollect(block *hcl.Block, ctx *hcl.EvalContext) (*Collect, hcl.Diagnostics) {
+func decodeCollect(block *hcl.Block, types *collector.Registry, ctx *hcl.EvalContext) (*Collect, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	kindName, name := block.Labels[0], block.Labels[1]
 	if !hclsyntax.ValidIdentifier(name) {
@@ -107,7 +108,7 @@ func decodeCollect(block *hcl.Block, ctx *hcl.EvalContext) (*Collect, hcl.Diagno
 			Subject:  &block.LabelRanges[1],
 		})
 	}
-	kind, d := collectorKind(kindName, block.LabelRanges[0])
+	kind, d := collectorType(types, kindName, block.LabelRanges[0])
 	if d != nil {
 		return nil, append(diags, d)
 	}
@@ -262,7 +263,7 @@ func decodeInputs(attr *hcl.Attribute) ([]inputRef, hcl.Diagnostics) {
 }
 
 // decodeData looks up the data block's kind and lets the kind decode it.
-func decodeData(block *hcl.Block, env *DataEnv) (DataSource, hcl.Diagnostics) {
+func decodeData(block *hcl.Block, kinds *DataKinds, env *DataEnv) (DataSource, hcl.Diagnostics) {
 	kindName, name := block.Labels[0], block.Labels[1]
 	var diags hcl.Diagnostics
 	if !hclsyntax.ValidIdentifier(name) {
@@ -273,9 +274,9 @@ func decodeData(block *hcl.Block, env *DataEnv) (DataSource, hcl.Diagnostics) {
 			Subject:  &block.LabelRanges[1],
 		})
 	}
-	kind, ok := LookupDataKind(kindName)
+	kind, ok := kinds.Lookup(kindName)
 	if !ok {
-		known := DataKindNames()
+		known := kinds.Names()
 		detail := fmt.Sprintf("There is no data kind %q.", kindName)
 		if s := suggest(kindName, known); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)

@@ -1,32 +1,33 @@
 package bundle
 
 import (
+	"context"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/assay-dev/assay/core/collector"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/assay-dev/assay/core/collector"
 )
 
 // docFileRE finds the files of docs/bundles.md's complete example: a
 // "<!-- file: NAME -->" marker, then a fenced block.
 var docFileRE = regexp.MustCompile("(?s)<!-- file: (\\S+) -->\n```[a-z]*\n(.*?)```\n")
 
-// anyBodyKind registers a stand-in for a real collector kind, accepting any
-// body: the real kinds live in packages this one does not import.
-func anyBodyKind(name string) {
-	if _, ok := collector.Lookup(name); ok {
-		return
-	}
-	collector.Register(collector.Type{Name: name, New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
+// anyBodyType is a stand-in for a real collector type, accepting any body:
+// the real types live in packages this one does not import.
+func anyBodyType(name string) collector.Type {
+	return collector.Type{Name: name, New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
 		return testCollector{}, nil
-	}})
+	}}
 }
+
+// docsLoader knows the collector types the docs' examples name.
+var docsLoader = &Loader{Collectors: collector.NewRegistry(testKind(), anyBodyType("file"), anyBodyType("sshd_config"))}
 
 func docExample(t *testing.T) fstest.MapFS {
 	t.Helper()
@@ -47,9 +48,7 @@ func docExample(t *testing.T) fstest.MapFS {
 // TestDocsExample loads the complete example of docs/bundles.md and
 // compiles it, so the reference stays true to the code.
 func TestDocsExample(t *testing.T) {
-	anyBodyKind("file")
-	anyBodyKind("sshd_config")
-	b, diags := LoadFS(docExample(t), "ssh-baseline")
+	b, diags := docsLoader.LoadFS(context.Background(), docExample(t), "ssh-baseline")
 	if len(diags) > 0 {
 		t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
 	}
@@ -73,12 +72,10 @@ func TestDocsExample(t *testing.T) {
 // TestDocsDiagnostic checks that the diagnostic shown in docs/bundles.md is
 // what assay prints for that mistake in the example.
 func TestDocsDiagnostic(t *testing.T) {
-	anyBodyKind("file")
-	anyBodyKind("sshd_config")
 	fsys := docExample(t)
 	src := string(fsys["bundle.hcl"].Data)
 	fsys["bundle.hcl"] = &fstest.MapFile{Data: []byte(strings.Replace(src, "collect.sshd_config.main]", "collect.sshd_config.mian]", 1))}
-	b, diags := LoadFS(fsys, "ssh-baseline")
+	b, diags := docsLoader.LoadFS(context.Background(), fsys, "ssh-baseline")
 	doc, _ := os.ReadFile("../docs/bundles.md")
 	m := regexp.MustCompile("(?s)rendered as HCL tools do\\.[^\n]*\n\n```\n(.*?)```").FindSubmatch(doc)
 	if m == nil {

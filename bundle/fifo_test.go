@@ -61,7 +61,7 @@ func TestLoadFIFOs(t *testing.T) {
 			src := tt.make(t)
 			done := make(chan string, 1)
 			go func() {
-				_, diags := Load(context.Background(), src)
+				_, diags := testLoad(context.Background(), src)
 				done <- diags.Error()
 			}()
 			select {

@@ -27,7 +27,7 @@ func FuzzLoadFS(f *testing.F) {
 			"other.rego":      {Data: []byte("package support.other\n")},
 			"data/known.json": {Data: []byte(`{"a": 1}`)},
 		}
-		b, diags := LoadFS(fsys, "fuzz")
+		b, diags := testLoadFS(fsys, "fuzz")
 		if b == nil || b.Files == nil {
 			t.Fatal("no bundle or files")
 		}

@@ -23,12 +23,13 @@ func (s countingSource) Read(context.Context) (any, hcl.Diagnostics) {
 	return []any{"entry"}, nil
 }
 
-func init() {
-	RegisterDataKind(DataKind{Name: "test_live", Live: true, New: func(body hcl.Body, _ *DataEnv) (DataSource, hcl.Diagnostics) {
+// testLiveKind is the fake live data kind "test_live".
+func testLiveKind() DataKind {
+	return DataKind{Name: "test_live", Live: true, New: func(body hcl.Body, _ *DataEnv) (DataSource, hcl.Diagnostics) {
 		content, diags := body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "fail"}}})
 		_, fail := content.Attributes["fail"]
 		return countingSource{fail: fail}, diags
-	}})
+	}}
 }
 
 func liveFS(body string) fstest.MapFS {
@@ -39,7 +40,7 @@ func liveFS(body string) fstest.MapFS {
 // reading it; Fetch reads each block once, and reports failures per block.
 func TestLiveDataIsFetchedNotLoaded(t *testing.T) {
 	liveReads.Store(0)
-	b, diags := LoadFS(liveFS(`bundle "one" {}
+	b, diags := testLoadFS(liveFS(`bundle "one" {}
 data "test_live" "people" {}
 data "test_live" "down" { fail = true }
 `), "one")
@@ -76,8 +77,8 @@ func TestLiveDataConflicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, d1 := LoadFS(fstest.MapFS{"bundle.hcl": {Data: []byte("bundle \"a\" {}\n" + tt.a)}}, "a")
-			b, d2 := LoadFS(liveFS("bundle \"b\" {}\n"+tt.b), "b")
+			a, d1 := testLoadFS(fstest.MapFS{"bundle.hcl": {Data: []byte("bundle \"a\" {}\n" + tt.a)}}, "a")
+			b, d2 := testLoadFS(liveFS("bundle \"b\" {}\n"+tt.b), "b")
 			diags := append(append(d1, d2...), Conflicts([]*Bundle{a, b})...)
 			if (tt.want == "") != !diags.HasErrors() || !strings.Contains(diags.Error(), tt.want) {
 				t.Errorf("diags = %v, want %q", diags, tt.want)

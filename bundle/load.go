@@ -14,11 +14,11 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/assay-dev/assay/core/collector"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/assay-dev/assay/core/collector"
 )
 
 // Limits on what one bundle may hold. A bundle beyond them is a mistake or
@@ -29,13 +29,42 @@ const (
 	maxEntries    = 10000     // entries of an archive
 )
 
+// Loader loads bundles. It knows the collector types and data kinds a
+// bundle may name; nothing else is global, so two loaders (a test's fakes,
+// the binary's real types) never interfere.
+type Loader struct {
+	// Collectors are the collector types collect blocks may name.
+	Collectors *collector.Registry
+	// DataKinds are the data kinds data blocks may name; nil means only
+	// "file".
+	DataKinds *DataKinds
+}
+
+// A nil *Loader loads bundles that name no collector type and no data
+// kind but "file".
+
+func (ld *Loader) dataKinds() *DataKinds {
+	if ld == nil || ld.DataKinds == nil {
+		return NewDataKinds()
+	}
+	return ld.DataKinds
+}
+
+// collectors returns the collector types; a nil Loader knows none.
+func (ld *Loader) collectors() *collector.Registry {
+	if ld == nil {
+		return nil
+	}
+	return ld.Collectors
+}
+
 // Load loads the bundle at source: a directory, or a .tar.gz (.tgz) of one.
 //
 // It always returns a Bundle. When diags has errors the Bundle is partial and
 // must not be evaluated, but its Files hold every file that was read, so the
 // caller can render the diagnostics with source snippets
 // (hcl.NewDiagnosticTextWriter(w, b.Files, width, color)).
-func Load(ctx context.Context, source string) (*Bundle, hcl.Diagnostics) {
+func (ld *Loader) Load(ctx context.Context, source string) (*Bundle, hcl.Diagnostics) {
 	fi, err := os.Stat(source)
 	if err != nil {
 		return newBundle(source, source), hcl.Diagnostics{{
@@ -57,13 +86,13 @@ func Load(ctx context.Context, source string) (*Bundle, hcl.Diagnostics) {
 		defer root.Close()
 		// root.FS confines every read, symlinks included, to the directory:
 		// file("../x") and a symlink to /etc/passwd both fail.
-		return load(ctx, root.FS(), filepath.Clean(source), source)
-	case isArchive(source) && fi.Mode().IsRegular():
+		return ld.load(ctx, root.FS(), filepath.Clean(source), source)
+	case IsArchive(source) && fi.Mode().IsRegular():
 		fsys, diags := extractArchive(ctx, source)
 		if diags.HasErrors() {
 			return newBundle(source, source), diags
 		}
-		b, more := load(ctx, fsys, filepath.Clean(source), source)
+		b, more := ld.load(ctx, fsys, filepath.Clean(source), source)
 		return b, append(diags, more...)
 	default:
 		return newBundle(source, source), hcl.Diagnostics{{
@@ -77,21 +106,15 @@ func Load(ctx context.Context, source string) (*Bundle, hcl.Diagnostics) {
 // LoadFS loads a bundle from a file system, such as the embed.FS of the
 // built-in bundles. displayRoot prefixes file names in diagnostics and is
 // the bundle's Source; it is never opened.
-func LoadFS(fsys fs.FS, displayRoot string) (*Bundle, hcl.Diagnostics) {
-	return LoadFSContext(context.Background(), fsys, displayRoot)
-}
-
-// LoadFSContext is LoadFS with a context, which data sources that reach out
-// (a future data "http") honour.
-func LoadFSContext(ctx context.Context, fsys fs.FS, displayRoot string) (*Bundle, hcl.Diagnostics) {
-	return load(ctx, fsys, displayRoot, displayRoot)
+func (ld *Loader) LoadFS(ctx context.Context, fsys fs.FS, displayRoot string) (*Bundle, hcl.Diagnostics) {
+	return ld.load(ctx, fsys, displayRoot, displayRoot)
 }
 
 // LoadAll loads every source and checks that the bundles can run together:
 // no two bundles with one name, no data key defined twice with different
 // values, no two policies judging with one Rego package. It returns every
 // bundle it could read, even when diags has errors (see Load).
-func LoadAll(ctx context.Context, sources []string) ([]*Bundle, hcl.Diagnostics) {
+func (ld *Loader) LoadAll(ctx context.Context, sources []string) ([]*Bundle, hcl.Diagnostics) {
 	var (
 		bundles []*Bundle
 		diags   hcl.Diagnostics
@@ -101,7 +124,7 @@ func LoadAll(ctx context.Context, sources []string) ([]*Bundle, hcl.Diagnostics)
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Loading cancelled", Detail: err.Error()})
 			break
 		}
-		b, more := Load(ctx, src)
+		b, more := ld.Load(ctx, src)
 		bundles = append(bundles, b)
 		diags = append(diags, more...)
 	}
@@ -140,11 +163,13 @@ func newBundle(displayRoot, source string) *Bundle {
 
 // loader holds the state of loading one bundle.
 type loader struct {
-	ctx   context.Context
-	fsys  fs.FS
-	root  string // display root: prefix of file names in diagnostics
-	b     *Bundle
-	diags hcl.Diagnostics
+	ctx        context.Context
+	collectors *collector.Registry
+	dataKinds  *DataKinds
+	fsys       fs.FS
+	root       string // display root: prefix of file names in diagnostics
+	b          *Bundle
+	diags      hcl.Diagnostics
 
 	evalCtx *hcl.EvalContext
 
@@ -165,16 +190,18 @@ type loader struct {
 	collects map[string]hcl.Range
 }
 
-func load(ctx context.Context, fsys fs.FS, displayRoot, source string) (*Bundle, hcl.Diagnostics) {
+func (ld *Loader) load(ctx context.Context, fsys fs.FS, displayRoot, source string) (*Bundle, hcl.Diagnostics) {
 	l := &loader{
-		ctx:       ctx,
-		fsys:      fsys,
-		root:      displayRoot,
-		b:         newBundle(displayRoot, source),
-		modules:   map[string]*Module{},
-		byPackage: map[string][]*Module{},
-		claimed:   map[string]bool{},
-		collects:  map[string]hcl.Range{},
+		ctx:        ctx,
+		collectors: ld.collectors(),
+		dataKinds:  ld.dataKinds(),
+		fsys:       fsys,
+		root:       displayRoot,
+		b:          newBundle(displayRoot, source),
+		modules:    map[string]*Module{},
+		byPackage:  map[string][]*Module{},
+		claimed:    map[string]bool{},
+		collects:   map[string]hcl.Range{},
 	}
 	l.evalCtx = newEvalContext(l)
 	l.run()
@@ -438,12 +465,12 @@ func (l *loader) bundleBlocks(blocks hcl.Blocks) {
 func (l *loader) dataBlocks(blocks hcl.Blocks) {
 	for _, block := range blocks {
 		name := block.Labels[1]
-		src, diags := decodeData(block, &DataEnv{EvalContext: l.evalCtx, l: l})
+		src, diags := decodeData(block, l.dataKinds, &DataEnv{EvalContext: l.evalCtx, l: l})
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() || src == nil {
 			continue
 		}
-		if kind, _ := LookupDataKind(block.Labels[0]); kind.Live {
+		if kind, _ := l.dataKinds.Lookup(block.Labels[0]); kind.Live {
 			l.setLive(&LiveData{Name: name, Kind: kind.Name, Source: src, DeclRange: block.DefRange}, block.LabelRanges[1])
 			continue
 		}
@@ -472,7 +499,7 @@ func (l *loader) collectBlocks(blocks hcl.Blocks) {
 			continue
 		}
 		l.collects[id] = block.DefRange
-		c, diags := decodeCollect(block, l.evalCtx)
+		c, diags := decodeCollect(block, l.collectors, l.evalCtx)
 		l.diags = append(l.diags, diags...)
 		if c != nil && !diags.HasErrors() {
 			l.b.Collects = append(l.b.Collects, c)
@@ -672,12 +699,12 @@ func rangePtr(r hcl.Range) *hcl.Range {
 	return &r
 }
 
-// collectorKind looks up a collector kind, with a "did you mean" diagnostic.
-func collectorKind(name string, rng hcl.Range) (collector.Type, *hcl.Diagnostic) {
-	if k, ok := collector.Lookup(name); ok {
-		return k, nil
+// collectorType looks up a collector type, with a "did you mean" diagnostic.
+func collectorType(types *collector.Registry, name string, rng hcl.Range) (collector.Type, *hcl.Diagnostic) {
+	if t, ok := types.Lookup(name); ok {
+		return t, nil
 	}
-	known := collector.KindNames()
+	known := types.Names()
 	detail := fmt.Sprintf("There is no collector kind %q.", name)
 	if s := suggest(name, known); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)

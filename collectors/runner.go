@@ -11,7 +11,6 @@ import (
 
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
-
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 )

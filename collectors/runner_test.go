@@ -8,14 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/targets"
 )
 
 // fake is a collector whose behaviour each case sets.

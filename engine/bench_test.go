@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/document"
 )
 
 // BenchmarkEval is 50 policies (one package each, as assay bundles are

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/document"
 )
 
 // TestSetData replaces live data between evaluations without recompiling,

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
 )
 

@@ -1,9 +1,9 @@
 package engine
 
 import (
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/assay-dev/assay/core/document"
 )
 
 // regoValue converts the document to a Rego value. The engine calls it when it

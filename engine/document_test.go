@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
 )
 

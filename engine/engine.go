@@ -18,13 +18,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/storage"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 )

@@ -13,11 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 )

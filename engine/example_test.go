@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"

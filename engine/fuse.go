@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/assay-dev/assay/core/document"
 )
 
 // Fusion: evaluating a document costs one query, but a query over 50

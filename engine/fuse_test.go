@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/document"
 )
 
 func withoutFusion() Option { return func(c *config) { c.noFusion = true } }

@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
 )
 

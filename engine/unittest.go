@@ -153,3 +153,14 @@ func testBundle(ctx context.Context, bi int, b *bundle.Bundle, caps *ast.Capabil
 	}
 	return out, ctx.Err()
 }
+
+// CountFailed counts the results that failed or errored.
+func CountFailed(results []TestResult) int {
+	n := 0
+	for _, r := range results {
+		if r.Status == TestFail || r.Status == TestError {
+			n++
+		}
+	}
+	return n
+}

@@ -1,18 +1,16 @@
 // Package exporters turns a report into the formats people read and machines
-// ingest. Each format is a small type in its own sub-package with a
-// constructor taking the writer; this package is the one registry of format
-// names, so an unknown name is an error, never a silent default.
+// ingest. Each format is a small type in its own sub-package, built by
+// New(w io.Writer, o exporters.Options) and described by Format(); a
+// Registry maps format names to them, so an unknown name is an error, never
+// a silent default.
 package exporters
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"sort"
-	"strings"
-	"sync"
 
 	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/internal/registry"
 )
 
 // Exporter writes a report in one format. It never changes the report.
@@ -38,45 +36,12 @@ type Format struct {
 	New  func(w io.Writer, o Options) Exporter
 }
 
-var (
-	mu      sync.RWMutex
-	formats = map[string]Format{}
-)
+// Registry is the set of output formats, by name. exporters/all.Registry
+// holds every format assay ships.
+type Registry = registry.Registry[Format]
 
-// Register adds a format; formats call it from init(). It panics on a
-// duplicate name.
-func Register(f Format) {
-	mu.Lock()
-	defer mu.Unlock()
-	if _, dup := formats[f.Name]; dup {
-		panic("exporters: format " + f.Name + " registered twice")
-	}
-	formats[f.Name] = f
-}
-
-// Lookup finds a format by name; the error lists the known ones.
-func Lookup(name string) (Format, error) {
-	mu.RLock()
-	defer mu.RUnlock()
-	f, ok := formats[name]
-	if !ok {
-		return Format{}, fmt.Errorf("unknown output format %q (known: %s)", name, strings.Join(namesLocked(), ", "))
-	}
-	return f, nil
-}
-
-// Names lists the registered formats, sorted.
-func Names() []string {
-	mu.RLock()
-	defer mu.RUnlock()
-	return namesLocked()
-}
-
-func namesLocked() []string {
-	names := make([]string, 0, len(formats))
-	for n := range formats {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+// NewRegistry builds a registry of the formats. A duplicate name panics: a
+// programming error.
+func NewRegistry(formats ...Format) *Registry {
+	return registry.New("output format", func(f Format) string { return f.Name }, formats...)
 }

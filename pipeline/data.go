@@ -12,6 +12,7 @@ import (
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/bundle/datasource"
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 )
 
@@ -38,10 +39,18 @@ type lastGood struct {
 }
 
 // FetchError says which data sources could not be fetched; Diags name each
-// block and cause. The scan fails with exit code 3.
+// block and cause, Files hold the sources they quote. The scan fails with
+// exit code 3.
 type FetchError struct {
 	Diags hcl.Diagnostics
+	Files map[string]*hcl.File
 }
+
+// ExitCode implements exitcode.Coder: the world failed, not the bundle.
+func (e *FetchError) ExitCode() int { return exitcode.ScanFailed }
+
+// Diagnostics returns the diagnostics and the sources they quote.
+func (e *FetchError) Diagnostics() (hcl.Diagnostics, map[string]*hcl.File) { return e.Diags, e.Files }
 
 func (e *FetchError) Error() string {
 	var msgs []string
@@ -99,7 +108,7 @@ func (d *Data) Fetch(ctx context.Context, bundles []*bundle.Bundle) (map[string]
 		}
 	}
 	if len(failed) > 0 {
-		return nil, nil, &FetchError{Diags: failed}
+		return nil, nil, &FetchError{Diags: failed, Files: bundle.Files(bundles...)}
 	}
 	return values, statuses, nil
 }

@@ -12,11 +12,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/assay-dev/assay/core/document"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 )
@@ -38,7 +40,8 @@ type DocumentsFile struct {
 }
 
 // NewDocumentsFile packages collected documents for `assay collect`.
-func NewDocumentsFile(tool report.Tool, info target.Info, c *Collected) *DocumentsFile {
+func NewDocumentsFile(tool report.Tool, c *Collected) *DocumentsFile {
+	info := c.Target
 	f := &DocumentsFile{Schema: DocumentsSchema, Tool: tool, Target: info, Host: c.Host, Collectors: c.Collectors, Documents: []document.Entry{}}
 	for _, d := range c.Documents {
 		f.Documents = append(f.Documents, document.Entry{Bundle: d.Bundle, CollectorID: d.CollectorID, Document: d.Document})
@@ -66,8 +69,9 @@ func (e *InputError) Unwrap() error { return e.Err }
 // ReadDocuments reads one file for `assay eval`: either the output of
 // `assay collect`, or any JSON or YAML file, which becomes one document per
 // object (a multi-document YAML file gives several), as conftest reads its
-// inputs. host is the collect file's host facts, or nil.
-func ReadDocuments(path string) (docs []document.Entry, host document.Document, err error) {
+// inputs. host is the collect file's host facts, or nil. types are the
+// collector types, whose NetFacts hooks read some documents as Go values.
+func ReadDocuments(path string, types *collector.Registry) (docs []document.Entry, host document.Document, err error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, nil, &InputError{File: path, Err: errors.New("a directory: want a JSON or YAML file (the output of 'assay collect', or documents)")}
 	}
@@ -93,7 +97,7 @@ func ReadDocuments(path string) (docs []document.Entry, host document.Document, 
 		// Not JSON: let YAML try, which also covers JSON-compatible YAML.
 		return readYAML(path, data)
 	}
-	if d, ok := compactDocument(path, trimmed); ok {
+	if d, ok := compactDocument(path, trimmed, types); ok {
 		return []document.Entry{d}, nil, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -117,7 +121,7 @@ func ReadDocuments(path string) (docs []document.Entry, host document.Document, 
 		return nil, nil, &InputError{File: path, Line: 1, Col: 1, Err: fmt.Errorf("the top level is a %s: assay documents are JSON objects", jsonType(v))}
 	}
 	if obj["schema"] == DocumentsSchema {
-		return fromCollectFile(path, data)
+		return fromCollectFile(path, data, types)
 	}
 	return []document.Entry{{File: path, Document: obj}}, nil, nil
 }
@@ -128,9 +132,9 @@ func ReadDocuments(path string) (docs []document.Entry, host document.Document, 
 // reports false for anything else — invalid JSON, a collect file, a
 // document netFacts reads — which the full decoder then handles and, for
 // errors, locates.
-func compactDocument(path string, data []byte) (document.Entry, bool) {
+func compactDocument(path string, data []byte, types *collector.Registry) (document.Entry, bool) {
 	schema, kind, ok := topFields(data)
-	if !ok || schema == DocumentsSchema || netKind(kind) {
+	if !ok || schema == DocumentsSchema || netFactsHook(types, kind) != nil {
 		return document.Entry{}, false
 	}
 	return document.Entry{File: path, JSON: data}, true
@@ -155,7 +159,7 @@ func topFields(data []byte) (schema, kind string, ok bool) {
 
 // fromCollectFile reads the output of `assay collect`. Each document is
 // kept as its JSON text, as compactDocument keeps plain files.
-func fromCollectFile(path string, data []byte) ([]document.Entry, document.Document, error) {
+func fromCollectFile(path string, data []byte, types *collector.Registry) ([]document.Entry, document.Document, error) {
 	var f struct {
 		Host      document.Document `json:"host"`
 		Documents []struct {
@@ -179,7 +183,7 @@ func fromCollectFile(path string, data []byte) ([]document.Entry, document.Docum
 		if !ok {
 			return nil, nil, collectEntryError(path, data, i)
 		}
-		if netKind(kind) {
+		if netFactsHook(types, kind) != nil {
 			// netFacts reads these as Go values.
 			fields, err := d.Fields()
 			if err != nil {
@@ -315,3 +319,28 @@ func jsonType(v any) string {
 }
 
 func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
+
+// ReadDocumentFiles reads the files `assay eval` judges into one
+// collection: every document, and the host facts of the first collect
+// file that has them. A file that cannot be read is exit code 2, naming
+// the file (and line and column for a syntax error).
+func (e *Env) ReadDocumentFiles(files []string) (*Collected, error) {
+	start := time.Now()
+	name := "documents"
+	if len(files) == 1 {
+		name = files[0]
+	}
+	col := &Collected{Target: target.Info{Kind: target.KindDocuments, Name: name}}
+	for _, f := range files {
+		docs, host, err := ReadDocuments(f, e.Collectors)
+		if err != nil {
+			return nil, exitcode.UsageError(err)
+		}
+		col.Documents = append(col.Documents, docs...)
+		if col.Host == nil && host != nil {
+			col.Host = host
+		}
+	}
+	col.Duration = time.Since(start)
+	return col, nil
+}

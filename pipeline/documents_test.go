@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	collectors "github.com/assay-dev/assay/collectors/all"
 	"github.com/assay-dev/assay/pipeline"
 )
 
@@ -45,7 +46,7 @@ func TestReadDocuments(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			docs, host, err := pipeline.ReadDocuments(path)
+			docs, host, err := pipeline.ReadDocuments(path, collectors.Registry())
 			if tc.wantErr != "" {
 				var ie *pipeline.InputError
 				if err == nil || !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.wantErr) {
@@ -72,13 +73,13 @@ func TestReadDocuments(t *testing.T) {
 	}
 	t.Run("directory", func(t *testing.T) {
 		dir := t.TempDir()
-		_, _, err := pipeline.ReadDocuments(dir)
+		_, _, err := pipeline.ReadDocuments(dir, collectors.Registry())
 		if err == nil || err.Error() != dir+": a directory: want a JSON or YAML file (the output of 'assay collect', or documents)" {
 			t.Errorf("err = %v", err)
 		}
 	})
 	t.Run("missing file", func(t *testing.T) {
-		_, _, err := pipeline.ReadDocuments(filepath.Join(t.TempDir(), "nope.json"))
+		_, _, err := pipeline.ReadDocuments(filepath.Join(t.TempDir(), "nope.json"), collectors.Registry())
 		if !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("err = %v, want not-exist", err)
 		}
@@ -107,7 +108,7 @@ func TestReadDocumentsCompact(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			docs, _, err := pipeline.ReadDocuments(path)
+			docs, _, err := pipeline.ReadDocuments(path, collectors.Registry())
 			if err != nil || len(docs) != 1 {
 				t.Fatalf("docs %v, err %v", docs, err)
 			}

@@ -1,7 +1,7 @@
 package pipeline
 
 import (
-	"github.com/assay-dev/assay/collectors/network"
+	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
 )
@@ -10,26 +10,47 @@ import (
 // Prometheus exporter caps them again, lower, and counts what it drops.
 const maxNetFacts = 4096
 
-// netKind reports whether netFacts reads documents of this kind, which must
-// therefore be given to it as Go values (document.Entry.Document).
-func netKind(kind string) bool {
-	return kind == network.KindInterface || kind == network.KindNeighbor
+// netFactsHook returns the NetFacts hook of the collector type that
+// produces documents of kind, or nil. Documents of such kinds must be held
+// as Go values (document.Entry.Document), since netFacts reads them.
+func netFactsHook(types *collector.Registry, kind string) func(document.Document, *report.Net) {
+	t, ok := collector.ForDocumentKind(types, kind)
+	if !ok {
+		return nil
+	}
+	return t.NetFacts
 }
 
-// netFacts picks the MAC addresses out of network documents for the info
-// metrics that PromQL joins fleet-wide. nil when the scan saw none.
-func netFacts(docs []document.Entry) *report.Net {
-	var n report.Net
+// netFacts picks the network identities (interface and neighbor MACs) out
+// of the documents, through their collector types' NetFacts hooks, for the
+// info metrics that PromQL joins fleet-wide. nil when the scan saw none.
+func netFacts(types *collector.Registry, docs []document.Entry) *report.Net {
+	var n, one report.Net
+	hooks := map[string]func(document.Document, *report.Net){}
 	for _, d := range docs {
-		metric, l, ok := network.InfoLabels(d.Document)
-		if !ok {
+		if d.Document == nil {
+			continue // kept as JSON: not a kind with a hook (ReadDocuments)
+		}
+		kind := d.Document.Kind()
+		hook, seen := hooks[kind]
+		if !seen {
+			hook = netFactsHook(types, kind)
+			hooks[kind] = hook
+		}
+		if hook == nil {
 			continue
 		}
-		switch {
-		case metric == network.InterfaceInfoMetric && len(n.Interfaces) < maxNetFacts:
-			n.Interfaces = append(n.Interfaces, report.NetInterface{Name: l["interface"], MAC: l["mac"]})
-		case metric == network.NeighborInfoMetric && len(n.Neighbors) < maxNetFacts:
-			n.Neighbors = append(n.Neighbors, report.NetNeighbor{Interface: l["interface"], IP: l["ip"], MAC: l["mac"], Source: l["source"]})
+		one.Interfaces, one.Neighbors = one.Interfaces[:0], one.Neighbors[:0]
+		hook(d.Document, &one)
+		for _, i := range one.Interfaces {
+			if len(n.Interfaces) < maxNetFacts {
+				n.Interfaces = append(n.Interfaces, i)
+			}
+		}
+		for _, nb := range one.Neighbors {
+			if len(n.Neighbors) < maxNetFacts {
+				n.Neighbors = append(n.Neighbors, nb)
+			}
 		}
 	}
 	if len(n.Interfaces) == 0 && len(n.Neighbors) == 0 {

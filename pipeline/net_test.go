@@ -3,8 +3,8 @@ package pipeline
 import (
 	"testing"
 
+	collectors "github.com/assay-dev/assay/collectors/all"
 	"github.com/assay-dev/assay/core/document"
-
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 )
@@ -16,7 +16,8 @@ func TestNetFacts(t *testing.T) {
 		{Document: document.Document{"kind": "net.neighbor", "interface": "eth0", "ip": "10.0.0.1", "mac": "52:54:00:aa:bb:cc", "source": "arp_cache"}},
 		{Document: document.Document{"kind": "file", "path": "/etc/passwd", "mac": "52:54:00:aa:bb:cc"}},
 	}
-	n := netFacts(docs)
+	types := collectors.Registry()
+	n := netFacts(types, docs)
 	if n == nil || len(n.Interfaces) != 1 || len(n.Neighbors) != 1 {
 		t.Fatalf("got %+v", n)
 	}
@@ -26,7 +27,7 @@ func TestNetFacts(t *testing.T) {
 	if n.Neighbors[0] != (report.NetNeighbor{Interface: "eth0", IP: "10.0.0.1", MAC: "52:54:00:aa:bb:cc", Source: "arp_cache"}) {
 		t.Errorf("neighbor %+v", n.Neighbors[0])
 	}
-	if netFacts(docs[3:]) != nil {
+	if netFacts(types, docs[3:]) != nil {
 		t.Error("no network documents must give nil")
 	}
 }

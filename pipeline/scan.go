@@ -5,15 +5,19 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
-	"github.com/assay-dev/assay/core/document"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/collectors"
-	"github.com/assay-dev/assay/collectors/host"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
@@ -23,8 +27,13 @@ import (
 type Pipeline struct {
 	Bundles []*bundle.Bundle
 	Engine  *engine.Engine
-	Target  target.Target
-	Logger  *slog.Logger
+	// Target is what Collect reads; nil when the documents come from files
+	// (assay eval), which Evaluate judges with Collected.Target.
+	Target target.Target
+	// Collectors are the collector types: the "host" type gives the host
+	// facts, and types with NetFacts the network identities of a report.
+	Collectors *collector.Registry
+	Logger     *slog.Logger
 	// CollectorTimeout bounds each collector (0: none).
 	CollectorTimeout time.Duration
 	// Parallel bounds the collectors that run at once.
@@ -40,6 +49,8 @@ type Pipeline struct {
 
 // Collected is the output of the collect phase.
 type Collected struct {
+	// Target describes what the documents came from.
+	Target     target.Info
 	Host       document.Document
 	Documents  []document.Entry
 	Collectors []report.CollectorResult
@@ -64,7 +75,7 @@ func (p *Pipeline) Collect(ctx context.Context) *Collected {
 	logger := p.logger()
 	runner := &collectors.Runner{Target: p.Target, Logger: logger, Timeout: p.CollectorTimeout, Parallel: p.Parallel, Progress: p.Progress}
 	outs := runner.Run(ctx, Jobs(p.Bundles))
-	c := &Collected{Host: host.Facts(p.Target, nil)}
+	c := &Collected{Target: p.Target.Info(), Host: p.hostFacts(ctx)}
 	if r, ok := targetSkips(p.Target); ok {
 		c.Collectors = append(c.Collectors, r)
 	}
@@ -130,7 +141,7 @@ func (p *Pipeline) fetchData(ctx context.Context) ([]report.DataSource, error) {
 
 func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []report.DataSource) (*report.Report, error) {
 	evalStart := time.Now()
-	info := p.Target.Info()
+	info := col.Target
 	res, err := p.Engine.Eval(ctx, engine.Input{Documents: col.Documents, Host: col.Host, Target: info})
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
@@ -141,7 +152,7 @@ func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []repor
 	r.Documents = len(col.Documents)
 	r.Policies = res.Policies
 	r.Findings = res.Findings
-	r.Net = netFacts(col.Documents)
+	r.Net = netFacts(p.Collectors, col.Documents)
 	r.DataSources = sources
 	r.Timings.CollectSeconds = col.Duration.Seconds()
 	r.Timings.EvaluateSeconds = time.Since(evalStart).Seconds()
@@ -150,6 +161,42 @@ func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []repor
 	r.Sort()
 	return r, nil
 }
+
+// hostFacts are the document of the "host" collector type for the target,
+// which policies see as data.assay.host; nil when the registry has no such
+// type.
+func (p *Pipeline) hostFacts(ctx context.Context) document.Document {
+	t, ok := p.Collectors.Lookup(collector.HostType)
+	if !ok {
+		return nil
+	}
+	c, diags := t.New(hcl.EmptyBody(), nil)
+	if diags.HasErrors() || c == nil {
+		return nil
+	}
+	var first firstDocument
+	if err := c.Collect(ctx, collector.Env{Target: p.Target, Logger: p.logger(), Name: collector.HostType}, &first); err != nil {
+		p.logger().Debug("host facts", "err", err)
+	}
+	return first.doc
+}
+
+// firstDocument keeps the first document emitted, and drops skips: host
+// facts leave out what they cannot read.
+type firstDocument struct {
+	mu  sync.Mutex
+	doc document.Document
+}
+
+func (f *firstDocument) Emit(d document.Document) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.doc == nil {
+		f.doc = d
+	}
+}
+
+func (f *firstDocument) Skip(string, error) {}
 
 // skipReporter is a target that passed over some of its content while
 // opening (an image's hostile layer entries).
@@ -185,4 +232,14 @@ func (p *Pipeline) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return p.Logger
+}
+
+// ScanFailed gives a failed scan or evaluation its exit code: 3, with the
+// diagnostics of data sources that could not be fetched kept for showing.
+func ScanFailed(err error) error {
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		return err
+	}
+	return exitcode.ScanError(err)
 }

@@ -8,10 +8,10 @@ import (
 	"path"
 	"time"
 
-	"github.com/assay-dev/assay/core/target"
-
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
+
+	"github.com/assay-dev/assay/core/target"
 )
 
 // Dir is a target rooted at a directory of the scanner's filesystem: "/" for

@@ -6,9 +6,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/targets"
 	"github.com/assay-dev/assay/targets/targettest"
 )
 

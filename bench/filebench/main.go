@@ -15,14 +15,13 @@ import (
 	"os"
 	"runtime/pprof"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
-	_ "github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
 )
 
 func main() {
@@ -71,8 +70,7 @@ func collect(root, body string) (int, error) {
 		return 0, diags
 	}
 	content, _ := f.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "collect", LabelNames: []string{"k", "n"}}}})
-	k, _ := collector.Lookup("file")
-	c, diags := k.New(content.Blocks[0].Body, nil)
+	c, diags := file.Type().New(content.Blocks[0].Body, nil)
 	if diags.HasErrors() {
 		return 0, diags
 	}

@@ -15,14 +15,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/assay-dev/assay/collectors/sshd"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
 )
 
 type sink struct{ docs []document.Document }
@@ -77,8 +76,7 @@ func run(root, bundle, user, addr string) error {
 		return err
 	}
 	defer tgt.Close()
-	k, _ := collector.Lookup(sshd.KindName)
-	c, diags := k.New(hcl.EmptyBody(), nil)
+	c, diags := sshd.Type().New(hcl.EmptyBody(), nil)
 	if diags.HasErrors() {
 		return diags
 	}

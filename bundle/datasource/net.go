@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -15,16 +14,6 @@ import (
 // maxSecretFile bounds password and token files: a secret is short, a big
 // file is a mistake.
 const maxSecretFile = 64 << 10
-
-// IsLoopback reports whether host (a URL's host name, without port) is a
-// loopback address or "localhost".
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // Redact returns the URL without user information, query or fragment: what
 // may appear in messages, logs and metrics.

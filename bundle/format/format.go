@@ -17,6 +17,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/open-policy-agent/opa/v1/ast"
 	opaformat "github.com/open-policy-agent/opa/v1/format"
+
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // File formats src by the extension of name: .hcl or .rego. Other files
@@ -234,4 +236,26 @@ func Files(paths []string) ([]string, error) {
 func formattable(p string) bool {
 	ext := filepath.Ext(p)
 	return ext == ".hcl" || ext == ".rego"
+}
+
+// Path formats the file name, returning its text and the formatted text;
+// they are equal when the file is already formatted.
+func Path(name string) (src, out []byte, err error) {
+	src, err = os.ReadFile(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err = File(name, src)
+	return src, out, err
+}
+
+// Rewrite replaces the file name with out, keeping its permissions. It
+// goes through a temporary file: an interrupted fmt never leaves half a
+// file.
+func Rewrite(name string, out []byte) error {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	return safefile.WriteBytes(name, fi.Mode().Perm(), out)
 }

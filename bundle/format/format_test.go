@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/internal/golden"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/assay-dev/assay/internal/golden"
 )
 
 // TestFormat formats every testdata file, compares with its .golden, and

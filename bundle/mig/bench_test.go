@@ -8,10 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/targets"
 )
 
 // actionN is a MIG action with n per-user authorized_keys searches.
@@ -58,7 +57,7 @@ func BenchmarkMIG4000(b *testing.B) {
 		b.Fatal(err)
 	}
 	cols, _ := decodeBundleB(b, bundle)
-	k, _ := collector.Lookup("file")
+	k := file.Type()
 	var jobs []collectors.Job
 	for id, c := range cols {
 		jobs = append(jobs, collectors.Job{Type: k, Name: id, Collector: c})

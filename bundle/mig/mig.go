@@ -439,3 +439,36 @@ func (b *Bundle) WriteDir(dir string) error {
 	}
 	return nil
 }
+
+// Imported is a MIG investigation written as a bundle directory.
+type Imported struct {
+	*Bundle
+	// Name is the bundle's name; Dir where it was written.
+	Name, Dir string
+}
+
+// Import converts the MIG action in the file src into a bundle named
+// name, written to the directory out; either defaults to src's base name.
+// Its errors are the user's to fix (a file that cannot be read, an action
+// that cannot be converted, a directory that cannot be written).
+func Import(src, out, name string) (*Imported, error) {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return nil, fmt.Errorf("mig import: %w", err)
+	}
+	base := strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
+	if name == "" {
+		name = base
+	}
+	if out == "" {
+		out = base
+	}
+	b, err := Convert(data, name)
+	if err != nil {
+		return nil, fmt.Errorf("mig import %s: %w", src, err)
+	}
+	if err := b.WriteDir(out); err != nil {
+		return nil, fmt.Errorf("mig import: %w", err)
+	}
+	return &Imported{Bundle: b, Name: name, Dir: out}, nil
+}

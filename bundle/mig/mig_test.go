@@ -9,18 +9,16 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/assay-dev/assay/bundle"
-	_ "github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
 )
 
 const example = "../../examples/mig/authorized_keys.json"
@@ -44,7 +42,7 @@ func decodeBundleB(t testing.TB, b *Bundle) (map[string]collector.Collector, map
 	t.Helper()
 	cols := map[string]collector.Collector{}
 	regos := map[string]string{}
-	k, _ := collector.Lookup("file")
+	k := file.Type()
 	for _, hclName := range sortedKeys(b.Files) {
 		if strings.HasSuffix(hclName, ".hcl") {
 			decodeFile(t, b, hclName, k, cols, regos)
@@ -264,7 +262,7 @@ func TestConvertShape(t *testing.T) {
 
 	// A second investigation, imported under another name, runs beside it.
 	_, dir2 := convertDir(t, action, "other")
-	if _, diags := bundle.LoadAll(context.Background(), []string{dir, dir2}); diags.HasErrors() {
+	if _, diags := fileLoader.LoadAll(context.Background(), []string{dir, dir2}); diags.HasErrors() {
 		t.Errorf("two imported investigations conflict: %v", diags)
 	}
 }

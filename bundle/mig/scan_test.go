@@ -8,12 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	goldenpkg "github.com/assay-dev/assay/internal/golden"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/engine"
+	goldenpkg "github.com/assay-dev/assay/internal/golden"
 	"github.com/assay-dev/assay/pipeline"
+	"github.com/assay-dev/assay/targets"
 )
 
 // exampleTree is a root filesystem for the example investigation: alice's
@@ -122,10 +123,14 @@ func convertDir(t testing.TB, action []byte, name string) (*Bundle, string) {
 	return b, dir
 }
 
+// fileLoader loads imported investigations: they name the file collector
+// type only.
+var fileLoader = &bundle.Loader{Collectors: collector.NewRegistry(file.Type())}
+
 // loadDir loads the bundle at dir as assay scan -b dir would.
 func loadDir(t testing.TB, dir string) *bundle.Bundle {
 	t.Helper()
-	b, diags := bundle.Load(context.Background(), dir)
+	b, diags := fileLoader.Load(context.Background(), dir)
 	if diags.HasErrors() {
 		t.Fatalf("generated bundle does not load: %v", diags)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/assay-dev/assay/bundle/artifact"
+	"github.com/assay-dev/assay/internal/loopback"
 )
 
 // defaultClient bounds each phase of a request; the whole fetch is bounded
@@ -35,11 +36,7 @@ func checkURL(u *url.URL) error {
 	case "https":
 		return nil
 	case "http":
-		host := u.Hostname()
-		if host == "localhost" {
-			return nil
-		}
-		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if loopback.Host(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("plain http is allowed only to a loopback address; use https://%s", u.Host)

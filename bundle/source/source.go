@@ -18,6 +18,7 @@ import (
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/bundle/artifact"
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // DefaultTimeout bounds fetching one remote bundle.
@@ -49,6 +50,9 @@ type Options struct {
 	Remote []remote.Option
 	// Logger receives a warning when a cached copy is served.
 	Logger *slog.Logger
+	// Loader loads what was fetched: it knows the collector types and
+	// data kinds bundles may name.
+	Loader *bundle.Loader
 }
 
 // DefaultCacheDir is $XDG_CACHE_HOME/assay/bundles (os.UserCacheDir).
@@ -113,7 +117,7 @@ func (r *resolver) local(ctx context.Context, src string) (*Resolved, error) {
 	}
 	// Only a regular file is opened here: a FIFO named like an archive would
 	// block; bundle.Load refuses it with a message.
-	if fi.IsDir() || !fi.Mode().IsRegular() || !isArchive(src) {
+	if fi.IsDir() || !fi.Mode().IsRegular() || !bundle.IsArchive(src) {
 		if len(r.opts.Keys) > 0 {
 			return nil, fmt.Errorf("%s is not a signed bundle archive: with --verify-key, bundles must be archives made by 'assay bundle build' and 'assay bundle sign'", src)
 		}
@@ -133,10 +137,6 @@ func (r *resolver) local(ctx context.Context, src string) (*Resolved, error) {
 		return nil, err
 	}
 	return &Resolved{Source: src, Artifact: a}, nil
-}
-
-func isArchive(name string) bool {
-	return strings.HasSuffix(name, ".tar.gz") || strings.HasSuffix(name, ".tgz")
 }
 
 // fetchFunc fetches a remote source. cached is the copy in the cache, if
@@ -231,26 +231,10 @@ func (e *entry) write(data []byte, meta string) error {
 		return err
 	}
 	os.Remove(filepath.Join(e.dir, "meta"))
-	if err := writeFileAtomic(filepath.Join(e.dir, "bundle.tar.gz"), data); err != nil {
+	if err := safefile.WriteBytes(filepath.Join(e.dir, "bundle.tar.gz"), 0o600, data); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(e.dir, "meta"), []byte(meta+"\n"))
-}
-
-func writeFileAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
+	return safefile.WriteBytes(filepath.Join(e.dir, "meta"), 0o600, []byte(meta+"\n"))
 }
 
 // LoadAll resolves and loads every source, and checks that the bundles can
@@ -283,9 +267,9 @@ func LoadAll(ctx context.Context, sources []string, opts Options) ([]*bundle.Bun
 			more hcl.Diagnostics
 		)
 		if f.Artifact == nil {
-			b, more = bundle.Load(ctx, f.Dir)
+			b, more = opts.Loader.Load(ctx, f.Dir)
 		} else {
-			b, more = bundle.LoadFSContext(ctx, f.Artifact.FS, redact(src))
+			b, more = opts.Loader.LoadFS(ctx, f.Artifact.FS, redact(src))
 			b.Source = redact(src)
 			b.Digest = f.Artifact.Digest
 			if m := f.Artifact.Manifest; m != nil {

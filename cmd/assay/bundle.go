@@ -3,21 +3,16 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
-	"github.com/assay-dev/assay/bundle/artifact"
 	"github.com/assay-dev/assay/bundle/source"
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/engine"
+	"github.com/assay-dev/assay/pipeline"
 )
 
-func init() { addCommand(newBundleCmd) }
-
-func newBundleCmd() *cobra.Command {
+func (c *cli) bundleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bundle",
 		Short: "Build, sign, verify, push and pull policy bundles as versioned artifacts",
@@ -34,11 +29,11 @@ with --verify-key. The archive and signing formats are in docs/bundle-artifacts.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newBundleBuildCmd(), newBundleSignCmd(), newBundleVerifyCmd(), newBundlePushCmd(), newBundlePullCmd(), newBundleKeygenCmd())
+	cmd.AddCommand(c.bundleBuildCmd(), bundleSignCmd(), c.bundleVerifyCmd(), bundlePushCmd(), c.bundlePullCmd(), bundleKeygenCmd())
 	return cmd
 }
 
-func newBundleBuildCmd() *cobra.Command {
+func (c *cli) bundleBuildCmd() *cobra.Command {
 	var (
 		out, version, revision, assayVersion string
 		skipTests                            bool
@@ -56,63 +51,16 @@ Exit codes: 0 built; 1 a Rego test failed; 2 a bundle error.`,
 		Example: `  assay bundle build ./ssh-baseline -o ssh-baseline.tar.gz --version 1.4.0 --revision "$GITHUB_SHA" --assay-version 0.4.0`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			dir := args[0]
-			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-				return usageError(fmt.Errorf("%s is not a bundle directory", dir))
-			}
-			if assayVersion != "" {
-				if err := artifact.CheckAssayVersion(assayVersion, "0.0.0"); errors.Is(err, artifact.ErrInvalid) {
-					return usageError(fmt.Errorf("--assay-version: %w", err))
-				}
-			}
-			bundles, err := loadBundles(ctx, []string{dir}, nil, cmd.ErrOrStderr())
+			built, err := c.env(cmd).BuildBundle(cmd.Context(), args[0], pipeline.BuildOptions{
+				Output: out, Version: version, Revision: revision, AssayVersion: assayVersion, SkipTests: skipTests,
+				Tested: func(results []engine.TestResult) {
+					printTestResults(cmd.ErrOrStderr(), cmd.ErrOrStderr(), results, false)
+				},
+			})
 			if err != nil {
 				return err
 			}
-			b := bundles[0]
-			if _, err := compile(ctx, bundles, cmd.ErrOrStderr(), engine.WithLogger(logger(cmd))); err != nil {
-				return err
-			}
-			if !skipTests {
-				results, err := engine.Test(ctx, bundles, engine.TestOptions{})
-				if err != nil {
-					return usageError(fmt.Errorf("run the tests of %s: %w", dir, err))
-				}
-				if failed := printTestResults(cmd.ErrOrStderr(), cmd.ErrOrStderr(), results, false); failed > 0 {
-					return &exitError{code: 1, err: fmt.Errorf("%d test(s) failed: no archive written (--skip-tests builds anyway)", failed)}
-				}
-			}
-			switch {
-			case version == "":
-				version = b.Version
-			case b.Version != "" && strings.TrimPrefix(version, "v") != strings.TrimPrefix(b.Version, "v"):
-				return usageError(fmt.Errorf("--version %s differs from the version %s in the bundle block; change one of them", version, b.Version))
-			}
-			root, err := os.OpenRoot(dir)
-			if err != nil {
-				return usageError(err)
-			}
-			defer root.Close()
-			m := artifact.Manifest{Name: b.Name, Version: version, Revision: revision, AssayVersion: assayVersion}
-			data, err := artifact.Build(root.FS(), m)
-			if err != nil {
-				return usageError(err)
-			}
-			if out == "" {
-				out = b.Name + ".tar.gz"
-				if version != "" {
-					out = b.Name + "-" + version + ".tar.gz"
-				}
-			}
-			if err := writeBytes(out, data); err != nil {
-				return scanError(err)
-			}
-			a, err := artifact.Open(ctx, data, out, artifact.Options{})
-			if err != nil {
-				return scanError(err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s %s, %d files, %s\n", out, m.Name, version, len(a.Manifest.Files), a.Digest)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s %s, %d files, %s\n", built.File, built.Manifest.Name, built.Manifest.Version, built.Files, built.Digest)
 			return nil
 		},
 	}
@@ -125,7 +73,7 @@ Exit codes: 0 built; 1 a Rego test failed; 2 a bundle error.`,
 	return cmd
 }
 
-func newBundleSignCmd() *cobra.Command {
+func bundleSignCmd() *cobra.Command {
 	var keyFile, out string
 	cmd := &cobra.Command{
 		Use:   "sign ARCHIVE --key FILE",
@@ -138,32 +86,11 @@ PEM. Signing again replaces the signature. The key's ID, printed, is the first
 		Example: `  assay bundle sign ssh-baseline.tar.gz --key release.key`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if keyFile == "" {
-				return usageError(errors.New("sign needs --key FILE, a PEM private key"))
-			}
-			pem, err := os.ReadFile(keyFile)
-			if err != nil {
-				return usageError(fmt.Errorf("--key: %w", err))
-			}
-			key, err := artifact.ParsePrivateKey(pem)
-			if err != nil {
-				return usageError(fmt.Errorf("--key %s: %w", keyFile, err))
-			}
-			data, err := readArchive(args[0])
+			signed, err := pipeline.SignBundle(cmd.Context(), args[0], keyFile, out)
 			if err != nil {
 				return err
 			}
-			signed, err := artifact.Sign(cmd.Context(), data, key)
-			if err != nil {
-				return usageError(fmt.Errorf("%s: %w", args[0], err))
-			}
-			if out == "" {
-				out = args[0]
-			}
-			if err := writeBytes(out, signed); err != nil {
-				return scanError(err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: signed with key %s (%s)\n", out, key.Public.ID, key.Public.Algorithm)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: signed with key %s (%s)\n", signed.File, signed.Key.ID, signed.Key.Algorithm)
 			return nil
 		},
 	}
@@ -172,8 +99,8 @@ PEM. Signing again replaces the signature. The key's ID, printed, is the first
 	return cmd
 }
 
-func newBundleVerifyCmd() *cobra.Command {
-	var bf bundleFlags
+func (c *cli) bundleVerifyCmd() *cobra.Command {
+	var fetch pipeline.FetchOptions
 	cmd := &cobra.Command{
 		Use:   "verify SOURCE --verify-key FILE",
 		Short: "Check a bundle's signature, digests and required assay version",
@@ -185,23 +112,22 @@ version the bundle accepts. A failure names the file that differs; exit 2.`,
   assay bundle verify oci://registry.example.com/policies/ssh-baseline:1.4.0 --verify-key release.pub`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(bf.verifyKeys) == 0 {
-				return usageError(errors.New("verify needs --verify-key FILE, a PEM public key"))
+			if len(fetch.VerifyKeys) == 0 {
+				return exitcode.UsageError(errors.New("verify needs --verify-key FILE, a PEM public key"))
 			}
-			bf.logger = logger(cmd)
-			f, err := resolveOne(cmd, args[0], &bf)
+			r, err := c.env(cmd).ResolveBundle(cmd.Context(), args[0], fetch)
 			if err != nil {
 				return err
 			}
-			printArtifact(cmd, args[0], f)
+			printArtifact(cmd, args[0], r)
 			return nil
 		},
 	}
-	bf.register(cmd.Flags())
+	registerFetch(cmd.Flags(), &fetch)
 	return cmd
 }
 
-func newBundlePushCmd() *cobra.Command {
+func bundlePushCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "push ARCHIVE oci://REF",
 		Short: "Push a bundle archive to an OCI registry",
@@ -213,19 +139,9 @@ digest. Credentials come from the Docker configuration and credential helpers
 		Example: `  assay bundle push ssh-baseline.tar.gz oci://registry.example.com/policies/ssh-baseline:1.4.0`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !strings.HasPrefix(args[1], "oci://") {
-				return usageError(fmt.Errorf("%s: push to an oci://REF", args[1]))
-			}
-			data, err := readArchive(args[0])
+			ref, err := pipeline.PushBundle(cmd.Context(), args[0], args[1])
 			if err != nil {
 				return err
-			}
-			if _, err := artifact.Open(cmd.Context(), data, args[0], artifact.Options{}); err != nil {
-				return usageError(err)
-			}
-			ref, err := source.Push(cmd.Context(), data, args[1], source.PushOptions{})
-			if err != nil {
-				return scanError(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "oci://%s\n", ref)
 			return nil
@@ -234,10 +150,10 @@ digest. Credentials come from the Docker configuration and credential helpers
 	return cmd
 }
 
-func newBundlePullCmd() *cobra.Command {
+func (c *cli) bundlePullCmd() *cobra.Command {
 	var (
-		bf  bundleFlags
-		out string
+		fetch pipeline.FetchOptions
+		out   string
 	)
 	cmd := &cobra.Command{
 		Use:   "pull SOURCE -o FILE",
@@ -247,27 +163,20 @@ would (with --verify-key, its signature), and writes the archive.`,
 		Example: `  assay bundle pull oci://registry.example.com/policies/ssh-baseline:1.4.0 -o ssh-baseline.tar.gz --verify-key release.pub`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return usageError(errors.New("pull needs -o FILE"))
-			}
-			bf.logger = logger(cmd)
-			f, err := resolveOne(cmd, args[0], &bf)
+			r, err := c.env(cmd).PullBundle(cmd.Context(), args[0], out, fetch)
 			if err != nil {
 				return err
 			}
-			if err := writeBytes(out, f.Artifact.Bytes()); err != nil {
-				return scanError(err)
-			}
-			printArtifact(cmd, out, f)
+			printArtifact(cmd, out, r)
 			return nil
 		},
 	}
-	bf.register(cmd.Flags())
+	registerFetch(cmd.Flags(), &fetch)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the archive to `FILE`")
 	return cmd
 }
 
-func newBundleKeygenCmd() *cobra.Command {
+func bundleKeygenCmd() *cobra.Command {
 	var (
 		out  string
 		kind string
@@ -283,32 +192,11 @@ every host that verifies.`,
   assay bundle keygen --type ecdsa -o release`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if out == "" {
-				return usageError(errors.New("keygen needs -o NAME"))
-			}
-			priv, pub, err := artifact.GenerateKey(kind)
+			key, err := pipeline.GenerateKey(out, kind)
 			if err != nil {
-				return usageError(err)
+				return err
 			}
-			f, err := os.OpenFile(out+".key", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				return usageError(err)
-			}
-			if _, err := f.Write(priv); err != nil {
-				f.Close()
-				return scanError(err)
-			}
-			if err := f.Close(); err != nil {
-				return scanError(err)
-			}
-			if err := os.WriteFile(out+".pub", pub, 0o644); err != nil {
-				return scanError(err)
-			}
-			keys, err := artifact.ParsePublicKeys(pub)
-			if err != nil {
-				return scanError(err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s.key, %s.pub: key %s (%s)\n", out, out, keys[0].ID, keys[0].Algorithm)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s.key, %s.pub: key %s (%s)\n", out, out, key.ID, key.Algorithm)
 			return nil
 		},
 	}
@@ -317,27 +205,13 @@ every host that verifies.`,
 	return cmd
 }
 
-// resolveOne fetches and checks one source; every failure is exit 2.
-func resolveOne(cmd *cobra.Command, src string, bf *bundleFlags) (*source.Resolved, error) {
-	opts, err := bf.options()
-	if err != nil {
-		return nil, usageError(err)
+// printArtifact prints what was verified or pulled, and warns on stderr
+// when the copy came from the cache.
+func printArtifact(cmd *cobra.Command, name string, r *source.Resolved) {
+	if r.Stale {
+		fmt.Fprintf(cmd.ErrOrStderr(), "assay: warning: %s\n", r.StaleReason)
 	}
-	if !source.IsRemote(src) && !strings.HasSuffix(src, ".tar.gz") && !strings.HasSuffix(src, ".tgz") {
-		return nil, usageError(fmt.Errorf("%s: give a .tar.gz, an https:// URL or an oci://REF", src))
-	}
-	f, err := source.Resolve(cmd.Context(), src, opts)
-	if err != nil {
-		return nil, usageError(fmt.Errorf("%s: %w", src, err))
-	}
-	if f.Stale {
-		fmt.Fprintf(cmd.ErrOrStderr(), "assay: warning: %s\n", f.StaleReason)
-	}
-	return f, nil
-}
-
-func printArtifact(cmd *cobra.Command, name string, f *source.Resolved) {
-	a := f.Artifact
+	a := r.Artifact
 	w := cmd.OutOrStdout()
 	if m := a.Manifest; m != nil {
 		fmt.Fprintf(w, "%s: %s %s", name, m.Name, m.Version)
@@ -352,35 +226,4 @@ func printArtifact(cmd *cobra.Command, name string, f *source.Resolved) {
 		fmt.Fprintf(w, ", signed by key %s", a.KeyID)
 	}
 	fmt.Fprintln(w)
-}
-
-// readArchive reads a bundle archive, which must be a regular file as for
-// --bundle: O_NONBLOCK keeps a FIFO named like an archive from blocking the
-// open, and fstat then refuses it.
-func readArchive(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, usageError(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, usageError(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, usageError(fmt.Errorf("%s: not a bundle archive (a regular .tar.gz file made by 'assay bundle build')", name))
-	}
-	data, err := artifact.ReadLimited(f)
-	if err != nil {
-		return nil, usageError(fmt.Errorf("read %s: %w", name, err))
-	}
-	return data, nil
-}
-
-// writeBytes writes data to name atomically (writeFileAtomic).
-func writeBytes(name string, data []byte) error {
-	return writeFileAtomic(name, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
 }

@@ -3,14 +3,13 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/pipeline"
 )
 
-func init() { addCommand(newCollectCmd) }
-
-func newCollectCmd() *cobra.Command {
+func (c *cli) collectCmd() *cobra.Command {
 	var (
-		sf     scanFlags
+		cfg    pipeline.ScanConfig
 		output string
 	)
 	cmd := &cobra.Command{
@@ -25,28 +24,27 @@ evaluated together, for cross-host policies).`,
   assay eval -b ./my-bundle --documents host1.json host2.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutputFile(output); err != nil {
-				return usageError(err)
+			if err := pipeline.CheckOutputFile(output); err != nil {
+				return exitcode.UsageError(err)
 			}
 			ctx := cmd.Context()
-			s, err := sf.newScanner(ctx, logger(cmd), cmd.ErrOrStderr())
+			env := c.env(cmd)
+			s, err := env.NewScanner(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			p := s.Pipeline()
-			col := p.Collect(ctx)
+			col := s.Pipeline().Collect(ctx)
 			if err := ctx.Err(); err != nil {
-				return scanError(err)
+				return exitcode.ScanError(err)
 			}
-			file := pipeline.NewDocumentsFile(tool(), p.Target.Info(), col)
-			if err := writeJSON(output, cmd.OutOrStdout(), file); err != nil {
-				return scanError(err)
+			if err := pipeline.WriteJSON(output, cmd.OutOrStdout(), pipeline.NewDocumentsFile(env.Tool, col)); err != nil {
+				return exitcode.ScanError(err)
 			}
 			return nil
 		},
 	}
-	sf.register(cmd.Flags())
+	registerScan(cmd.Flags(), &cfg)
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the documents to `FILE` (atomically) instead of stdout")
 	return cmd
 }

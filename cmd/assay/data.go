@@ -1,23 +1,16 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/assay-dev/assay/bundle"
-
-	"github.com/assay-dev/assay/bundle/datasource"
+	"github.com/assay-dev/assay/core/exitcode"
+	"github.com/assay-dev/assay/pipeline"
 )
 
-func init() { addCommand(newDataCmd) }
-
-func newDataCmd() *cobra.Command {
+func (c *cli) dataCmd() *cobra.Command {
 	var (
 		bundles []string
 		output  string
@@ -40,50 +33,22 @@ ends with exit code 3; a mistake in the bundle with exit code 2.`,
 		Example: `  ASSAY_LDAP_PASSWORD=… assay data -b examples/ldap
   assay data -b ./my-bundle directory -o directory.json`,
 		RunE: func(cmd *cobra.Command, names []string) error {
-			if err := checkOutputFile(output); err != nil {
-				return usageError(err)
+			if err := pipeline.CheckOutputFile(output); err != nil {
+				return exitcode.UsageError(err)
 			}
 			ctx := cmd.Context()
-			bs, err := loadBundles(ctx, bundles, nil, cmd.ErrOrStderr())
+			env := c.env(cmd)
+			bs, err := env.LoadBundles(ctx, bundles, pipeline.FetchOptions{})
 			if err != nil {
 				return err
 			}
-			doc := map[string]any{}
-			for _, b := range bs {
-				for k, v := range b.Data {
-					doc[k] = v
-				}
+			doc, fetches, err := env.DataDocument(ctx, bs, names)
+			if err != nil {
+				return err
 			}
-			var diags hcl.Diagnostics
-			for _, f := range bundle.Fetch(ctx, bs) {
-				diags = append(diags, f.Diags...)
-				if !f.Failed() {
-					doc[f.Name] = f.Value
-				}
-			}
-			if len(diags) > 0 {
-				renderDiagnostics(cmd.ErrOrStderr(), diags, bundleFilesOf(bs))
-			}
-			if diags.HasErrors() {
-				if datasource.IsUnavailable(diags) {
-					return &exitError{code: 3, err: errors.New("a data source could not be fetched (see above)"), silent: true}
-				}
-				return &exitError{code: 2, err: errors.New("the bundles have errors (see above)"), silent: true}
-			}
-			if len(names) > 0 {
-				picked := make(map[string]any, len(names))
-				for _, n := range names {
-					v, ok := doc[n]
-					if !ok {
-						return usageError(fmt.Errorf("no bundle defines data.%s (defined: %s)", n, strings.Join(sortedKeys(doc), ", ")))
-					}
-					picked[n] = v
-				}
-				doc = picked
-			}
-			summarize(cmd.ErrOrStderr())
-			if err := writeJSON(output, cmd.OutOrStdout(), doc); err != nil {
-				return scanError(err)
+			summarize(cmd.ErrOrStderr(), fetches)
+			if err := pipeline.WriteJSON(output, cmd.OutOrStdout(), doc); err != nil {
+				return exitcode.ScanError(err)
 			}
 			return nil
 		},
@@ -95,17 +60,8 @@ ends with exit code 3; a mistake in the bundle with exit code 2.`,
 
 // summarize prints one line per fetched data source: what policy authors
 // want to know first (did it answer, how much, how fast).
-func summarize(w io.Writer) {
-	for _, s := range datasource.Statuses() {
-		fmt.Fprintf(w, "data %s %s: %d entries in %s\n", s.Kind, s.Source, s.Entries, s.Duration.Round(1e6))
+func summarize(w io.Writer, fetches []pipeline.DataFetch) {
+	for _, f := range fetches {
+		fmt.Fprintf(w, "data %s %s: %d entries in %s\n", f.Kind, f.Source, f.Entries, f.Duration.Round(1e6))
 	}
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/assay-dev/assay/bundle/datasource/ldap/ldaptest"
+	"github.com/assay-dev/assay/core/exitcode"
 )
 
 // execute runs the command line in-process and returns its outputs and the
@@ -24,16 +24,8 @@ func execute(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	root.SetOut(&out)
 	root.SetErr(&errb)
 	err := root.ExecuteContext(context.Background())
-	var ee *exitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = ee.code
-		if !ee.silent && ee.err != nil {
-			errb.WriteString(ee.err.Error())
-		}
-	default:
-		code = 2
+	code = exitcode.Of(err, exitcode.Usage)
+	if err != nil && !exitcode.Reported(err) {
 		errb.WriteString(err.Error())
 	}
 	return out.String(), errb.String(), code

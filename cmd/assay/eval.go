@@ -6,17 +6,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/pipeline"
 )
 
-func init() { addCommand(newEvalCmd) }
-
-func newEvalCmd() *cobra.Command {
+func (c *cli) evalCmd() *cobra.Command {
 	var (
 		bundles     []string
-		bf          bundleFlags
+		fetch       pipeline.FetchOptions
 		documents   []string
 		of          outputFlags
 		evalTimeout time.Duration
@@ -40,64 +37,41 @@ bundle, so existing policies run unchanged.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out, err := of.plan()
+			env := c.env(cmd)
+			out, err := of.plan(env)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			start := time.Now()
-			col := &pipeline.Collected{}
-			for _, f := range documents {
-				docs, host, err := pipeline.ReadDocuments(f)
-				if err != nil {
-					return usageError(err)
-				}
-				col.Documents = append(col.Documents, docs...)
-				if col.Host == nil && host != nil {
-					col.Host = host
-				}
-			}
-			col.Duration = time.Since(start)
-			bf.logger = logger(cmd)
-			bs, err := loadBundles(ctx, bundles, &bf, cmd.ErrOrStderr())
+			col, err := env.ReadDocumentFiles(documents)
 			if err != nil {
 				return err
 			}
-			opts := []engine.Option{engine.WithLogger(logger(cmd)), engine.WithEvalTimeout(evalTimeout)}
+			bs, err := env.LoadBundles(ctx, bundles, fetch)
+			if err != nil {
+				return err
+			}
+			opts := []engine.Option{engine.WithEvalTimeout(evalTimeout)}
 			if parallelism > 0 {
 				opts = append(opts, engine.WithParallelism(parallelism))
 			}
-			eng, err := compile(ctx, bs, cmd.ErrOrStderr(), opts...)
+			eng, err := env.Compile(ctx, bs, opts...)
 			if err != nil {
 				return err
 			}
-			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Target: documentsTarget{names: documents}, Tool: tool()}
+			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool}
 			r, err := p.Evaluate(ctx, col)
 			if err != nil {
-				return scanFailed(err, cmd.ErrOrStderr(), bs)
+				return pipeline.ScanFailed(err)
 			}
-			return out.deliver(ctx, r, cmd.OutOrStdout())
+			return out.Deliver(ctx, r, cmd.OutOrStdout(), colorAllowed(cmd.OutOrStdout()))
 		},
 	}
 	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, bundleHelp)
-	bf.register(cmd.Flags())
+	registerFetch(cmd.Flags(), &fetch)
 	cmd.Flags().StringArrayVar(&documents, "documents", nil, "document `FILE`s to judge (repeatable; also taken as arguments)")
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	cmd.Flags().IntVar(&parallelism, "parallel", 0, "evaluations that run at once (0: one per CPU)")
-	of.register(cmd.Flags())
+	of.register(cmd.Flags(), c.base.Formats)
 	return cmd
-}
-
-// documentsTarget names what eval judged in reports; it has no files.
-type documentsTarget struct {
-	target.Target
-	names []string
-}
-
-func (d documentsTarget) Info() target.Info {
-	name := "documents"
-	if len(d.names) == 1 {
-		name = d.names[0]
-	}
-	return target.Info{Kind: target.KindDocuments, Name: name}
 }

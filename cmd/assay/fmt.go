@@ -11,11 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assay-dev/assay/bundle/format"
+	"github.com/assay-dev/assay/core/exitcode"
 )
 
-func init() { addCommand(newFmtCmd) }
-
-func newFmtCmd() *cobra.Command {
+func fmtCmd() *cobra.Command {
 	var check, diff bool
 	cmd := &cobra.Command{
 		Use:   "fmt [--check] [--diff] [BUNDLE|FILE]...",
@@ -37,7 +36,7 @@ is reported with its line and makes fmt exit 2.`,
 			}
 			files, err := format.Files(args)
 			if err != nil {
-				return usageError(fmt.Errorf("fmt: %w", err))
+				return exitcode.UsageError(fmt.Errorf("fmt: %w", err))
 			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			var failed, unformatted bool
@@ -54,9 +53,9 @@ is reported with its line and makes fmt exit 2.`,
 			}
 			switch {
 			case failed:
-				return exitCode(2)
+				return exitcode.Silent(exitcode.Usage)
 			case check && unformatted:
-				return exitCode(1)
+				return exitcode.Silent(exitcode.Violations)
 			}
 			return nil
 		},
@@ -68,11 +67,7 @@ is reported with its line and makes fmt exit 2.`,
 
 // fmtFile formats one file, reporting whether it was not formatted.
 func fmtFile(name string, check, diff bool, stdout io.Writer) (bool, error) {
-	src, err := os.ReadFile(name)
-	if err != nil {
-		return false, err
-	}
-	out, err := format.File(name, src)
+	src, out, err := format.Path(name)
 	if err != nil {
 		return false, err
 	}
@@ -86,16 +81,7 @@ func fmtFile(name string, check, diff bool, stdout io.Writer) (bool, error) {
 		}
 	}
 	if !check {
-		fi, err := os.Stat(name)
-		if err != nil {
-			return true, err
-		}
-		// Through a temporary file, keeping the mode: an interrupted fmt
-		// never leaves half a file.
-		if err := writeFileAtomicMode(name, fi.Mode().Perm(), func(w io.Writer) error {
-			_, err := w.Write(out)
-			return err
-		}); err != nil {
+		if err := format.Rewrite(name, out); err != nil {
 			return true, err
 		}
 	}

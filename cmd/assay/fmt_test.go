@@ -3,11 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/assay-dev/assay/core/exitcode"
 )
 
 // runFmt runs `assay fmt args…` and returns its exit code and output.
@@ -19,15 +20,7 @@ func runFmt(t *testing.T, args ...string) (int, string, string) {
 	root.SetErr(&stderr)
 	root.SetArgs(append([]string{"fmt"}, args...))
 	err := root.ExecuteContext(context.Background())
-	code := 0
-	var ec *exitError
-	switch {
-	case errors.As(err, &ec):
-		code = ec.code
-	case err != nil:
-		code = 2
-	}
-	return code, stdout.String(), stderr.String()
+	return exitcode.Of(err, exitcode.Usage), stdout.String(), stderr.String()
 }
 
 func TestFmtCommand(t *testing.T) {

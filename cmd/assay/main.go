@@ -2,19 +2,19 @@
 // gather facts from a host, a root filesystem or a container image, Rego
 // policies in HCL bundles judge them, and findings leave as a table, JSON,
 // SARIF, JUnit or Prometheus metrics, and as an exit code that gates CI.
+//
+// This package is only the command line: flags, rendering, and the exit
+// code. What a command does lives in package pipeline.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
-	_ "github.com/assay-dev/assay/bundle/datasource/all" // every data source kind
-	_ "github.com/assay-dev/assay/collectors/all"        // every collector kind
-	_ "github.com/assay-dev/assay/exporters/all"         // every output format
+	"github.com/assay-dev/assay/core/exitcode"
 )
 
 func main() {
@@ -37,42 +37,17 @@ func run(args []string) int {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return 0
+		return exitcode.Clean
 	}
-	var ec *exitError
-	if errors.As(err, &ec) {
-		if ec.err != nil && !ec.silent {
-			fmt.Fprintln(os.Stderr, "assay: "+ec.err.Error())
-		}
-		return ec.code
+	code := exitcode.Of(err, -1)
+	if code < 0 {
+		// cobra's own errors (unknown flag, wrong arguments) are usage errors.
+		fmt.Fprintln(os.Stderr, "assay: "+err.Error())
+		fmt.Fprintln(os.Stderr, "Run 'assay --help' for usage.")
+		return exitcode.Usage
 	}
-	// cobra's own errors (unknown flag, wrong arguments) are usage errors.
-	fmt.Fprintln(os.Stderr, "assay: "+err.Error())
-	fmt.Fprintln(os.Stderr, "Run 'assay --help' for usage.")
-	return 2
-}
-
-// exitError carries an exit code out of a command to main.
-type exitError struct {
-	code   int
-	err    error
-	silent bool // the message was already printed (diagnostics)
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit %d", e.code)
+	if !exitcode.Reported(err) {
+		fmt.Fprintln(os.Stderr, "assay: "+err.Error())
 	}
-	return e.err.Error()
+	return code
 }
-
-func (e *exitError) Unwrap() error { return e.err }
-
-// usageError is exit code 2: bad flags, bad bundle, bad input.
-func usageError(err error) error { return &exitError{code: 2, err: err} }
-
-// scanError is exit code 3: the scan itself failed.
-func scanError(err error) error { return &exitError{code: 3, err: err} }
-
-// exitCode ends the command with a code and no further message.
-func exitCode(code int) error { return &exitError{code: code, silent: true} }

@@ -2,27 +2,23 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/assay-dev/assay/bundle/mig"
+	"github.com/assay-dev/assay/core/exitcode"
 )
 
-func init() { addCommand(newMigCmd) }
-
-func newMigCmd() *cobra.Command {
+func migCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mig",
 		Short: "Move Mozilla MIG investigations to assay",
 	}
-	cmd.AddCommand(newMigImportCmd())
+	cmd.AddCommand(migImportCmd())
 	return cmd
 }
 
-func newMigImportCmd() *cobra.Command {
+func migImportCmd() *cobra.Command {
 	var out, name string
 	cmd := &cobra.Command{
 		Use:   "import INVESTIGATION.json",
@@ -36,29 +32,14 @@ MIG features without an equivalent are listed on stderr.`,
 		Example: "  assay mig import examples/mig/authorized_keys.json -o ak-bundle\n  assay scan -b ak-bundle",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			src := args[0]
-			data, err := os.ReadFile(src)
+			b, err := mig.Import(args[0], out, name)
 			if err != nil {
-				return usageError(fmt.Errorf("mig import: %w", err))
-			}
-			base := strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
-			if name == "" {
-				name = base
-			}
-			if out == "" {
-				out = base
-			}
-			b, err := mig.Convert(data, name)
-			if err != nil {
-				return usageError(fmt.Errorf("mig import %s: %w", src, err))
-			}
-			if err := b.WriteDir(out); err != nil {
-				return usageError(fmt.Errorf("mig import: %w", err))
+				return exitcode.UsageError(err)
 			}
 			for _, n := range b.Notes {
 				fmt.Fprintln(cmd.ErrOrStderr(), "note: "+n)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote bundle %q to %s (%d files)\n", name, out, len(b.Files))
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote bundle %q to %s (%d files)\n", b.Name, b.Dir, len(b.Files))
 			return nil
 		},
 	}

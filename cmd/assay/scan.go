@@ -8,14 +8,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/pipeline"
 )
 
-func init() { addCommand(newScanCmd) }
-
-func newScanCmd() *cobra.Command {
+func (c *cli) scanCmd() *cobra.Command {
 	var (
-		sf scanFlags
-		of outputFlags
+		cfg pipeline.ScanConfig
+		of  outputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [flags]",
@@ -36,13 +35,13 @@ above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
   assay scan --image app.tar --fail-on high`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out, err := of.plan()
+			env := c.env(cmd)
+			out, err := of.plan(env)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			log := logger(cmd)
-			s, err := sf.newScanner(ctx, log, cmd.ErrOrStderr())
+			s, err := env.NewScanner(ctx, cfg)
 			if err != nil {
 				return err
 			}
@@ -54,13 +53,13 @@ above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
 			}
 			r, err := p.Scan(ctx)
 			if err != nil {
-				return scanFailed(err, cmd.ErrOrStderr(), p.Bundles)
+				return pipeline.ScanFailed(err)
 			}
-			return out.deliver(ctx, r, cmd.OutOrStdout())
+			return out.Deliver(ctx, r, cmd.OutOrStdout(), colorAllowed(cmd.OutOrStdout()))
 		},
 	}
-	sf.register(cmd.Flags())
-	of.register(cmd.Flags())
+	registerScan(cmd.Flags(), &cfg)
+	of.register(cmd.Flags(), c.base.Formats)
 	return cmd
 }
 

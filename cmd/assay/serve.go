@@ -12,14 +12,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/assay-dev/assay/cmd/assay/internal/version"
+	"github.com/assay-dev/assay/core/exitcode"
+	"github.com/assay-dev/assay/pipeline"
 	"github.com/assay-dev/assay/pipeline/serve"
 )
 
-func init() { addCommand(newServeCmd) }
-
-func newServeCmd() *cobra.Command {
+func (c *cli) serveCmd() *cobra.Command {
 	var (
-		sf          scanFlags
+		cfg         pipeline.ScanConfig
 		interval    time.Duration
 		jitter      time.Duration
 		scanTimeout time.Duration
@@ -52,35 +52,41 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if interval <= 0 {
-				return usageError(fmt.Errorf("--interval %v: must be positive", interval))
+				return exitcode.UsageError(fmt.Errorf("--interval %v: must be positive", interval))
 			}
 			if jitter < 0 || scanTimeout < 0 {
-				return usageError(errors.New("--jitter and --scan-timeout must not be negative"))
+				return exitcode.UsageError(errors.New("--jitter and --scan-timeout must not be negative"))
 			}
 			addrs := listenAddresses(cmd, listen, webListen)
 			for _, a := range addrs {
 				if err := checkListenAddress(a); err != nil {
-					return usageError(err)
+					return exitcode.UsageError(err)
 				}
 			}
 			if webConfig != "" {
 				if err := web.Validate(webConfig); err != nil {
-					return usageError(fmt.Errorf("--web.config.file %s: %w", webConfig, err))
+					return exitcode.UsageError(fmt.Errorf("--web.config.file %s: %w", webConfig, err))
 				}
 			}
 			ctx := cmd.Context()
-			log := logger(cmd)
-			s, err := sf.newScanner(ctx, log, cmd.ErrOrStderr())
+			env := c.env(cmd)
+			log := env.Logger
+			// A directory that is down for a while must not blind the
+			// daemon: scans go on with the last good data, marked stale.
+			cfg.KeepLastGoodData = true
+			s, err := env.NewScanner(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			// A directory that is down for a while must not blind the
-			// daemon: scans go on with the last good data, marked stale.
-			s.KeepLastGoodData()
 			d := &serve.Daemon{
-				Scan:        s.Scan,
-				Reload:      s.Reload,
+				Scan: s.Scan,
+				Reload: func(ctx context.Context) error {
+					// A bundle error keeps the old bundles; say what it is.
+					err := s.Reload(ctx)
+					showDiagnostics(cmd.ErrOrStderr(), err)
+					return err
+				},
 				Interval:    interval,
 				Jitter:      jitter,
 				ScanTimeout: scanTimeout,
@@ -92,12 +98,12 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 				go refreshBundles(ctx, d, refresh)
 			}
 			if err := d.Run(ctx); err != nil {
-				return scanError(err)
+				return exitcode.ScanError(err)
 			}
 			return nil
 		},
 	}
-	sf.register(cmd.Flags())
+	registerScan(cmd.Flags(), &cfg)
 	f := cmd.Flags()
 	f.DurationVar(&interval, "interval", 5*time.Minute, "time between the end of one scan and the start of the next")
 	f.DurationVar(&jitter, "jitter", 30*time.Second, "add a random delay up to this to each interval")

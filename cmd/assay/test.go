@@ -1,19 +1,18 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/engine"
+	"github.com/assay-dev/assay/pipeline"
 )
 
-func init() { addCommand(newTestCmd) }
-
-func newTestCmd() *cobra.Command {
+func (c *cli) testCmd() *cobra.Command {
 	var (
 		run     string
 		verbose bool
@@ -30,25 +29,17 @@ Exit codes: 0 all passed; 1 a test failed or errored; 2 a bundle or Rego error.`
   assay test -v --run 'password' policies/ssh-baseline`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			bundles, err := loadBundles(ctx, args, nil, cmd.ErrOrStderr())
+			env := c.env(cmd)
+			bundles, err := env.LoadBundles(ctx, args, pipeline.FetchOptions{})
 			if err != nil {
 				return err
 			}
-			results, err := engine.Test(ctx, bundles, engine.TestOptions{Run: run, Verbose: verbose})
+			results, err := env.Test(ctx, bundles, engine.TestOptions{Run: run, Verbose: verbose})
 			if err != nil {
-				var ee *exitError
-				if errors.As(err, &ee) {
-					return err
-				}
-				if diags := asDiagnostics(err); diags != nil {
-					renderDiagnostics(cmd.ErrOrStderr(), diags, bundleFilesOf(bundles))
-					return &exitError{code: 2, err: err, silent: true}
-				}
-				return usageError(err)
+				return err
 			}
-			failed := printTestResults(cmd.OutOrStdout(), cmd.ErrOrStderr(), results, verbose)
-			if failed > 0 {
-				return exitCode(1)
+			if printTestResults(cmd.OutOrStdout(), cmd.ErrOrStderr(), results, verbose) > 0 {
+				return exitcode.Silent(exitcode.Violations)
 			}
 			return nil
 		},

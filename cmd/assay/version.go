@@ -9,9 +9,7 @@ import (
 	"github.com/assay-dev/assay/cmd/assay/internal/version"
 )
 
-func init() { addCommand(newVersionCmd) }
-
-func newVersionCmd() *cobra.Command {
+func versionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of assay",

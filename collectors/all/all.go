@@ -1,11 +1,21 @@
-// Package all links every collector kind into the binary. Import it for its
-// side effects; each line below is one collector package registering itself.
-// Add yours on its own line to keep merges trivial.
+// Package all lists every collector type assay ships.
 package all
 
 import (
-	_ "github.com/assay-dev/assay/collectors/file"   // files: MIG file-module searches
-	_ "github.com/assay-dev/assay/collectors/host"   // host facts
-	_ "github.com/assay-dev/assay/collectors/network" // interfaces, neighbors
-	_ "github.com/assay-dev/assay/collectors/sshd"   // effective sshd_config
+	"github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/collectors/host"
+	"github.com/assay-dev/assay/collectors/network"
+	"github.com/assay-dev/assay/collectors/sshd"
+	"github.com/assay-dev/assay/core/collector"
 )
+
+// Registry returns every collector type. Add yours on its own line.
+func Registry() *collector.Registry {
+	return collector.NewRegistry(
+		file.Type(),              // files: MIG file-module searches
+		host.Type(),              // host facts
+		network.InterfacesType(), // interfaces
+		network.NeighborsType(),  // neighbors
+		sshd.Type(),              // effective sshd_config
+	)
+}

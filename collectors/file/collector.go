@@ -14,24 +14,24 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/assay-dev/assay/core/collector"
-
 	"github.com/hashicorp/hcl/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/target"
 )
 
 // Kind is the document kind and the collector kind.
 const Kind = "file"
 
-func init() {
-	collector.Register(collector.Type{
+// Type is the file collector type: collect "file" blocks.
+func Type() collector.Type {
+	return collector.Type{
 		Name:          Kind,
 		DocumentKinds: []string{Kind},
 		Help:          "files found by path, name, content, metadata and hashes (MIG file module searches)",
 		New:           New,
-	})
+	}
 }
 
 // New is the collector.Factory of the file collector: it decodes a collect

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/assay-dev/assay/core/collector"
-
 	"github.com/assay-dev/assay/core/target"
 )
 

@@ -9,14 +9,13 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/targets"
 )
 
 // parseBlock decodes `collect "file" "t" { BODY }` with the registered
@@ -32,11 +31,7 @@ func parseBlock(t testing.TB, body string) (collector.Collector, hcl.Diagnostics
 	if diags.HasErrors() {
 		t.Fatalf("content: %v", diags)
 	}
-	k, ok := collector.Lookup("file")
-	if !ok {
-		t.Fatal("file collector not registered")
-	}
-	return k.New(content.Blocks[0].Body, nil)
+	return Type().New(content.Blocks[0].Body, nil)
 }
 
 func mustCollector(t testing.TB, body string) *Collector {

@@ -16,25 +16,25 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/target"
 )
 
 // Kind is the collector and document kind.
 const Kind = "host"
 
-func init() {
-	collector.Register(collector.Type{
+// Type is the host collector type: collect "host" blocks.
+func Type() collector.Type {
+	return collector.Type{
 		Name:          Kind,
 		DocumentKinds: []string{Kind},
 		Help:          "hostname, os-release, kernel and machine id of the target",
 		New:           newCollector,
-	})
+	}
 }
 
 // The host block takes no attributes; decoding an empty schema still reports

@@ -7,10 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/assay-dev/assay/collectors/host"
 	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/targets"
-
-	"github.com/assay-dev/assay/collectors/host"
 )
 
 func TestParseOSRelease(t *testing.T) {

@@ -6,10 +6,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/assay-dev/assay/collectors/network/arpndp"
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
-
-	"github.com/assay-dev/assay/collectors/network/arpndp"
 )
 
 // run captures live or reads the pcap file, then emits one document per

@@ -2,6 +2,7 @@ package network
 
 import (
 	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/core/report"
 )
 
 // Info metric names, for exporters and alert rules.
@@ -34,4 +35,20 @@ func InfoLabels(doc document.Document) (metric string, labels map[string]string,
 		return NeighborInfoMetric, map[string]string{"interface": str("interface"), "ip": str("ip"), "mac": mac, "source": str("source")}, true
 	}
 	return "", nil, false
+}
+
+// NetFacts adds the identity a net.interface or net.neighbor document
+// carries (InfoLabels) to net; documents without one add nothing. It is
+// the NetFacts hook of both network collector types.
+func NetFacts(doc document.Document, net *report.Net) {
+	metric, l, ok := InfoLabels(doc)
+	if !ok {
+		return
+	}
+	switch metric {
+	case InterfaceInfoMetric:
+		net.Interfaces = append(net.Interfaces, report.NetInterface{Name: l["interface"], MAC: l["mac"]})
+	case NeighborInfoMetric:
+		net.Neighbors = append(net.Neighbors, report.NetNeighbor{Interface: l["interface"], IP: l["ip"], MAC: l["mac"], Source: l["source"]})
+	}
 }

@@ -9,12 +9,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/target"
 )
 

@@ -8,14 +8,13 @@ import (
 	"os"
 	"testing"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/assay-dev/assay/collectors"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
 )
 
 // Environment of the helper mode: the test binary re-runs itself inside a
@@ -42,7 +41,7 @@ type helperOutput struct {
 }
 
 func helperMain(kind, body string) int {
-	k, ok := collector.Lookup(kind)
+	k, ok := collector.NewRegistry(InterfacesType(), NeighborsType()).Lookup(kind)
 	if !ok {
 		fmt.Fprintf(os.Stderr, "helper: no collector kind %q\n", kind)
 		return 2

@@ -13,10 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/vishvananda/netlink"
@@ -24,6 +20,9 @@ import (
 
 	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/collectors/network/arpndp/arpndptest"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/targets"
 )
 
 // recorder is an Emitter that keeps everything.
@@ -129,8 +128,8 @@ func TestDecodeInterfacesRejectsAttributes(t *testing.T) {
 
 func TestRegistered(t *testing.T) {
 	for name, kind := range map[string]string{"interfaces": KindInterface, "neighbors": KindNeighbor} {
-		k, ok := collector.Lookup(name)
-		if !ok || !k.HostOnly || len(k.DocumentKinds) != 1 || k.DocumentKinds[0] != kind {
+		k, ok := collector.NewRegistry(InterfacesType(), NeighborsType()).Lookup(name)
+		if !ok || k.NetFacts == nil || !k.HostOnly || len(k.DocumentKinds) != 1 || k.DocumentKinds[0] != kind {
 			t.Errorf("%s: registered %v as %+v", name, ok, k)
 		}
 	}
@@ -146,7 +145,7 @@ func TestNotApplicableToRoot(t *testing.T) {
 	defer tgt.Close()
 	var jobs []collectors.Job
 	for _, name := range []string{"interfaces", "neighbors"} {
-		k, _ := collector.Lookup(name)
+		k, _ := collector.NewRegistry(InterfacesType(), NeighborsType()).Lookup(name)
 		c, diags := k.New(parseBody(t, ""), nil)
 		if diags.HasErrors() {
 			t.Fatal(diags)

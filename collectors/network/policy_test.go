@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"github.com/assay-dev/assay/engine/enginetest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +11,10 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/engine/enginetest"
 )
 
 // bundleDir is the rogue-hosts bundle that judges this package's documents.
@@ -45,7 +48,7 @@ func rogueModules(t *testing.T) map[string]*ast.Module {
 
 // TestRogueHostsRego runs the bundle's Rego tests as `assay test` does.
 func TestRogueHostsRego(t *testing.T) {
-	enginetest.RunBundleTests(t, bundleDir, 5)
+	enginetest.RunBundleTests(t, &bundle.Loader{Collectors: collector.NewRegistry(InterfacesType(), NeighborsType())}, bundleDir, 5)
 }
 
 // denyOf evaluates one rogue-hosts policy package's deny set.

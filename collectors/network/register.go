@@ -6,21 +6,30 @@ import (
 	"github.com/assay-dev/assay/core/collector"
 )
 
-func init() {
-	collector.Register(collector.Type{
+// InterfacesType is the interfaces collector type: collect "interfaces"
+// blocks, documents of kind net.interface.
+func InterfacesType() collector.Type {
+	return collector.Type{
 		Name:          "interfaces",
 		DocumentKinds: []string{KindInterface},
 		HostOnly:      true,
 		Help:          "network interfaces of the host: MAC, permanent MAC, flags, MTU, addresses, kind",
 		New:           factory(decodeInterfaces),
-	})
-	collector.Register(collector.Type{
+		NetFacts:      NetFacts,
+	}
+}
+
+// NeighborsType is the neighbors collector type: collect "neighbors"
+// blocks, documents of kind net.neighbor.
+func NeighborsType() collector.Type {
+	return collector.Type{
 		Name:          "neighbors",
 		DocumentKinds: []string{KindNeighbor},
 		HostOnly:      true,
 		Help:          "stations the host sees: ARP and NDP cache entries, and ARP/NDP heard by a capture block",
 		New:           factory(decodeNeighbors),
-	})
+		NetFacts:      NetFacts,
+	}
 }
 
 // factory adapts a typed decoder to collector.Factory, returning a nil

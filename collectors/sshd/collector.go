@@ -9,12 +9,11 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/target"
 )
 
@@ -24,13 +23,14 @@ const KindName = "sshd_config"
 // DefaultPath is the main configuration file sshd reads.
 const DefaultPath = "/etc/ssh/sshd_config"
 
-func init() {
-	collector.Register(collector.Type{
+// Type is the sshd_config collector type: collect "sshd_config" blocks.
+func Type() collector.Type {
+	return collector.Type{
 		Name:          KindName,
 		DocumentKinds: []string{KindName},
 		Help:          "effective OpenSSH server configuration, as `sshd -T [-C spec]` prints it",
 		New:           New,
-	})
+	}
 }
 
 // blockConfig is the body of a collect "sshd_config" block.

@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/targets"
-
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 )
 
 type sink struct {
@@ -36,11 +36,7 @@ func factory(t *testing.T, src string) (collector.Collector, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	k, ok := collector.Lookup(KindName)
-	if !ok {
-		t.Fatal("sshd_config kind not registered")
-	}
-	return k.New(f.Body, nil)
+	return Type().New(f.Body, nil)
 }
 
 func collect(t *testing.T, c collector.Collector, root string) (*sink, error) {

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/assay-dev/assay/targets"
-
 	"golang.org/x/tools/txtar"
+
+	"github.com/assay-dev/assay/targets"
 )
 
 // The oracle tests compare the collector with the real `sshd -T`. sshd runs

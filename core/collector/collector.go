@@ -3,16 +3,14 @@ package collector
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sort"
-	"sync"
-
-	"github.com/assay-dev/assay/core/document"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/internal/registry"
 )
 
 // ErrNotApplicable is returned by Collect when the collector has nothing to
@@ -62,7 +60,12 @@ type Emitter interface {
 // context supplies the bundle's functions (file(), …) and variables.
 type Factory func(body hcl.Body, ctx *hcl.EvalContext) (Collector, hcl.Diagnostics)
 
-// Type describes one registered collector kind.
+// HostType is the collector type whose document about a target policies
+// also see as data.assay.host.
+const HostType = "host"
+
+// Type describes one collector type: what a `collect "TYPE" "NAME"` block
+// names and how its body becomes a Collector.
 type Type struct {
 	// Name is the first label of the collect block: "file", "sshd_config".
 	Name string
@@ -72,59 +75,36 @@ type Type struct {
 	// HostOnly collectors describe the running machine (network state) and do
 	// not apply to --root or --image targets; the runner says so once.
 	HostOnly bool
-	// Help is one line for `assay collectors` and the docs.
+	// Help is one line for the docs.
 	Help string
 	// New decodes a collect block into a Collector.
 	New Factory
+	// NetFacts, when set, adds the network identities a document of this
+	// type carries (interface and neighbor MACs) to net, for the info
+	// metrics that PromQL joins fleet-wide. It ignores documents it has
+	// nothing to take from.
+	NetFacts func(doc document.Document, net *report.Net)
 }
 
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]Type{}
-)
+// Registry is the set of collector types a bundle may name. Build one with
+// NewRegistry and give it to the bundle loader; collectors/all.Registry()
+// holds every type assay ships.
+type Registry = registry.Registry[Type]
 
-// Register makes a collector kind available to bundles. It is meant to be
-// called from init() and panics on a duplicate name, which is a programming
-// error caught by any test that links both.
-func Register(k Type) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if k.Name == "" || k.New == nil {
-		panic("collectors: Register needs a name and a factory")
-	}
-	if _, dup := registry[k.Name]; dup {
-		panic(fmt.Sprintf("collectors: kind %q registered twice", k.Name))
-	}
-	registry[k.Name] = k
+// NewRegistry builds a registry of the types. A duplicate name panics: it
+// is a programming error, caught by any test that builds the registry.
+func NewRegistry(types ...Type) *Registry {
+	return registry.New("collector type", func(t Type) string { return t.Name }, types...)
 }
 
-// Lookup returns the registered kind with that name.
-func Lookup(name string) (Type, bool) {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	k, ok := registry[name]
-	return k, ok
-}
-
-// Kinds returns every registered kind, sorted by name.
-func Kinds() []Type {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	out := make([]Type, 0, len(registry))
-	for _, k := range registry {
-		out = append(out, k)
+// ForDocumentKind returns the type of reg that produces documents of kind.
+func ForDocumentKind(reg *Registry, kind string) (Type, bool) {
+	for _, t := range reg.All() {
+		for _, k := range t.DocumentKinds {
+			if k == kind {
+				return t, true
+			}
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// KindNames returns the registered kind names, sorted; bundle diagnostics use
-// it for "did you mean".
-func KindNames() []string {
-	ks := Kinds()
-	names := make([]string, len(ks))
-	for i, k := range ks {
-		names[i] = k.Name
-	}
-	return names
+	return Type{}, false
 }

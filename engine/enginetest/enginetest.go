@@ -15,10 +15,10 @@ import (
 // RunBundleTests loads the bundle in dir and runs its test_ rules. Every
 // failing or erroring test is an error of t, and so is a bundle with fewer
 // than min tests (a test file that stopped loading must not pass quietly).
-// The collector kinds the bundle uses must be linked into the test binary.
-func RunBundleTests(t *testing.T, dir string, min int) {
+// loader knows the collector types and data kinds the bundle names.
+func RunBundleTests(t *testing.T, loader *bundle.Loader, dir string, min int) {
 	t.Helper()
-	b, diags := bundle.Load(context.Background(), dir)
+	b, diags := loader.Load(context.Background(), dir)
 	if diags.HasErrors() {
 		t.Fatalf("load %s: %v", dir, diags)
 	}

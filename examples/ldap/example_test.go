@@ -15,53 +15,42 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/assay-dev/assay/core/document"
-
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/engine/enginetest"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/bundle/datasource"
-	_ "github.com/assay-dev/assay/bundle/datasource/all"
+	"github.com/assay-dev/assay/bundle/datasource/all"
 	"github.com/assay-dev/assay/bundle/datasource/ldap/ldaptest"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/engine"
+	"github.com/assay-dev/assay/engine/enginetest"
 )
 
 // TestRegoUnitTests runs the bundle's Rego tests as `assay test` does:
 // without contacting the directory, which only scans fetch.
 func TestRegoUnitTests(t *testing.T) {
-	ensureFileKind()
-	enginetest.RunBundleTests(t, ".", 15)
+	enginetest.RunBundleTests(t, loader, ".", 15)
 }
 
-var stubOnce sync.Once
-
-// ensureFileKind registers a stand-in "file" collector kind when the real
-// one is not linked, so that the bundle's collect blocks load. The stand-in
-// collects nothing: the test builds the documents itself.
-func ensureFileKind() {
-	stubOnce.Do(func() {
-		if _, ok := collector.Lookup("file"); ok {
-			return
-		}
-		collector.Register(collector.Type{Name: "file", DocumentKinds: []string{"file"}, Help: "test stand-in",
-			New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) { return nil, nil }})
-	})
+// loader loads the example with a stand-in "file" collector type, so that
+// its collect blocks load; the stand-in collects nothing: the test builds
+// the documents itself. The data kinds are the real ones.
+var loader = &bundle.Loader{
+	Collectors: collector.NewRegistry(collector.Type{Name: "file", DocumentKinds: []string{"file"}, Help: "test stand-in",
+		New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) { return nil, nil }}),
+	DataKinds: all.Kinds(),
 }
 
 // loadBundle copies the bundle, pointed at the test directory, loads it
 // and fetches its live data, as a scan does before evaluating.
 func loadBundle(t testing.TB, url string) (*bundle.Bundle, map[string]any, hcl.Diagnostics) {
 	t.Helper()
-	ensureFileKind()
 	dir := t.TempDir()
 	copyBundle(t, dir, url)
-	b, diags := bundle.Load(context.Background(), dir)
+	b, diags := loader.Load(context.Background(), dir)
 	if diags.HasErrors() {
 		return b, nil, diags
 	}

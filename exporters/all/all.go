@@ -1,11 +1,22 @@
-// Package all links every output format into the binary. Add yours on its own
-// line to keep merges trivial.
+// Package all lists every output format assay ships.
 package all
 
 import (
-	_ "github.com/assay-dev/assay/exporters/jsonout"    // -f json
-	_ "github.com/assay-dev/assay/exporters/junit"      // -f junit
-	_ "github.com/assay-dev/assay/exporters/prometheus" // -f prometheus
-	_ "github.com/assay-dev/assay/exporters/sarif"      // -f sarif
-	_ "github.com/assay-dev/assay/exporters/table"      // -f table
+	"github.com/assay-dev/assay/exporters"
+	"github.com/assay-dev/assay/exporters/jsonout"
+	"github.com/assay-dev/assay/exporters/junit"
+	"github.com/assay-dev/assay/exporters/prometheus"
+	"github.com/assay-dev/assay/exporters/sarif"
+	"github.com/assay-dev/assay/exporters/table"
 )
+
+// Registry returns every output format. Add yours on its own line.
+func Registry() *exporters.Registry {
+	return exporters.NewRegistry(
+		jsonout.Format(),    // -f json
+		junit.Format(),      // -f junit
+		prometheus.Format(), // -f prometheus
+		sarif.Format(),      // -f sarif
+		table.Format(),      // -f table
+	)
+}

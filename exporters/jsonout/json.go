@@ -12,23 +12,24 @@ import (
 	"github.com/assay-dev/assay/exporters"
 )
 
-func init() {
-	exporters.Register(exporters.Format{
+// Format is the output format -f json.
+func Format() exporters.Format {
+	return exporters.Format{
 		Name: "json",
 		Help: "the full report as JSON (findings, policy status, collector errors, timings)",
-		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o.Gate) },
-	})
+		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
+	}
 }
 
-// JSON writes the report as one indented JSON object.
-type JSON struct {
+// Exporter writes the report as one indented JSON object.
+type Exporter struct {
 	w    io.Writer
 	gate report.Gate
 }
 
 // New returns a JSON exporter writing to w. The gate decides the recorded
 // exit code.
-func New(w io.Writer, gate report.Gate) *JSON { return &JSON{w: w, gate: gate} }
+func New(w io.Writer, o exporters.Options) *Exporter { return &Exporter{w: w, gate: o.Gate} }
 
 // document is the top-level JSON object: the report plus a summary a script
 // can read without counting.
@@ -47,7 +48,7 @@ type summary struct {
 }
 
 // Export implements exporters.Exporter.
-func (j *JSON) Export(_ context.Context, r *report.Report) error {
+func (j *Exporter) Export(_ context.Context, r *report.Report) error {
 	s := summary{
 		ExitCode:   j.gate.ExitCode(r),
 		Documents:  r.Documents,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/report/reporttest"
+	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/jsonout"
 	"github.com/assay-dev/assay/internal/golden"
 )
@@ -23,7 +24,7 @@ func TestJSON(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := jsonout.New(&buf, report.Gate{}).Export(context.Background(), tc.r); err != nil {
+			if err := jsonout.New(&buf, exporters.Options{}).Export(context.Background(), tc.r); err != nil {
 				t.Fatal(err)
 			}
 			var doc map[string]any

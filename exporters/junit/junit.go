@@ -22,12 +22,13 @@ import (
 	"github.com/assay-dev/assay/exporters"
 )
 
-func init() {
-	exporters.Register(exporters.Format{
+// Format is the output format -f junit.
+func Format() exporters.Format {
+	return exporters.Format{
 		Name: "junit",
 		Help: "JUnit XML: a testsuite per bundle, a testcase per policy, a failure per violation",
 		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
-	})
+	}
 }
 
 // Exporter writes JUnit XML.

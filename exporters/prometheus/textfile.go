@@ -8,12 +8,13 @@ import (
 	"github.com/assay-dev/assay/exporters"
 )
 
-func init() {
-	exporters.Register(exporters.Format{
+// Format is the output format -f prometheus.
+func Format() exporters.Format {
+	return exporters.Format{
 		Name: "prometheus",
 		Help: "Prometheus text exposition, for node_exporter's textfile collector (-o /var/lib/node_exporter/textfile/assay.prom)",
 		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
-	})
+	}
 }
 
 // Exporter writes one report in the Prometheus text format that

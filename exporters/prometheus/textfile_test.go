@@ -15,16 +15,14 @@ import (
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
+	"github.com/assay-dev/assay/exporters/prometheus"
 	assayprom "github.com/assay-dev/assay/exporters/prometheus"
 	"github.com/assay-dev/assay/internal/golden"
 )
 
 func export(t *testing.T, r *report.Report) []byte {
 	t.Helper()
-	f, err := exporters.Lookup("prometheus")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := prometheus.Format()
 	var buf bytes.Buffer
 	if err := f.New(&buf, exporters.Options{}).Export(context.Background(), r); err != nil {
 		t.Fatal(err)

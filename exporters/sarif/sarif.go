@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/exporters"
@@ -43,12 +44,13 @@ const (
 	MaxLocations     = 1000
 )
 
-func init() {
-	exporters.Register(exporters.Format{
+// Format is the output format -f sarif.
+func Format() exporters.Format {
+	return exporters.Format{
 		Name: "sarif",
 		Help: "SARIF 2.1.0 for GitHub code scanning and other SARIF consumers",
 		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
-	})
+	}
 }
 
 // Exporter writes SARIF.
@@ -157,7 +159,7 @@ func Build(r *report.Report, gate report.Gate) (*Log, error) {
 
 	code := gate.ExitCode(rep)
 	inv := Invocation{
-		ExecutionSuccessful:        code != report.ExitScanFailed,
+		ExecutionSuccessful:        code != exitcode.ScanFailed,
 		ExitCode:                   &code,
 		ToolExecutionNotifications: append(notifications(rep, index), notes...),
 	}

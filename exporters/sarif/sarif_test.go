@@ -72,10 +72,7 @@ func validate(t *testing.T, out []byte) {
 
 func export(t *testing.T, r *report.Report, gate report.Gate) []byte {
 	t.Helper()
-	f, err := exporters.Lookup("sarif")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := sarif.Format()
 	var buf bytes.Buffer
 	if err := f.New(&buf, exporters.Options{Gate: gate}).Export(context.Background(), r); err != nil {
 		t.Fatal(err)

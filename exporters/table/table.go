@@ -10,28 +10,31 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 )
 
-func init() {
-	exporters.Register(exporters.Format{
+// Format is the output format -f table.
+func Format() exporters.Format {
+	return exporters.Format{
 		Name: "table",
 		Help: "aligned, human-readable findings and a summary (default)",
-		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o.Terminal, o.Gate) },
-	})
+		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
+	}
 }
 
-// Table is the human-readable format.
-type Table struct {
+// Exporter writes the human-readable table.
+type Exporter struct {
 	w     io.Writer
 	color bool
 	gate  report.Gate
 }
 
-// New returns a table exporter; color enables ANSI colours.
-func New(w io.Writer, color bool, gate report.Gate) *Table {
-	return &Table{w: w, color: color, gate: gate}
+// New returns a table exporter writing to w; on a terminal (o.Terminal) it
+// uses ANSI colours.
+func New(w io.Writer, o exporters.Options) *Exporter {
+	return &Exporter{w: w, color: o.Terminal, gate: o.Gate}
 }
 
 const (
@@ -54,7 +57,7 @@ var severityColor = map[report.Severity]string{
 	report.SeverityInfo:     dim,
 }
 
-func (t *Table) paint(code, s string) string {
+func (t *Exporter) paint(code, s string) string {
 	if !t.color || code == "" {
 		return s
 	}
@@ -62,7 +65,7 @@ func (t *Table) paint(code, s string) string {
 }
 
 // Export implements exporters.Exporter.
-func (t *Table) Export(_ context.Context, r *report.Report) error {
+func (t *Exporter) Export(_ context.Context, r *report.Report) error {
 	var b strings.Builder
 	if len(r.Findings) > 0 {
 		rows := [][]string{{"SEVERITY", "POLICY", "LOCATION", "MESSAGE"}}
@@ -114,7 +117,7 @@ func (t *Table) Export(_ context.Context, r *report.Report) error {
 
 // writeProblems lists policies that could not be evaluated and collectors
 // that failed or skipped items: a report must never look cleaner than it is.
-func (t *Table) writeProblems(b *strings.Builder, r *report.Report) {
+func (t *Exporter) writeProblems(b *strings.Builder, r *report.Report) {
 	for _, p := range r.Policies {
 		if p.Status == report.StatusError {
 			fmt.Fprintf(b, "%s %s/%s: %s\n", t.paint(red+bold, "error"), p.Bundle, p.ID, p.Error)
@@ -135,7 +138,7 @@ func (t *Table) writeProblems(b *strings.Builder, r *report.Report) {
 	}
 }
 
-func (t *Table) writeSummary(b *strings.Builder, r *report.Report) {
+func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report) {
 	status := map[report.Status]int{}
 	for _, p := range r.Policies {
 		status[p.Status]++
@@ -158,9 +161,9 @@ func (t *Table) writeSummary(b *strings.Builder, r *report.Report) {
 	docs := r.Documents
 	verdict := t.paint(green+bold, "PASS")
 	switch t.gate.ExitCode(r) {
-	case report.ExitViolations:
+	case exitcode.Violations:
 		verdict = t.paint(red+bold, "FAIL")
-	case report.ExitScanFailed:
+	case exitcode.ScanFailed:
 		verdict = t.paint(red+bold, "ERROR")
 	}
 	fmt.Fprintf(b, "%s  %s (%s) · %s (%s) · %s · %s in %.2fs\n",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/report/reporttest"
+	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/table"
 	"github.com/assay-dev/assay/internal/golden"
 )
@@ -26,7 +27,7 @@ func TestTable(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := table.New(&buf, tc.color, tc.gate).Export(context.Background(), tc.r); err != nil {
+			if err := table.New(&buf, exporters.Options{Terminal: tc.color, Gate: tc.gate}).Export(context.Background(), tc.r); err != nil {
 				t.Fatal(err)
 			}
 			if !tc.color && strings.Contains(buf.String(), "\x1b[") {

@@ -13,11 +13,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-	"github.com/assay-dev/assay/engine/enginetest"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -25,7 +20,11 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
 	"github.com/assay-dev/assay/bundle"
-	_ "github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/collectors/file"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/engine/enginetest"
+	"github.com/assay-dev/assay/targets"
 )
 
 func modules(t *testing.T) map[string]*ast.Module {
@@ -60,7 +59,9 @@ func bundleData(t *testing.T) map[string]any {
 }
 
 // TestRegoUnitTests runs the bundle's Rego tests as `assay test` does.
-func TestRegoUnitTests(t *testing.T) { enginetest.RunBundleTests(t, ".", 15) }
+func TestRegoUnitTests(t *testing.T) {
+	enginetest.RunBundleTests(t, &bundle.Loader{Collectors: collector.NewRegistry(file.Type())}, ".", 15)
+}
 
 // rec is an Emitter; collectors emit from several goroutines.
 type rec struct {
@@ -86,8 +87,7 @@ func TestBundleOnTree(t *testing.T) {
 	if diags.HasErrors() || len(content.Blocks) != 1 {
 		t.Fatal(diags)
 	}
-	k, _ := collector.Lookup("file")
-	c, diags := k.New(content.Blocks[0].Body, nil)
+	c, diags := file.Type().New(content.Blocks[0].Body, nil)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -159,7 +159,7 @@ func TestBundleOnTree(t *testing.T) {
 
 // TestBundleLoads loads the bundle as assay does.
 func TestBundleLoads(t *testing.T) {
-	b, diags := bundle.Load(context.Background(), ".")
+	b, diags := (&bundle.Loader{Collectors: collector.NewRegistry(file.Type())}).Load(context.Background(), ".")
 	if diags.HasErrors() {
 		t.Fatalf("bundle does not load: %v", diags)
 	}

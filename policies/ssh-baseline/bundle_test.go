@@ -11,21 +11,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/assay-dev/assay/core/collector"
-	"github.com/assay-dev/assay/core/document"
-	"github.com/assay-dev/assay/engine/enginetest"
-	"github.com/assay-dev/assay/targets"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/open-policy-agent/opa/v1/rego"
 
+	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/collectors/sshd"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/engine/enginetest"
+	"github.com/assay-dev/assay/targets"
 )
 
 // TestRegoUnitTests runs the bundle's Rego tests as `assay test` does.
-func TestRegoUnitTests(t *testing.T) { enginetest.RunBundleTests(t, ".", 26*3) }
+func TestRegoUnitTests(t *testing.T) {
+	enginetest.RunBundleTests(t, &bundle.Loader{Collectors: collector.NewRegistry(sshd.Type())}, ".", 26*3)
+}
 
 type bundleFile struct {
 	Bundle struct {

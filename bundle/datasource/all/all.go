@@ -1,8 +1,17 @@
-// Package all links every data source kind into the binary: import it for
-// its side effects (each kind registers with bundle from init()).
+// Package all lists every data kind assay ships.
 package all
 
 import (
-	_ "github.com/assay-dev/assay/bundle/datasource/http" // data "http"
-	_ "github.com/assay-dev/assay/bundle/datasource/ldap" // data "ldap"
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/bundle/datasource/http"
+	"github.com/assay-dev/assay/bundle/datasource/ldap"
 )
+
+// Kinds returns every data kind: "file" (built into the loader), "http"
+// and "ldap". Add yours on its own line.
+func Kinds() *bundle.DataKinds {
+	return bundle.NewDataKinds(
+		http.DataKind(), // data "http"
+		ldap.DataKind(), // data "ldap"
+	)
+}

@@ -33,6 +33,7 @@ import (
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/bundle/datasource"
+	"github.com/assay-dev/assay/internal/loopback"
 )
 
 // Kind is the data block kind: data "http" "NAME".
@@ -45,13 +46,14 @@ const (
 	maxRedirects    = 5
 )
 
-func init() {
-	bundle.RegisterDataKind(bundle.DataKind{
+// DataKind is data "http": a JSON or YAML document fetched over HTTPS before each evaluation.
+func DataKind() bundle.DataKind {
+	return bundle.DataKind{
 		Name: Kind,
 		Help: "a JSON or YAML document over HTTPS: url, headers, headers_env, timeout, ca_file, max_bytes",
 		New:  New,
 		Live: true, // fetched before each evaluation, never at load
-	})
+	}
 }
 
 // Source is a configured data "http" block.
@@ -153,7 +155,7 @@ func allowed(u *url.URL) error {
 		return fmt.Errorf("url %q names no host", datasource.Redact(u))
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && datasource.IsLoopback(u.Hostname()):
+	case u.Scheme == "http" && loopback.Host(u.Hostname()):
 		return nil
 	case u.Scheme == "http":
 		return fmt.Errorf("url %q uses plain http:// to a host that is not loopback; use https://", datasource.Redact(u))
@@ -168,14 +170,7 @@ func (s *Source) String() string { return s.display }
 // Read fetches and parses the document. Every failure is marked
 // datasource.Unavailable (exit code 3).
 func (s *Source) Read(ctx context.Context) (any, hcl.Diagnostics) {
-	start := time.Now()
-	v, diags := s.fetch(ctx)
-	var err error
-	if diags.HasErrors() {
-		err = errors.New(diags[0].Detail)
-	}
-	datasource.Record(Kind, s.String(), start, datasource.Entries(v), err)
-	return v, diags
+	return s.fetch(ctx)
 }
 
 func (s *Source) unavailable(format string, args ...any) hcl.Diagnostics {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/bundle/datasource"
+	"github.com/assay-dev/assay/internal/loopback"
 )
 
 // Kind is the data block kind: data "ldap" "NAME".
@@ -31,13 +32,14 @@ const (
 	DefaultMaxEntries = 200000
 )
 
-func init() {
-	bundle.RegisterDataKind(bundle.DataKind{
+// DataKind is data "ldap": the entries of a paged LDAP search, fetched before each evaluation.
+func DataKind() bundle.DataKind {
+	return bundle.DataKind{
 		Name: Kind,
 		Help: "entries of an LDAP directory (paged search): url, bind_dn, password_env | password_file, base_dn, filter, attributes",
 		New:  New,
 		Live: true, // fetched before each evaluation, never at load
-	})
+	}
 }
 
 // secretAttributes are never returned, whatever the block asks: they hold
@@ -175,7 +177,7 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 		}
 		// A password sent over plain LDAP to another host can be read on
 		// the way: refuse rather than leak it.
-		if s.bindDN != "" && s.url.Scheme == "ldap" && !s.startTLS && !datasource.IsLoopback(s.url.Hostname()) {
+		if s.bindDN != "" && s.url.Scheme == "ldap" && !s.startTLS && !loopback.Host(s.url.Hostname()) {
 			b.Errorf("url", "Password in clear text", "Binding to %s over plain ldap:// would send the password unencrypted: use ldaps:// or set start_tls = true.", s.display)
 		}
 		if s.caFile != "" && s.url.Scheme == "ldap" && !s.startTLS {
@@ -224,13 +226,7 @@ func (s *Source) String() string { return s.display + "/" + s.baseDN }
 // comment). Every failure is marked datasource.Unavailable: the scan fails
 // with exit code 3 instead of judging without the directory.
 func (s *Source) Read(ctx context.Context) (any, hcl.Diagnostics) {
-	start := time.Now()
 	entries, err := s.Fetch(ctx)
-	n := 0
-	if err == nil {
-		n = len(entries)
-	}
-	datasource.Record(Kind, s.String(), start, n, err)
 	if err != nil {
 		return nil, hcl.Diagnostics{datasource.UnavailableDiag(Kind, s.String(), s.urlRange,
 			"LDAP directory unavailable", "Searching %s: %s.", s.String(), err)}

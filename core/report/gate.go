@@ -1,12 +1,6 @@
 package report
 
-// Exit codes of assay, documented in docs/cli.md.
-const (
-	ExitClean      = 0 // nothing at or above the gate
-	ExitViolations = 1 // a mandatory violation at or above --fail-on
-	ExitUsage      = 2 // usage, bundle or input error
-	ExitScanFailed = 3 // the scan itself failed
-)
+import "github.com/assay-dev/assay/core/exitcode"
 
 // Gate decides whether findings fail a CI run.
 type Gate struct {
@@ -36,12 +30,12 @@ func (g Gate) Failing(r *Report) []Finding {
 // result must never pass as clean.
 func (g Gate) ExitCode(r *Report) int {
 	if len(g.Failing(r)) > 0 {
-		return ExitViolations
+		return exitcode.Violations
 	}
 	for _, p := range r.Policies {
 		if p.Status == StatusError {
-			return ExitScanFailed
+			return exitcode.ScanFailed
 		}
 	}
-	return ExitClean
+	return exitcode.Clean
 }

@@ -1,4 +1,4 @@
-package main
+package safefile
 
 import (
 	"io"
@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// TestWriteFileAtomicSpecialFiles: the atomic rename must never replace what
+// TestWriteSpecialFiles: the atomic rename must never replace what
 // is not a regular file. `-o /dev/null` as root once turned the device into
 // a regular file for the whole machine.
-func TestWriteFileAtomicSpecialFiles(t *testing.T) {
+func TestWriteSpecialFiles(t *testing.T) {
 	write := func(s string) func(io.Writer) error {
 		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
 	}
@@ -26,7 +26,7 @@ func TestWriteFileAtomicSpecialFiles(t *testing.T) {
 			b, _ := os.ReadFile(fifo)
 			got <- string(b)
 		}()
-		if err := writeFileAtomic(fifo, write("report")); err != nil {
+		if err := Write(fifo, 0o644, write("report")); err != nil {
 			t.Fatal(err)
 		}
 		if s := <-got; s != "report" {
@@ -47,7 +47,7 @@ func TestWriteFileAtomicSpecialFiles(t *testing.T) {
 		if err := os.Symlink("real.json", link); err != nil {
 			t.Fatal(err)
 		}
-		if err := writeFileAtomic(link, write("new")); err != nil {
+		if err := Write(link, 0o644, write("new")); err != nil {
 			t.Fatal(err)
 		}
 		if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -60,7 +60,7 @@ func TestWriteFileAtomicSpecialFiles(t *testing.T) {
 
 	t.Run("regular file", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "sub", "out.json")
-		if err := writeFileAtomic(path, write("x")); err != nil {
+		if err := Write(path, 0o644, write("x")); err != nil {
 			t.Fatal(err)
 		}
 		if b, _ := os.ReadFile(path); string(b) != "x" {

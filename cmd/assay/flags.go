@@ -1,0 +1,76 @@
+package main
+
+import (
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/assay-dev/assay/bundle/source"
+	"github.com/assay-dev/assay/exporters"
+	"github.com/assay-dev/assay/pipeline"
+)
+
+// bundleHelp describes what --bundle accepts.
+const bundleHelp = "policy bundle: a directory, a .tar.gz, an https:// URL or an oci://REF (repeatable; default: the built-in bundles)"
+
+// registerFetch adds the flags that say how --bundle sources are fetched
+// and checked.
+func registerFetch(fs *pflag.FlagSet, f *pipeline.FetchOptions) {
+	fs.StringArrayVar(&f.VerifyKeys, "verify-key", nil, "refuse any bundle not signed by the public key in this PEM `FILE` (repeatable: any of the keys)")
+	fs.StringVar(&f.CacheDir, "bundle-cache", "", "keep remote bundles in `DIR` and use the last copy that loaded when the source is unreachable")
+	fs.DurationVar(&f.Timeout, "bundle-timeout", source.DefaultTimeout, "give up fetching a remote bundle after this long")
+}
+
+// registerTarget adds the flags that choose what is scanned: the host,
+// --root DIR or --image REF.
+func registerTarget(fs *pflag.FlagSet, t *pipeline.TargetSpec) {
+	fs.StringVar(&t.Root, "root", "", "scan an unpacked root filesystem at `DIR` instead of this host")
+	fs.StringVar(&t.Image, "image", "", "scan a container image: image.tar (docker save), oci:DIR[@digest|:tag], or a registry `REF`")
+	fs.StringVar(&t.Platform, "platform", "", "platform of a multi-platform --image, os/arch[/variant]")
+	fs.BoolVar(&t.InsecureRegistry, "insecure-registry", false, "allow plain HTTP for a loopback --image registry")
+}
+
+// registerScan adds the flags shared by scan, collect and serve.
+func registerScan(fs *pflag.FlagSet, c *pipeline.ScanConfig) {
+	fs.StringArrayVarP(&c.Bundles, "bundle", "b", nil, bundleHelp)
+	registerFetch(fs, &c.Fetch)
+	registerTarget(fs, &c.Target)
+	fs.DurationVar(&c.CollectorTimeout, "collector-timeout", 5*time.Minute, "stop a collector that runs longer than this")
+	fs.DurationVar(&c.EvalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
+	fs.IntVar(&c.Parallel, "parallel", 0, "evaluations and collectors run at once (0: one per CPU)")
+}
+
+// outputFlags choose the formats, where each goes, and the CI gate.
+type outputFlags struct {
+	formats []string
+	output  string
+	failOn  string
+}
+
+func (o *outputFlags) register(fs *pflag.FlagSet, formats *exporters.Registry) {
+	fs.StringArrayVarP(&o.formats, "format", "f", nil,
+		"output `FORMAT` ("+strings.Join(formats.Names(), ", ")+"); repeat as FORMAT=FILE to write several outputs from one scan (default table)")
+	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` (atomically) instead of stdout")
+	fs.StringVar(&o.failOn, "fail-on", "info", "lowest `SEVERITY` of a mandatory finding that fails the run (exit 1): info, low, medium, high, critical, or none")
+}
+
+// plan checks --fail-on and every -f/-o before anything runs.
+func (o *outputFlags) plan(env *pipeline.Env) (*pipeline.Outputs, error) {
+	return env.PlanOutputs(o.formats, o.output, o.failOn)
+}
+
+// isTerminal reports whether w is an interactive terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// colorAllowed: colour only on a terminal and never with NO_COLOR set
+// (https://no-color.org: any non-empty value).
+func colorAllowed(w io.Writer) bool {
+	return os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(w)
+}

@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/assay-dev/assay/core/exitcode"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/exporters"
+	"github.com/assay-dev/assay/internal/safefile"
+)
+
+// Destination is one output format and where it is written ("" =
+// stdout).
+type Destination struct {
+	Format exporters.Format
+	File   string
+}
+
+// Outputs are a run's outputs and CI gate, checked before the run starts
+// so that a typo in -f fails in a second, not after a ten-minute scan.
+type Outputs struct {
+	Gate         report.Gate
+	Destinations []Destination
+}
+
+// PlanOutputs checks the gate (--fail-on: a severity or "none") and every
+// format spec (-f FORMAT or FORMAT=FILE; output is -o, the file of specs
+// without one). Its errors are usage errors (exit code 2).
+func (e *Env) PlanOutputs(formats []string, output, failOn string) (*Outputs, error) {
+	gate, err := ParseGate(failOn)
+	if err != nil {
+		return nil, exitcode.UsageError(err)
+	}
+	dests, err := e.destinations(formats, output)
+	if err != nil {
+		return nil, exitcode.UsageError(err)
+	}
+	return &Outputs{Gate: gate, Destinations: dests}, nil
+}
+
+// ParseGate parses --fail-on: a severity, or "none" to report without
+// ever failing.
+func ParseGate(failOn string) (report.Gate, error) {
+	if strings.EqualFold(failOn, "none") {
+		return report.Gate{Disabled: true}, nil
+	}
+	sev, err := report.ParseSeverity(failOn)
+	if err != nil {
+		return report.Gate{}, fmt.Errorf("--fail-on: %w (or none)", err)
+	}
+	return report.Gate{FailOn: sev}, nil
+}
+
+func (e *Env) destinations(specs []string, output string) ([]Destination, error) {
+	if len(specs) == 0 {
+		specs = []string{"table"}
+	}
+	var out []Destination
+	stdout := 0
+	files := map[string]string{} // clean path → the format written there
+	for _, spec := range specs {
+		name, file, hasFile := strings.Cut(spec, "=")
+		if hasFile && file == "" {
+			return nil, fmt.Errorf("--format %q: FORMAT=FILE needs a file name", spec)
+		}
+		f, err := e.Formats.Get(name)
+		if err != nil {
+			return nil, err
+		}
+		if !hasFile {
+			file = output
+		}
+		if file == "" || file == "-" {
+			file = ""
+			stdout++
+		} else if err := CheckOutputFile(file); err != nil {
+			return nil, err
+		} else if prev, dup := files[filepath.Clean(file)]; dup {
+			// The second rename would silently replace the first output.
+			return nil, fmt.Errorf("formats %s and %s would both be written to %s: give each its own file, as -f FORMAT=FILE", prev, f.Name, file)
+		} else {
+			files[filepath.Clean(file)] = f.Name
+		}
+		out = append(out, Destination{Format: f, File: file})
+	}
+	if stdout > 1 {
+		return nil, errors.New("several formats would go to stdout: give each but one a file, as -f FORMAT=FILE")
+	}
+	return out, nil
+}
+
+// Deliver writes the report everywhere and turns the gate's verdict into
+// the run's result: an output that cannot be written is exit code 3, a
+// failing gate exit code 1. terminal says stdout is a terminal where colour
+// is allowed.
+func (o *Outputs) Deliver(ctx context.Context, r *report.Report, stdout io.Writer, terminal bool) error {
+	if err := o.Write(ctx, r, stdout, terminal); err != nil {
+		return exitcode.ScanError(err)
+	}
+	if code := o.Gate.ExitCode(r); code != exitcode.Clean {
+		return exitcode.Silent(code)
+	}
+	return nil
+}
+
+// Write exports the report to every destination. Files are written
+// atomically (safefile), so a reader (node_exporter's textfile collector, a
+// CI upload step) never sees half a file.
+func (o *Outputs) Write(ctx context.Context, r *report.Report, stdout io.Writer, terminal bool) error {
+	for _, d := range o.Destinations {
+		opts := exporters.Options{Gate: o.Gate}
+		if d.File == "" {
+			opts.Terminal = terminal
+			if err := d.Format.New(stdout, opts).Export(ctx, r); err != nil {
+				return fmt.Errorf("write %s output: %w", d.Format.Name, err)
+			}
+			continue
+		}
+		if err := safefile.Write(d.File, 0o644, func(w io.Writer) error { return d.Format.New(w, opts).Export(ctx, r) }); err != nil {
+			return fmt.Errorf("write %s output to %s: %w", d.Format.Name, d.File, err)
+		}
+	}
+	return nil
+}
+
+// CheckOutputFile refuses, before anything runs, an output path that can
+// never be written: one that names a directory.
+func CheckOutputFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("output %s is a directory: give a file name", path)
+	}
+	return nil
+}
+
+// WriteJSON writes v as indented JSON to output, or to stdout when output
+// is "" or "-".
+func WriteJSON(output string, stdout io.Writer, v any) error {
+	write := func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	if output == "" || output == "-" {
+		return write(stdout)
+	}
+	return safefile.Write(output, 0o644, write)
+}

@@ -1,0 +1,115 @@
+package pipeline
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/engine"
+)
+
+// ScanConfig says what a Scanner loads and scans.
+type ScanConfig struct {
+	// Bundles are the bundle sources; none means the built-in bundles.
+	Bundles []string
+	Fetch   FetchOptions
+	Target  TargetSpec
+	// CollectorTimeout bounds each collector (0: none); EvalTimeout each
+	// policy evaluation, as engine.WithEvalTimeout.
+	CollectorTimeout time.Duration
+	EvalTimeout      time.Duration
+	// Parallel bounds the evaluations and collectors that run at once (0:
+	// one per CPU).
+	Parallel int
+	// KeepLastGoodData makes a data source that cannot be fetched keep its
+	// last good data (reported stale) rather than fail the scan: a daemon
+	// must not go blind while a directory is down.
+	KeepLastGoodData bool
+}
+
+// Scanner is a loaded scan: bundles compiled and a target open, ready to
+// scan repeatedly. assay serve scans on an interval with one Scanner and
+// reloads its bundles on SIGHUP; a reload that fails keeps the bundles it
+// had. The live data sources' last good data outlives reloads.
+type Scanner struct {
+	env    *Env
+	cfg    ScanConfig
+	target target.Target
+	data   *Data
+
+	mu       sync.Mutex // guards pipeline across Reload
+	pipeline *Pipeline
+}
+
+// NewScanner opens the target and loads the bundles. Its errors carry
+// their exit codes (bundle errors as a *DiagnosticsError).
+func (e *Env) NewScanner(ctx context.Context, cfg ScanConfig) (*Scanner, error) {
+	s := &Scanner{env: e, cfg: cfg, data: &Data{Logger: e.Logger, KeepLastGood: cfg.KeepLastGoodData}}
+	tgt, err := e.OpenTarget(ctx, cfg.Target)
+	if err != nil {
+		return nil, err
+	}
+	s.target = tgt
+	p, err := s.load(ctx)
+	if err != nil {
+		tgt.Close()
+		return nil, err
+	}
+	s.pipeline = p
+	return s, nil
+}
+
+func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
+	bundles, err := s.env.LoadBundles(ctx, s.cfg.Bundles, s.cfg.Fetch)
+	if err != nil {
+		return nil, err
+	}
+	opts := []engine.Option{engine.WithEvalTimeout(s.cfg.EvalTimeout)}
+	if s.cfg.Parallel > 0 {
+		opts = append(opts, engine.WithParallelism(s.cfg.Parallel))
+	}
+	eng, err := s.env.Compile(ctx, bundles, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Pipeline{
+		Bundles: bundles, Engine: eng, Target: s.target, Collectors: s.env.Collectors, Logger: s.env.Logger,
+		CollectorTimeout: s.cfg.CollectorTimeout, Parallel: s.cfg.Parallel, Tool: s.env.Tool,
+		Data: s.data,
+	}, nil
+}
+
+// Pipeline returns the current pipeline (it changes on Reload).
+func (s *Scanner) Pipeline() *Pipeline {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pipeline
+}
+
+// Bundles returns the loaded bundles.
+func (s *Scanner) Bundles() []*bundle.Bundle { return s.Pipeline().Bundles }
+
+// Scan fetches the live data, runs the collectors and evaluates the
+// policies once.
+func (s *Scanner) Scan(ctx context.Context) (*report.Report, error) {
+	return s.Pipeline().Scan(ctx)
+}
+
+// Reload re-reads the bundles; on error the scanner keeps the bundles it
+// had.
+func (s *Scanner) Reload(ctx context.Context) error {
+	p, err := s.load(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.pipeline = p
+	s.mu.Unlock()
+	return nil
+}
+
+// Close releases the target.
+func (s *Scanner) Close() error { return s.target.Close() }

@@ -1,0 +1,84 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/assay-dev/assay/core/exitcode"
+	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/targets"
+	"github.com/assay-dev/assay/targets/image"
+)
+
+// TargetSpec chooses what is scanned: the host, a root filesystem or an
+// image.
+type TargetSpec struct {
+	// Root is an unpacked root filesystem to scan instead of this host.
+	Root string
+	// Image is a container image: image.tar (docker save), oci:DIR, or a
+	// registry reference.
+	Image string
+	// Platform chooses in a multi-platform image, os/arch[/variant].
+	Platform string
+	// InsecureRegistry allows plain HTTP to a loopback image registry.
+	InsecureRegistry bool
+}
+
+// maxLoggedSkips bounds the per-entry warnings about an image's skipped
+// layer entries; the count is always logged.
+const maxLoggedSkips = 20
+
+// OpenTarget opens the target spec names. What the user must fix (a
+// missing directory, a malformed image) is exit code 2; a registry that
+// cannot be reached is exit code 3.
+func (e *Env) OpenTarget(ctx context.Context, spec TargetSpec) (target.Target, error) {
+	switch {
+	case spec.Root != "" && spec.Image != "":
+		return nil, exitcode.UsageError(errors.New("--root and --image choose different targets: give one"))
+	case spec.Image != "":
+		return e.openImage(ctx, spec)
+	case spec.Root != "":
+		fi, err := os.Stat(spec.Root)
+		if err != nil {
+			return nil, exitcode.UsageError(fmt.Errorf("--root: %w", err))
+		}
+		if !fi.IsDir() {
+			return nil, exitcode.UsageError(fmt.Errorf("--root %s: not a directory", spec.Root))
+		}
+		tgt, err := targets.OpenDir(spec.Root)
+		if err != nil {
+			return nil, exitcode.UsageError(err)
+		}
+		return tgt, nil
+	}
+	tgt, err := targets.Host()
+	if err != nil {
+		return nil, exitcode.ScanError(err)
+	}
+	return tgt, nil
+}
+
+func (e *Env) openImage(ctx context.Context, spec TargetSpec) (target.Target, error) {
+	img, err := image.Open(ctx, spec.Image, image.Options{Platform: spec.Platform, Insecure: spec.InsecureRegistry})
+	if errors.Is(err, image.ErrFetch) && !errors.Is(err, image.ErrPlainHTTP) {
+		return nil, exitcode.ScanError(err)
+	}
+	if err != nil {
+		return nil, exitcode.UsageError(err)
+	}
+	// The layer entries the image index did not take: hostile names,
+	// links out of the root, unreadable sparse files.
+	if img.SkipsTotal() > 0 {
+		logger := e.logger()
+		for i, s := range img.Skips() {
+			if i == maxLoggedSkips {
+				break
+			}
+			logger.Warn("image entry skipped", "path", s.Path, "reason", s.Reason)
+		}
+		logger.Warn("image entries skipped", "image", img.Info().Name, "count", img.SkipsTotal())
+	}
+	return img, nil
+}
