@@ -37,8 +37,10 @@ test-e2e:
 update-golden:
 	$(GO) test $$(grep -rlE 'flag\.Bool\("update"|assay/internal/golden"' --include='*_test.go' . | xargs -n1 dirname | sort -u) -update
 
+# go mod tidy -diff prints the diff and fails when go.mod/go.sum are not tidy.
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/assay-dev/assay/internal/testenv"
 )
 
 // TestOpenSSLKeys is the outside oracle for the key and signature formats:
@@ -16,10 +18,7 @@ import (
 // verifies the JWS signatures assay writes (EdDSA and RS256), so the format
 // is plain JWS and not something only this code reads.
 func TestOpenSSLKeys(t *testing.T) {
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed (.ci/apt.d/artifacts.txt)")
-	}
+	openssl := testenv.RequireTool(t, "openssl", "openssl")
 	ctx := context.Background()
 	data := mustBuild(t)
 	for _, k := range []struct {

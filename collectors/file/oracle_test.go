@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/assay-dev/assay/internal/testenv"
 )
 
 // genTree writes a reproducible tree of n files with varied names, depths
@@ -42,12 +44,13 @@ func genTree(t testing.TB, root string, n int, seed uint64) {
 	}
 }
 
+// oraclePackages are the Debian packages of the oracle tools.
+var oraclePackages = map[string]string{"find": "findutils", "grep": "grep", "sha256sum": "coreutils"}
+
 func oracle(t *testing.T, name string, args ...string) []string {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s not installed: the oracle test needs it", name)
-	}
-	out, err := exec.Command(name, args...).Output()
+	bin := testenv.RequireTool(t, name, oraclePackages[name])
+	out, err := exec.Command(bin, args...).Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); !(ok && ee.ExitCode() == 1 && name == "grep") {
 			t.Fatalf("%s %v: %v", name, args, err)

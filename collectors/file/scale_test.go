@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/assay-dev/assay/internal/testenv"
 )
 
 // TestMillionEntries walks one directory of a million entries: the walker
@@ -103,8 +105,10 @@ func TestOneFilesystem(t *testing.T) {
 	root := t.TempDir()
 	writeTree(t, root, map[string]string{"data/here.key": "k", "data/mnt/.keep": ""})
 	mnt := filepath.Join(root, "data/mnt")
+	testenv.RequireRoot(t, "mounts a tmpfs inside the tree")
+	testenv.RequireCapability(t, testenv.CapSysAdmin, "mounts a tmpfs inside the tree")
 	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=1m"); err != nil {
-		t.Skipf("cannot mount a tmpfs here (needs root): %v", err)
+		testenv.Unavailable(t, "cannot mount a tmpfs here: %v", err)
 	}
 	t.Cleanup(func() { _ = unix.Unmount(mnt, unix.MNT_DETACH) })
 	must(t, os.WriteFile(filepath.Join(mnt, "there.key"), []byte("k"), 0o644))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/internal/testenv"
 )
 
 // The lab: a switch namespace with a bridge, and one namespace per host,
@@ -40,13 +41,12 @@ type lab struct {
 
 func requireLab(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("skipping network-namespace test: needs root to create namespaces and capture (CI runs as root)")
-	}
-	for tool, pkg := range map[string]string{"unshare": "util-linux", "ip": "iproute2", "arping": "iputils-arping", "ping": "iputils-ping", "tcpdump": "tcpdump"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("skipping network-namespace test: %s not installed (apt-get install %s, or make deps)", tool, pkg)
-		}
+	testenv.RequireRoot(t, "the network-namespace lab creates namespaces and captures in them")
+	testenv.RequireCapability(t, testenv.CapSysAdmin, "ip netns add and unshare --uts")
+	testenv.RequireCapability(t, testenv.CapNetAdmin, "the lab's bridge, veths and addresses")
+	testenv.RequireCapability(t, testenv.CapNetRaw, "live capture, arping and tcpdump")
+	for _, tool := range [][2]string{{"unshare", "util-linux"}, {"ip", "iproute2"}, {"sysctl", "procps"}, {"arping", "iputils-arping"}, {"ping", "iputils-ping"}, {"tcpdump", "tcpdump"}} {
+		testenv.RequireTool(t, tool[0], tool[1])
 	}
 }
 

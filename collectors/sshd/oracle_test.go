@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/assay-dev/assay/internal/testenv"
 	"github.com/assay-dev/assay/targets"
 )
 
@@ -67,31 +68,20 @@ var (
 	oracleSkip string
 )
 
-// needOracle skips the test unless sshd -T can run here.
+// needOracle skips the test unless sshd -T can run here (in CI it fails
+// it instead: see internal/testenv).
 func needOracle(t testing.TB) *oracle {
 	t.Helper()
+	testenv.RequireRoot(t, "the sshd oracle bind-mounts each case's files in a private mount namespace; sshd -T checks its privsep directory")
+	testenv.RequireCapability(t, testenv.CapSysAdmin, "unshare --mount and mount --bind for the sshd oracle")
+	sshd := testenv.RequireTool(t, "sshd", "openssh-server")
+	testenv.RequireTool(t, "unshare", "util-linux")
+	testenv.RequireTool(t, "mount", "mount")
+	testenv.RequireTool(t, "ssh-keygen", "openssh-client")
 	oracleOnce.Do(func() {
-		if os.Geteuid() != 0 {
-			oracleSkip = "oracle tests need root (mount namespace, sshd privsep checks)"
-			return
-		}
-		sshd, err := exec.LookPath("sshd")
-		if err != nil {
-			sshd = "/usr/sbin/sshd"
-			if _, err := os.Stat(sshd); err != nil {
-				oracleSkip = "sshd not installed (apt-get install openssh-server; .ci/apt.d/sshd.txt)"
-				return
-			}
-		}
-		for _, tool := range []string{"unshare", "ssh-keygen"} {
-			if _, err := exec.LookPath(tool); err != nil {
-				oracleSkip = tool + " not found"
-				return
-			}
-		}
 		out, _ := exec.Command(sshd, "-V").CombinedOutput()
 		if !bytes.Contains(out, []byte("OpenSSH_9.2")) {
-			oracleSkip = "installed sshd is not OpenSSH 9.2 (the table checked against): " + strings.TrimSpace(string(out))
+			oracleSkip = "installed sshd is not OpenSSH 9.2 (the table checked against; Debian 12's openssh-server): " + strings.TrimSpace(string(out))
 			return
 		}
 		// sshd -T insists on its privilege separation directory.
@@ -112,7 +102,7 @@ func needOracle(t testing.TB) *oracle {
 		oracleVal = &oracle{sshd: sshd, key: key}
 	})
 	if oracleVal == nil {
-		t.Skip(oracleSkip)
+		testenv.Unavailable(t, "sshd oracle: %s", oracleSkip)
 	}
 	return oracleVal
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/assay-dev/assay/bundle/datasource/ldap/ldaptest"
+	"github.com/assay-dev/assay/internal/testenv"
 )
 
 // BenchmarkDirectoryScan is the performance case in one process:
@@ -70,7 +71,7 @@ func BenchmarkDirectoryScan(b *testing.B) {
 	b.ReportMetric(per(evalCPU), "eval-cpu-ms")
 	b.ReportMetric(peakRSSMiB(), "peak-rss-MiB")
 
-	if ls, err := exec.LookPath("ldapsearch"); err == nil {
+	if ls, ok := testenv.OptionalTool(b, "ldapsearch", "ldap-utils"); ok {
 		t := time.Now()
 		cmd := exec.Command(ls, "-LLL", "-x", "-H", srv.URL, "-D", ldaptest.ReaderDN, "-y", pwFile(b),
 			"-b", ldaptest.PeopleDN, "-E", "pr=500/noprompt", "(&(objectClass=assayKeyHolder)(uid=*))",

@@ -25,16 +25,14 @@ import (
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters/exportertest"
+	"github.com/assay-dev/assay/internal/testenv"
 	"github.com/assay-dev/assay/pipeline/serve"
 )
 
+// tool finds promtool or prometheus, both in the Debian package prometheus.
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed (apt-get install prometheus; `make test` installs it)", name)
-	}
-	return p
+	return testenv.RequireTool(t, name, "prometheus")
 }
 
 func run(t *testing.T, dir string, name string, args ...string) (string, error) {

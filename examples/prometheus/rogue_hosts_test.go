@@ -3,15 +3,14 @@ package prometheus_test
 import (
 	"os/exec"
 	"testing"
+
+	"github.com/assay-dev/assay/internal/testenv"
 )
 
 // TestRogueHostsRules runs the rogue-host recording rule and alert through
 // promtool: syntax (check rules) and behaviour (test rules).
 func TestRogueHostsRules(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool not installed (apt-get install prometheus, or make deps)")
-	}
+	promtool := testenv.RequireTool(t, "promtool", "prometheus")
 	for _, args := range [][]string{
 		{"check", "rules", "rogue-hosts.rules.yml"},
 		{"test", "rules", "rogue-hosts.test.yml"},

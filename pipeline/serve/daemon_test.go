@@ -32,6 +32,7 @@ import (
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters/exportertest"
+	"github.com/assay-dev/assay/internal/testenv"
 	"github.com/assay-dev/assay/pipeline/serve"
 )
 
@@ -197,11 +198,11 @@ func grep(body, prefix string) string {
 
 func promtool(t *testing.T, text string) {
 	t.Helper()
-	if _, err := exec.LookPath("promtool"); err != nil {
-		t.Log("promtool not installed: exposition not linted")
+	bin, ok := testenv.OptionalTool(t, "promtool", "prometheus")
+	if !ok {
 		return
 	}
-	cmd := exec.Command("promtool", "check", "metrics")
+	cmd := exec.Command(bin, "check", "metrics")
 	cmd.Stdin = strings.NewReader(text)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
@@ -464,7 +465,7 @@ func TestGzip(t *testing.T) {
 	if stripVolatile(unzipped) != stripVolatile(plain) || !strings.Contains(string(unzipped), "assay_findings{") || !strings.Contains(string(unzipped), "assay_scans_total 1") {
 		t.Errorf("gzip scrape differs from the plain one:\n%s", unzipped)
 	}
-	if gz, err := exec.LookPath("gzip"); err == nil {
+	if gz, ok := testenv.OptionalTool(t, "gzip", "gzip"); ok {
 		cmd := exec.Command(gz, "-t")
 		cmd.Stdin = bytes.NewReader(zipped)
 		if out, err := cmd.CombinedOutput(); err != nil {

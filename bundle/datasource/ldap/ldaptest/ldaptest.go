@@ -24,6 +24,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/assay-dev/assay/internal/testenv"
 )
 
 // Fixed names of the test directory.
@@ -85,24 +87,14 @@ type Server struct {
 // The server is killed in t.Cleanup.
 func Start(t testing.TB, users []User, extraLDIF string) *Server {
 	t.Helper()
-	slapd, err := exec.LookPath("slapd")
-	if err != nil {
-		if _, err2 := os.Stat("/usr/sbin/slapd"); err2 == nil {
-			slapd = "/usr/sbin/slapd"
-		} else {
-			t.Skip("slapd is not installed (apt-get install slapd ldap-utils; .ci/apt.d/ldap.txt): skipping the real-directory test")
-		}
-	}
+	// Missing slapd skips the real-directory test, or fails it in CI.
+	slapd := testenv.RequireTool(t, "slapd", "slapd")
 	slapadd := filepath.Join(filepath.Dir(slapd), "slapadd")
 	if _, err := os.Stat(slapadd); err != nil {
-		if p, err := exec.LookPath("slapadd"); err == nil {
-			slapadd = p
-		} else {
-			t.Skip("slapadd is not installed: skipping the real-directory test")
-		}
+		slapadd = testenv.RequireTool(t, "slapadd", "slapd")
 	}
 	if _, err := os.Stat("/etc/ldap/schema/nis.schema"); err != nil {
-		t.Skip("OpenLDAP's schema files (/etc/ldap/schema) are missing: skipping the real-directory test")
+		testenv.Unavailable(t, "OpenLDAP's schema files (/etc/ldap/schema) are missing: apt-get install slapd (make test installs it via .ci/install-deps.sh)")
 	}
 	dir := t.TempDir()
 	s := &Server{Dir: dir, CAFile: filepath.Join(dir, "ca.pem")}
