@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # bench/serve-gzip.sh: what compressing /metrics costs `assay serve`, per
 # approach, in one run (BenchmarkMetricsCompression in pipeline/serve): the
-# daemon's own path against compress/gzip over the whole body and against
-# promhttp.HandlerFor gathering and compressing per scrape, over a fleet host
-# (built-in bundles, 200 neighbours) and a MIG-scale report (4,000 policies
-# and collect blocks). Prints medians of COUNT runs and what they mean in
-# CPU of one core at 10 Prometheus replicas scraping every 15 s (0.67/s) and
-# at a stress rate of 100/s. The CPU fraction uses cpu-ns/op: the process's
-# CPU time per scrape, garbage collection included.
+# daemon's own path (gzip1: the report's text, rendered once per scan, and
+# the live metrics compressed whole per scrape at BestSpeed) against the
+# same at the default level (gzip6), promhttp.HandlerFor gathering and
+# compressing per scrape, and no compression, over a fleet host (built-in
+# bundles, 200 neighbours) and a MIG-scale report (4,000 policies and
+# collect blocks). At commit cfcc2e3 it also measured the spliced gzip the
+# daemon had then (enc=splice); docs/metrics.md has the figures.
+# Prints medians of COUNT runs and what they mean in CPU of one core at 10
+# Prometheus replicas scraping every 15 s (0.67/s) and at a stress rate of
+# 100/s. The CPU fraction uses cpu-ns/op: the process's CPU time per scrape,
+# garbage collection included.
 #
 #   bench/serve-gzip.sh               # COUNT=6
 #   COUNT=10 BENCHTIME=2s bench/serve-gzip.sh
