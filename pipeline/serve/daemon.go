@@ -7,6 +7,7 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -62,7 +63,7 @@ type Daemon struct {
 	registry *prom.Registry // live metrics: state, Go runtime, process
 	// report is the text exposition of the last good report, rendered once
 	// per scan so that a scrape costs a copy, not a gather of every series.
-	report    atomic.Pointer[rendered]
+	report    atomic.Pointer[[]byte]
 	inFlight  chan struct{}
 	handler   http.Handler
 	ready     atomic.Bool
@@ -305,13 +306,8 @@ func (d *Daemon) scanOnce(ctx context.Context) {
 			d.Logger.Error("scan results cannot be published; serving the last good results", "err", err)
 			break
 		}
-		rd, err := render(buf.Bytes())
-		if err != nil {
-			d.state.ScanFailed()
-			d.Logger.Error("scan results cannot be compressed; serving the last good results", "err", err)
-			break
-		}
-		d.report.Store(rd)
+		text := buf.Bytes()
+		d.report.Store(&text)
 		d.state.ScanSucceeded(time.Now())
 		d.ready.Store(true)
 		d.Logger.Info("scan completed", "findings", len(r.Findings), "duration", time.Since(start))
@@ -323,7 +319,9 @@ func (d *Daemon) scanOnce(ctx context.Context) {
 }
 
 // serveMetrics writes the last report's pre-rendered metrics and the live
-// ones, in the text format, gzipped when the client accepts it.
+// ones, in the text format, gzipped when the client accepts it. The whole
+// body is compressed on every scrape, at BestSpeed: docs/metrics.md
+// ("Compression of /metrics") has what that costs at Prometheus's rates.
 func (d *Daemon) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	select {
 	case d.inFlight <- struct{}{}:
@@ -338,20 +336,30 @@ func (d *Daemon) serveMetrics(w http.ResponseWriter, r *http.Request) {
 		d.Logger.Error("gather live metrics", "err", err)
 	}
 	w.Header().Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
-	rd := d.report.Load()
+	var out io.Writer = w
 	if gzipAccepted(r) {
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Header().Add("Vary", "Accept-Encoding")
-		_ = writeGzip(w, rd, live.Bytes()) // an error means the client went away
-		return
+		gz := gzipPool.Get().(*gzip.Writer)
+		gz.Reset(w)
+		defer func() {
+			_ = gz.Close() // an error means the client went away
+			gzipPool.Put(gz)
+		}()
+		out = gz
 	}
-	if rd != nil {
-		if _, err := w.Write(rd.text); err != nil {
-			return
+	if text := d.report.Load(); text != nil {
+		if _, err := out.Write(*text); err != nil {
+			return // the client went away
 		}
 	}
-	_, _ = w.Write(live.Bytes())
+	_, _ = out.Write(live.Bytes())
 }
+
+var gzipPool = sync.Pool{New: func() any {
+	gz, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return gz
+}}
 
 func gzipAccepted(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {

@@ -421,9 +421,9 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
 }
 
-// TestGzip: a gzip scrape is one valid gzip member (spliced from the cached
-// report blocks and the live ones) equal to the plain scrape, checked by Go's
-// reader in single-member mode and by the gzip program.
+// TestGzip: a gzip scrape is one valid gzip member (the report's text and
+// the live metrics) equal to the plain scrape, checked by Go's reader in
+// single-member mode and by the gzip program.
 func TestGzip(t *testing.T) {
 	d := &serve.Daemon{Scan: ok, Interval: time.Hour}
 	scanned := d.Scanned()
