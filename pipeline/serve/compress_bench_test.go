@@ -76,7 +76,7 @@ func fleetReport() *report.Report {
 			{Name: "rogue-hosts", Version: "1.0.0", Source: "policies/rogue-hosts"},
 			{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh-baseline"},
 		},
-		Collectors: []report.Collector{
+		Collectors: []report.CollectorResult{
 			{Bundle: "authorized-keys", Kind: "file", Name: "authorized_keys", Status: report.CollectorOK, Documents: 12, DurationSeconds: 0.026064217},
 			{Bundle: "rogue-hosts", Kind: "interfaces", Name: "all", Status: report.CollectorOK, Documents: 3, DurationSeconds: 0.000975261},
 			{Bundle: "rogue-hosts", Kind: "neighbors", Name: "cache", Status: report.CollectorOK, Documents: 200, DurationSeconds: 0.000314678},
@@ -87,7 +87,7 @@ func fleetReport() *report.Report {
 		}},
 	}
 	for i, p := range builtin {
-		pol := report.Policy{Bundle: p.bundle, ID: p.id, Title: p.id, Severity: p.sev, Enforcement: report.Mandatory,
+		pol := report.PolicyResult{Bundle: p.bundle, ID: p.id, Title: p.id, Severity: p.sev, Enforcement: report.Mandatory,
 			Status: report.StatusPass, Documents: 2}
 		if i%2 == 0 && len(r.Findings) < 15 {
 			pol.Status, pol.Findings = report.StatusFail, 1
@@ -110,7 +110,7 @@ func migReport() *report.Report {
 	r.Bundles = append(r.Bundles, report.Bundle{Name: "mig-authorized-keys", Version: "0.0.0", Source: "/etc/assay/mig-authorized-keys"})
 	for i := range 4000 {
 		id := fmt.Sprintf("user%05d", i)
-		pol := report.Policy{Bundle: "mig-authorized-keys", ID: id, Title: "MIG search " + id, Severity: report.SeverityMedium,
+		pol := report.PolicyResult{Bundle: "mig-authorized-keys", ID: id, Title: "MIG search " + id, Severity: report.SeverityMedium,
 			Enforcement: report.Mandatory, Status: report.StatusPass, Documents: 0}
 		if i%100 == 0 {
 			pol.Status, pol.Findings, pol.Documents = report.StatusFail, 1, 1
@@ -120,7 +120,7 @@ func migReport() *report.Report {
 			r.Findings = append(r.Findings, f)
 		}
 		r.Policies = append(r.Policies, pol)
-		r.Collectors = append(r.Collectors, report.Collector{Bundle: "mig-authorized-keys", Kind: "file", Name: id,
+		r.Collectors = append(r.Collectors, report.CollectorResult{Bundle: "mig-authorized-keys", Kind: "file", Name: id,
 			Status: report.CollectorOK, Documents: pol.Documents, DurationSeconds: 0.0001 + float64(i%97)/1e6})
 	}
 	return r
