@@ -87,15 +87,13 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 					showDiagnostics(cmd.ErrOrStderr(), err)
 					return err
 				},
-				Interval:    interval,
-				Jitter:      jitter,
-				ScanTimeout: scanTimeout,
-				Web:         web.FlagConfig{WebListenAddresses: &addrs, WebConfigFile: &webConfig},
-				Version:     version.String(),
-				Logger:      log,
-			}
-			if refresh > 0 {
-				go refreshBundles(ctx, d, refresh)
+				Interval:      interval,
+				Jitter:        jitter,
+				ScanTimeout:   scanTimeout,
+				BundleRefresh: refresh,
+				Web:           web.FlagConfig{WebListenAddresses: &addrs, WebConfigFile: &webConfig},
+				Version:       version.String(),
+				Logger:        log,
 			}
 			if err := d.Run(ctx); err != nil {
 				return exitcode.ScanError(err)
@@ -143,21 +141,4 @@ func listenAddresses(cmd *cobra.Command, listen, webListen []string) []string {
 		return append(append([]string(nil), listen...), webListen...)
 	}
 	return listen
-}
-
-// refreshBundles asks the daemon to reload the bundles every interval, as
-// SIGHUP does: remote sources are fetched again (a 304 when unchanged), and
-// a new version that fails to fetch, verify or load leaves the running one
-// in place (assay_config_last_reload_successful 0 and a log line).
-func refreshBundles(ctx context.Context, d *serve.Daemon, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			d.RequestReload()
-		}
-	}
 }

@@ -46,6 +46,11 @@ type Daemon struct {
 	Interval, Jitter time.Duration
 	// ScanTimeout bounds one scan; 0 means Interval.
 	ScanTimeout time.Duration
+	// BundleRefresh, when set, reloads the bundles this often, as SIGHUP
+	// does: remote sources are fetched again (a 304 when unchanged), and a
+	// new version that fails to fetch, verify or load leaves the running
+	// one in place.
+	BundleRefresh time.Duration
 	// ShutdownTimeout bounds the graceful HTTP shutdown; 0 means 5s.
 	ShutdownTimeout time.Duration
 	// Web holds the listen addresses and the web config file (TLS, basic
@@ -120,6 +125,20 @@ func (d *Daemon) Handler() http.Handler {
 // Ready reports whether a scan has completed.
 func (d *Daemon) Ready() bool { return d.ready.Load() }
 
+// refreshBundles requests a reload every BundleRefresh until ctx ends.
+func (d *Daemon) refreshBundles(ctx context.Context) {
+	t := time.NewTicker(d.BundleRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			d.RequestReload()
+		}
+	}
+}
+
 // RequestReload asks the scan loop to reload the bundles and scan again, as
 // SIGHUP does. It never blocks; requests made during a reload coalesce.
 func (d *Daemon) RequestReload() {
@@ -192,6 +211,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	if d.BundleRefresh > 0 {
+		go d.refreshBundles(ctx)
+	}
 
 	loopCtx, stopLoop := context.WithCancel(ctx)
 	loopDone := make(chan struct{})
