@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/assay-dev/assay/core/report"
-	"github.com/assay-dev/assay/core/report/reporttest"
 	"github.com/assay-dev/assay/exporters"
+	"github.com/assay-dev/assay/exporters/exportertest"
 	"github.com/assay-dev/assay/exporters/jsonout"
 	"github.com/assay-dev/assay/internal/golden"
 )
@@ -19,8 +19,8 @@ func TestJSON(t *testing.T) {
 		r        *report.Report
 		exitCode float64
 	}{
-		{"sample.json", reporttest.Sample(), 1},
-		{"empty.json", reporttest.Empty(), 0},
+		{"sample.json", exportertest.Sample(), 1},
+		{"empty.json", exportertest.SampleEmpty(), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer

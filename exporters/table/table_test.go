@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/assay-dev/assay/core/report"
-	"github.com/assay-dev/assay/core/report/reporttest"
 	"github.com/assay-dev/assay/exporters"
+	"github.com/assay-dev/assay/exporters/exportertest"
 	"github.com/assay-dev/assay/exporters/table"
 	"github.com/assay-dev/assay/internal/golden"
 )
@@ -20,10 +20,10 @@ func TestTable(t *testing.T) {
 		color bool
 		gate  report.Gate
 	}{
-		{"sample.txt", reporttest.Sample(), false, report.Gate{}},
-		{"sample-color.txt", reporttest.Sample(), true, report.Gate{}},
-		{"sample-fail-on-critical.txt", reporttest.Sample(), false, report.Gate{FailOn: report.SeverityCritical}},
-		{"empty.txt", reporttest.Empty(), false, report.Gate{}},
+		{"sample.txt", exportertest.Sample(), false, report.Gate{}},
+		{"sample-color.txt", exportertest.Sample(), true, report.Gate{}},
+		{"sample-fail-on-critical.txt", exportertest.Sample(), false, report.Gate{FailOn: report.SeverityCritical}},
+		{"empty.txt", exportertest.SampleEmpty(), false, report.Gate{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
