@@ -111,9 +111,10 @@ var refusedBuiltins = map[string]string{
 	"json.verify_schema": "a schema's $ref may read files of the scanning host (file://); policies never touch the file system.",
 }
 
-// findingRulePattern names the rules that produce findings, as conftest
-// does: deny, violation, warn, optionally with _suffixes.
-var findingRulePattern = regexp.MustCompile(`^(deny|violation|warn)(_[a-zA-Z0-9_]+)*$`)
+// findingRulePattern names the rules that produce findings. It is
+// bundle.RuleRE, so that the loader and the engine agree on which rules a
+// policy reports through.
+var findingRulePattern = bundle.RuleRE
 
 // packageRules indexes the finding rules of every compiled package by
 // package path (ast.Ref.String), sorted: one pass over the modules, so that
