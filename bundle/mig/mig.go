@@ -16,9 +16,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -258,7 +260,7 @@ func searchBody(b *hclwrite.Body, s Search) ([]string, error) {
 			}
 			got[algo] = append(got[algo], strings.ToLower(h))
 		}
-		for _, algo := range sortedKeys(got) {
+		for _, algo := range slices.Sorted(maps.Keys(got)) {
 			b.SetAttributeValue(algo, list(got[algo]))
 		}
 		return nil
@@ -294,15 +296,6 @@ func lower(v []string) []string {
 	for i, s := range v {
 		out[i] = strings.ToLower(s)
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 
@@ -405,7 +398,7 @@ search := s if {
 # MIG search labels by collect block name.
 searches := {
 `, regoString(action), severity, pkg)
-	for _, id := range sortedKeys(labels) {
+	for _, id := range slices.Sorted(maps.Keys(labels)) {
 		fmt.Fprintf(&b, "\t%s: %s,\n", regoString(id), regoString(labels[id]))
 	}
 	b.WriteString("}\n")

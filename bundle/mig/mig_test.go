@@ -2,8 +2,10 @@ package mig
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -43,7 +45,7 @@ func decodeBundleB(t testing.TB, b *Bundle) (map[string]collector.Collector, map
 	cols := map[string]collector.Collector{}
 	regos := map[string]string{}
 	k := file.Type()
-	for _, hclName := range sortedKeys(b.Files) {
+	for _, hclName := range slices.Sorted(maps.Keys(b.Files)) {
 		if strings.HasSuffix(hclName, ".hcl") {
 			decodeFile(t, b, hclName, k, cols, regos)
 		}
@@ -272,7 +274,7 @@ func TestConvertShape(t *testing.T) {
 func TestConvertSplitsFiles(t *testing.T) {
 	n := 2*SearchesPerFile + 7
 	b, dir := convertDir(t, actionN(n), "big")
-	if diff := cmp.Diff([]string{"bundle.hcl", RegoFile, "searches-0002.hcl", "searches-0003.hcl"}, sortedKeys(b.Files)); diff != "" {
+	if diff := cmp.Diff([]string{"bundle.hcl", RegoFile, "searches-0002.hcl", "searches-0003.hcl"}, slices.Sorted(maps.Keys(b.Files))); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 	loaded := loadDir(t, dir)

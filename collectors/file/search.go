@@ -2,6 +2,8 @@ package file
 
 import (
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -141,7 +143,7 @@ func (s *search) contentChecks(c *contentResult, out []check) []check {
 			continue
 		}
 		d, ok := c.digests[algo]
-		out = append(out, check{algo, strings.Join(sortedKeys(exp), ","), ok && exp[d] != s.mismatch[algo]})
+		out = append(out, check{algo, strings.Join(slices.Sorted(maps.Keys(exp)), ","), ok && exp[d] != s.mismatch[algo]})
 	}
 	return out
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"io/fs"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,13 +85,4 @@ func joinU32(list []uint32) string {
 		s[i] = strconv.FormatUint(uint64(v), 10)
 	}
 	return strings.Join(s, ",")
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

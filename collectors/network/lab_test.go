@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -246,7 +248,7 @@ func TestLab(t *testing.T) {
 		got := neighborSet(liveOut.Documents)
 		for _, want := range []string{r.mac + " " + r.ip4, r.mac + " " + r.ip6, h1.mac + " " + h1.ip4} {
 			if !got[want] {
-				t.Errorf("live capture missed %s; heard %v", want, sortedKeys(got))
+				t.Errorf("live capture missed %s; heard %v", want, slices.Sorted(maps.Keys(got)))
 			}
 		}
 		for _, d := range liveOut.Documents {
@@ -263,8 +265,8 @@ func TestLab(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, want := neighborSet(rec.docs), neighborSet(liveOut.Documents)
-		if strings.Join(sortedKeys(got), ",") != strings.Join(sortedKeys(want), ",") {
-			t.Errorf("pcap neighbors\n %v\nlive capture\n %v", sortedKeys(got), sortedKeys(want))
+		if strings.Join(slices.Sorted(maps.Keys(got)), ",") != strings.Join(slices.Sorted(maps.Keys(want)), ",") {
+			t.Errorf("pcap neighbors\n %v\nlive capture\n %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 		}
 		// tcpdump itself agrees that the rogue spoke ARP and NDP.
 		out, err := exec.Command("tcpdump", "-n", "-e", "-r", pcap, "arp or icmp6").Output()
@@ -320,7 +322,7 @@ func TestLab(t *testing.T) {
 			}
 		}
 		if len(flagged) != 1 || !flagged[r.mac] {
-			t.Errorf("unknown_neighbor flagged %v, want only %s", sortedKeys(flagged), r.mac)
+			t.Errorf("unknown_neighbor flagged %v, want only %s", slices.Sorted(maps.Keys(flagged)), r.mac)
 		}
 		// The fleet view: every known host's interfaces and neighbors.
 		var docs []any
@@ -348,15 +350,6 @@ func neighborSet(docs []document.Document) map[string]bool {
 		m[fmt.Sprint(d["mac"], " ", d["ip"])] = true
 	}
 	return m
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // interfaceSet and ipLinks spell each interface as one comparable line.
