@@ -15,7 +15,6 @@ import (
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
-	"github.com/assay-dev/assay/exporters/prometheus"
 	assayprom "github.com/assay-dev/assay/exporters/prometheus"
 	"github.com/assay-dev/assay/internal/golden"
 	"github.com/assay-dev/assay/internal/testenv"
@@ -23,7 +22,7 @@ import (
 
 func export(t *testing.T, r *report.Report) []byte {
 	t.Helper()
-	f := prometheus.Format()
+	f := assayprom.Format()
 	var buf bytes.Buffer
 	if err := f.New(&buf, exporters.Options{}).Export(context.Background(), r); err != nil {
 		t.Fatal(err)
