@@ -111,11 +111,6 @@ var refusedBuiltins = map[string]string{
 	"json.verify_schema": "a schema's $ref may read files of the scanning host (file://); policies never touch the file system.",
 }
 
-// findingRulePattern names the rules that produce findings. It is
-// bundle.RuleRE, so that the loader and the engine agree on which rules a
-// policy reports through.
-var findingRulePattern = bundle.RuleRE
-
 // packageRules indexes the finding rules of every compiled package by
 // package path (ast.Ref.String), sorted: one pass over the modules, so that
 // a bundle of thousands of policies does not scan every module per policy.
@@ -124,7 +119,7 @@ func packageRules(c *ast.Compiler) map[string][]string {
 	for _, m := range c.Modules {
 		key := m.Package.Path.String()
 		for _, r := range m.Rules {
-			if name := ruleName(r); findingRulePattern.MatchString(name) {
+			if name := ruleName(r); bundle.RuleRE.MatchString(name) {
 				if seen[key] == nil {
 					seen[key] = map[string]bool{}
 				}

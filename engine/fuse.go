@@ -7,6 +7,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/core/document"
 )
 
@@ -50,7 +51,7 @@ func captureStage(into resolvedRules, unfusable map[string]bool) ast.CompilerSta
 				pkg := m.Package.Path.String()
 				for _, r := range m.Rules {
 					name := ruleName(r)
-					if !findingRulePattern.MatchString(name) {
+					if !bundle.RuleRE.MatchString(name) {
 						continue
 					}
 					if len(r.Head.Ref()) != 1 || r.Head.RuleKind() != ast.MultiValue || r.Default || r.Else != nil {

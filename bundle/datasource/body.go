@@ -2,7 +2,6 @@ package datasource
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -157,14 +156,4 @@ func quoteList(vals []string) string {
 		q[i] = fmt.Sprintf("%q", v)
 	}
 	return strings.Join(q, ", ")
-}
-
-// SortedKeys returns a map's keys in order, for stable diagnostics.
-func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -21,11 +21,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	nethttp "net/http"
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,7 +88,7 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 		s.decodeURL(b, raw)
 	}
 	if b.Decode("headers", &s.headers) {
-		for _, name := range datasource.SortedKeys(s.headers) {
+		for _, name := range slices.Sorted(maps.Keys(s.headers)) {
 			if isCredential(name) {
 				b.SecretErrorf("headers", "Credential in bundle", "The header %q carries a credential, and a bundle never holds one: "+
 					"set headers_env = { %q = \"VARIABLE\" } to take it from an environment variable of the scanning process.", name, name)
@@ -189,7 +191,7 @@ func (s *Source) fetch(ctx context.Context) (any, hcl.Diagnostics) {
 	for k, v := range s.headers {
 		req.Header.Set(k, v)
 	}
-	for _, k := range datasource.SortedKeys(s.headersEnv) {
+	for _, k := range slices.Sorted(maps.Keys(s.headersEnv)) {
 		env := s.headersEnv[k]
 		v, ok := os.LookupEnv(env)
 		if !ok || v == "" {
