@@ -98,7 +98,7 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) []Output {
 
 func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Output {
 	logger = logger.With("collector", job.ID(), "bundle", job.Bundle)
-	res := report.CollectorResult{Bundle: job.Bundle, Kind: job.Type.Name, Name: job.Name, Status: report.CollectorOK}
+	res := report.CollectorResult{Bundle: job.Bundle, Type: job.Type.Name, Name: job.Name, Status: report.CollectorOK}
 	info := r.Target.Info()
 	if job.Type.HostOnly && info.Kind != target.KindHost {
 		res.Status = report.CollectorNotApplicable

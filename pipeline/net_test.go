@@ -43,7 +43,7 @@ func (skippingTarget) SkipsTotal() int { return 3 }
 
 func TestTargetSkipsReported(t *testing.T) {
 	r, ok := targetSkips(skippingTarget{})
-	if !ok || r.Kind != "target" || r.Name != "image" || r.SkippedTotal != 3 || len(r.Skipped) != 1 {
+	if !ok || r.Type != "target" || r.Name != "image" || r.SkippedTotal != 3 || len(r.Skipped) != 1 {
 		t.Errorf("got %+v, %v", r, ok)
 	}
 	if _, ok := targetSkips(documentsOnly{}); ok {

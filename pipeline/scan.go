@@ -213,7 +213,7 @@ func targetSkips(t target.Target) (report.CollectorResult, bool) {
 		return report.CollectorResult{}, false
 	}
 	return report.CollectorResult{
-		Kind: "target", Name: string(t.Info().Kind), Status: report.CollectorOK,
+		Type: "target", Name: string(t.Info().Kind), Status: report.CollectorOK,
 		Skipped: sr.Skips(), SkippedTotal: sr.SkipsTotal(),
 	}, true
 }

@@ -81,7 +81,7 @@ func showProgress(w io.Writer) *progress {
 func (p *progress) update(done, total int, c report.CollectorResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "\r\x1b[Kcollecting: %d/%d collectors done (last: %s.%s, %d documents)", done, total, c.Kind, c.Name, c.Documents)
+	fmt.Fprintf(p.w, "\r\x1b[Kcollecting: %d/%d collectors done (last: %s.%s, %d documents)", done, total, c.Type, c.Name, c.Documents)
 }
 
 func (p *progress) done() {

@@ -95,8 +95,10 @@ const (
 
 // CollectorResult is one collect block's run.
 type CollectorResult struct {
-	Bundle          string          `json:"bundle"`
-	Kind            string          `json:"kind"`
+	Bundle string `json:"bundle"`
+	// Type is the collector type ("file"), "kind" in JSON as in the first
+	// reports; "target" for what the target itself skipped.
+	Type            string          `json:"kind"`
 	Name            string          `json:"name"`
 	Status          CollectorStatus `json:"status"`
 	Error           string          `json:"error,omitempty"`
@@ -237,8 +239,8 @@ func (r *Report) Sort() {
 		if a.Bundle != b.Bundle {
 			return a.Bundle < b.Bundle
 		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
+		if a.Type != b.Type {
+			return a.Type < b.Type
 		}
 		return a.Name < b.Name
 	})

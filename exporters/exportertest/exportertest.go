@@ -68,13 +68,13 @@ func Violations() *report.Report {
 			{Name: "files", Version: "0.3.1", Source: "/etc/assay/files"},
 		},
 		Collectors: []report.CollectorResult{
-			{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.012},
-			{Bundle: "files", Kind: "file", Name: "authorized_keys", Status: report.CollectorOK, Documents: 4, DurationSeconds: 0.2,
+			{Bundle: "ssh-baseline", Type: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.012},
+			{Bundle: "files", Type: "file", Name: "authorized_keys", Status: report.CollectorOK, Documents: 4, DurationSeconds: 0.2,
 				Skipped:      []report.Skip{{Path: "/root/.ssh/authorized_keys", Reason: "permission denied"}, {Path: "/home/bob/.ssh", Reason: "not a regular file"}},
 				SkippedTotal: 5},
-			{Bundle: "files", Kind: "file", Name: "slow", Status: report.CollectorTimeout, Error: "context deadline exceeded after 5m0s", DurationSeconds: 300},
-			{Bundle: "files", Kind: "netmac", Name: "lan", Status: report.CollectorFailed, Error: "read /proc/net/arp: permission denied", DurationSeconds: 0.001},
-			{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "absent", Status: report.CollectorNotApplicable},
+			{Bundle: "files", Type: "file", Name: "slow", Status: report.CollectorTimeout, Error: "context deadline exceeded after 5m0s", DurationSeconds: 300},
+			{Bundle: "files", Type: "netmac", Name: "lan", Status: report.CollectorFailed, Error: "read /proc/net/arp: permission denied", DurationSeconds: 0.001},
+			{Bundle: "ssh-baseline", Type: "sshd_config", Name: "absent", Status: report.CollectorNotApplicable},
 		},
 		Policies: []report.PolicyResult{
 			{Bundle: "ssh-baseline", ID: "sshd-password-auth", Title: "Password authentication is disabled", Description: "Passwords can be guessed; keys cannot.",
@@ -130,7 +130,7 @@ func CleanImage() *report.Report {
 		Documents:     1,
 		Bundles:       []report.Bundle{{Name: "image-baseline", Version: "2.0.0", Source: "builtin:image-baseline"}},
 		Collectors: []report.CollectorResult{
-			{Bundle: "image-baseline", Kind: "file", Name: "passwd", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.002},
+			{Bundle: "image-baseline", Type: "file", Name: "passwd", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.002},
 		},
 		Policies: []report.PolicyResult{
 			{Bundle: "image-baseline", ID: "no-root-user", Title: "The image does not run as root", Severity: report.SeverityHigh, Enforcement: report.Mandatory,
@@ -153,7 +153,7 @@ func RootPaths() *report.Report {
 		StartedAt:     Started,
 		Duration:      time.Second,
 		Bundles:       []report.Bundle{{Name: "odd", Source: "./odd"}},
-		Collectors:    []report.CollectorResult{{Bundle: "odd", Kind: "file", Name: "odd", Status: report.CollectorOK, Documents: 3}},
+		Collectors:    []report.CollectorResult{{Bundle: "odd", Type: "file", Name: "odd", Status: report.CollectorOK, Documents: 3}},
 		Policies: []report.PolicyResult{{Bundle: "odd", ID: "odd-files", Title: "Odd <files> & names", Severity: report.SeverityCritical,
 			Enforcement: report.Advisory, Status: report.StatusFail, Documents: 3, Findings: 3}},
 		Findings: []report.Finding{
@@ -179,10 +179,10 @@ func Sample() *report.Report {
 			{Name: "authorized-keys", Version: "0.3.0", Source: "policies/authorized-keys"},
 		},
 		Collectors: []report.CollectorResult{
-			{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.004},
-			{Bundle: "authorized-keys", Kind: "file", Name: "keys", Status: report.CollectorOK, Documents: 3, DurationSeconds: 0.02,
+			{Bundle: "ssh-baseline", Type: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.004},
+			{Bundle: "authorized-keys", Type: "file", Name: "keys", Status: report.CollectorOK, Documents: 3, DurationSeconds: 0.02,
 				Skipped: []report.Skip{{Path: "/home/bob/.ssh/authorized_keys", Reason: "permission denied"}}, SkippedTotal: 2},
-			{Bundle: "authorized-keys", Kind: "file", Name: "slow", Status: report.CollectorTimeout, Error: "did not finish within 5m0s", DurationSeconds: 300},
+			{Bundle: "authorized-keys", Type: "file", Name: "slow", Status: report.CollectorTimeout, Error: "did not finish within 5m0s", DurationSeconds: 300},
 		},
 		Policies: []report.PolicyResult{
 			{Bundle: "authorized-keys", ID: "key-types", Title: "Only approved key types", Severity: report.SeverityMedium, Enforcement: report.Mandatory, Status: report.StatusFail, Documents: 3, Findings: 1, Source: "policies/authorized-keys/bundle.hcl:20"},
@@ -225,7 +225,7 @@ func SampleEmpty() *report.Report {
 		Target:        target.Info{Kind: target.KindImage, Name: "registry.example/app:1.0", Digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
 		StartedAt:     time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC),
 		Bundles:       []report.Bundle{{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh-baseline"}},
-		Collectors:    []report.CollectorResult{{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1}},
+		Collectors:    []report.CollectorResult{{Bundle: "ssh-baseline", Type: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1}},
 		Policies: []report.PolicyResult{{Bundle: "ssh-baseline", ID: "root-login", Title: "Root cannot log in", Severity: report.SeverityCritical,
 			Enforcement: report.Mandatory, Status: report.StatusPass, Documents: 1}},
 		Timings:   report.Timings{TotalSeconds: 0.01},

@@ -217,7 +217,7 @@ func Build(r *report.Report) *TestSuites {
 		if col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout {
 			continue
 		}
-		name := col.Kind + "." + col.Name
+		name := col.Type + "." + col.Name
 		tc := TestCase{Name: "collect " + name + " [" + tgt + "]", Classname: col.Bundle + ".collect." + name, Time: seconds(col.DurationSeconds),
 			Errors: []Problem{{Message: fmt.Sprintf("collector %s %s: %s", name, col.Status, col.Error), Type: "collector-" + string(col.Status), Text: col.Error}}}
 		add(suite(col.Bundle), tc)

@@ -335,7 +335,7 @@ func build(r *report.Report) []prom.Metric {
 	type ckey struct{ bundle, name string }
 	cseen := map[ckey]bool{}
 	for _, col := range r.Collectors {
-		name := col.Kind + "." + col.Name
+		name := col.Type + "." + col.Name
 		if cseen[ckey{col.Bundle, name}] {
 			continue
 		}

@@ -452,7 +452,7 @@ func semanticVersion(v string) string {
 func notifications(r *report.Report, index map[string]int) []Notification {
 	var out []Notification
 	for _, c := range r.Collectors {
-		name := c.Kind + "." + c.Name
+		name := c.Type + "." + c.Name
 		props := map[string]any{"assay/bundle": c.Bundle, "assay/collector": name}
 		switch c.Status {
 		case report.CollectorFailed, report.CollectorTimeout:

@@ -126,10 +126,10 @@ func (t *Exporter) writeProblems(b *strings.Builder, r *report.Report) {
 	for _, c := range r.Collectors {
 		switch c.Status {
 		case report.CollectorFailed, report.CollectorTimeout:
-			fmt.Fprintf(b, "%s collector %s.%s (%s): %s\n", t.paint(red+bold, "error"), c.Kind, c.Name, c.Bundle, c.Error)
+			fmt.Fprintf(b, "%s collector %s.%s (%s): %s\n", t.paint(red+bold, "error"), c.Type, c.Name, c.Bundle, c.Error)
 		}
 		if c.SkippedTotal > 0 {
-			fmt.Fprintf(b, "%s collector %s.%s skipped %d item(s)", t.paint(yellow, "note"), c.Kind, c.Name, c.SkippedTotal)
+			fmt.Fprintf(b, "%s collector %s.%s skipped %d item(s)", t.paint(yellow, "note"), c.Type, c.Name, c.SkippedTotal)
 			if len(c.Skipped) > 0 {
 				fmt.Fprintf(b, ", e.g. %s: %s", c.Skipped[0].Path, c.Skipped[0].Reason)
 			}

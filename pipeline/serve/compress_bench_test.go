@@ -77,10 +77,10 @@ func fleetReport() *report.Report {
 			{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh-baseline"},
 		},
 		Collectors: []report.CollectorResult{
-			{Bundle: "authorized-keys", Kind: "file", Name: "authorized_keys", Status: report.CollectorOK, Documents: 12, DurationSeconds: 0.026064217},
-			{Bundle: "rogue-hosts", Kind: "interfaces", Name: "all", Status: report.CollectorOK, Documents: 3, DurationSeconds: 0.000975261},
-			{Bundle: "rogue-hosts", Kind: "neighbors", Name: "cache", Status: report.CollectorOK, Documents: 200, DurationSeconds: 0.000314678},
-			{Bundle: "ssh-baseline", Kind: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 2, DurationSeconds: 0.022692997},
+			{Bundle: "authorized-keys", Type: "file", Name: "authorized_keys", Status: report.CollectorOK, Documents: 12, DurationSeconds: 0.026064217},
+			{Bundle: "rogue-hosts", Type: "interfaces", Name: "all", Status: report.CollectorOK, Documents: 3, DurationSeconds: 0.000975261},
+			{Bundle: "rogue-hosts", Type: "neighbors", Name: "cache", Status: report.CollectorOK, Documents: 200, DurationSeconds: 0.000314678},
+			{Bundle: "ssh-baseline", Type: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 2, DurationSeconds: 0.022692997},
 		},
 		Net: &report.Net{Interfaces: []report.NetInterface{
 			{Name: "eth0", MAC: "0a:58:0a:f4:00:2a"}, {Name: "eth1", MAC: "0a:58:0a:f5:00:2a"}, {Name: "docker0", MAC: "02:42:3c:1d:7e:01"},
@@ -120,7 +120,7 @@ func migReport() *report.Report {
 			r.Findings = append(r.Findings, f)
 		}
 		r.Policies = append(r.Policies, pol)
-		r.Collectors = append(r.Collectors, report.CollectorResult{Bundle: "mig-authorized-keys", Kind: "file", Name: id,
+		r.Collectors = append(r.Collectors, report.CollectorResult{Bundle: "mig-authorized-keys", Type: "file", Name: id,
 			Status: report.CollectorOK, Documents: pol.Documents, DurationSeconds: 0.0001 + float64(i%97)/1e6})
 	}
 	return r
