@@ -2,12 +2,9 @@ package bundle
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -19,14 +16,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/assay-dev/assay/core/collector"
-)
-
-// Limits on what one bundle may hold. A bundle beyond them is a mistake or
-// an attack (a gzip bomb); either way it is refused with a diagnostic.
-const (
-	maxFileSize   = 16 << 20  // one file
-	maxBundleSize = 128 << 20 // all files of an archive, uncompressed
-	maxEntries    = 10000     // entries of an archive
 )
 
 // Loader loads bundles. It knows the collector types and data kinds a
@@ -262,128 +251,6 @@ func (l *loader) run() {
 	l.checkPackages()
 }
 
-// walk lists the bundle's files: HCL in the root, Rego anywhere, data files
-// in the root and data/. Hidden files and directories (.git) are skipped.
-func (l *loader) walk() {
-	err := fs.WalkDir(l.fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			l.errorf(nil, "Cannot read bundle", "Reading %s: %s.", l.display(p), describeErr(err))
-			if d != nil && d.IsDir() && p != "." {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if p != "." && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		dir, ext := path.Dir(p), path.Ext(p)
-		switch {
-		case ext == ".hcl" && dir == ".":
-			l.hclFiles = append(l.hclFiles, p)
-		case ext == ".rego":
-			l.regoFiles = append(l.regoFiles, p)
-		case isDataFile(p) && (dir == "." || dir == "data"):
-			l.dataFiles = append(l.dataFiles, p)
-		}
-		return nil
-	})
-	if err != nil {
-		l.errorf(nil, "Cannot read bundle", "Listing %s: %s.", l.root, describeErr(err))
-	}
-	sort.Strings(l.hclFiles)
-	sort.Strings(l.regoFiles)
-	sort.Strings(l.dataFiles)
-}
-
-// readFile reads a bundle-relative path, confined to the bundle and bounded
-// in size, and records it in Files for diagnostics. It returns the name
-// used in diagnostics.
-func (l *loader) readFile(name string) ([]byte, string, error) {
-	rel, err := bundlePath(name)
-	if err != nil {
-		return nil, "", err
-	}
-	display := l.display(rel)
-	if f, ok := l.b.Files[display]; ok {
-		return f.Bytes, display, nil
-	}
-	src, err := readLimited(l.fsys, rel)
-	if err != nil {
-		return nil, display, err
-	}
-	l.b.Files[display] = &hcl.File{Bytes: src}
-	return src, display, nil
-}
-
-// bundlePath validates a path given in the bundle (file("…"), data path)
-// and returns it as an io/fs name. Absolute paths and paths that climb out
-// of the bundle are refused.
-func bundlePath(name string) (string, error) {
-	if name == "" {
-		return "", errors.New("empty path")
-	}
-	if path.IsAbs(name) || filepath.IsAbs(name) {
-		return "", fmt.Errorf("%q is an absolute path; only files inside the bundle directory can be read, by a path relative to it", name)
-	}
-	clean := path.Clean(filepath.ToSlash(name))
-	if clean == ".." || strings.HasPrefix(clean, "../") {
-		return "", fmt.Errorf("%q is outside the bundle directory; only files inside it can be read", name)
-	}
-	if !fs.ValidPath(clean) {
-		return "", fmt.Errorf("%q is not a valid path inside the bundle", name)
-	}
-	return clean, nil
-}
-
-func readLimited(fsys fs.FS, name string) ([]byte, error) {
-	// Stat before opening: opening a FIFO blocks until a writer comes, and
-	// a bundle directory is not trusted to hold only regular files.
-	if fi, err := fs.Stat(fsys, name); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	if fi.Size() > maxFileSize {
-		return nil, fmt.Errorf("%s is larger than %d MiB", name, maxFileSize>>20)
-	}
-	src, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(src) > maxFileSize {
-		return nil, fmt.Errorf("%s is larger than %d MiB", name, maxFileSize>>20)
-	}
-	return src, nil
-}
-
-// describeErr makes an fs error readable without repeating the path the
-// diagnostic already names.
-func describeErr(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
 // parseHCL parses the HCL files; ok is false when one has a syntax error.
 // Files are read in order, parsed concurrently (parsing is pure, and large
 // generated bundles, such as an imported MIG investigation, come in several
@@ -558,136 +425,6 @@ func (l *loader) resolveInputs(pb *policyBlock) bool {
 		l.errorf(in.rng.Ptr(), "Reference to undeclared collector", "%s", detail)
 	}
 	return ok
-}
-
-// Conflicts reports what stops bundles from running together: two bundles
-// with one name, a data key defined twice with different values, two
-// policies judging with one Rego package.
-func Conflicts(bundles []*Bundle) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	names := map[string]*Bundle{}
-	type dataDef struct {
-		b     *Bundle
-		value any
-	}
-	data := map[string]dataDef{}
-	type pkgDef struct {
-		b *Bundle
-		p *Policy
-	}
-	pkgs := map[string]pkgDef{}
-	for _, b := range bundles {
-		if b == nil {
-			continue
-		}
-		if prev, dup := names[b.Name]; dup {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Duplicate bundle name",
-				Detail: fmt.Sprintf("The bundles %q and %q are both named %q; findings and metrics are keyed by bundle name, so names must differ.",
-					prev.Source, b.Source, b.Name),
-				Subject: rangePtr(b.DeclRange),
-			})
-		} else {
-			names[b.Name] = b
-		}
-		keys := make([]string, 0, len(b.Data))
-		for k := range b.Data {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v := b.Data[k]
-			prev, dup := data[k]
-			if !dup {
-				data[k] = dataDef{b, v}
-				continue
-			}
-			if !equalData(prev.value, v) {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Conflicting data",
-					Detail: fmt.Sprintf("data.%s is defined by bundle %s (%s) and, differently, by bundle %s; all bundles share one data document.",
-						k, prev.b.Source, prev.b.dataRanges[k], b.Source),
-					Subject: rangePtr(b.dataRanges[k]),
-				})
-			}
-		}
-		for _, p := range b.Policies {
-			if p.Package == nil {
-				continue
-			}
-			key := p.Package.String()
-			if prev, dup := pkgs[key]; dup {
-				if prev.b == b {
-					continue // reported by the bundle itself
-				}
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Two policies share a Rego package",
-					Detail: fmt.Sprintf("Policy %q of bundle %s and policy %q of bundle %s (%s) both use package %s; each would report the other's findings. Give one of them its own package.",
-						p.ID, b.Source, prev.p.ID, prev.b.Source, prev.p.DeclRange, key),
-					Subject: rangePtr(p.DeclRange),
-				})
-				continue
-			}
-			pkgs[key] = pkgDef{b, p}
-		}
-	}
-	return append(diags, liveConflicts(bundles)...)
-}
-
-// checkPackages refuses two policies of the bundle on one Rego package,
-// unless every policy of that package names its inputs and no input is
-// named by two of them: then no document reaches the package twice, and
-// each finding belongs to the one policy that took the document. That is
-// what lets a generated bundle (assay mig import) judge thousands of
-// searches with one shared module, compiled once.
-func (l *loader) checkPackages() {
-	type use struct {
-		p      *Policy
-		inputs map[string]*Policy // input → the policy of the package that takes it
-	}
-	seen := map[string]*use{}
-	for _, p := range l.b.Policies {
-		key := p.Package.String()
-		u, dup := seen[key]
-		if !dup {
-			u = &use{p: p, inputs: map[string]*Policy{}}
-			for _, in := range p.Inputs {
-				u.inputs[in] = p
-			}
-			seen[key] = u
-			continue
-		}
-		if len(p.Inputs) == 0 || len(u.p.Inputs) == 0 {
-			without := p
-			if len(p.Inputs) > 0 {
-				without = u.p
-			}
-			l.errorf(rangePtr(p.DeclRange), "Two policies share a Rego package",
-				"Policy %q uses package %s, as policy %q (%s) does, and policy %q has no input, so it judges every document of the bundle; each would report the other's findings. Give each policy its own package, or give each policy of the package inputs of its own (input = [collect.KIND.NAME]).",
-				p.ID, key, u.p.ID, u.p.DeclRange, without.ID)
-			continue
-		}
-		clash := ""
-		var other *Policy
-		for _, in := range p.Inputs {
-			if q, taken := u.inputs[in]; taken {
-				clash, other = in, q
-				break
-			}
-		}
-		if other != nil {
-			l.errorf(rangePtr(p.DeclRange), "Two policies share a Rego package",
-				"Policy %q uses package %s, as policy %q (%s) does, and both judge the documents of collect.%s; each would report the other's findings about them. Give each policy its own package, or inputs no other policy of the package names.",
-				p.ID, key, other.ID, other.DeclRange, clash)
-			continue
-		}
-		for _, in := range p.Inputs {
-			u.inputs[in] = p
-		}
-	}
 }
 
 // rangePtr returns nil for an empty range, so diagnostics without a place
