@@ -21,12 +21,60 @@ const (
 	maxEntries    = 10000     // entries of an archive
 )
 
-// walk lists the bundle's files: HCL in the root, Rego anywhere, data files
-// in the root and data/. Hidden files and directories (.git) are skipped.
-func (l *loader) walk() {
-	err := fs.WalkDir(l.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+// FileKind says what the loader makes of a bundle file by itself, before
+// the bundle's HCL names any file.
+type FileKind int
+
+const (
+	// OtherFile is any other file: a README, a template, a JSON file in a
+	// directory other than data/. The loader reads it only when the HCL
+	// names it (file("…"), a data block's path), which is why an archive
+	// holds it all the same.
+	OtherFile FileKind = iota
+	// HCLFile is a .hcl file in the bundle's root: its configuration.
+	HCLFile
+	// RegoFile is a .rego file in any directory: a policy module.
+	RegoFile
+	// DataFile is a .json, .yaml or .yml file in the root or data/,
+	// exposed as data.<basename> unless a data block reads it.
+	DataFile
+)
+
+// Entry is one file of a bundle, or an error listing one.
+type Entry struct {
+	// Name is the file's io/fs name, relative to the bundle root.
+	Name string
+	// Type is the file's type as its directory lists it
+	// (fs.DirEntry.Type): 0 for a regular file; a symbolic link is
+	// fs.ModeSymlink, not followed.
+	Type fs.FileMode
+	Kind FileKind
+	// Err is set when Name could not be listed; Kind is then OtherFile.
+	// An unreadable directory is skipped, a failed listing of the root
+	// keeps whatever entries it returned.
+	Err error
+}
+
+// ListFiles is the one place that decides which files belong to a bundle.
+// A bundle is every file of the tree but hidden ones: a file or directory
+// whose name starts with "." (.git, an artifact's .manifest and
+// .signatures.json) is skipped, in any directory. Directories are not
+// entries; other files are, whatever their type, so that the caller
+// decides what a FIFO or a symbolic link means.
+//
+// The loader lists only the entries whose Kind is not OtherFile, the files
+// it reads without being told to; Kind holds the rules for that. The HCL
+// may read any other file by name.
+//
+// Entries come in fs.WalkDir order (lexical, directory by directory),
+// which is not sorted order: "a/b" comes before "a.txt".
+func ListFiles(fsys fs.FS) []Entry {
+	var entries []Entry
+	// The walk function never returns an error but SkipDir, so WalkDir
+	// never returns one: every error is an entry.
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			l.errorf(nil, "Cannot read bundle", "Reading %s: %s.", l.display(p), describeErr(err))
+			entries = append(entries, Entry{Name: p, Err: err})
 			if d != nil && d.IsDir() && p != "." {
 				return fs.SkipDir
 			}
@@ -41,19 +89,41 @@ func (l *loader) walk() {
 		if d.IsDir() {
 			return nil
 		}
-		dir, ext := path.Dir(p), path.Ext(p)
-		switch {
-		case ext == ".hcl" && dir == ".":
-			l.hclFiles = append(l.hclFiles, p)
-		case ext == ".rego":
-			l.regoFiles = append(l.regoFiles, p)
-		case isDataFile(p) && (dir == "." || dir == "data"):
-			l.dataFiles = append(l.dataFiles, p)
-		}
+		entries = append(entries, Entry{Name: p, Type: d.Type(), Kind: fileKind(p)})
 		return nil
 	})
-	if err != nil {
-		l.errorf(nil, "Cannot read bundle", "Listing %s: %s.", l.root, describeErr(err))
+	return entries
+}
+
+// fileKind classifies a bundle file by its io/fs name.
+func fileKind(name string) FileKind {
+	dir, ext := path.Dir(name), path.Ext(name)
+	switch {
+	case ext == ".hcl" && dir == ".":
+		return HCLFile
+	case ext == ".rego":
+		return RegoFile
+	case isDataFile(name) && (dir == "." || dir == "data"):
+		return DataFile
+	}
+	return OtherFile
+}
+
+// walk lists the bundle's files the loader reads by itself (see ListFiles
+// and FileKind), each kind sorted. An error listing a file is reported and
+// the walk goes on.
+func (l *loader) walk() {
+	for _, e := range ListFiles(l.fsys) {
+		switch {
+		case e.Err != nil:
+			l.errorf(nil, "Cannot read bundle", "Reading %s: %s.", l.display(e.Name), describeErr(e.Err))
+		case e.Kind == HCLFile:
+			l.hclFiles = append(l.hclFiles, e.Name)
+		case e.Kind == RegoFile:
+			l.regoFiles = append(l.regoFiles, e.Name)
+		case e.Kind == DataFile:
+			l.dataFiles = append(l.dataFiles, e.Name)
+		}
 	}
 	sort.Strings(l.hclFiles)
 	sort.Strings(l.regoFiles)
