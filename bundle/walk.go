@@ -62,9 +62,11 @@ type Entry struct {
 // entries; other files are, whatever their type, so that the caller
 // decides what a FIFO or a symbolic link means.
 //
-// The loader lists only the entries whose Kind is not OtherFile, the files
-// it reads without being told to; Kind holds the rules for that. The HCL
-// may read any other file by name.
+// The loader and the archive builder (artifact.Build) both walk a bundle
+// with ListFiles, and take different sets from it. An archive holds every
+// entry, since the HCL may read any file by name. The loader lists only
+// the entries whose Kind is not OtherFile, the files it reads without
+// being told to; Kind holds the rules for that.
 //
 // Entries come in fs.WalkDir order (lexical, directory by directory),
 // which is not sorted order: "a/b" comes before "a.txt".

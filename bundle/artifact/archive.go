@@ -55,46 +55,13 @@ func (a *Artifact) Bytes() []byte { return a.data }
 // Files returns the archive's files by name (shared, do not modify).
 func (a *Artifact) Files() map[string][]byte { return a.files }
 
-// Build archives the bundle files of fsys (every regular file but hidden
-// ones, as the loader sees them) with a manifest m, whose Files it fills.
-// The archive is reproducible: sorted entries, fixed times, owners and
-// modes, and a gzip header without name or time.
+// Build archives the bundle files of fsys (bundle.ListFiles: every file but
+// hidden ones, in any directory, as the HCL may read any of them) with a
+// manifest m, whose Files it fills. A bundle holds only regular files. The
+// archive is reproducible: sorted entries, fixed times, owners and modes,
+// and a gzip header without name or time.
 func Build(fsys fs.FS, m Manifest) ([]byte, error) {
-	files := map[string][]byte{}
-	var total int64
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p != "." && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s is not a regular file (%s); a bundle holds only regular files", p, d.Type())
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		if len(data) > maxFileSize {
-			return fmt.Errorf("%s is larger than %d MiB", p, maxFileSize>>20)
-		}
-		total += int64(len(data))
-		if total > MaxArchiveSize {
-			return fmt.Errorf("the bundle's files add up to more than %d MiB", MaxArchiveSize>>20)
-		}
-		if len(files) >= maxFiles {
-			return fmt.Errorf("the bundle has more than %d files", maxFiles)
-		}
-		files[p] = data
-		return nil
-	})
+	files, err := readFiles(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("build bundle: %w", err)
 	}
@@ -108,6 +75,38 @@ func Build(fsys fs.FS, m Manifest) ([]byte, error) {
 	}
 	files[ManifestName] = mdata
 	return writeArchive(files)
+}
+
+// readFiles reads the files of the bundle in fsys, stopping at the first
+// that cannot be listed or read, is not a regular file, or exceeds a limit.
+func readFiles(fsys fs.FS) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	var total int64
+	for _, e := range bundle.ListFiles(fsys) {
+		p := e.Name
+		if e.Err != nil {
+			return nil, e.Err
+		}
+		if !e.Type.IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file (%s); a bundle holds only regular files", p, e.Type)
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		if len(data) > maxFileSize {
+			return nil, fmt.Errorf("%s is larger than %d MiB", p, maxFileSize>>20)
+		}
+		total += int64(len(data))
+		if total > MaxArchiveSize {
+			return nil, fmt.Errorf("the bundle's files add up to more than %d MiB", MaxArchiveSize>>20)
+		}
+		if len(files) >= maxFiles {
+			return nil, fmt.Errorf("the bundle has more than %d files", maxFiles)
+		}
+		files[p] = data
+	}
+	return files, nil
 }
 
 // writeArchive writes files as a reproducible .tar.gz.
