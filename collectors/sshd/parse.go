@@ -167,6 +167,11 @@ func (h *handlerCtx) errorf(format string, args ...any) bool {
 
 // run applies the keyword; false means an "error" line (counted), fatal
 // problems are recorded by fatalf and return true.
+//
+// Keywords parsed alike are looked up in tables (multistates, flagKeywords,
+// intKeywords, timeKeywords); the rest, each parsed its own way, are the
+// cases of one switch, as in sshd's process_server_config_line_depth, so
+// that each can be read against its case there.
 func (h *handlerCtx) run() bool {
 	o, op := h.o, h.op
 	c := h.p.c
@@ -594,7 +599,6 @@ func (h *handlerCtx) run() bool {
 		o.set(op, name, h.src)
 	case "rdomain":
 		return h.fatalf("setting RDomain not supported on this platform.")
-	case "requiredrsasize":
 	case "unusedconnectiontimeout":
 		if len(h.args) > 0 && equalFold(h.args[0], "none") {
 			h.next()
