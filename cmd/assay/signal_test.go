@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -161,4 +162,24 @@ func tempFiles(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return left
+}
+
+// TestEndSignals: SIGHUP ends every command but serve, which reloads its
+// bundles on it.
+func TestEndSignals(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		hup  bool
+	}{
+		{[]string{"scan", "--root", "."}, true},
+		{[]string{"--log-level", "debug", "collect"}, true},
+		{[]string{"bundle", "pull", "x", "-o", "y"}, true},
+		{[]string{"no-such-command"}, true},
+		{[]string{"serve", "--listen", "127.0.0.1:0"}, false},
+	} {
+		got := slices.Contains(endSignals(newRootCmd(), tt.args), os.Signal(syscall.SIGHUP))
+		if got != tt.hup {
+			t.Errorf("%v: SIGHUP ends it: %v, want %v", tt.args, got, tt.hup)
+		}
+	}
 }
