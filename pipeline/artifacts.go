@@ -27,6 +27,9 @@ func SignBundle(ctx context.Context, archive, keyFile, out string) (*Signed, err
 	if keyFile == "" {
 		return nil, exitcode.UsageError(errors.New("sign needs --key FILE, a PEM private key"))
 	}
+	if err := CheckOutputFile(out); err != nil {
+		return nil, exitcode.UsageError(err)
+	}
 	pem, err := os.ReadFile(keyFile)
 	if err != nil {
 		return nil, exitcode.UsageError(fmt.Errorf("--key: %w", err))
@@ -75,6 +78,9 @@ func (e *Env) PullBundle(ctx context.Context, src, out string, fetch FetchOption
 	if out == "" {
 		return nil, exitcode.UsageError(errors.New("pull needs -o FILE"))
 	}
+	if err := CheckOutputFile(out); err != nil {
+		return nil, exitcode.UsageError(err)
+	}
 	r, err := e.ResolveBundle(ctx, src, fetch)
 	if err != nil {
 		return nil, err
@@ -106,16 +112,23 @@ func PushBundle(ctx context.Context, archive, ref string) (string, error) {
 }
 
 // GenerateKey writes a new private key to NAME.key (mode 0600, never over
-// an existing file) and its public key to NAME.pub.
+// an existing file, nor through a link: O_EXCL) and its public key to
+// NAME.pub (through safefile: a link there is replaced, not followed).
 func GenerateKey(name, kind string) (artifact.PublicKey, error) {
 	if name == "" {
 		return artifact.PublicKey{}, exitcode.UsageError(errors.New("keygen needs -o NAME"))
+	}
+	if err := CheckOutputFile(name + ".pub"); err != nil {
+		return artifact.PublicKey{}, exitcode.UsageError(err)
 	}
 	priv, pub, err := artifact.GenerateKey(kind)
 	if err != nil {
 		return artifact.PublicKey{}, exitcode.UsageError(err)
 	}
-	f, err := os.OpenFile(name+".key", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(name+".key", os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return artifact.PublicKey{}, exitcode.UsageError(fmt.Errorf("%s.key exists (a file or a link): keygen never replaces a private key; remove it or choose another -o NAME", name))
+	}
 	if err != nil {
 		return artifact.PublicKey{}, exitcode.UsageError(err)
 	}
@@ -126,7 +139,7 @@ func GenerateKey(name, kind string) (artifact.PublicKey, error) {
 	if err := f.Close(); err != nil {
 		return artifact.PublicKey{}, exitcode.ScanError(err)
 	}
-	if err := os.WriteFile(name+".pub", pub, 0o644); err != nil {
+	if err := safefile.WriteBytes(name+".pub", 0o644, pub); err != nil {
 		return artifact.PublicKey{}, exitcode.ScanError(err)
 	}
 	keys, err := artifact.ParsePublicKeys(pub)

@@ -48,6 +48,9 @@ func (e *Env) BuildBundle(ctx context.Context, dir string, opts BuildOptions) (*
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, exitcode.UsageError(fmt.Errorf("%s is not a bundle directory", dir))
 	}
+	if err := CheckOutputFile(opts.Output); err != nil {
+		return nil, exitcode.UsageError(err)
+	}
 	if opts.AssayVersion != "" {
 		if err := artifact.CheckAssayVersion(opts.AssayVersion, "0.0.0"); errors.Is(err, artifact.ErrInvalid) {
 			return nil, exitcode.UsageError(fmt.Errorf("--assay-version: %w", err))
@@ -95,6 +98,9 @@ func (e *Env) BuildBundle(ctx context.Context, dir string, opts BuildOptions) (*
 		out = b.Name + ".tar.gz"
 		if version != "" {
 			out = b.Name + "-" + version + ".tar.gz"
+		}
+		if err := CheckOutputFile(out); err != nil {
+			return nil, exitcode.UsageError(err)
 		}
 	}
 	if err := safefile.WriteBytes(out, 0o644, data); err != nil {

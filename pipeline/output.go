@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -112,7 +111,8 @@ func (o *Outputs) Deliver(ctx context.Context, r *report.Report, stdout io.Write
 
 // Write exports the report to every destination. Files are written
 // atomically (safefile), so a reader (node_exporter's textfile collector, a
-// CI upload step) never sees half a file.
+// CI upload step) never sees half a file, and never through a link planted
+// at their name.
 func (o *Outputs) Write(ctx context.Context, r *report.Report, stdout io.Writer, terminal bool) error {
 	for _, d := range o.Destinations {
 		opts := exporters.Options{Gate: o.Gate}
@@ -131,10 +131,16 @@ func (o *Outputs) Write(ctx context.Context, r *report.Report, stdout io.Writer,
 }
 
 // CheckOutputFile refuses, before anything runs, an output path that can
-// never be written: one that names a directory.
+// never be written: a directory, a device, a FIFO or a socket
+// (safefile.Check; "", "-", /dev/stdout, /dev/stderr and /dev/null are
+// fine). A symbolic link is fine too: the write replaces the link, never
+// its target.
 func CheckOutputFile(path string) error {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("output %s is a directory: give a file name", path)
+	if path == "" {
+		return nil
+	}
+	if err := safefile.Check(path); err != nil {
+		return fmt.Errorf("output %w", err)
 	}
 	return nil
 }

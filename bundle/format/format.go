@@ -252,10 +252,19 @@ func Path(name string) (src, out []byte, err error) {
 // Rewrite replaces the file name with out, keeping its permissions. It
 // goes through a temporary file: an interrupted fmt never leaves half a
 // file.
+//
+// A name that is a symbolic link is not rewritten: replacing it would
+// turn a shared file into a copy, and writing through it would let a link
+// in a bundle someone else wrote steer fmt to any file the user can
+// write. The error names the target, which the user can format instead.
 func Rewrite(name string, out []byte) error {
-	fi, err := os.Stat(name)
+	fi, err := os.Lstat(name)
 	if err != nil {
 		return err
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		target, _ := os.Readlink(name)
+		return fmt.Errorf("is a symbolic link to %s; not rewritten: run assay fmt on the file it points to", target)
 	}
 	return safefile.WriteBytes(name, fi.Mode().Perm(), out)
 }

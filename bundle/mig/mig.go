@@ -28,6 +28,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // Action is the part of a MIG action this package reads.
@@ -412,21 +414,20 @@ func regoString(s string) string {
 }
 
 // WriteDir writes the bundle into dir, which must not exist or be empty.
+// Its files are written below the opened directory (safefile.Dir): a link
+// planted inside it, at a file or a subdirectory, is never written
+// through.
 func (b *Bundle) WriteDir(dir string) error {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("write bundle: %s is not empty", dir)
 	}
-	names := make([]string, 0, len(b.Files))
-	for n := range b.Files {
-		names = append(names, n)
+	d, err := safefile.OpenDir(dir)
+	if err != nil {
+		return fmt.Errorf("write bundle: %w", err)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		p := filepath.Join(dir, filepath.FromSlash(n))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("write bundle: %w", err)
-		}
-		if err := os.WriteFile(p, b.Files[n], 0o644); err != nil {
+	defer d.Close()
+	for _, n := range slices.Sorted(maps.Keys(b.Files)) {
+		if err := d.WriteBytes(n, 0o644, b.Files[n]); err != nil {
 			return fmt.Errorf("write bundle: %w", err)
 		}
 	}

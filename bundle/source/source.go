@@ -225,10 +225,13 @@ func (e *entry) read() *entry {
 }
 
 // write replaces the cached copy atomically (rename), meta first removed
-// so that a crash between the two never pairs new meta with old data.
+// so that a crash between the two never pairs new meta with old data. The
+// directory must be private (safefile.MkdirPrivate): later runs trust what
+// is in it, and a cache under /tmp made first by another user would let
+// them steer these writes.
 func (e *entry) write(data []byte, meta string) error {
-	if err := os.MkdirAll(e.dir, 0o700); err != nil {
-		return err
+	if err := safefile.MkdirPrivate(e.dir); err != nil {
+		return fmt.Errorf("cache: %w", err)
 	}
 	os.Remove(filepath.Join(e.dir, "meta"))
 	if err := safefile.WriteBytes(filepath.Join(e.dir, "bundle.tar.gz"), 0o600, data); err != nil {

@@ -14,7 +14,10 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/assay-dev/assay/core/exitcode"
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 func main() {
@@ -24,18 +27,20 @@ func main() {
 // run executes the command line and returns the process exit code. It is the
 // only place where errors become exit codes.
 func run(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return runRoot(newRootCmd(), args)
+}
+
+// runRoot is run with the command tree given (tests add commands to it).
+func runRoot(root *cobra.Command, args []string) int {
+	ctx, stop := handleSignals(context.Background(), endSignals(root, args)...)
 	defer stop()
-	// The first signal cancels the context and lets the command wind down;
-	// restoring the default disposition then lets a second one end a command
-	// stuck where no context reaches (a read from a pipe nobody writes).
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if ctx.Err() != nil {
+		// A signal ended the command: the process exits next, so remove the
+		// temporary files of writes a goroutine may still have under way.
+		safefile.Cleanup()
+	}
 	if err == nil {
 		return exitcode.Clean
 	}
@@ -50,4 +55,49 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "assay: "+err.Error())
 	}
 	return code
+}
+
+// endSignals are the signals that end the command args runs: SIGINT,
+// SIGTERM, and SIGHUP except for serve, which reloads its bundles on it.
+func endSignals(root *cobra.Command, args []string) []os.Signal {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if cmd, _, err := root.Find(args); err != nil || cmd.Name() != "serve" {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
+}
+
+// handleSignals returns a context that the first of sigs cancels, so that
+// the command winds down and its writes remove their temporary files. A
+// second one ends the process even where no context reaches (a read from a
+// pipe nobody writes): it removes the temporary files of the writes under
+// way (safefile.Cleanup), restores the signal's default action and raises
+// it again, so that the process ends as that signal says. stop undoes it.
+func handleSignals(parent context.Context, sigs ...os.Signal) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(parent)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, sigs...)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-ch:
+			safefile.Cleanup()
+			signal.Reset(sigs...)
+			if s, ok := sig.(syscall.Signal); ok {
+				syscall.Kill(os.Getpid(), s)
+			}
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
 }
