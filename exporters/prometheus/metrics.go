@@ -56,8 +56,8 @@ var (
 	descReloadTime   = desc("config_last_reload_success_timestamp_seconds", "Unix time of the last successful bundle reload.")
 
 	descCollectorDocs     = desc("collector_documents", "Documents each collect block produced in the last scan.", "bundle", "collector")
-	descCollectorSuccess  = desc("collector_success", "1 if the collect block ran (or did not apply to the target), 0 if it failed or timed out.", "bundle", "collector")
-	descCollectorFailed   = desc("collector_failed", "Set to 1 for a collect block that failed in the last scan; reason is error or timeout.", "bundle", "collector", "reason")
+	descCollectorSuccess  = desc("collector_success", "1 if the collect block ran (or did not apply to the target), 0 if it failed, timed out or was still running from an earlier scan.", "bundle", "collector")
+	descCollectorFailed   = desc("collector_failed", "Set to 1 for a collect block that failed in the last scan; reason is error, timeout or still_running.", "bundle", "collector", "reason")
 	descCollectorDuration = desc("collector_duration_seconds", "Wall time of each collect block in the last scan.", "bundle", "collector")
 	descCollectorSkipped  = desc("collector_skipped_items", "Items (files, entries) each collect block could not read in the last scan.", "bundle", "collector")
 	descCollectorNA       = desc("collector_not_applicable", "1 if the collect block did not apply to the target (e.g. no sshd).", "bundle", "collector")
@@ -340,7 +340,7 @@ func build(r *report.Report) []prom.Metric {
 			continue
 		}
 		cseen[ckey{col.Bundle, name}] = true
-		ok := col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout
+		ok := col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout && col.Status != report.CollectorStillRunning
 		m.add(descCollectorDocs, prom.GaugeValue, float64(col.Documents), col.Bundle, name)
 		m.add(descCollectorSuccess, prom.GaugeValue, b2f(ok), col.Bundle, name)
 		m.add(descCollectorDuration, prom.GaugeValue, col.DurationSeconds, col.Bundle, name)
@@ -355,6 +355,8 @@ func build(r *report.Report) []prom.Metric {
 			m.add(descCollectorFailed, prom.GaugeValue, 1, col.Bundle, name, "error")
 		case report.CollectorTimeout:
 			m.add(descCollectorFailed, prom.GaugeValue, 1, col.Bundle, name, "timeout")
+		case report.CollectorStillRunning:
+			m.add(descCollectorFailed, prom.GaugeValue, 1, col.Bundle, name, "still_running")
 		}
 	}
 
