@@ -19,6 +19,7 @@ import (
 type Abandoned struct {
 	mu      sync.Mutex
 	running map[string]*straggler // by bundle and collector ID (key)
+	idle    []func()              // to call once none is running (AfterAll)
 }
 
 // straggler is one abandoned collector, possibly several runs of it.
@@ -60,9 +61,9 @@ func (a *Abandoned) abandon(k string, f *flight, now time.Time) bool {
 // its collector may run again.
 func (a *Abandoned) returned(k string, f *flight) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	f.returned = true
 	if !f.abandoned {
+		a.mu.Unlock()
 		return
 	}
 	if s := a.running[k]; s != nil {
@@ -70,6 +71,31 @@ func (a *Abandoned) returned(k string, f *flight) {
 			delete(a.running, k)
 		}
 	}
+	var idle []func()
+	if len(a.running) == 0 {
+		idle, a.idle = a.idle, nil
+	}
+	a.mu.Unlock()
+	for _, f := range idle {
+		f()
+	}
+}
+
+// AfterAll calls f once no abandoned collector is running: at once (and
+// reports true) if none is, else when the last one returns. Closing the
+// target goes through it: a collector that wakes up after its target was
+// closed would read through a descriptor number the process may have
+// given to another file.
+func (a *Abandoned) AfterAll(f func()) (now bool) {
+	a.mu.Lock()
+	if len(a.running) > 0 {
+		a.idle = append(a.idle, f)
+		a.mu.Unlock()
+		return false
+	}
+	a.mu.Unlock()
+	f()
+	return true
 }
 
 // since reports when the collector with key k was abandoned, if it is still

@@ -163,12 +163,14 @@ func TestRunnerAbandoned(t *testing.T) {
 		{name: "third scan neither", want: report.CollectorStillRunning, errSub: "not started", calls: 1, running: []string{"b/stuck.k"}},
 		{name: "once it has returned it runs again", release: true, want: report.CollectorOK, calls: 2, running: []string{}},
 	}
-	for _, st := range steps {
+	idle := make(chan struct{})
+	for i, st := range steps {
 		if st.release {
 			close(release)
-			deadline := time.Now().Add(10 * time.Second)
-			for len(abandoned.Running()) > 0 && time.Now().Before(deadline) {
-				time.Sleep(time.Millisecond)
+			select {
+			case <-idle:
+			case <-time.After(10 * time.Second):
+				t.Fatal("AfterAll's function not called 10s after the collector was released")
 			}
 		}
 		outs := r.Run(context.Background(), []collectors.Job{stuck, prompt})
@@ -188,5 +190,12 @@ func TestRunnerAbandoned(t *testing.T) {
 		if got := abandoned.Running(); !slices.Equal(got, st.running) {
 			t.Errorf("%s: still running %q, want %q", st.name, got, st.running)
 		}
+		if i == 0 && abandoned.AfterAll(func() { close(idle) }) {
+			t.Error("AfterAll ran its function while a collector was still running")
+		}
+	}
+	called := false
+	if !abandoned.AfterAll(func() { called = true }) || !called {
+		t.Error("AfterAll did not run its function at once with no collector running")
 	}
 }

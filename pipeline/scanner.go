@@ -115,5 +115,13 @@ func (s *Scanner) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the target.
-func (s *Scanner) Close() error { return s.target.Close() }
+// Close releases the target, once no abandoned collector reads it: one
+// still running past its deadline keeps it open until it returns.
+func (s *Scanner) Close() error {
+	var err error
+	if s.abandoned.AfterAll(func() { err = s.target.Close() }) {
+		return err
+	}
+	s.env.logger().Warn("target left open until the collectors abandoned past their deadline return", "collectors", s.abandoned.Running())
+	return nil
+}
