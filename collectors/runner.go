@@ -49,6 +49,11 @@ type Runner struct {
 	// Progress, when set, is called as each job finishes (from the job's
 	// goroutine, serialised).
 	Progress func(done, total int, r report.CollectorResult)
+	// Abandoned, when set, holds the collectors of earlier runs that
+	// outlived their deadline and have not returned: they are not started
+	// again until they do (status still_running). Give every Run of a
+	// long-lived process the same one; nil tracks only this Run.
+	Abandoned *Abandoned
 }
 
 // Run runs every job, concurrently, and returns one Output per job in the
@@ -62,6 +67,10 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) []Output {
 	if par <= 0 {
 		par = 4
 	}
+	abandoned := r.Abandoned
+	if abandoned == nil {
+		abandoned = &Abandoned{}
+	}
 	out := make([]Output, len(jobs))
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
@@ -74,7 +83,7 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) []Output {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i] = r.runOne(ctx, logger, job)
+			out[i] = r.runOne(ctx, logger, job, abandoned)
 			naMu.Lock()
 			done++
 			if r.Progress != nil {
@@ -96,13 +105,23 @@ func (r *Runner) Run(ctx context.Context, jobs []Job) []Output {
 	return out
 }
 
-func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Output {
+func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job, abandoned *Abandoned) Output {
 	logger = logger.With("collector", job.ID(), "bundle", job.Bundle)
 	res := report.CollectorResult{Bundle: job.Bundle, Type: job.Type.Name, Name: job.Name, Status: report.CollectorOK}
 	info := r.Target.Info()
 	if job.Type.HostOnly && info.Kind != target.KindHost {
 		res.Status = report.CollectorNotApplicable
 		res.Error = fmt.Sprintf("%s facts describe a running host, not a %s target", job.Type.Name, info.Kind)
+		return Output{Job: job, Result: res}
+	}
+	k := key(job)
+	if since, ok := abandoned.since(k); ok {
+		// A second copy would read the same stuck thing and get stuck
+		// beside the first: one per scan, for as long as it lasts.
+		res.Status = report.CollectorStillRunning
+		res.Error = fmt.Sprintf("not started: its run from an earlier scan has not returned since it was abandoned %s ago, past its deadline",
+			time.Since(since).Round(time.Millisecond))
+		logger.Warn("collector still running from an earlier scan; not started again", "abandoned_for", time.Since(since).Round(time.Millisecond))
 		return Output{Job: job, Result: res}
 	}
 	cctx := ctx
@@ -116,12 +135,16 @@ func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Outpu
 		em.maxSkips = 1000
 	}
 	start := time.Now()
-	err := collect(cctx, job.Collector, collector.Env{Target: r.Target, Logger: logger, Name: job.Name}, em, logger)
+	left, err := collect(cctx, job.Collector, collector.Env{Target: r.Target, Logger: logger, Name: job.Name}, em, logger, abandoned, k)
 	res.DurationSeconds = time.Since(start).Seconds()
 	em.mu.Lock()
 	defer em.mu.Unlock()
 	em.closed = true
 	res.Skipped, res.SkippedTotal = em.skips, em.skipTotal
+	stillRunning := ""
+	if left {
+		stillRunning = fmt.Sprintf("; abandoned %s later, still running: not started again until it returns", abandonAfter)
+	}
 	switch {
 	case err == nil && cctx.Err() != nil && ctx.Err() == nil:
 		// The collector returned but ran out of time on the way: its
@@ -129,7 +152,7 @@ func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Outpu
 		fallthrough
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 		res.Status = report.CollectorTimeout
-		res.Error = fmt.Sprintf("did not finish within %s", r.Timeout)
+		res.Error = fmt.Sprintf("did not finish within %s", r.Timeout) + stillRunning
 		logger.Error("collector timed out", "timeout", r.Timeout)
 		return Output{Job: job, Result: res}
 	case errors.Is(err, collector.ErrNotApplicable):
@@ -138,7 +161,7 @@ func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job) Outpu
 		return Output{Job: job, Result: res}
 	case err != nil:
 		res.Status = report.CollectorFailed
-		res.Error = err.Error()
+		res.Error = err.Error() + stillRunning
 		logger.Error("collector failed", "err", err)
 		return Output{Job: job, Result: res}
 	}
@@ -153,11 +176,16 @@ var abandonAfter = time.Second
 // collect runs one collector. A panic in it (a parser meeting input it did
 // not expect) fails that collector, not the scan. A collector stuck where
 // its context cannot reach (a read that blocks) is abandoned abandonAfter
-// its context ends, so a timeout always ends the job; its goroutine is left
-// to finish on its own, its later output dropped.
-func collect(ctx context.Context, c collector.Collector, env collector.Env, em *emitter, logger *slog.Logger) error {
+// its context ends, so a timeout always ends the job: left reports it. Its
+// goroutine is left to finish on its own, its later output dropped, and it
+// stays in abandoned (under key k) until it returns.
+func collect(ctx context.Context, c collector.Collector, env collector.Env, em *emitter, logger *slog.Logger, abandoned *Abandoned, k string) (left bool, err error) {
 	done := make(chan error, 1)
+	f := &flight{}
 	go func() {
+		// Sent before returned is recorded: a run that returned is never
+		// abandoned, and its result is then waiting in done.
+		defer abandoned.returned(k, f)
 		defer func() {
 			if p := recover(); p != nil {
 				logger.Debug("collector panicked", "panic", p, "stack", string(debug.Stack()))
@@ -168,16 +196,21 @@ func collect(ctx context.Context, c collector.Collector, env collector.Env, em *
 	}()
 	select {
 	case err := <-done:
-		return err
+		return false, err
 	case <-ctx.Done():
 	}
+	t := time.NewTimer(abandonAfter)
+	defer t.Stop()
 	select {
 	case err := <-done:
-		return err
-	case <-time.After(abandonAfter):
-		logger.Warn("collector did not return after its context ended; abandoned", "after", abandonAfter)
-		return ctx.Err()
+		return false, err
+	case <-t.C:
 	}
+	if !abandoned.abandon(k, f, time.Now()) {
+		return false, <-done
+	}
+	logger.Warn("collector did not return after its context ended; abandoned, and not started again until it returns", "after", abandonAfter)
+	return true, ctx.Err()
 }
 
 type emitter struct {

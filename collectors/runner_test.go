@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,5 +112,90 @@ func TestRunner(t *testing.T) {
 	}
 	if len(progress) != len(jobs) || progress[len(progress)-1] != "7/7" {
 		t.Errorf("progress calls: %v", progress)
+	}
+}
+
+// TestRunnerAbandoned runs a collector stuck where its context does not
+// reach, scan after scan with one Abandoned, as assay serve does: it is
+// abandoned once, then not started again (still_running) while it runs,
+// and eligible again once it has returned, even late.
+func TestRunnerAbandoned(t *testing.T) {
+	defer collectors.SetAbandonAfter(20 * time.Millisecond)()
+	tgt, err := targets.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	var (
+		calls   atomic.Int32
+		release = make(chan struct{})
+	)
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	stuck := collectors.Job{Bundle: "b", Type: kind("stuck", false), Name: "k", Collector: fake(func(ctx context.Context, _ collector.Env, emit collector.Emitter) error {
+		calls.Add(1)
+		<-release // blocked where no context reaches, as on a hung mount
+		emit.Emit(document.Document{"late": true})
+		return nil
+	})}
+	// prompt shares nothing with stuck but its bundle: it runs every time.
+	prompt := collectors.Job{Bundle: "b", Type: kind("prompt", false), Name: "p", Collector: fake(func(context.Context, collector.Env, collector.Emitter) error {
+		return nil
+	})}
+	abandoned := &collectors.Abandoned{}
+	r := &collectors.Runner{Target: tgt, Timeout: 20 * time.Millisecond, Abandoned: abandoned}
+
+	steps := []struct {
+		name    string
+		release bool // let the stuck collector return before this scan
+		want    report.CollectorStatus
+		errSub  string
+		calls   int32
+		running []string // abandoned after the scan
+	}{
+		{name: "first scan abandons it", want: report.CollectorTimeout, errSub: "abandoned", calls: 1, running: []string{"b/stuck.k"}},
+		{name: "second scan does not start it again", want: report.CollectorStillRunning, errSub: "not started: its run from an earlier scan has not returned", calls: 1, running: []string{"b/stuck.k"}},
+		{name: "third scan neither", want: report.CollectorStillRunning, errSub: "not started", calls: 1, running: []string{"b/stuck.k"}},
+		{name: "once it has returned it runs again", release: true, want: report.CollectorOK, calls: 2, running: []string{}},
+	}
+	idle := make(chan struct{})
+	for i, st := range steps {
+		if st.release {
+			close(release)
+			select {
+			case <-idle:
+			case <-time.After(10 * time.Second):
+				t.Fatal("AfterAll's function not called 10s after the collector was released")
+			}
+		}
+		outs := r.Run(context.Background(), []collectors.Job{stuck, prompt})
+		got := outs[0].Result
+		if got.Status != st.want || !strings.Contains(got.Error, st.errSub) {
+			t.Errorf("%s: status %s, error %q; want %s, error containing %q", st.name, got.Status, got.Error, st.want, st.errSub)
+		}
+		if got.Status != report.CollectorOK && len(outs[0].Documents) != 0 {
+			t.Errorf("%s: %d documents of a collector that did not finish", st.name, len(outs[0].Documents))
+		}
+		if n := calls.Load(); n != st.calls {
+			t.Errorf("%s: the stuck collector was started %d times in all, want %d", st.name, n, st.calls)
+		}
+		if p := outs[1].Result; p.Status != report.CollectorOK {
+			t.Errorf("%s: the other collector: %s %q", st.name, p.Status, p.Error)
+		}
+		if got := abandoned.Running(); !slices.Equal(got, st.running) {
+			t.Errorf("%s: still running %q, want %q", st.name, got, st.running)
+		}
+		if i == 0 && abandoned.AfterAll(func() { close(idle) }) {
+			t.Error("AfterAll ran its function while a collector was still running")
+		}
+	}
+	called := false
+	if !abandoned.AfterAll(func() { called = true }) || !called {
+		t.Error("AfterAll did not run its function at once with no collector running")
 	}
 }

@@ -45,6 +45,11 @@ type Pipeline struct {
 	// Data fetches the bundles' live data sources before each evaluation;
 	// nil means a Data that fails on any source that cannot be fetched.
 	Data *Data
+	// Abandoned holds the collectors of earlier scans that outlived their
+	// deadline and have not returned: Collect does not start them again
+	// (status still_running). A Scanner shares one between its pipelines;
+	// nil tracks only one Collect.
+	Abandoned *collectors.Abandoned
 }
 
 // Collected is the output of the collect phase.
@@ -73,7 +78,8 @@ func Jobs(bundles []*bundle.Bundle) []collectors.Job {
 func (p *Pipeline) Collect(ctx context.Context) *Collected {
 	start := time.Now()
 	logger := p.logger()
-	runner := &collectors.Runner{Target: p.Target, Logger: logger, Timeout: p.CollectorTimeout, Parallel: p.Parallel, Progress: p.Progress}
+	runner := &collectors.Runner{Target: p.Target, Logger: logger, Timeout: p.CollectorTimeout, Parallel: p.Parallel, Progress: p.Progress,
+		Abandoned: p.Abandoned}
 	outs := runner.Run(ctx, Jobs(p.Bundles))
 	c := &Collected{Target: p.Target.Info(), Host: p.hostFacts(ctx)}
 	if r, ok := targetSkips(p.Target); ok {

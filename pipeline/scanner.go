@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
@@ -33,12 +34,15 @@ type ScanConfig struct {
 // Scanner is a loaded scan: bundles compiled and a target open, ready to
 // scan repeatedly. assay serve scans on an interval with one Scanner and
 // reloads its bundles on SIGHUP; a reload that fails keeps the bundles it
-// had. The live data sources' last good data outlives reloads.
+// had. The live data sources' last good data outlives reloads, and so do
+// the collectors abandoned past their deadline: none is started again
+// while its earlier run goes on.
 type Scanner struct {
-	env    *Env
-	cfg    ScanConfig
-	target target.Target
-	data   *Data
+	env       *Env
+	cfg       ScanConfig
+	target    target.Target
+	data      *Data
+	abandoned collectors.Abandoned
 
 	mu       sync.Mutex // guards pipeline across Reload
 	pipeline *Pipeline
@@ -78,7 +82,7 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	return &Pipeline{
 		Bundles: bundles, Engine: eng, Target: s.target, Collectors: s.env.Collectors, Logger: s.env.Logger,
 		CollectorTimeout: s.cfg.CollectorTimeout, Parallel: s.cfg.Parallel, Tool: s.env.Tool,
-		Data: s.data,
+		Data: s.data, Abandoned: &s.abandoned,
 	}, nil
 }
 
@@ -111,5 +115,13 @@ func (s *Scanner) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the target.
-func (s *Scanner) Close() error { return s.target.Close() }
+// Close releases the target, once no abandoned collector reads it: one
+// still running past its deadline keeps it open until it returns.
+func (s *Scanner) Close() error {
+	var err error
+	if s.abandoned.AfterAll(func() { err = s.target.Close() }) {
+		return err
+	}
+	s.env.logger().Warn("target left open until the collectors abandoned past their deadline return", "collectors", s.abandoned.Running())
+	return nil
+}

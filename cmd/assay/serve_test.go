@@ -10,12 +10,20 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
 	"github.com/assay-dev/assay/bundle/datasource/ldap/ldaptest"
+	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/pipeline"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from the daemon's goroutines
@@ -41,6 +49,12 @@ func (s *syncBuffer) String() string {
 // a loopback port until the test ends, and returns its base URL and stderr.
 func serveInProcess(t *testing.T, args ...string) (string, *syncBuffer) {
 	t.Helper()
+	return serveRoot(t, newRootCmd(), args...)
+}
+
+// serveRoot is serveInProcess with the given root command.
+func serveRoot(t *testing.T, root *cobra.Command, args ...string) (string, *syncBuffer) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +63,6 @@ func serveInProcess(t *testing.T, args ...string) (string, *syncBuffer) {
 	l.Close()
 	stderr := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	root := newRootCmd()
 	root.SetArgs(append([]string{"serve", "--listen", addr, "--jitter", "0", "--log-level", "info"}, args...))
 	root.SetOut(io.Discard)
 	root.SetErr(stderr)
@@ -406,4 +419,163 @@ policy "keys" {
 	if got := metricValue(back, findings); got != "2" {
 		t.Errorf("findings after the directory came back = %q, want 2", got)
 	}
+}
+
+// stuck is a collector blocked where no deadline reaches, as a read on a
+// hung network mount is, until the test releases it.
+type stuck struct {
+	release <-chan struct{}
+	runs    *atomic.Int32
+}
+
+func (s stuck) Collect(context.Context, collector.Env, collector.Emitter) error {
+	s.runs.Add(1)
+	<-s.release
+	return nil
+}
+
+// goroutineFloor is the fewest goroutines seen over 300 ms: what is left
+// between scans, whatever a scan in progress adds.
+func goroutineFloor() int {
+	low := runtime.NumGoroutine()
+	for range 30 {
+		time.Sleep(10 * time.Millisecond)
+		low = min(low, runtime.NumGoroutine())
+	}
+	return low
+}
+
+// TestServeDoesNotStackCollectors is the issue's item 7 at the command
+// line: `assay serve --interval 200ms --collector-timeout 200ms` over a
+// bundle that hashes a 200 GB sparse file (max_file_size = 1T) and has a
+// collector stuck where no deadline reaches (a test collector type). Scan
+// after scan the goroutines stay where they were once the stuck collector
+// was abandoned: the hashing stops at its deadline and never overruns; the
+// stuck collector is not started again but reported still_running and
+// counted in assay_collector_overruns_total. Released, it runs again.
+func TestServeDoesNotStackCollectors(t *testing.T) {
+	root := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(root, "data"), 0o755))
+	f, err := os.Create(filepath.Join(root, "data", "big"))
+	must(err)
+	must(f.Truncate(200 << 30)) // sparse: no disk, minutes of hashing
+	must(f.Close())
+	dir := t.TempDir()
+	must(os.WriteFile(filepath.Join(dir, "bundle.hcl"), []byte(`bundle "leak" { version = "1.0.0" }
+collect "file" "big" {
+  paths         = ["/data"]
+  hashes        = ["sha256"]
+  max_file_size = "1T"
+}
+collect "stuck" "k" {}
+policy "big" {
+  input = [collect.file.big, collect.stuck.k]
+  rego  = <<-EOT
+    package leak.big
+    deny contains "a big file" if input.size > 0
+  EOT
+}
+`), 0o644))
+
+	release := make(chan struct{})
+	var runs atomic.Int32
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	c := &cli{base: *pipeline.Builtin(tool())}
+	c.base.Collectors = collector.NewRegistry(append(c.base.Collectors.All(), collector.Type{
+		Name: "stuck", DocumentKinds: []string{"stuck"}, Help: "blocks until released",
+		New: func(hcl.Body, *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
+			return stuck{release: release, runs: &runs}, nil
+		},
+	})...)
+	cmd := &cobra.Command{Use: "assay", SilenceUsage: true, SilenceErrors: true}
+	c.log.register(cmd.PersistentFlags())
+	cmd.AddCommand(c.serveCmd())
+	base, stderr := serveRoot(t, cmd, "--bundle", dir, "--root", root,
+		"--interval", "200ms", "--collector-timeout", "200ms", "--scan-timeout", "20s")
+
+	const (
+		scans    = "assay_scans_total "
+		overruns = `assay_collector_overruns_total{bundle="leak",collector="stuck.k"} `
+	)
+	// scrapeAfter waits for a scrape once n scans have completed.
+	scrapeAfter := func(n int, also func(string) bool) string {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		var text string
+		for time.Now().Before(deadline) {
+			text, err = scrape(t, base)
+			if v, _ := strconv.Atoi(metricValue(text, scans)); err == nil && v >= n && (also == nil || also(text)) {
+				return text
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("no scrape after %d scans within 30s; last:\n%s\nlog:\n%s", n, text, stderr)
+		return ""
+	}
+
+	scrapeAfter(3, nil)
+	before := goroutineFloor()
+	text := scrapeAfter(10, nil)
+	after := goroutineFloor()
+	t.Logf("goroutines between scans: %d after 3 scans, %d after 10", before, after)
+	if after > before+3 {
+		t.Errorf("goroutines grew from %d to %d over 7 scans: collectors are stacking", before, after)
+	}
+	for _, want := range []string{
+		`assay_collector_failed{bundle="leak",collector="file.big",reason="timeout"} 1`,
+		`assay_collector_overruns_total{bundle="leak",collector="file.big"} 0`,
+		`assay_collector_failed{bundle="leak",collector="stuck.k",reason="still_running"} 1`,
+		"assay_scan_success 1",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, linesMatching(text, "assay_collector_", "assay_scan_success"))
+		}
+	}
+	if v, _ := strconv.Atoi(metricValue(text, overruns)); v < 5 {
+		t.Errorf("%s= %q after 10 scans, want at least 5", overruns, metricValue(text, overruns))
+	}
+	if n := runs.Load(); n != 1 {
+		t.Errorf("the stuck collector was started %d times, want once", n)
+	}
+
+	// Once its run returns, the collector is started again, and succeeds.
+	close(release)
+	released = true
+	scrapeAfter(0, func(s string) bool {
+		return metricValue(s, `assay_collector_success{bundle="leak",collector="stuck.k"} `) == "1"
+	})
+	if n := runs.Load(); n < 2 {
+		t.Errorf("the released collector was started %d times in all, want it started again", n)
+	}
+	log := stderr.String()
+	for _, want := range []string{"abandoned, and not started again until it returns", "collector still running from an earlier scan; not started again"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log does not say %q", want)
+		}
+	}
+}
+
+// linesMatching keeps the lines of text that start with one of prefixes.
+func linesMatching(text string, prefixes ...string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }

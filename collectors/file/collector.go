@@ -212,7 +212,7 @@ func (r *run) walkRoot(root string) {
 	default:
 		// A search path naming a file: examined at depth 0, following links
 		// inside the root as the path itself did.
-		r.visit(path.Dir(root), path.Base(root), fi.Mode().Type(), 0, fsHandle{r.t, rel}, true)
+		r.visit(path.Dir(root), path.Base(root), fi.Mode().Type(), 0, fsHandle{r.t, rel, r.ctx}, true)
 	}
 }
 
@@ -332,7 +332,7 @@ func (r *run) followLink(abs, base string, depth int, checks []check) {
 		return
 	}
 	m := metaOf(fi)
-	r.examine(abs, fsHandle{r.t, rel}, &m, checks)
+	r.examine(abs, fsHandle{r.t, rel, r.ctx}, &m, checks)
 }
 
 // symlinkDoc reports a link that is not followed: its own metadata and
@@ -396,8 +396,11 @@ func (r *run) inspect(j readJob) {
 		r.skip(j.abs, fmt.Errorf("%w: %d bytes > %d", errTooLarge, j.meta.size, s.maxFileSize))
 		return
 	}
-	c, err := s.read(j.f)
+	c, err := s.read(r.ctx, j.f)
 	if err != nil {
+		if r.ctx.Err() != nil {
+			return // out of time: the collector's result says so
+		}
 		r.skip(j.abs, fmt.Errorf("read: %w", describe(err)))
 		return
 	}

@@ -156,7 +156,7 @@ func TestVanishedFile(t *testing.T) {
 	r.startWorkers()
 	must(t, os.Remove(filepath.Join(root, "v/gone")))
 	// The walker saw the entry; it is gone by the time it is opened.
-	r.visit("/v", "gone", 0, 1, fsHandle{tgt, "v/gone"}, false)
+	r.visit("/v", "gone", 0, 1, fsHandle{tgt, "v/gone", nil}, false)
 	close(r.jobs)
 	r.wg.Wait()
 	if len(rec.skips) != 1 || !strings.Contains(rec.skips[0].Reason, "vanished during the scan") {

@@ -1,6 +1,7 @@
 package file
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +35,14 @@ type openFile interface {
 
 type fsHandle struct {
 	t    target.Target
-	name string // target name
+	name string          // target name
+	ctx  context.Context // the collector's, for targets that take one (nil: none)
+}
+
+// contextOpener is a target whose file reads can end with a context: an
+// image, where reaching a file deep in a compressed layer is one long read.
+type contextOpener interface {
+	OpenContext(ctx context.Context, name string) (fs.File, error)
 }
 
 func (h fsHandle) lstat() (fileMeta, error) {
@@ -46,7 +54,13 @@ func (h fsHandle) lstat() (fileMeta, error) {
 }
 
 func (h fsHandle) open() (openFile, fileMeta, error) {
-	f, err := h.t.Open(h.name)
+	var f fs.File
+	var err error
+	if co, ok := h.t.(contextOpener); ok && h.ctx != nil {
+		f, err = co.OpenContext(h.ctx, h.name)
+	} else {
+		f, err = h.t.Open(h.name)
+	}
 	if err != nil {
 		return nil, fileMeta{}, err
 	}

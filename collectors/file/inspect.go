@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -48,8 +49,10 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b 
 
 // read streams a file once: raw bytes into the hashers, and (decompressed
 // when asked) lines into the content regexes and the capture. It reads at most
-// s.maxFileSize bytes (errTooLarge beyond).
-func (s *search) read(r io.Reader) (*contentResult, error) {
+// s.maxFileSize bytes (errTooLarge beyond), and stops with ctx's error when
+// ctx ends: the context is checked before each block read from the file and
+// from the decompressor.
+func (s *search) read(ctx context.Context, r io.Reader) (*contentResult, error) {
 	c := &contentResult{allOK: true, complete: true, anyMatch: make([]bool, len(s.contents))}
 	var hashers []hash.Hash
 	for _, a := range s.compute {
@@ -59,7 +62,7 @@ func (s *search) read(r io.Reader) (*contentResult, error) {
 	defer bufPool.Put(bp)
 	buf := *bp
 
-	counted := &countingReader{r: io.LimitReader(r, s.maxFileSize+1), hashers: hashers}
+	counted := &countingReader{r: io.LimitReader(ctxReader{ctx, r}, s.maxFileSize+1), hashers: hashers}
 	wantLines := len(s.contents) > 0 || s.capture
 	var err error
 	if !wantLines {
@@ -75,8 +78,10 @@ func (s *search) read(r io.Reader) (*contentResult, error) {
 				}
 				defer zr.Close()
 				c.compressed = "gzip"
-				// A decompression bomb stops at max_file_size of output.
-				src = io.LimitReader(zr, s.maxFileSize)
+				// A decompression bomb stops at max_file_size of output,
+				// or at the deadline: a block of input can expand a
+				// thousandfold.
+				src = ctxReader{ctx, io.LimitReader(zr, s.maxFileSize)}
 			} else {
 				src = br
 			}
@@ -227,6 +232,22 @@ func validUTF8(b []byte, c *contentResult) string {
 	}
 	c.invalidUTF8 = true
 	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// ctxReader ends a read when ctx ends. It checks before each block, which
+// the callers bound (the 256 KiB read buffer), so that hashing a 200 GB
+// file stops within one block of its deadline instead of running on,
+// abandoned, for minutes.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // countingReader feeds what it reads to the hashers and counts it.

@@ -293,6 +293,11 @@ func (w *atWalk) readDir(f *atFrame) {
 		}
 		b := w.buf[:n]
 		for len(b) >= 19 {
+			// A directory of millions of entries is one readDir: stop
+			// between entries when time is up.
+			if w.ctx.Err() != nil {
+				return
+			}
 			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
 			if reclen < 19 || reclen > len(b) {
 				w.skip(f.abs, fmt.Errorf("readdir: malformed directory entry"))

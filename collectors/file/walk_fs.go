@@ -37,6 +37,9 @@ func (r *run) walkFS(root, rel string, fi fs.FileInfo) {
 			r.skip(d.abs, describe(err))
 		}
 		for _, e := range entries {
+			if r.ctx.Err() != nil {
+				return
+			}
 			name := e.Name()
 			childRel := name
 			if d.rel != "." {
@@ -52,7 +55,7 @@ func (r *run) walkFS(root, rel string, fi fs.FileInfo) {
 				} else {
 					info, err = r.t.Stat(childRel)
 					if err != nil || !info.IsDir() {
-						r.visit(d.abs, name, typ, d.depth, fsHandle{r.t, childRel}, false)
+						r.visit(d.abs, name, typ, d.depth, fsHandle{r.t, childRel, r.ctx}, false)
 						continue
 					}
 				}
@@ -78,7 +81,7 @@ func (r *run) walkFS(root, rel string, fi fs.FileInfo) {
 				stack = append(stack, child)
 				continue
 			}
-			r.visit(d.abs, name, typ, d.depth, fsHandle{r.t, childRel}, false)
+			r.visit(d.abs, name, typ, d.depth, fsHandle{r.t, childRel, r.ctx}, false)
 		}
 	}
 }

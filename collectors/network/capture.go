@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/assay-dev/assay/collectors/network/arpndp"
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // run captures live or reads the pcap file, then emits one document per
@@ -22,7 +24,7 @@ func (s *captureSpec) run(ctx context.Context, env collector.Env, names map[int]
 	)
 	if s.pcapFile != "" {
 		where = s.pcapFile
-		f, err := os.Open(s.pcapFile)
+		f, err := openCapture(s.pcapFile)
 		if err != nil {
 			return fmt.Errorf("pcap_file: %w", err)
 		}
@@ -71,6 +73,27 @@ func (s *captureSpec) run(ctx context.Context, env collector.Env, names map[int]
 		emit.Emit(doc)
 	}
 	return nil
+}
+
+// openCapture opens a capture file without blocking and refuses anything
+// but a regular file: opening a FIFO without a writer blocks where no
+// deadline reaches, and a collector stuck there would be abandoned and hang
+// on for the life of the process.
+func openCapture(p string) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w: %s", p, target.ErrNotRegular, target.TypeString(fi.Mode()))
+	}
+	return f, nil
 }
 
 func captureDocument(n arpndp.Neighbor, iface string) document.Document {

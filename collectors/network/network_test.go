@@ -327,13 +327,27 @@ func TestCaptureBadFiles(t *testing.T) {
 	truncated := filepath.Join(dir, "truncated.pcap")
 	_ = os.WriteFile(garbage, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0o644)
 	_ = os.WriteFile(truncated, data[:len(data)-3], 0o644)
+	fifo := filepath.Join(dir, "fifo.pcap") // no writer: a blocking open never returns
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct{ file, want string }{
 		{garbage, "not a pcap or pcapng file"},
 		{truncated, "truncated after 9 frames"},
 		{filepath.Join(dir, "missing.pcap"), "no such file"},
+		{fifo, "fifo.pcap: not a regular file: fifo"},
+		{dir, "not a regular file: dir"},
 	} {
 		c := &neighborsCollector{capture: &captureSpec{pcapFile: tt.file, maxMACs: 10}}
-		err := c.Collect(context.Background(), collector.Env{}, &recorder{})
+		done := make(chan error, 1)
+		go func() { done <- c.Collect(context.Background(), collector.Env{}, &recorder{}) }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("%s: the collector is still blocked after 10s", filepath.Base(tt.file))
+			continue
+		}
 		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "capture:") {
 			t.Errorf("%s: err = %v, want it to contain %q", filepath.Base(tt.file), err, tt.want)
 		}

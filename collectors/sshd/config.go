@@ -62,7 +62,7 @@ func (c *config) load(p string) ([]string, error) {
 		c.fileOrder = append(c.fileOrder, p)
 		return l, nil
 	}
-	data, err := fs.ReadFile(c.fsys, target.Rel(p))
+	data, err := readFile(c.fsys, target.Rel(p), maxConfigFile)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

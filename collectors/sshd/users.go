@@ -55,7 +55,7 @@ func loadUserDB(fsys fs.FS) *userDB {
 		}
 		db.groups = append(db.groups, group{name: f[0], gid: gid, members: members})
 	}
-	if data, err := fs.ReadFile(fsys, "etc/services"); err == nil {
+	if data, err := readFile(fsys, "etc/services", maxAccountFile); err == nil {
 		for _, l := range strings.Split(string(data), "\n") {
 			l, _, _ = strings.Cut(l, "#")
 			fields := strings.Fields(l)
@@ -81,7 +81,7 @@ func loadUserDB(fsys fs.FS) *userDB {
 }
 
 func readColon(fsys fs.FS, name string) [][]string {
-	data, err := fs.ReadFile(fsys, name)
+	data, err := readFile(fsys, name, maxAccountFile)
 	if err != nil {
 		return nil
 	}

@@ -46,7 +46,7 @@ func pickProfile(version string) (*profile, bool) {
 }
 
 func dpkgVersion(fsys fs.FS, pkg string) string {
-	data, err := fs.ReadFile(fsys, "var/lib/dpkg/status")
+	data, err := readFile(fsys, "var/lib/dpkg/status", maxPackageDB)
 	if err != nil {
 		return ""
 	}
@@ -72,7 +72,7 @@ func dpkgVersion(fsys fs.FS, pkg string) string {
 }
 
 func apkVersion(fsys fs.FS, pkg string) string {
-	data, err := fs.ReadFile(fsys, "lib/apk/db/installed")
+	data, err := readFile(fsys, "lib/apk/db/installed", maxPackageDB)
 	if err != nil {
 		return ""
 	}

@@ -91,6 +91,10 @@ const (
 	CollectorFailed        CollectorStatus = "failed"
 	CollectorTimeout       CollectorStatus = "timeout"
 	CollectorNotApplicable CollectorStatus = "not_applicable"
+	// CollectorStillRunning is a collector that was not started: its run
+	// from an earlier scan outlived its deadline, was abandoned, and has not
+	// returned yet (assay serve). It produced no documents in this scan.
+	CollectorStillRunning CollectorStatus = "still_running"
 )
 
 // CollectorResult is one collect block's run.

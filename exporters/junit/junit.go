@@ -214,7 +214,7 @@ func Build(r *report.Report) *TestSuites {
 		add(s, tc)
 	}
 	for _, col := range c.Collectors {
-		if col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout {
+		if col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout && col.Status != report.CollectorStillRunning {
 			continue
 		}
 		name := col.Type + "." + col.Name

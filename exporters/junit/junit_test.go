@@ -312,3 +312,24 @@ func TestInvalidXMLCharacters(t *testing.T) {
 func TestErrors(t *testing.T) {
 	exportertest.CheckErrors(t, func(w io.Writer) exporters.Exporter { return junit.New(w, exporters.Options{}) })
 }
+
+// TestStillRunning: a collector not started because its earlier run has not
+// returned is an error testcase, as a timeout is.
+func TestStillRunning(t *testing.T) {
+	r := exportertest.Violations()
+	r.Collectors = append(r.Collectors, report.CollectorResult{Bundle: "files", Type: "file", Name: "stuck", Status: report.CollectorStillRunning,
+		Error: "not started: its run from an earlier scan has not returned since it was abandoned 3s ago, past its deadline"})
+	root := parse(t, export(t, r))
+	want := "error:collector file.stuck still_running: not started: its run from an earlier scan has not returned since it was abandoned 3s ago, past its deadline"
+	for _, s := range root.children {
+		for _, c := range s.children {
+			if c.name == "testcase" && c.attrs["name"] == "collect file.stuck [web-1]" {
+				if len(c.children) != 1 || c.children[0].name+":"+c.children[0].attrs["message"] != want {
+					t.Errorf("testcase %v, want one %s", c.children, want)
+				}
+				return
+			}
+		}
+	}
+	t.Error("no testcase for the collector still running")
+}

@@ -56,11 +56,12 @@ var (
 	descReloadTime   = desc("config_last_reload_success_timestamp_seconds", "Unix time of the last successful bundle reload.")
 
 	descCollectorDocs     = desc("collector_documents", "Documents each collect block produced in the last scan.", "bundle", "collector")
-	descCollectorSuccess  = desc("collector_success", "1 if the collect block ran (or did not apply to the target), 0 if it failed or timed out.", "bundle", "collector")
-	descCollectorFailed   = desc("collector_failed", "Set to 1 for a collect block that failed in the last scan; reason is error or timeout.", "bundle", "collector", "reason")
+	descCollectorSuccess  = desc("collector_success", "1 if the collect block ran (or did not apply to the target), 0 if it failed, timed out or was still running from an earlier scan.", "bundle", "collector")
+	descCollectorFailed   = desc("collector_failed", "Set to 1 for a collect block that failed in the last scan; reason is error, timeout or still_running.", "bundle", "collector", "reason")
 	descCollectorDuration = desc("collector_duration_seconds", "Wall time of each collect block in the last scan.", "bundle", "collector")
 	descCollectorSkipped  = desc("collector_skipped_items", "Items (files, entries) each collect block could not read in the last scan.", "bundle", "collector")
 	descCollectorNA       = desc("collector_not_applicable", "1 if the collect block did not apply to the target (e.g. no sshd).", "bundle", "collector")
+	descCollectorOverruns = desc("collector_overruns_total", "Scans in which the collect block was not started because its run from an earlier scan, abandoned past its deadline, had not returned.", "bundle", "collector")
 
 	descDataUp          = desc("data_source_up", "1 if the live data source's fetch before the last scan succeeded, 0 if the policies judged with older data.", "bundle", "name", "kind")
 	descDataLastSuccess = desc("data_source_last_success_timestamp_seconds", "Unix time at which the data the last scan judged with was fetched.", "bundle", "name", "kind")
@@ -82,6 +83,7 @@ var allDescs = []*prom.Desc{
 	descCollectorFailed, descCollectorDuration, descCollectorSkipped, descCollectorNA, descBundleInfo, descTargetInfo,
 	descBuildInfo, descIfaceInfo, descNeighborInfo, descNetDropped,
 	descDataUp, descDataLastSuccess, descDataDuration, descDataEntries,
+	descCollectorOverruns,
 }
 
 // Descs lists every metric descriptor assay publishes (docs/metrics.md).
@@ -124,7 +126,7 @@ func (c *ReportCollector) Collect(ch chan<- prom.Metric) {
 
 // StateCollector publishes what a long-running process knows beyond the
 // last report: whether the last scan attempt succeeded, when one last did,
-// scan and reload counters, and the build.
+// scan, reload and collector overrun counters, and the build.
 type StateCollector struct {
 	version string
 
@@ -135,7 +137,12 @@ type StateCollector struct {
 	failures    uint64
 	reloadOK    bool
 	reloadTime  time.Time
+	overruns    map[collectorKey]uint64
+	collectors  []collectorKey // of the last completed scan, sorted
 }
+
+// collectorKey names a collect block in the metrics.
+type collectorKey struct{ bundle, collector string }
 
 // NewStateCollector returns the daemon's state collector.
 func NewStateCollector(version string) *StateCollector {
@@ -144,7 +151,7 @@ func NewStateCollector(version string) *StateCollector {
 
 // Describe implements prometheus.Collector.
 func (c *StateCollector) Describe(ch chan<- *prom.Desc) {
-	for _, d := range []*prom.Desc{descScanSuccess, descLastSuccess, descScansTotal, descScanFailures, descReloadOK, descReloadTime, descBuildInfo} {
+	for _, d := range []*prom.Desc{descScanSuccess, descLastSuccess, descScansTotal, descScanFailures, descReloadOK, descReloadTime, descBuildInfo, descCollectorOverruns} {
 		ch <- d
 	}
 }
@@ -155,6 +162,11 @@ func (c *StateCollector) Collect(ch chan<- prom.Metric) {
 	success, last := c.success, c.lastSuccess
 	scans, failures := c.scans, c.failures
 	reloadOK, reloadTime := c.reloadOK, c.reloadTime
+	overruns := make([]uint64, len(c.collectors))
+	for i, k := range c.collectors {
+		overruns[i] = c.overruns[k]
+	}
+	keys := c.collectors // replaced, never changed in place
 	c.mu.RUnlock()
 
 	ch <- prom.MustNewConstMetric(descScanSuccess, prom.GaugeValue, b2f(success))
@@ -168,6 +180,42 @@ func (c *StateCollector) Collect(ch chan<- prom.Metric) {
 		ch <- prom.MustNewConstMetric(descReloadTime, prom.GaugeValue, float64(reloadTime.UnixNano())/1e9)
 	}
 	ch <- prom.MustNewConstMetric(descBuildInfo, prom.GaugeValue, 1, label(c.version), runtime.Version())
+	for i, k := range keys {
+		ch <- prom.MustNewConstMetric(descCollectorOverruns, prom.CounterValue, float64(overruns[i]), k.bundle, k.collector)
+	}
+}
+
+// Collected records the collectors of a completed scan: each one reported
+// still running from an earlier scan counts an overrun. Every collector of
+// the scan has a series, at 0 until it overruns, so that increase() sees
+// the first one; the counts of collectors a reload removed are kept, in
+// case they come back.
+func (c *StateCollector) Collected(results []report.CollectorResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.overruns == nil {
+		c.overruns = map[collectorKey]uint64{}
+	}
+	seen := map[collectorKey]bool{}
+	keys := make([]collectorKey, 0, len(results))
+	for _, r := range results {
+		// Sanitised first: two keys must not become one series.
+		k := collectorKey{label(r.Bundle), label(r.Type + "." + r.Name)}
+		if r.Status == report.CollectorStillRunning {
+			c.overruns[k]++
+		}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].bundle != keys[j].bundle {
+			return keys[i].bundle < keys[j].bundle
+		}
+		return keys[i].collector < keys[j].collector
+	})
+	c.collectors = keys
 }
 
 // ScanSucceeded records a scan that completed at `at`.
@@ -340,7 +388,7 @@ func build(r *report.Report) []prom.Metric {
 			continue
 		}
 		cseen[ckey{col.Bundle, name}] = true
-		ok := col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout
+		ok := col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout && col.Status != report.CollectorStillRunning
 		m.add(descCollectorDocs, prom.GaugeValue, float64(col.Documents), col.Bundle, name)
 		m.add(descCollectorSuccess, prom.GaugeValue, b2f(ok), col.Bundle, name)
 		m.add(descCollectorDuration, prom.GaugeValue, col.DurationSeconds, col.Bundle, name)
@@ -355,6 +403,8 @@ func build(r *report.Report) []prom.Metric {
 			m.add(descCollectorFailed, prom.GaugeValue, 1, col.Bundle, name, "error")
 		case report.CollectorTimeout:
 			m.add(descCollectorFailed, prom.GaugeValue, 1, col.Bundle, name, "timeout")
+		case report.CollectorStillRunning:
+			m.add(descCollectorFailed, prom.GaugeValue, 1, col.Bundle, name, "still_running")
 		}
 	}
 

@@ -206,3 +206,18 @@ func TestBoundedAndRobust(t *testing.T) {
 func TestErrors(t *testing.T) {
 	exportertest.CheckErrors(t, func(w io.Writer) exporters.Exporter { return assayprom.New(w, exporters.Options{}) })
 }
+
+// TestStillRunning: a collector not started because its earlier run has not
+// returned did not succeed, with its own reason.
+func TestStillRunning(t *testing.T) {
+	r := exportertest.Violations()
+	r.Collectors = append(r.Collectors, report.CollectorResult{Bundle: "files", Type: "file", Name: "stuck", Status: report.CollectorStillRunning,
+		Error: "not started: its run from an earlier scan has not returned since it was abandoned 3s ago, past its deadline"})
+	m := parse(t, export(t, r))
+	if v, ok := m["assay_collector_success"].get("bundle=files,collector=file.stuck"); !ok || v != 0 {
+		t.Errorf("assay_collector_success = %v (present %v), want 0", v, ok)
+	}
+	if v, ok := m["assay_collector_failed"].get("bundle=files,collector=file.stuck,reason=still_running"); !ok || v != 1 {
+		t.Errorf("assay_collector_failed{reason=still_running} = %v (present %v), want 1; have %v", v, ok, m["assay_collector_failed"].samples)
+	}
+}

@@ -427,3 +427,19 @@ func BenchmarkExport(b *testing.B) {
 	}
 	b.SetBytes(int64(buf.Len()))
 }
+
+// TestNotificationStillRunning: a collector not started because its
+// earlier run has not returned is an error notification, as a timeout is.
+func TestNotificationStillRunning(t *testing.T) {
+	r := exportertest.Violations()
+	r.Collectors = append(r.Collectors, report.CollectorResult{Bundle: "files", Type: "file", Name: "stuck", Status: report.CollectorStillRunning,
+		Error: "not started: its run from an earlier scan has not returned since it was abandoned 3s ago, past its deadline"})
+	l := decode(t, export(t, r, report.Gate{}))
+	want := "error collector-still_running collector file.stuck still_running: not started: its run from an earlier scan has not returned since it was abandoned 3s ago, past its deadline"
+	for _, n := range l.Runs[0].Invocations[0].ToolExecutionNotifications {
+		if got := n.Level + " " + n.Descriptor.ID + " " + n.Message.Text; got == want {
+			return
+		}
+	}
+	t.Errorf("no notification %q", want)
+}

@@ -125,7 +125,7 @@ func (t *Exporter) writeProblems(b *strings.Builder, r *report.Report) {
 	}
 	for _, c := range r.Collectors {
 		switch c.Status {
-		case report.CollectorFailed, report.CollectorTimeout:
+		case report.CollectorFailed, report.CollectorTimeout, report.CollectorStillRunning:
 			fmt.Fprintf(b, "%s collector %s.%s (%s): %s\n", t.paint(red+bold, "error"), c.Type, c.Name, c.Bundle, c.Error)
 		}
 		if c.SkippedTotal > 0 {

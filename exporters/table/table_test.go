@@ -37,3 +37,19 @@ func TestTable(t *testing.T) {
 		})
 	}
 }
+
+// TestStillRunning: a collector not started because its earlier run has not
+// returned is listed as an error, as a timeout is.
+func TestStillRunning(t *testing.T) {
+	r := exportertest.Violations()
+	r.Collectors = append(r.Collectors, report.CollectorResult{Bundle: "files", Type: "file", Name: "stuck", Status: report.CollectorStillRunning,
+		Error: "not started: its run from an earlier scan has not returned since it was abandoned 3s ago, past its deadline"})
+	var buf bytes.Buffer
+	if err := table.New(&buf, exporters.Options{}).Export(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	want := "error collector file.stuck (files): not started: its run from an earlier scan has not returned"
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("table does not say %q:\n%s", want, buf.String())
+	}
+}

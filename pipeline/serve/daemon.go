@@ -330,6 +330,7 @@ func (d *Daemon) scanOnce(ctx context.Context) {
 		}
 		text := buf.Bytes()
 		d.report.Store(&text)
+		d.state.Collected(r.Collectors)
 		d.state.ScanSucceeded(time.Now())
 		d.ready.Store(true)
 		d.Logger.Info("scan completed", "findings", len(r.Findings), "duration", time.Since(start))

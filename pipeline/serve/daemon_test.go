@@ -473,3 +473,36 @@ func TestGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectorOverruns: each completed scan that reports a collector still
+// running from an earlier scan counts one overrun for it; the other
+// collectors have the series at 0; a failed scan counts nothing.
+func TestCollectorOverruns(t *testing.T) {
+	with := func(status report.CollectorStatus) func(context.Context) (*report.Report, error) {
+		return func(context.Context) (*report.Report, error) {
+			r := exportertest.Violations()
+			r.Collectors = append(r.Collectors, report.CollectorResult{Bundle: "files", Type: "file", Name: "stuck", Status: status})
+			return r, nil
+		}
+	}
+	fs := &fakeScanner{results: []func(context.Context) (*report.Report, error){
+		with(report.CollectorTimeout), with(report.CollectorStillRunning), fail, with(report.CollectorStillRunning), with(report.CollectorOK),
+	}}
+	d := &serve.Daemon{Scan: fs.Scan, Interval: time.Millisecond}
+	scanned := d.Scanned()
+	base, stop := start(t, d)
+	<-scanned
+	waitScans(t, d, 5)
+	_, body := get(t, base+"/metrics")
+	stop()
+	for _, want := range []string{
+		"# TYPE assay_collector_overruns_total counter",
+		`assay_collector_overruns_total{bundle="files",collector="file.stuck"} 2`,
+		`assay_collector_overruns_total{bundle="files",collector="file.slow"} 0`,
+		`assay_collector_overruns_total{bundle="ssh-baseline",collector="sshd_config.main"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, grep(body, "assay_collector_overruns"))
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +35,14 @@ func (t *tree) lookup(op, name string, follow bool) (*node, error) {
 }
 
 // Open implements fs.FS. Symbolic links are followed inside the image root.
-func (t *tree) Open(name string) (fs.File, error) {
+func (t *tree) Open(name string) (fs.File, error) { return t.OpenContext(context.Background(), name) }
+
+// OpenContext is Open for a reader that has a deadline: reads of the file
+// end with ctx's error once ctx ends. A large file of a compressed layer is
+// read by decompressing the layer from its start (or from a cursor before
+// the file), which for a file gigabytes deep in a layer is one long Read;
+// that skip checks ctx every MiB.
+func (t *tree) OpenContext(ctx context.Context, name string) (fs.File, error) {
 	n, err := t.lookup("open", name, true)
 	if err != nil {
 		return nil, err
@@ -44,12 +52,12 @@ func (t *tree) Open(name string) (fs.File, error) {
 	case n.isDir():
 		return &dirFile{fi: fi, names: n.sortedNames()}, nil
 	case n.mode.IsRegular():
-		return t.openContent(name, fi)
+		return t.openContent(ctx, name, fi)
 	}
 	return nil, pathErr("open", name, fmt.Errorf("%w: %s", target.ErrNotRegular, target.TypeString(n.mode)))
 }
 
-func (t *tree) openContent(name string, fi *fileInfo) (fs.File, error) {
+func (t *tree) openContent(ctx context.Context, name string, fi *fileInfo) (fs.File, error) {
 	n := fi.n
 	switch n.data.where {
 	case inLayer:
@@ -58,7 +66,7 @@ func (t *tree) openContent(name string, fi *fileInfo) (fs.File, error) {
 	case inSpill:
 		return &sectionFile{fi: fi, SectionReader: io.NewSectionReader(t.spill.f, n.data.off, n.size)}, nil
 	case inStream:
-		return &streamFile{fi: fi, l: t.layers[n.data.layer], off: n.data.off}, nil
+		return &streamFile{ctx: ctx, fi: fi, l: t.layers[n.data.layer], off: n.data.off}, nil
 	}
 	return nil, pathErr("open", name, errors.New("content not available (sparse file)"))
 }
@@ -178,6 +186,7 @@ func (f *sectionFile) Close() error               { return nil }
 // streamFile is a large file of a compressed layer, read sequentially from a
 // positioned decompressor that goes back to the layer when closed.
 type streamFile struct {
+	ctx  context.Context // of the reader: ends the skip to the file and each read
 	fi   *fileInfo
 	l    *layer
 	off  int64 // start of the content in the decompressed stream
@@ -192,12 +201,15 @@ func (f *streamFile) Read(p []byte) (int, error) {
 	if f.err != nil {
 		return 0, f.err
 	}
+	if err := f.ctx.Err(); err != nil {
+		return 0, err
+	}
 	left := f.fi.n.size - f.read
 	if left <= 0 {
 		return 0, io.EOF
 	}
 	if f.cur == nil {
-		f.cur, f.err = f.l.cursorAt(f.off + f.read)
+		f.cur, f.err = f.l.cursorAt(f.ctx, f.off+f.read)
 		if f.err != nil {
 			return 0, f.err
 		}

@@ -234,7 +234,8 @@ func (c *cursor) Read(p []byte) (int, error) {
 // cursorAt returns a cursor at off: an idle one at or before off if there is
 // one (collectors mostly read in tree order, which is also tar order, so
 // this is usually a short skip), else a fresh decompressor from the start.
-func (l *layer) cursorAt(off int64) (*cursor, error) {
+// The skip checks ctx every checkEvery bytes.
+func (l *layer) cursorAt(ctx context.Context, off int64) (*cursor, error) {
 	l.mu.Lock()
 	best := -1
 	for i, c := range l.idle {
@@ -258,9 +259,15 @@ func (l *layer) cursorAt(off int64) (*cursor, error) {
 		}
 		c = &cursor{rc: rc, r: bufio.NewReaderSize(rc, 32<<10)}
 	}
-	if _, err := io.CopyN(io.Discard, c, off-c.pos); err != nil {
-		c.rc.Close()
-		return nil, fmt.Errorf("%s: seek to %d: %w", l, off, err)
+	for c.pos < off {
+		if err := ctx.Err(); err != nil {
+			c.rc.Close()
+			return nil, err
+		}
+		if _, err := io.CopyN(io.Discard, c, min(off-c.pos, checkEvery)); err != nil {
+			c.rc.Close()
+			return nil, fmt.Errorf("%s: seek to %d: %w", l, off, err)
+		}
 	}
 	return c, nil
 }
