@@ -235,7 +235,9 @@ func TestServeSwapsBundlesWhileScraped(t *testing.T) {
 	if err := os.Mkdir(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	base, stderr := serveInProcess(t, "--bundle", current, "--root", root, "--interval", "10ms", "--bundle-refresh", "30ms")
+	// --scan-timeout: the default (the interval, 10ms) fails scans on a
+	// loaded machine, which is not what this test is about.
+	base, stderr := serveInProcess(t, "--bundle", current, "--root", root, "--interval", "10ms", "--scan-timeout", "10s", "--bundle-refresh", "30ms")
 
 	// The scraper runs until told to stop, at most 20,000 scrapes or 60 s.
 	var (
