@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log"
@@ -11,15 +12,20 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/assay-dev/assay/core/exitcode"
 )
 
 // osImage is a one-layer image holding the given files.
@@ -134,5 +140,88 @@ func TestImageSkipsLogFormat(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `"msg":"image entry skipped"`) {
 		t.Fatalf("no JSON log line for the skipped entry; stderr:\n%s", stderr.String())
+	}
+}
+
+// TestScanHostileLayout: an OCI layout whose index.json is not a small
+// regular file inside the layout is an input error (exit 2) with a message
+// naming the file, and never a hang or an unbounded read. A deadline
+// detects a hang; it says nothing about speed.
+func TestScanHostileLayout(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	bundle := filepath.Join(filepath.Dir(file), "..", "..", "examples", "github-actions", "bundle")
+	img := osImage(t, map[string]string{"etc/os-release": "ID=debian\nVERSION_ID=\"12\"\n"})
+	layoutDir := func(t *testing.T) string {
+		d := t.TempDir()
+		p, err := layout.Write(d, empty.Index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.AppendImage(img); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	replaceIndex := func(t *testing.T, d string, make func(p string) error) string {
+		p := filepath.Join(d, "index.json")
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := make(p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, p string) error
+		msg  string
+	}{
+		{"a link to the zero device", func(_ *testing.T, p string) error { return os.Symlink("/dev/zero", p) }, "not a link out of it"},
+		{"a FIFO", func(_ *testing.T, p string) error { return syscall.Mkfifo(p, 0o644) }, "index.json: a fifo, not a regular file"},
+		{"17 MiB", func(_ *testing.T, p string) error {
+			f, err := os.Create(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			return f.Truncate(17 << 20)
+		}, "index.json: 17825792 bytes, more than the 16777216 (16 MiB) allowed"},
+		{"a link out of the layout", func(t *testing.T, p string) error {
+			out := filepath.Join(t.TempDir(), "index.json")
+			if err := os.WriteFile(out, []byte(`{"schemaVersion":2,"manifests":[]}`), 0o644); err != nil {
+				return err
+			}
+			return os.Symlink(out, p)
+		}, "not a link out of it"},
+	} {
+		t.Run("index.json is "+tc.name, func(t *testing.T) {
+			d := layoutDir(t)
+			idx := replaceIndex(t, d, func(p string) error { return tc.make(t, p) })
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			var stderr bytes.Buffer
+			root := newRootCmd()
+			root.SetErr(&stderr)
+			root.SetOut(io.Discard)
+			root.SetArgs([]string{"scan", "--image", "oci:" + d, "-b", bundle, "-f", "json=" + filepath.Join(t.TempDir(), "report.json"), "--log-level", "error"})
+			done := make(chan error, 1)
+			go func() { done <- root.ExecuteContext(ctx) }()
+			var err error
+			select {
+			case err = <-done:
+			case <-ctx.Done():
+				if f, err := os.OpenFile(idx, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+					f.Close() // release a reader stuck opening the FIFO
+				}
+				t.Fatal("assay scan did not return within a minute: it hangs")
+			}
+			if code := exitcode.Of(err, -1); code != exitcode.Usage {
+				t.Errorf("exit code %d (%v), want %d", code, err, exitcode.Usage)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), "oci:"+d) {
+				t.Errorf("error %v; want it to name the layout and say %q", err, tc.msg)
+			}
+		})
 	}
 }
