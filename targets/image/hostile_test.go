@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 )
 
@@ -379,5 +381,85 @@ func TestMalformedImages(t *testing.T) {
 				t.Errorf("temp dir holds %d files", len(left))
 			}
 		})
+	}
+}
+
+// TestLongNamesBounded is the shape of the hostile-input issue's long-name
+// image (3,000 entries with 1 MB names), scaled down: 300 entries whose
+// names are 100 KB (PAX records), and some with 100 KB link targets. Each is
+// skipped as malformed, counted under one reason, and reported by a short
+// prefix: what the image keeps of them, and so a report and its warnings,
+// stays small however long the names are. bench/image.sh runs the original.
+func TestLongNamesBounded(t *testing.T) {
+	const n, links, nameLen = 300, 30, 100 << 10
+	// The long names are PAX records written by hand: archive/tar's writer
+	// quotes each name while checking it, which costs seconds under -race.
+	var raw []byte
+	for i := range n {
+		rec := paxRecord("path", fmt.Sprintf("%06d", i)+strings.Repeat("n", nameLen))
+		raw = append(raw, rawHeader("PaxHeaders/x", tar.TypeXHeader, int64(len(rec)), nil)...)
+		raw = append(raw, pad([]byte(rec))...)
+		raw = append(raw, rawHeader("short", tar.TypeReg, 1, nil)...)
+		raw = append(raw, pad([]byte("x"))...)
+	}
+	var ents []ent
+	for i := range links {
+		ents = append(ents, symlink(fmt.Sprintf("l%d", i), strings.Repeat("t", nameLen)))
+		ents = append(ents, ent{Name: fmt.Sprintf("r%d", i), Type: tar.TypeReg, Mode: 0o644, Data: "x",
+			Hdr: func(h *tar.Header) { h.Linkname = strings.Repeat("r", nameLen) }}) // a link name on a file: kept by nobody
+	}
+	ents = append(ents, reg("etc/passwd", "root:x:0:0::/root:/bin/sh\n"))
+	raw = append(raw, tarBytes(t, ents)...)
+	img, err := build(t.Context(), []*layer{{desc: "long names", blob: bytes.NewReader(raw), size: int64(len(raw))}},
+		Options{TempDir: t.TempDir(), MaxSkips: 100}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	if img.SkipsTotal() != n+links || len(img.Skips()) != 100 {
+		t.Fatalf("%d skips listed of %d; want 100 of %d", len(img.Skips()), img.SkipsTotal(), n+links)
+	}
+	kept := 0
+	for _, s := range img.Skips() {
+		kept += len(s.Path) + len(s.Reason)
+		if len(s.Path) > maxKeptName || len(s.Reason) > 200 {
+			t.Errorf("skip keeps %d bytes of path, %d of reason: %.80q…", len(s.Path), len(s.Reason), s.Path)
+		}
+	}
+	if kept > 100*(maxKeptName+200) {
+		t.Errorf("the listed skips hold %d bytes", kept)
+	}
+	want := []report.SkipCount{
+		{Reason: "malformed entry: name longer than 4096 bytes (PATH_MAX)", Count: n},
+		{Reason: "malformed entry: link target longer than 4096 bytes (PATH_MAX) or with NUL", Count: links},
+	}
+	if got := img.SkipsByReason(); !reflect.DeepEqual(got, want) {
+		t.Errorf("by reason %v, want %v", got, want)
+	}
+	if s := img.Skips()[0]; !strings.HasPrefix(s.Path, "000000nnn") || !strings.Contains(s.Reason, fmt.Sprintf("%d bytes", nameLen+6)) {
+		t.Errorf("first skip %.300q: want the name's prefix and its length", s)
+	}
+	for i := range links {
+		if fi, err := img.Lstat(fmt.Sprintf("r%d", i)); err != nil || !fi.Mode().IsRegular() {
+			t.Fatalf("r%d: %v %v", i, fi, err)
+		}
+	}
+	walked := 0
+	fs.WalkDir(img, ".", func(string, fs.DirEntry, error) error { walked++; return nil })
+	if walked != links+3 { // ., etc, etc/passwd, r0…
+		t.Errorf("walked %d entries, want %d", walked, links+3)
+	}
+}
+
+// TestNameBytesLimit: names and link targets the index keeps are bounded
+// in total, as entries are.
+func TestNameBytesLimit(t *testing.T) {
+	var ents []ent
+	for i := range 100 {
+		ents = append(ents, reg(fmt.Sprintf("%03d/", i)+strings.Repeat("d/", 1000)+"f", "x"))
+	}
+	_, err := Open(t.Context(), "oci:"+writeLayout(t, map[string]v1.Image{"": rawImage(t, tarBytes(t, ents))}), Options{TempDir: t.TempDir(), MaxNameBytes: 64 << 10})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "names and link targets of more than 65536 bytes") {
+		t.Errorf("err = %v, want ErrTooLarge for names", err)
 	}
 }
