@@ -57,6 +57,35 @@ func osImage(t *testing.T, files map[string]string) v1.Image {
 	return img
 }
 
+// cutImage is osImage with its layer's tar cut short: the files are whole,
+// the two zero blocks that end the archive are missing.
+func cutImage(t *testing.T, files map[string]string) v1.Image {
+	t.Helper()
+	raw, err := osImage(t, files).Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := raw[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = data[:len(data)-1024]
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 func saveImage(t *testing.T, img v1.Image) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "image.tar")
@@ -95,6 +124,7 @@ func TestScanImage(t *testing.T) {
 		{"old base under --fail-on critical", saveImage(t, old), []string{"--fail-on", "critical"}, 0},
 		{"no os-release fails", saveImage(t, osImage(t, map[string]string{"app": "binary"})), nil, 1},
 		{"malformed image is an input error", saveImage(t, osImage(t, nil)), nil, 2},
+		{"layer cut before its end-of-archive marker is an input error", saveImage(t, cutImage(t, debian("12"))), nil, 2},
 		{"missing image is an input error", filepath.Join(t.TempDir(), "none.tar"), nil, 2},
 		{"registry without --insecure-registry", host + "/app:old", nil, 2},
 		{"registry over plain HTTP when asked", host + "/app:old", []string{"--insecure-registry"}, 1},

@@ -301,6 +301,21 @@ func TestMalformedImages(t *testing.T) {
 			ctx: canceled, want: context.Canceled},
 		{name: "truncated tar", ref: func(t *testing.T) string { return "oci:" + layoutOf(good[:700]) },
 			want: ErrMalformed, msg: "unexpected EOF"},
+		// A tar ends with two zero blocks. One cut short in that final
+		// padding, or right before it, is refused as a truncated gzip
+		// stream is: in a compressed layer and in a plain one alike.
+		{name: "tar cut in its final padding", ref: func(t *testing.T) string { return "oci:" + layoutOf(good[:len(good)-512]) },
+			want: ErrMalformed, msg: "unexpected EOF"},
+		{name: "tar without its end-of-archive marker", ref: func(t *testing.T) string { return "oci:" + layoutOf(good[:len(good)-1024]) },
+			want: ErrMalformed, msg: "end-of-archive marker"},
+		{name: "plain tar cut in its final padding", ref: func(t *testing.T) string { return writeDockerSave(t, rawImage(t, good[:len(good)-512])) },
+			want: ErrMalformed, msg: "unexpected EOF"},
+		{name: "plain tar without its end-of-archive marker", ref: func(t *testing.T) string { return writeDockerSave(t, rawImage(t, good[:len(good)-1024])) },
+			want: ErrMalformed, msg: "end-of-archive marker"},
+		{name: "tar cut in the padding of its last file", ref: func(t *testing.T) string { return "oci:" + layoutOf(good[:512+8000+100]) },
+			want: ErrMalformed, msg: "unexpected EOF"},
+		{name: "plain tar cut in the padding of its last file", ref: func(t *testing.T) string { return writeDockerSave(t, rawImage(t, good[:512+8000+100])) },
+			want: ErrMalformed, msg: "unexpected EOF"},
 		{name: "not a tar", ref: func(t *testing.T) string { return "oci:" + layoutOf(bytes.Repeat([]byte("garbage!"), 200)) },
 			want: ErrMalformed, msg: "read tar"},
 		{name: "corrupt gzip", ref: func(t *testing.T) string {
@@ -461,5 +476,20 @@ func TestNameBytesLimit(t *testing.T) {
 	_, err := Open(t.Context(), "oci:"+writeLayout(t, map[string]v1.Image{"": rawImage(t, tarBytes(t, ents))}), Options{TempDir: t.TempDir(), MaxNameBytes: 64 << 10})
 	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "names and link targets of more than 65536 bytes") {
 		t.Errorf("err = %v, want ErrTooLarge for names", err)
+	}
+}
+
+// TestEmptyLayers: a layer blob with no bytes at all is an empty layer, as
+// is the gzip of an empty tar docker writes for ENV and LABEL steps; only a
+// tar that was cut short is refused.
+func TestEmptyLayers(t *testing.T) {
+	emptyTar := tarBytes(t, nil)
+	img := mustOpen(t, "oci:"+writeLayout(t, map[string]v1.Image{"": rawImage(t, []byte{}, emptyTar, tarBytes(t, []ent{reg("a", "x")}))}), Options{TempDir: t.TempDir()})
+	if b, err := fs.ReadFile(img, "a"); err != nil || string(b) != "x" {
+		t.Errorf("read a = %q, %v", b, err)
+	}
+	plain := mustOpen(t, writeDockerSave(t, rawImage(t, []byte{}, emptyTar)), Options{TempDir: t.TempDir()})
+	if entries, err := fs.ReadDir(plain, "."); err != nil || len(entries) != 0 {
+		t.Errorf("read dir = %v, %v", entries, err)
 	}
 }

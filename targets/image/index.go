@@ -142,6 +142,13 @@ func (b *builder) scan(ctx context.Context, l *layer) ([]rec, error) {
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
+			// archive/tar also says io.EOF when the stream ends in the
+			// padding of the last file or before the two zero blocks that
+			// end an archive: a layer cut short there is refused, as a
+			// cut gzip stream is. An empty blob is an empty layer.
+			if stream.ended() && stream.pos() > 0 {
+				return nil, fmt.Errorf("%s: read tar: %w: the layer ends before the end-of-archive marker (two blocks of zeros) of its tar: it was cut short", l, io.ErrUnexpectedEOF)
+			}
 			break
 		}
 		// ErrInsecurePath comes with a usable header (GODEBUG
