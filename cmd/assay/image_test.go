@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -358,4 +359,86 @@ func TestScanLongNames(t *testing.T) {
 	if !strings.Contains(stderr.String(), "by_reason=\"300 malformed entry") {
 		t.Errorf("the warnings do not count the skips by reason:\n%.2000s", stderr.String())
 	}
+}
+
+// TestScanDanglingLink: a symbolic link in an image that points nowhere,
+// followed by a file search, is reported as a dangling link, not as a file
+// that "vanished during the scan".
+func TestScanDanglingLink(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, h := range []tar.Header{
+		{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: "etc/localtime", Typeflag: tar.TypeSymlink, Linkname: "/usr/share/zoneinfo/Nowhere", Mode: 0o777},
+		{Name: "etc/alternatives", Typeflag: tar.TypeSymlink, Linkname: "missing/dir", Mode: 0o777},
+	} {
+		if err := tw.WriteHeader(&h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tw.Close()
+	raw := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bundle, "bundle.hcl"), []byte(`bundle "links" {
+  version = "1.0.0"
+}
+
+collect "file" "etc" {
+  paths           = ["/etc"]
+  follow_symlinks = true
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "report.json")
+	args := []string{"scan", "--image", saveImage(t, img), "-b", bundle, "-f", "json=" + out, "--log-level", "error"}
+	if code := run(args); code != 0 {
+		t.Fatalf("assay %s: exit %d", strings.Join(args, " "), code)
+	}
+	raw, err = os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Collectors []struct {
+			Kind            string
+			Skipped         []struct{ Path, Reason string }
+			SkippedByReason []struct {
+				Reason string
+				Count  int
+			} `json:"skipped_by_reason"`
+		}
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"/etc/localtime":    "follow symlink: dangling link to /usr/share/zoneinfo/Nowhere",
+		"/etc/alternatives": "follow symlink: dangling link to missing/dir",
+	}
+	for _, c := range rep.Collectors {
+		if c.Kind != "file" {
+			continue
+		}
+		got := map[string]string{}
+		for _, s := range c.Skipped {
+			got[s.Path] = s.Reason
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("skipped %v, want %v", got, want)
+		}
+		if len(c.SkippedByReason) != 1 || c.SkippedByReason[0].Reason != "dangling link" || c.SkippedByReason[0].Count != 2 {
+			t.Errorf("by reason %+v, want 2 dangling link", c.SkippedByReason)
+		}
+		return
+	}
+	t.Fatalf("no file collector in the report: %s", raw)
 }

@@ -493,3 +493,45 @@ func TestEmptyLayers(t *testing.T) {
 		t.Errorf("read dir = %v, %v", entries, err)
 	}
 }
+
+// TestDanglingLinks: a name that does not resolve because a symbolic link
+// on its way points nowhere fails with an error that says so (and still
+// wraps fs.ErrNotExist); a name that is simply absent does not.
+func TestDanglingLinks(t *testing.T) {
+	img := mustOpen(t, "oci:"+writeLayout(t, map[string]v1.Image{"": rawImage(t, tarBytes(t, []ent{
+		dir("usr/lib"), symlink("lib", "usr/lib"), reg("usr/lib/libc.so", "elf"),
+		symlink("etc/localtime", "/usr/share/zoneinfo/Nowhere"),
+		symlink("a", "b"), symlink("b", "missing"),
+		symlink("d", "/nodir"), symlink("empty", ""),
+	}))}), Options{TempDir: t.TempDir()})
+	for _, tc := range []struct {
+		name     string
+		dangling string // what the error says is missing; "" for a plain absent name
+	}{
+		{"etc/localtime", "/usr/share/zoneinfo/Nowhere"},
+		{"a", "missing"},
+		{"d/x", "/nodir"},
+		{"empty", `""`},
+		{"absent", ""},
+		{"lib/absent", ""},
+		{"usr/lib/absent", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for op, err := range map[string]error{
+				"stat": func() error { _, err := img.Stat(tc.name); return err }(),
+				"open": func() error { _, err := img.Open(tc.name); return err }(),
+			} {
+				if !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%s: %v, want fs.ErrNotExist", op, err)
+				}
+				says := err != nil && strings.Contains(err.Error(), "dangling symbolic link")
+				if says != (tc.dangling != "") || !strings.Contains(err.Error(), tc.dangling) {
+					t.Errorf("%s: %v; want dangling %q", op, err, tc.dangling)
+				}
+			}
+		})
+	}
+	if _, err := img.Lstat("etc/localtime"); err != nil {
+		t.Errorf("lstat of the dangling link itself: %v", err)
+	}
+}
