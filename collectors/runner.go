@@ -43,8 +43,8 @@ type Runner struct {
 	Timeout time.Duration
 	// Parallel is how many collectors run at once (0: 4).
 	Parallel int
-	// MaxSkips bounds the skips kept per collector in the report; all are
-	// counted.
+	// MaxSkips bounds the skips listed per collector in the report (0:
+	// report.DefaultMaxSkips); all are counted, per reason too.
 	MaxSkips int
 	// Progress, when set, is called as each job finishes (from the job's
 	// goroutine, serialised).
@@ -130,17 +130,14 @@ func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job, aband
 		cctx, cancel = context.WithTimeout(ctx, r.Timeout)
 		defer cancel()
 	}
-	em := &emitter{job: job, maxSkips: r.MaxSkips, logger: logger}
-	if em.maxSkips <= 0 {
-		em.maxSkips = 1000
-	}
+	em := &emitter{job: job, skips: report.SkipLog{Max: r.MaxSkips}, logger: logger}
 	start := time.Now()
 	left, err := collect(cctx, job.Collector, collector.Env{Target: r.Target, Logger: logger, Name: job.Name}, em, logger, abandoned, k)
 	res.DurationSeconds = time.Since(start).Seconds()
 	em.mu.Lock()
 	defer em.mu.Unlock()
 	em.closed = true
-	res.Skipped, res.SkippedTotal = em.skips, em.skipTotal
+	em.skips.Fill(&res)
 	stillRunning := ""
 	if left {
 		stillRunning = fmt.Sprintf("; abandoned %s later, still running: not started again until it returns", abandonAfter)
@@ -214,14 +211,12 @@ func collect(ctx context.Context, c collector.Collector, env collector.Env, em *
 }
 
 type emitter struct {
-	job       Job
-	logger    *slog.Logger
-	maxSkips  int
-	mu        sync.Mutex
-	docs      []document.Document
-	skips     []report.Skip
-	skipTotal int
-	closed    bool // the runner has taken the results: drop what comes later
+	job    Job
+	logger *slog.Logger
+	mu     sync.Mutex
+	docs   []document.Document
+	skips  report.SkipLog
+	closed bool // the runner has taken the results: drop what comes later
 }
 
 func (e *emitter) Emit(d document.Document) {
@@ -239,15 +234,33 @@ func (e *emitter) Emit(d document.Document) {
 }
 
 func (e *emitter) Skip(path string, err error) {
-	e.logger.Debug("skipped", "path", path, "reason", err)
+	e.logger.Debug("skipped", "path", report.Shorten(path, report.MaxSkipText), "reason", report.Shorten(err.Error(), report.MaxSkipText))
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		return
 	}
-	e.skipTotal++
-	if len(e.skips) < e.maxSkips {
-		e.skips = append(e.skips, report.Skip{Path: path, Reason: err.Error()})
-	}
+	e.skips.Add(path, err.Error(), skipClass(err))
 	e.mu.Unlock()
+}
+
+// skipClass is the cause a skip is counted by: the message of the innermost
+// wrapped error ("permission denied", "not a regular file"), which carries
+// no path, unlike the wrappers around it.
+func skipClass(err error) string {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			if es := u.Unwrap(); len(es) > 0 {
+				next = es[0]
+			}
+		}
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }

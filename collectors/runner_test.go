@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/targets"
 )
 
@@ -197,5 +201,58 @@ func TestRunnerAbandoned(t *testing.T) {
 	called := false
 	if !abandoned.AfterAll(func() { called = true }) || !called {
 		t.Error("AfterAll did not run its function at once with no collector running")
+	}
+}
+
+// TestRunnerSkipSummary: skips are counted per cause (the innermost error,
+// which carries no path) and every path and reason kept is bounded, however
+// long the names a target hands a collector.
+func TestRunnerSkipSummary(t *testing.T) {
+	tgt, err := targets.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	long := "/" + strings.Repeat("n", 1<<20)
+	for _, tc := range []struct {
+		name  string
+		skips func(emit collector.Emitter)
+		want  []report.SkipCount
+	}{
+		{"by innermost error", func(emit collector.Emitter) {
+			for _, p := range []string{"/etc/shadow", "/etc/gshadow", "/root"} {
+				emit.Skip(p, fmt.Errorf("read: %w", &fs.PathError{Op: "open", Path: p[1:], Err: syscall.EACCES}))
+			}
+			emit.Skip("/run/fifo", fmt.Errorf("%w: fifo", target.ErrNotRegular))
+		}, []report.SkipCount{{Reason: "permission denied", Count: 3}, {Reason: "not a regular file", Count: 1}}},
+		{"a plain error is its own cause", func(emit collector.Emitter) {
+			emit.Skip("/x", errors.New("3 malformed frames ignored"))
+		}, []report.SkipCount{{Reason: "3 malformed frames ignored", Count: 1}}},
+		{"megabyte names", func(emit collector.Emitter) {
+			for range 50 {
+				emit.Skip(long, fmt.Errorf("open %s: %w", long, fs.ErrNotExist))
+			}
+		}, []report.SkipCount{{Reason: "file does not exist", Count: 50}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			job := collectors.Job{Bundle: "b", Type: kind("skips", false), Name: "s", Collector: fake(func(_ context.Context, _ collector.Env, emit collector.Emitter) error {
+				tc.skips(emit)
+				return nil
+			})}
+			res := (&collectors.Runner{Target: tgt}).Run(t.Context(), []collectors.Job{job})[0].Result
+			if !reflect.DeepEqual(res.SkippedByReason, tc.want) {
+				t.Errorf("by reason %v, want %v", res.SkippedByReason, tc.want)
+			}
+			size := 0
+			for _, s := range res.Skipped {
+				size += len(s.Path) + len(s.Reason)
+				if len(s.Path) > report.MaxSkipText || len(s.Reason) > report.MaxSkipText {
+					t.Errorf("kept a skip of %d+%d bytes", len(s.Path), len(s.Reason))
+				}
+			}
+			if size > 50*2*report.MaxSkipText {
+				t.Errorf("skips hold %d bytes", size)
+			}
+		})
 	}
 }

@@ -40,10 +40,14 @@ func (skippingTarget) Skips() []report.Skip {
 	return []report.Skip{{Path: "/../etc/passwd", Reason: "escapes the root"}}
 }
 func (skippingTarget) SkipsTotal() int { return 3 }
+func (skippingTarget) SkipsByReason() []report.SkipCount {
+	return []report.SkipCount{{Reason: "escapes the root", Count: 3}}
+}
 
 func TestTargetSkipsReported(t *testing.T) {
 	r, ok := targetSkips(skippingTarget{})
-	if !ok || r.Type != "target" || r.Name != "image" || r.SkippedTotal != 3 || len(r.Skipped) != 1 {
+	if !ok || r.Type != "target" || r.Name != "image" || r.SkippedTotal != 3 || len(r.Skipped) != 1 ||
+		len(r.SkippedByReason) != 1 || r.SkippedByReason[0].Count != 3 {
 		t.Errorf("got %+v, %v", r, ok)
 	}
 	if _, ok := targetSkips(documentsOnly{}); ok {

@@ -209,10 +209,12 @@ func (f *firstDocument) Skip(string, error) {}
 type skipReporter interface {
 	Skips() []report.Skip
 	SkipsTotal() int
+	SkipsByReason() []report.SkipCount
 }
 
 // targetSkips reports what the target itself skipped as a pseudo collector
-// ("target.image"), so every output lists it with the collectors' skips.
+// ("target.image"), so every output lists it with the collectors' skips:
+// the first ones, the count, and the count per reason.
 func targetSkips(t target.Target) (report.CollectorResult, bool) {
 	sr, ok := t.(skipReporter)
 	if !ok || sr.SkipsTotal() == 0 {
@@ -220,7 +222,7 @@ func targetSkips(t target.Target) (report.CollectorResult, bool) {
 	}
 	return report.CollectorResult{
 		Type: "target", Name: string(t.Info().Kind), Status: report.CollectorOK,
-		Skipped: sr.Skips(), SkippedTotal: sr.SkipsTotal(),
+		Skipped: sr.Skips(), SkippedTotal: sr.SkipsTotal(), SkippedByReason: sr.SkipsByReason(),
 	}, true
 }
 

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/assay-dev/assay/core/exitcode"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/targets"
 	"github.com/assay-dev/assay/targets/image"
@@ -26,9 +28,15 @@ type TargetSpec struct {
 	InsecureRegistry bool
 }
 
-// maxLoggedSkips bounds the per-entry warnings about an image's skipped
-// layer entries; the count is always logged.
-const maxLoggedSkips = 20
+// Bounds of the warnings about an image's skipped layer entries: at most
+// maxLoggedSkips lines for single entries, each path and reason cut to
+// maxLoggedText bytes, then one line with the count and the
+// maxLoggedReasons most frequent reasons.
+const (
+	maxLoggedSkips   = 20
+	maxLoggedText    = 512
+	maxLoggedReasons = 10
+)
 
 // OpenTarget opens the target spec names. What the user must fix (a
 // missing directory, a malformed image) is exit code 2; a registry that
@@ -76,9 +84,23 @@ func (e *Env) openImage(ctx context.Context, spec TargetSpec) (target.Target, er
 			if i == maxLoggedSkips {
 				break
 			}
-			logger.Warn("image entry skipped", "path", s.Path, "reason", s.Reason)
+			logger.Warn("image entry skipped", "path", report.Shorten(s.Path, maxLoggedText), "reason", report.Shorten(s.Reason, maxLoggedText))
 		}
-		logger.Warn("image entries skipped", "image", img.Info().Name, "count", img.SkipsTotal())
+		logger.Warn("image entries skipped", "image", img.Info().Name, "count", img.SkipsTotal(), "by_reason", reasonCounts(img.SkipsByReason()))
 	}
 	return img, nil
+}
+
+// reasonCounts renders the most frequent skip reasons for a log line:
+// "2999 malformed entry: …; 1 hard link to a directory".
+func reasonCounts(rs []report.SkipCount) string {
+	var parts []string
+	for i, r := range rs {
+		if i == maxLoggedReasons {
+			parts = append(parts, fmt.Sprintf("%d more reasons", len(rs)-i))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", r.Count, report.Shorten(r.Reason, maxLoggedText)))
+	}
+	return strings.Join(parts, "; ")
 }

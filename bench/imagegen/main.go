@@ -5,6 +5,10 @@
 // about as well as real files do. With -gzip the layer blobs are gzipped (as
 // pulled from a registry); without, they are plain tars (as docker save
 // writes them). The output is deterministic for a given -seed.
+//
+// With -name-len N, the image is instead the hostile one of the
+// hostile-input issue: -files empty files in one layer, each named by a PAX
+// record of N bytes (3,000 names of 1 MB gzip to about 3 MB).
 package main
 
 import (
@@ -34,8 +38,12 @@ func main() {
 	layers := flag.Int("layers", 4, "number of layers")
 	gz := flag.Bool("gzip", false, "gzip the layer blobs")
 	seed := flag.Uint64("seed", 1, "random seed")
+	nameLen := flag.Int("name-len", 0, "write -files empty files with names of this many bytes instead (a hostile image)")
 	flag.Parse()
-	if err := generate(*out, *files, *size, *layers, *gz, *seed); err != nil {
+	if *nameLen > 0 {
+		*layers, *size = 1, 0
+	}
+	if err := generate(*out, *files, *size, *layers, *gz, *seed, *nameLen); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -104,7 +112,7 @@ func (c *counter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func generate(out string, nfiles int, size int64, nlayers int, gz bool, seed uint64) error {
+func generate(out string, nfiles int, size int64, nlayers int, gz bool, seed uint64, nameLen int) error {
 	r := rand.New(rand.NewPCG(seed, seed))
 	pool := text(r)
 	sz := sizes(r, nfiles, size)
@@ -141,8 +149,13 @@ func generate(out string, nfiles int, size int64, nlayers int, gz bool, seed uin
 		}
 		diff := &counter{w: w, h: sha256.New()}
 		tw := tar.NewWriter(diff)
+		if nameLen > 0 {
+			if err := longNames(diff, nfiles, nameLen); err != nil {
+				return err
+			}
+		}
 		dirs := map[string]bool{}
-		for i := l * per; i < min(nfiles, (l+1)*per); i++ {
+		for i := l * per; i < min(nfiles, (l+1)*per) && nameLen == 0; i++ {
 			dir := fmt.Sprintf("usr/share/pkg%03d/sub%d", i/200, (i/25)%8)
 			for _, d := range parents(dir) {
 				if !dirs[d] {
@@ -210,6 +223,45 @@ func generate(out string, nfiles int, size int64, nlayers int, gz bool, seed uin
 		return err
 	}
 	return f.Close()
+}
+
+// longNames writes n empty files whose names are size bytes long, each as a
+// PAX header block with a path record, then a ustar header. The blocks are
+// written by hand: archive/tar's writer quotes each name while checking it.
+func longNames(w io.Writer, n, size int) error {
+	header := func(name string, typ byte, size int) []byte {
+		blk := make([]byte, 512)
+		copy(blk, name)
+		copy(blk[100:], "0000644\x00")
+		copy(blk[108:], "0000000\x00")
+		copy(blk[116:], "0000000\x00")
+		copy(blk[124:], fmt.Sprintf("%011o\x00", size))
+		copy(blk[136:], "14000000000\x00")
+		blk[156] = typ
+		copy(blk[257:], "ustar\x0000")
+		copy(blk[148:], "        ")
+		sum := 0
+		for _, b := range blk {
+			sum += int(b)
+		}
+		copy(blk[148:], fmt.Sprintf("%06o\x00 ", sum))
+		return blk
+	}
+	for i := range n {
+		kv := fmt.Sprintf(" path=file%05d-%s\n", i, strings.Repeat("n", max(size-10, 1)))
+		l := len(kv) + len(fmt.Sprint(len(kv)))
+		if len(fmt.Sprint(l)) != len(fmt.Sprint(len(kv))) {
+			l++
+		}
+		rec := fmt.Sprint(l) + kv
+		rec += string(make([]byte, (512-len(rec)%512)%512))
+		for _, b := range [][]byte{header("PaxHeaders/x", tar.TypeXHeader, l), []byte(rec), header("short", tar.TypeReg, 0)} {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // parents lists dir and its ancestors, outermost first.

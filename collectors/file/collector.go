@@ -324,6 +324,14 @@ func (r *run) followLink(abs, base string, depth int, checks []check) {
 	rel := target.Rel(abs)
 	fi, err := r.t.Stat(rel)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			// The link is there and what it points to is not: a
+			// dangling link, not a file that vanished.
+			if link, lerr := r.t.ReadLink(rel); lerr == nil {
+				r.skip(abs, fmt.Errorf("follow symlink: %w to %s", errDangling, link))
+				return
+			}
+		}
 		r.skip(abs, fmt.Errorf("follow symlink: %w", describe(err)))
 		return
 	}
@@ -429,6 +437,10 @@ func (r *run) finishRead(abs, root string, m *fileMeta, c *contentResult, checks
 	}
 	r.emit.Emit(r.document(abs, root, "file", m, c, checks, matched, "", changed != ""))
 }
+
+// errDangling is why a followed link whose target does not exist is
+// skipped; the skip is counted under this cause.
+var errDangling = errors.New("dangling link")
 
 // describe turns low-level errors into the reasons users read.
 func describe(err error) error {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -142,6 +143,30 @@ func TestFSWalk(t *testing.T) {
 	}
 	if len(rec.skips) != 1 || rec.skips[0].Path != "/home/bob/.ssh/fifo" {
 		t.Errorf("skips %v", rec.skips)
+	}
+}
+
+// TestDanglingLink: a followed link to nothing is skipped as a dangling
+// link, naming where it points, not as a file that vanished during the scan.
+// Images give the same skip (cmd/assay's TestScanDanglingLink).
+func TestDanglingLink(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"etc/passwd": "root:x:0:0::/root:/bin/sh\n"})
+	must(t, os.Symlink("/usr/share/zoneinfo/Nowhere", filepath.Join(root, "etc/localtime")))
+	must(t, os.Symlink("missing", filepath.Join(root, "etc/rel")))
+	rec := &recorder{}
+	c := mustCollector(t, `paths = ["/etc"]
+  follow_symlinks = true`)
+	if err := c.Collect(context.Background(), collector.Env{Target: openDir(t, root), Name: "t"}, rec); err != nil {
+		t.Fatal(err)
+	}
+	want := []skipRec{
+		{"/etc/localtime", "follow symlink: dangling link to /usr/share/zoneinfo/Nowhere"},
+		{"/etc/rel", "follow symlink: dangling link to missing"},
+	}
+	sort.Slice(rec.skips, func(i, j int) bool { return rec.skips[i].Path < rec.skips[j].Path })
+	if !reflect.DeepEqual(rec.skips, want) {
+		t.Errorf("skips %v, want %v", rec.skips, want)
 	}
 }
 

@@ -112,6 +112,9 @@ type CollectorResult struct {
 	// SkippedTotal for the full count).
 	Skipped      []Skip `json:"skipped,omitempty"`
 	SkippedTotal int    `json:"skipped_total"`
+	// SkippedByReason counts every skip by its cause, most frequent first
+	// (bounded: see SkipLog, which fills all three fields).
+	SkippedByReason []SkipCount `json:"skipped_by_reason,omitempty"`
 }
 
 // Skip is one item a collector could not read.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,13 +33,14 @@ type Case struct {
 }
 
 // Cases returns fresh sample reports: a host with violations of every kind
-// and network facts, a clean image, a root filesystem with awkward paths, a
-// zero report, and the Sample and SampleEmpty reports of the JSON and table
-// golden files.
+// and network facts, a clean image, an image with hostile entries the target
+// skipped, a root filesystem with awkward paths, a zero report, and the
+// Sample and SampleEmpty reports of the JSON and table golden files.
 func Cases() []Case {
 	return []Case{
 		{"violations", Violations()},
 		{"clean-image", CleanImage()},
+		{"image-skips", ImageSkips()},
 		{"root-paths", RootPaths()},
 		{"empty", &report.Report{}},
 		{"sample", Sample()},
@@ -70,8 +72,9 @@ func Violations() *report.Report {
 		Collectors: []report.CollectorResult{
 			{Bundle: "ssh-baseline", Type: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.012},
 			{Bundle: "files", Type: "file", Name: "authorized_keys", Status: report.CollectorOK, Documents: 4, DurationSeconds: 0.2,
-				Skipped:      []report.Skip{{Path: "/root/.ssh/authorized_keys", Reason: "permission denied"}, {Path: "/home/bob/.ssh", Reason: "not a regular file"}},
-				SkippedTotal: 5},
+				Skipped:         []report.Skip{{Path: "/root/.ssh/authorized_keys", Reason: "permission denied"}, {Path: "/home/bob/.ssh", Reason: "not a regular file"}},
+				SkippedTotal:    5,
+				SkippedByReason: []report.SkipCount{{Reason: "permission denied", Count: 3}, {Reason: "not a regular file", Count: 2}}},
 			{Bundle: "files", Type: "file", Name: "slow", Status: report.CollectorTimeout, Error: "context deadline exceeded after 5m0s", DurationSeconds: 300},
 			{Bundle: "files", Type: "netmac", Name: "lan", Status: report.CollectorFailed, Error: "read /proc/net/arp: permission denied", DurationSeconds: 0.001},
 			{Bundle: "ssh-baseline", Type: "sshd_config", Name: "absent", Status: report.CollectorNotApplicable},
@@ -139,6 +142,43 @@ func CleanImage() *report.Report {
 	}
 }
 
+// ImageSkips is an image scan whose layers held thousands of hostile
+// entries: the target's pseudo collector target.image lists the first few
+// (a megabyte name kept as a short prefix) and counts them per reason, and a
+// collector skipped a file of its own.
+func ImageSkips() *report.Report {
+	long := report.Shorten("usr/share/"+strings.Repeat("n", 1<<20), 256)
+	layer := "layer 2 (sha256:" + strings.Repeat("ab", 32) + "): "
+	return &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "assay", Version: "1.2.3"},
+		Target:        target.Info{Kind: target.KindImage, Name: "registry.example/hostile:1", Digest: "sha256:" + strings.Repeat("cd", 32)},
+		StartedAt:     Started,
+		Duration:      2 * time.Second,
+		Documents:     1,
+		Bundles:       []report.Bundle{{Name: "image-baseline", Version: "2.0.0", Source: "builtin:image-baseline"}},
+		Collectors: []report.CollectorResult{
+			{Type: "target", Name: "image", Status: report.CollectorOK,
+				Skipped: []report.Skip{
+					{Path: long, Reason: layer + "malformed entry: name longer than 4096 bytes (PATH_MAX): 1048586 bytes"},
+					{Path: "/etc/../../escape", Reason: layer + "path climbs out of the root (..)"},
+				},
+				SkippedTotal: 3000,
+				SkippedByReason: []report.SkipCount{
+					{Reason: "malformed entry: name longer than 4096 bytes (PATH_MAX)", Count: 2999},
+					{Reason: "path climbs out of the root (..)", Count: 1},
+				}},
+			{Bundle: "image-baseline", Type: "file", Name: "passwd", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.002,
+				Skipped: []report.Skip{{Path: "/etc/shadow", Reason: "follow symlink: dangling link to /nowhere"}}, SkippedTotal: 1,
+				SkippedByReason: []report.SkipCount{{Reason: "dangling link", Count: 1}}},
+		},
+		Policies: []report.PolicyResult{
+			{Bundle: "image-baseline", ID: "no-root-user", Title: "The image does not run as root", Severity: report.SeverityHigh, Enforcement: report.Mandatory,
+				Status: report.StatusPass, Documents: 1},
+		},
+	}
+}
+
 // RootPaths is a --root scan whose paths need escaping: spaces, a colon,
 // non-ASCII, markup characters.
 func RootPaths() *report.Report {
@@ -181,7 +221,8 @@ func Sample() *report.Report {
 		Collectors: []report.CollectorResult{
 			{Bundle: "ssh-baseline", Type: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.004},
 			{Bundle: "authorized-keys", Type: "file", Name: "keys", Status: report.CollectorOK, Documents: 3, DurationSeconds: 0.02,
-				Skipped: []report.Skip{{Path: "/home/bob/.ssh/authorized_keys", Reason: "permission denied"}}, SkippedTotal: 2},
+				Skipped: []report.Skip{{Path: "/home/bob/.ssh/authorized_keys", Reason: "permission denied"}}, SkippedTotal: 2,
+				SkippedByReason: []report.SkipCount{{Reason: "permission denied", Count: 2}}},
 			{Bundle: "authorized-keys", Type: "file", Name: "slow", Status: report.CollectorTimeout, Error: "did not finish within 5m0s", DurationSeconds: 300},
 		},
 		Policies: []report.PolicyResult{

@@ -21,6 +21,7 @@ func TestJSON(t *testing.T) {
 	}{
 		{"sample.json", exportertest.Sample(), 1},
 		{"empty.json", exportertest.SampleEmpty(), 0},
+		{"image-skips.json", exportertest.ImageSkips(), 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer

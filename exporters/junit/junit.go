@@ -214,13 +214,23 @@ func Build(r *report.Report) *TestSuites {
 		add(s, tc)
 	}
 	for _, col := range c.Collectors {
-		if col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout && col.Status != report.CollectorStillRunning {
+		failed := col.Status == report.CollectorFailed || col.Status == report.CollectorTimeout || col.Status == report.CollectorStillRunning
+		if !failed && col.SkippedTotal == 0 {
 			continue
 		}
 		name := col.Type + "." + col.Name
-		tc := TestCase{Name: "collect " + name + " [" + tgt + "]", Classname: col.Bundle + ".collect." + name, Time: seconds(col.DurationSeconds),
-			Errors: []Problem{{Message: fmt.Sprintf("collector %s %s: %s", name, col.Status, col.Error), Type: "collector-" + string(col.Status), Text: col.Error}}}
-		add(suite(col.Bundle), tc)
+		bundle := col.Bundle
+		if bundle == "" { // what the target itself skipped (target.image)
+			bundle = targetSuite
+		}
+		tc := TestCase{Name: "collect " + name + " [" + tgt + "]", Classname: bundle + ".collect." + name, Time: seconds(col.DurationSeconds)}
+		if failed {
+			tc.Errors = []Problem{{Message: fmt.Sprintf("collector %s %s: %s", name, col.Status, col.Error), Type: "collector-" + string(col.Status), Text: col.Error}}
+		} else {
+			tc.Skipped = &Skipped{Message: fmt.Sprintf("%d item(s) not read", col.SkippedTotal)}
+		}
+		tc.SystemOut = skipSummary(col)
+		add(suite(bundle), tc)
 	}
 
 	doc := &TestSuites{Name: "assay", Time: seconds(c.Timings.TotalSeconds)}
@@ -237,6 +247,46 @@ func Build(r *report.Report) *TestSuites {
 		doc.Errors += s.Errors
 	}
 	return doc
+}
+
+// targetSuite holds what the target skipped, which no bundle asked for.
+const targetSuite = "target"
+
+// Bounds of a collector's skip summary in <system-out>: every reason counted
+// (at most report.MaxSkipReasons+1 of them) and the first skips listed.
+const (
+	maxListedSkips = 10
+	maxSkipText    = 512
+)
+
+// skipSummary lists what a collector skipped: the count per reason, then
+// the first skipped items. "" when it skipped nothing.
+func skipSummary(col report.CollectorResult) string {
+	if col.SkippedTotal == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "skipped %d item(s)\n", col.SkippedTotal)
+	if len(col.SkippedByReason) > 0 {
+		b.WriteString("by reason:\n")
+	}
+	for i, r := range col.SkippedByReason {
+		if i > report.MaxSkipReasons {
+			break
+		}
+		fmt.Fprintf(&b, "  %d %s\n", r.Count, report.Shorten(r.Reason, maxSkipText))
+	}
+	if len(col.Skipped) > 0 {
+		b.WriteString("first skipped:\n")
+	}
+	for i, s := range col.Skipped {
+		if i == maxListedSkips {
+			fmt.Fprintf(&b, "  … (the JSON report lists up to %d)\n", report.DefaultMaxSkips)
+			break
+		}
+		fmt.Fprintf(&b, "  %s: %s\n", report.Shorten(s.Path, maxSkipText), report.Shorten(s.Reason, maxSkipText))
+	}
+	return b.String()
 }
 
 func add(s *TestSuite, tc TestCase) {

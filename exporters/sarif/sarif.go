@@ -486,6 +486,15 @@ func notifications(r *report.Report, index map[string]int) []Notification {
 				Properties: props,
 			})
 		}
+		// Every skip is counted by its reason, however many were listed.
+		for _, r := range c.SkippedByReason {
+			out = append(out, Notification{
+				Descriptor: &ReportingDescriptorReference{ID: "collector-skip-summary"},
+				Level:      "note",
+				Message:    Message{Text: fmt.Sprintf("collector %s skipped %d item(s): %s", name, r.Count, r.Reason)},
+				Properties: map[string]any{"assay/bundle": c.Bundle, "assay/collector": name, "assay/skip_reason": r.Reason, "assay/skip_count": r.Count},
+			})
+		}
 	}
 	for _, p := range r.Policies {
 		if p.Status != report.StatusError {

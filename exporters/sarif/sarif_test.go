@@ -239,6 +239,8 @@ func TestNotifications(t *testing.T) {
 		"warning collector-skip collector file.authorized_keys skipped /root/.ssh/authorized_keys: permission denied",
 		"warning collector-skip collector file.authorized_keys skipped /home/bob/.ssh: not a regular file",
 		"warning collector-skip collector file.authorized_keys skipped 3 more items",
+		"note collector-skip-summary collector file.authorized_keys skipped 3 item(s): permission denied",
+		"note collector-skip-summary collector file.authorized_keys skipped 2 item(s): not a regular file",
 		"error collector-timeout collector file.slow timeout: context deadline exceeded after 5m0s",
 		"error collector-failed collector netmac.lan failed: read /proc/net/arp: permission denied",
 		"error policy-error policy ssh-baseline/sshd-match could not be evaluated: eval_conflict_error: functions must not produce multiple outputs",

@@ -130,13 +130,31 @@ func (t *Exporter) writeProblems(b *strings.Builder, r *report.Report) {
 		}
 		if c.SkippedTotal > 0 {
 			fmt.Fprintf(b, "%s collector %s.%s skipped %d item(s)", t.paint(yellow, "note"), c.Type, c.Name, c.SkippedTotal)
+			for i, r := range c.SkippedByReason {
+				sep := "; "
+				if i == 0 {
+					sep = ": "
+				}
+				if i == maxReasons {
+					fmt.Fprintf(b, "; %d more reasons", len(c.SkippedByReason)-i)
+					break
+				}
+				fmt.Fprintf(b, "%s%d %s", sep, r.Count, report.Shorten(r.Reason, maxText))
+			}
 			if len(c.Skipped) > 0 {
-				fmt.Fprintf(b, ", e.g. %s: %s", c.Skipped[0].Path, c.Skipped[0].Reason)
+				fmt.Fprintf(b, "; e.g. %s: %s", report.Shorten(c.Skipped[0].Path, maxText), report.Shorten(c.Skipped[0].Reason, maxText))
 			}
 			b.WriteString(" (-f json lists them)\n")
 		}
 	}
 }
+
+// Bounds of a collector's skip note: the table is read by people, and a
+// target chooses how long its names are.
+const (
+	maxReasons = 5   // reasons with their counts
+	maxText    = 200 // bytes of a path or a reason
+)
 
 func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report) {
 	status := map[report.Status]int{}

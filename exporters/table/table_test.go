@@ -24,6 +24,7 @@ func TestTable(t *testing.T) {
 		{"sample-color.txt", exportertest.Sample(), true, report.Gate{}},
 		{"sample-fail-on-critical.txt", exportertest.Sample(), false, report.Gate{FailOn: report.SeverityCritical}},
 		{"empty.txt", exportertest.SampleEmpty(), false, report.Gate{}},
+		{"image-skips.txt", exportertest.ImageSkips(), false, report.Gate{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer

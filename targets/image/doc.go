@@ -28,7 +28,13 @@
 // Layers are untrusted: names with "..", absolute names, links out of the
 // root, hard links to later layers, devices, FIFOs, sparse and compression
 // bombs are skipped, confined or bounded, and every skip is reported by
-// Image.Skips. Paths and symbolic links resolve inside the image root as in
+// Image.Skips (the first ones, each bounded, with counts per reason in
+// Image.SkipsByReason). A name over PATH_MAX is refused as soon as its header
+// is read; only a prefix of it is kept. So is the rest of an image: every
+// file of an OCI layout is opened inside the layout directory (os.Root) as a
+// regular file only, and its metadata (oci-layout, index.json, manifests) is
+// read up to 16 MiB under the caller's context and checked against its
+// digest. Paths and symbolic links resolve inside the image root as in
 // a chroot, with ELOOP after 40 links. A malformed image fails Open with an
 // error wrapping ErrMalformed; one over the limits with ErrTooLarge; a
 // registry failure with ErrFetch.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 )
 
@@ -299,6 +301,21 @@ func TestMalformedImages(t *testing.T) {
 			ctx: canceled, want: context.Canceled},
 		{name: "truncated tar", ref: func(t *testing.T) string { return "oci:" + layoutOf(good[:700]) },
 			want: ErrMalformed, msg: "unexpected EOF"},
+		// A tar ends with two zero blocks. One cut short in that final
+		// padding, or right before it, is refused as a truncated gzip
+		// stream is: in a compressed layer and in a plain one alike.
+		{name: "tar cut in its final padding", ref: func(t *testing.T) string { return "oci:" + layoutOf(good[:len(good)-512]) },
+			want: ErrMalformed, msg: "unexpected EOF"},
+		{name: "tar without its end-of-archive marker", ref: func(t *testing.T) string { return "oci:" + layoutOf(good[:len(good)-1024]) },
+			want: ErrMalformed, msg: "end-of-archive marker"},
+		{name: "plain tar cut in its final padding", ref: func(t *testing.T) string { return writeDockerSave(t, rawImage(t, good[:len(good)-512])) },
+			want: ErrMalformed, msg: "unexpected EOF"},
+		{name: "plain tar without its end-of-archive marker", ref: func(t *testing.T) string { return writeDockerSave(t, rawImage(t, good[:len(good)-1024])) },
+			want: ErrMalformed, msg: "end-of-archive marker"},
+		{name: "tar cut in the padding of its last file", ref: func(t *testing.T) string { return "oci:" + layoutOf(good[:512+8000+100]) },
+			want: ErrMalformed, msg: "unexpected EOF"},
+		{name: "plain tar cut in the padding of its last file", ref: func(t *testing.T) string { return writeDockerSave(t, rawImage(t, good[:512+8000+100])) },
+			want: ErrMalformed, msg: "unexpected EOF"},
 		{name: "not a tar", ref: func(t *testing.T) string { return "oci:" + layoutOf(bytes.Repeat([]byte("garbage!"), 200)) },
 			want: ErrMalformed, msg: "read tar"},
 		{name: "corrupt gzip", ref: func(t *testing.T) string {
@@ -379,5 +396,142 @@ func TestMalformedImages(t *testing.T) {
 				t.Errorf("temp dir holds %d files", len(left))
 			}
 		})
+	}
+}
+
+// TestLongNamesBounded is the shape of the hostile-input issue's long-name
+// image (3,000 entries with 1 MB names), scaled down: 300 entries whose
+// names are 100 KB (PAX records), and some with 100 KB link targets. Each is
+// skipped as malformed, counted under one reason, and reported by a short
+// prefix: what the image keeps of them, and so a report and its warnings,
+// stays small however long the names are. bench/image.sh runs the original.
+func TestLongNamesBounded(t *testing.T) {
+	const n, links, nameLen = 300, 30, 100 << 10
+	// The long names are PAX records written by hand: archive/tar's writer
+	// quotes each name while checking it, which costs seconds under -race.
+	var raw []byte
+	for i := range n {
+		rec := paxRecord("path", fmt.Sprintf("%06d", i)+strings.Repeat("n", nameLen))
+		raw = append(raw, rawHeader("PaxHeaders/x", tar.TypeXHeader, int64(len(rec)), nil)...)
+		raw = append(raw, pad([]byte(rec))...)
+		raw = append(raw, rawHeader("short", tar.TypeReg, 1, nil)...)
+		raw = append(raw, pad([]byte("x"))...)
+	}
+	var ents []ent
+	for i := range links {
+		ents = append(ents, symlink(fmt.Sprintf("l%d", i), strings.Repeat("t", nameLen)))
+		ents = append(ents, ent{Name: fmt.Sprintf("r%d", i), Type: tar.TypeReg, Mode: 0o644, Data: "x",
+			Hdr: func(h *tar.Header) { h.Linkname = strings.Repeat("r", nameLen) }}) // a link name on a file: kept by nobody
+	}
+	ents = append(ents, reg("etc/passwd", "root:x:0:0::/root:/bin/sh\n"))
+	raw = append(raw, tarBytes(t, ents)...)
+	img, err := build(t.Context(), []*layer{{desc: "long names", blob: bytes.NewReader(raw), size: int64(len(raw))}},
+		Options{TempDir: t.TempDir(), MaxSkips: 100}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	if img.SkipsTotal() != n+links || len(img.Skips()) != 100 {
+		t.Fatalf("%d skips listed of %d; want 100 of %d", len(img.Skips()), img.SkipsTotal(), n+links)
+	}
+	kept := 0
+	for _, s := range img.Skips() {
+		kept += len(s.Path) + len(s.Reason)
+		if len(s.Path) > maxKeptName || len(s.Reason) > 200 {
+			t.Errorf("skip keeps %d bytes of path, %d of reason: %.80q…", len(s.Path), len(s.Reason), s.Path)
+		}
+	}
+	if kept > 100*(maxKeptName+200) {
+		t.Errorf("the listed skips hold %d bytes", kept)
+	}
+	want := []report.SkipCount{
+		{Reason: "malformed entry: name longer than 4096 bytes (PATH_MAX)", Count: n},
+		{Reason: "malformed entry: link target longer than 4096 bytes (PATH_MAX) or with NUL", Count: links},
+	}
+	if got := img.SkipsByReason(); !reflect.DeepEqual(got, want) {
+		t.Errorf("by reason %v, want %v", got, want)
+	}
+	if s := img.Skips()[0]; !strings.HasPrefix(s.Path, "000000nnn") || !strings.Contains(s.Reason, fmt.Sprintf("%d bytes", nameLen+6)) {
+		t.Errorf("first skip %.300q: want the name's prefix and its length", s)
+	}
+	for i := range links {
+		if fi, err := img.Lstat(fmt.Sprintf("r%d", i)); err != nil || !fi.Mode().IsRegular() {
+			t.Fatalf("r%d: %v %v", i, fi, err)
+		}
+	}
+	walked := 0
+	fs.WalkDir(img, ".", func(string, fs.DirEntry, error) error { walked++; return nil })
+	if walked != links+3 { // ., etc, etc/passwd, r0…
+		t.Errorf("walked %d entries, want %d", walked, links+3)
+	}
+}
+
+// TestNameBytesLimit: names and link targets the index keeps are bounded
+// in total, as entries are.
+func TestNameBytesLimit(t *testing.T) {
+	var ents []ent
+	for i := range 100 {
+		ents = append(ents, reg(fmt.Sprintf("%03d/", i)+strings.Repeat("d/", 1000)+"f", "x"))
+	}
+	_, err := Open(t.Context(), "oci:"+writeLayout(t, map[string]v1.Image{"": rawImage(t, tarBytes(t, ents))}), Options{TempDir: t.TempDir(), MaxNameBytes: 64 << 10})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "names and link targets of more than 65536 bytes") {
+		t.Errorf("err = %v, want ErrTooLarge for names", err)
+	}
+}
+
+// TestEmptyLayers: a layer blob with no bytes at all is an empty layer, as
+// is the gzip of an empty tar docker writes for ENV and LABEL steps; only a
+// tar that was cut short is refused.
+func TestEmptyLayers(t *testing.T) {
+	emptyTar := tarBytes(t, nil)
+	img := mustOpen(t, "oci:"+writeLayout(t, map[string]v1.Image{"": rawImage(t, []byte{}, emptyTar, tarBytes(t, []ent{reg("a", "x")}))}), Options{TempDir: t.TempDir()})
+	if b, err := fs.ReadFile(img, "a"); err != nil || string(b) != "x" {
+		t.Errorf("read a = %q, %v", b, err)
+	}
+	plain := mustOpen(t, writeDockerSave(t, rawImage(t, []byte{}, emptyTar)), Options{TempDir: t.TempDir()})
+	if entries, err := fs.ReadDir(plain, "."); err != nil || len(entries) != 0 {
+		t.Errorf("read dir = %v, %v", entries, err)
+	}
+}
+
+// TestDanglingLinks: a name that does not resolve because a symbolic link
+// on its way points nowhere fails with an error that says so (and still
+// wraps fs.ErrNotExist); a name that is simply absent does not.
+func TestDanglingLinks(t *testing.T) {
+	img := mustOpen(t, "oci:"+writeLayout(t, map[string]v1.Image{"": rawImage(t, tarBytes(t, []ent{
+		dir("usr/lib"), symlink("lib", "usr/lib"), reg("usr/lib/libc.so", "elf"),
+		symlink("etc/localtime", "/usr/share/zoneinfo/Nowhere"),
+		symlink("a", "b"), symlink("b", "missing"),
+		symlink("d", "/nodir"), symlink("empty", ""),
+	}))}), Options{TempDir: t.TempDir()})
+	for _, tc := range []struct {
+		name     string
+		dangling string // what the error says is missing; "" for a plain absent name
+	}{
+		{"etc/localtime", "/usr/share/zoneinfo/Nowhere"},
+		{"a", "missing"},
+		{"d/x", "/nodir"},
+		{"empty", `""`},
+		{"absent", ""},
+		{"lib/absent", ""},
+		{"usr/lib/absent", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for op, err := range map[string]error{
+				"stat": func() error { _, err := img.Stat(tc.name); return err }(),
+				"open": func() error { _, err := img.Open(tc.name); return err }(),
+			} {
+				if !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%s: %v, want fs.ErrNotExist", op, err)
+				}
+				says := err != nil && strings.Contains(err.Error(), "dangling symbolic link")
+				if says != (tc.dangling != "") || !strings.Contains(err.Error(), tc.dangling) {
+					t.Errorf("%s: %v; want dangling %q", op, err, tc.dangling)
+				}
+			}
+		})
+	}
+	if _, err := img.Lstat("etc/localtime"); err != nil {
+		t.Errorf("lstat of the dangling link itself: %v", err)
 	}
 }

@@ -35,6 +35,10 @@ type Options struct {
 	// MaxEntries bounds the tar entries of all layers, and so the index
 	// memory, about 200 bytes an entry (default 1,000,000).
 	MaxEntries int
+	// MaxNameBytes bounds the bytes of names and link targets of all
+	// entries, which the index keeps (default 256 MiB: a million entries
+	// of 4 KiB names would otherwise cost 4 GiB).
+	MaxNameBytes int64
 	// MaxSkips bounds the skips kept for Skips (default 1000); SkipsTotal
 	// counts them all.
 	MaxSkips int
@@ -53,6 +57,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxEntries == 0 {
 		o.MaxEntries = 1_000_000
 	}
+	if o.MaxNameBytes == 0 {
+		o.MaxNameBytes = 256 << 20
+	}
 	if o.MaxSkips == 0 {
 		o.MaxSkips = 1000
 	}
@@ -64,10 +71,9 @@ func (o Options) withDefaults() Options {
 // layer blobs.
 type Image struct {
 	tree
-	info      target.Info
-	skips     []report.Skip
-	skipTotal int
-	closers   []io.Closer
+	info    target.Info
+	skips   report.SkipLog
+	closers []io.Closer
 }
 
 var _ target.Target = (*Image)(nil)
@@ -126,7 +132,7 @@ func build(ctx context.Context, layers []*layer, opts Options) (*Image, error) {
 	}
 	b.finish()
 	img.root = b.root
-	img.skips, img.skipTotal = b.skips, b.skipTotal
+	img.skips = b.skips
 	return img, nil
 }
 
@@ -136,12 +142,17 @@ func build(ctx context.Context, layers []*layer, opts Options) (*Image, error) {
 func (im *Image) Info() target.Info { return im.info }
 
 // Skips lists the layer entries that were not taken into the tree, and why
-// (bounded by Options.MaxSkips; SkipsTotal has the full count). The CLI
-// reports them: an image scan never drops an entry silently.
-func (im *Image) Skips() []report.Skip { return im.skips }
+// (bounded by Options.MaxSkips, each path and reason by
+// report.MaxSkipText; SkipsTotal has the full count, SkipsByReason the
+// count per cause). The CLI reports them: an image scan never drops an
+// entry silently.
+func (im *Image) Skips() []report.Skip { return im.skips.Skips() }
 
 // SkipsTotal counts all skipped entries.
-func (im *Image) SkipsTotal() int { return im.skipTotal }
+func (im *Image) SkipsTotal() int { return im.skips.Total() }
+
+// SkipsByReason counts the skipped entries per cause, most frequent first.
+func (im *Image) SkipsByReason() []report.SkipCount { return im.skips.ByReason() }
 
 // Close releases the blobs, downloaded layers and the spill file.
 func (im *Image) Close() error {

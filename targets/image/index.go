@@ -21,6 +21,10 @@ import (
 const (
 	maxNameLen    = 4096 // PATH_MAX
 	maxElementLen = 255  // NAME_MAX
+	// maxKeptName is how much of a malformed entry's name is kept to
+	// report it: archive/tar hands over names of up to a megabyte (PAX and
+	// GNU long names), and a layer can hold thousands of them.
+	maxKeptName = 256
 )
 
 // ErrTooLarge is wrapped when an image exceeds Options.MaxSize or
@@ -32,22 +36,23 @@ var ErrTooLarge = errors.New("image exceeds the configured limit")
 // each read exactly once to its end, into compact records; the records are
 // then applied to the tree in layer order, as a container runtime unpacks.
 type builder struct {
-	opts      Options
-	root      *node
-	nextIno   uint64
-	entries   atomic.Int64
-	total     atomic.Int64 // uncompressed layer bytes read so far, all layers
-	spill     *spill
-	skips     []report.Skip
-	skipTotal int
+	opts    Options
+	root    *node
+	nextIno uint64
+	entries atomic.Int64
+	names   atomic.Int64 // bytes of names and link targets kept, all layers
+	total   atomic.Int64 // uncompressed layer bytes read so far, all layers
+	spill   *spill
+	skips   report.SkipLog
 }
 
 // rec is one tar entry as scanned: what applying it needs, nothing more (a
 // *tar.Header with its PAX map would cost several times as much).
 type rec struct {
-	name  string // cleaned; the raw name when skip is set
+	name  string // cleaned; a prefix of the raw name when skip is set
 	link  string
 	skip  string // a reason: this record only reports a skipped entry
+	class string // the cause the skip is counted by, when not skip itself
 	typ   byte
 	mode  int64
 	uid   int
@@ -58,7 +63,7 @@ type rec struct {
 }
 
 func newBuilder(opts Options, sp *spill) *builder {
-	b := &builder{opts: opts, spill: sp}
+	b := &builder{opts: opts, spill: sp, skips: report.SkipLog{Max: opts.MaxSkips}}
 	b.root = b.newNode(fs.ModeDir|0o755, -1)
 	return b
 }
@@ -72,11 +77,13 @@ func (b *builder) newNode(mode fs.FileMode, layer int32) *node {
 	return n
 }
 
-func (b *builder) skip(l *layer, name, reason string) {
-	b.skipTotal++
-	if len(b.skips) < b.opts.MaxSkips {
-		b.skips = append(b.skips, report.Skip{Path: name, Reason: fmt.Sprintf("%s: %s", l, reason)})
+// skip reports an entry not taken into the tree: why says so for this
+// entry, class (when not why itself) names the cause it is counted by.
+func (b *builder) skip(l *layer, name, why, class string) {
+	if class == "" {
+		class = why
 	}
+	b.skips.Add(name, fmt.Sprintf("%s: %s", l, why), class)
 }
 
 // addLayers scans every layer, at most GOMAXPROCS at a time, then applies
@@ -135,6 +142,13 @@ func (b *builder) scan(ctx context.Context, l *layer) ([]rec, error) {
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
+			// archive/tar also says io.EOF when the stream ends in the
+			// padding of the last file or before the two zero blocks that
+			// end an archive: a layer cut short there is refused, as a
+			// cut gzip stream is. An empty blob is an empty layer.
+			if stream.ended() && stream.pos() > 0 {
+				return nil, fmt.Errorf("%s: read tar: %w: the layer ends before the end-of-archive marker (two blocks of zeros) of its tar: it was cut short", l, io.ErrUnexpectedEOF)
+			}
 			break
 		}
 		// ErrInsecurePath comes with a usable header (GODEBUG
@@ -145,12 +159,28 @@ func (b *builder) scan(ctx context.Context, l *layer) ([]rec, error) {
 		if n := b.entries.Add(1); n > int64(b.opts.MaxEntries) {
 			return nil, fmt.Errorf("%s: more than %d entries: %w", l, b.opts.MaxEntries, ErrTooLarge)
 		}
+		// A malformed name is refused here, before anything keeps it:
+		// only a short prefix of it is reported.
 		name, bad := cleanName(hdr.Name)
 		if bad != "" {
-			out = append(out, rec{name: hdr.Name, skip: bad})
+			why := bad
+			if len(hdr.Name) > maxNameLen {
+				why = fmt.Sprintf("%s: %d bytes", bad, len(hdr.Name))
+			}
+			out = append(out, rec{name: report.Shorten(hdr.Name, maxKeptName), skip: why, class: bad})
 			continue
 		}
-		r := rec{name: name, link: hdr.Linkname, typ: hdr.Typeflag, mode: hdr.Mode, uid: hdr.Uid, gid: hdr.Gid, size: hdr.Size}
+		r := rec{name: name, typ: hdr.Typeflag, mode: hdr.Mode, uid: hdr.Uid, gid: hdr.Gid, size: hdr.Size}
+		if r.typ == tar.TypeSymlink || r.typ == tar.TypeLink {
+			if bad := badLink(hdr.Linkname); bad != "" {
+				out = append(out, rec{name: target.Abs(name), skip: bad})
+				continue
+			}
+			r.link = hdr.Linkname
+		}
+		if n := b.names.Add(int64(len(r.name) + len(r.link))); n > b.opts.MaxNameBytes {
+			return nil, fmt.Errorf("%s: names and link targets of more than %d bytes: %w", l, b.opts.MaxNameBytes, ErrTooLarge)
+		}
 		if !hdr.ModTime.IsZero() {
 			r.mtime = hdr.ModTime.UnixNano()
 		}
@@ -160,7 +190,7 @@ func (b *builder) scan(ctx context.Context, l *layer) ([]rec, error) {
 				return nil, fmt.Errorf("%s: %s: %w", l, hdr.Name, err)
 			}
 			if note != "" {
-				out = append(out, rec{name: target.Abs(name), skip: note})
+				out = append(out, rec{name: target.Abs(name), skip: note, class: "sparse file too large to serve"})
 			}
 		}
 		out = append(out, r)
@@ -175,27 +205,36 @@ func (b *builder) scan(ctx context.Context, l *layer) ([]rec, error) {
 
 // cleanName validates an entry name. Names that are absolute or contain ".."
 // are refused outright, even when they would clean to a name inside the root:
-// no legitimate layer writer produces them.
+// no legitimate layer writer produces them. The length is checked first, so
+// that a megabyte name costs no more than its length.
 func cleanName(raw string) (string, string) {
 	switch {
+	case len(raw) > maxNameLen:
+		return "", "malformed entry: name longer than 4096 bytes (PATH_MAX)"
 	case raw == "":
 		return "", "empty name"
 	case strings.HasPrefix(raw, "/"):
 		return "", "absolute path in layer"
 	case strings.ContainsRune(raw, 0):
 		return "", "NUL in name"
-	case len(raw) > maxNameLen:
-		return "", "name longer than 4096 bytes"
 	}
-	for _, el := range strings.Split(raw, "/") {
+	for el := range strings.SplitSeq(raw, "/") {
 		if el == ".." {
 			return "", "path climbs out of the root (..)"
 		}
 		if len(el) > maxElementLen {
-			return "", "name element longer than 255 bytes"
+			return "", "malformed entry: name element longer than 255 bytes (NAME_MAX)"
 		}
 	}
 	return path.Clean(raw), ""
+}
+
+// badLink judges a symbolic or hard link's target before it is kept.
+func badLink(link string) string {
+	if len(link) > maxNameLen || strings.ContainsRune(link, 0) {
+		return "malformed entry: link target longer than 4096 bytes (PATH_MAX) or with NUL"
+	}
+	return ""
 }
 
 // positioner reports the offset in the layer's (uncompressed) tar stream of
@@ -204,7 +243,7 @@ type positioner interface{ pos() int64 }
 
 func (b *builder) apply(l *layer, r *rec) {
 	if r.skip != "" {
-		b.skip(l, r.name, r.skip)
+		b.skip(l, r.name, r.skip, r.class)
 		return
 	}
 	name := r.name
@@ -221,13 +260,13 @@ func (b *builder) apply(l *layer, r *rec) {
 		if r.typ == tar.TypeDir {
 			b.setMeta(b.root, r, l.idx)
 		} else {
-			b.skip(l, "/", "a non-directory cannot replace the root")
+			b.skip(l, "/", "a non-directory cannot replace the root", "")
 		}
 		return
 	}
 	parent, err := b.mkdirAll(dir, l.idx)
 	if err != nil {
-		b.skip(l, target.Abs(name), err.Error())
+		b.skip(l, target.Abs(name), err.Error(), "")
 		return
 	}
 	old := parent.kids[base]
@@ -243,10 +282,6 @@ func (b *builder) apply(l *layer, r *rec) {
 		n = b.newNode(0, l.idx)
 		n.size, n.data = r.size, r.data
 	case tar.TypeSymlink:
-		if len(r.link) > maxNameLen || strings.ContainsRune(r.link, 0) {
-			b.skip(l, target.Abs(name), "symlink target longer than 4096 bytes or with NUL")
-			return
-		}
 		n = b.newNode(fs.ModeSymlink, l.idx)
 		n.link = r.link
 	case tar.TypeLink:
@@ -261,14 +296,14 @@ func (b *builder) apply(l *layer, r *rec) {
 	case tar.TypeFifo:
 		n = b.newNode(fs.ModeNamedPipe, l.idx)
 	default:
-		b.skip(l, target.Abs(name), fmt.Sprintf("unsupported tar entry type %q", r.typ))
+		b.skip(l, target.Abs(name), fmt.Sprintf("unsupported tar entry type %q", r.typ), "unsupported tar entry type")
 		return
 	}
 	if r.typ != tar.TypeLink {
 		b.setMeta(n, r, l.idx)
 	}
 	if old != nil && old.layer == l.idx && !(old.isDir() && n.isDir()) {
-		b.skip(l, target.Abs(name), "duplicate entry in one layer: the later one wins")
+		b.skip(l, target.Abs(name), "duplicate entry in one layer: the later one wins", "")
 	}
 	parent.kids[base] = n
 }
@@ -344,16 +379,16 @@ func (b *builder) locate(l *layer, hdr *tar.Header, tr *tar.Reader, stream posit
 func (b *builder) hardlink(l *layer, linkname, name string) *node {
 	tname, bad := cleanName(linkname)
 	if bad != "" {
-		b.skip(l, target.Abs(name), "hard link target "+bad)
+		b.skip(l, target.Abs(name), "hard link target: "+bad, "")
 		return nil
 	}
 	t := lookupExact(b.root, tname)
 	switch {
 	case t == nil:
-		b.skip(l, target.Abs(name), fmt.Sprintf("hard link to %s, which is not in this or a lower layer", target.Abs(tname)))
+		b.skip(l, target.Abs(name), fmt.Sprintf("hard link to %s, which is not in this or a lower layer", target.Abs(tname)), "hard link to an entry not in this or a lower layer")
 		return nil
 	case t.isDir():
-		b.skip(l, target.Abs(name), "hard link to a directory")
+		b.skip(l, target.Abs(name), "hard link to a directory", "")
 		return nil
 	}
 	n := *t
@@ -401,7 +436,7 @@ func (b *builder) whiteout(l *layer, dir, base, name string) {
 	}
 	victim := strings.TrimPrefix(base, ".wh.")
 	if victim == "" || victim == "." || victim == ".." {
-		b.skip(l, target.Abs(name), "malformed whiteout")
+		b.skip(l, target.Abs(name), "malformed whiteout", "")
 		return
 	}
 	if parent == nil || !parent.isDir() {

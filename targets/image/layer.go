@@ -111,10 +111,13 @@ func (l *layer) indexStream(ctx context.Context, b *builder) (indexReader, func(
 	return &countReader{ctx: ctx, r: bufio.NewReaderSize(rc, 64<<10), b: b}, func() { rc.Close() }, nil
 }
 
-// indexReader is a tar stream that knows its position.
+// indexReader is a tar stream that knows its position, and whether a read
+// has met its end.
 type indexReader interface {
 	io.Reader
 	positioner
+	// ended reports whether a Read has returned io.EOF.
+	ended() bool
 }
 
 // checkEvery is how many bytes pass between context and limit checks.
@@ -128,10 +131,12 @@ type countReader struct {
 	n       int64
 	b       *builder
 	checked int64
+	eof     bool
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
+	c.eof = c.eof || err == io.EOF
 	c.n += int64(n)
 	c.b.total.Add(int64(n))
 	if c.n-c.checked >= checkEvery {
@@ -144,6 +149,8 @@ func (c *countReader) Read(p []byte) (int, error) {
 }
 
 func (c *countReader) pos() int64 { return c.n }
+
+func (c *countReader) ended() bool { return c.eof }
 
 func (b *builder) check(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
@@ -167,12 +174,16 @@ type bufSeeker struct {
 	bufOff  int64 // offset of buf[0]
 	b       *builder
 	counted int64
+	eof     bool
 }
 
 func (s *bufSeeker) pos() int64 { return s.off }
 
+func (s *bufSeeker) ended() bool { return s.eof }
+
 func (s *bufSeeker) Read(p []byte) (int, error) {
 	if s.off >= s.size {
+		s.eof = true
 		return 0, io.EOF
 	}
 	if s.off < s.bufOff || s.off >= s.bufOff+int64(len(s.buf)) {

@@ -2,6 +2,7 @@ package image
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,14 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
-	"syscall"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
@@ -27,21 +26,18 @@ type source struct {
 	closers []io.Closer
 }
 
-// maxMetadata bounds manifests, configs and indexes read into memory.
-const maxMetadata = 16 << 20
-
 // openSource dispatches on the reference's form: an existing file is a
 // docker-save tarball, "oci:" names an OCI layout, anything else is a
 // registry reference.
 func openSource(ctx context.Context, ref string, opts Options) (*source, error) {
 	if spec, ok := strings.CutPrefix(ref, "oci:"); ok {
-		return openLayout(spec, opts)
+		return openLayout(ctx, spec, opts)
 	}
 	if fi, err := os.Stat(ref); err == nil {
 		if !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("image %s: not a regular file (a docker-save tarball is expected; use oci:DIR for an OCI layout)", ref)
 		}
-		return openTarball(ref)
+		return openTarball(ctx, ref)
 	}
 	return openRemote(ctx, ref, opts)
 }
@@ -49,7 +45,7 @@ func openSource(ctx context.Context, ref string, opts Options) (*source, error) 
 // openRegular opens a file without blocking on a FIFO and refuses anything
 // but a regular file: blob paths come from untrusted manifests and layouts.
 func openRegular(p string) (*os.File, int64, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
+	f, err := os.OpenFile(p, openFlags, 0)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -81,7 +77,7 @@ const maxOuterEntries = 100_000
 // openTarball reads a docker-save tarball (both the legacy layout with
 // manifest.json and <id>/layer.tar, and the OCI layout docker 25+ writes).
 // Layer blobs are sections of the tarball file: nothing is copied.
-func openTarball(p string) (_ *source, err error) {
+func openTarball(ctx context.Context, p string) (_ *source, err error) {
 	f, size, err := openRegular(p)
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", p, err)
@@ -92,7 +88,7 @@ func openTarball(p string) (_ *source, err error) {
 			err = fmt.Errorf("image %s: %w", p, err)
 		}
 	}()
-	members, err := indexOuter(f, size)
+	members, err := indexOuter(ctx, f, size)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +98,7 @@ func openTarball(p string) (_ *source, err error) {
 			return nil, err
 		}
 		if s.size > maxMetadata {
-			return nil, malformed("%s: %d bytes, larger than %d", name, s.size, maxMetadata)
+			return nil, malformed("%v", tooBigMeta(name, s.size))
 		}
 		b := make([]byte, s.size)
 		if _, err := f.ReadAt(b, s.off); err != nil {
@@ -170,11 +166,16 @@ func (o outer) find(name string) (span, error) {
 	return span{}, malformed("%s: %v", name, errLoop)
 }
 
-func indexOuter(f *os.File, size int64) (outer, error) {
+func indexOuter(ctx context.Context, f *os.File, size int64) (outer, error) {
 	sr := io.NewSectionReader(f, 0, size)
 	tr := tar.NewReader(sr)
 	o := outer{}
-	for {
+	for i := 0; ; i++ {
+		if i%1000 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			return o, nil
@@ -199,23 +200,33 @@ func indexOuter(f *os.File, size int64) (outer, error) {
 }
 
 // openLayout reads an OCI image layout. spec is DIR, DIR@sha256:… or
-// DIR:tag (matched against org.opencontainers.image.ref.name).
-func openLayout(spec string, opts Options) (_ *source, err error) {
+// DIR:tag (matched against org.opencontainers.image.ref.name). Every file is
+// opened inside DIR (os.Root: no link leads out of it), as a regular file
+// only; metadata is read with the maxMetadata limit under ctx and checked
+// against its digest.
+func openLayout(ctx context.Context, spec string, opts Options) (_ *source, err error) {
 	dir, sel := splitLayoutRef(spec)
 	defer func() {
 		if err != nil {
 			err = fmt.Errorf("image oci:%s: %w", spec, err)
 		}
 	}()
-	p, err := layout.FromPath(dir)
+	root, err := os.OpenRoot(dir)
 	if err != nil {
+		return nil, fmt.Errorf("open the layout directory: %w", err)
+	}
+	defer root.Close()
+	if err := checkLayoutFile(ctx, root); err != nil {
 		return nil, err
 	}
-	idx, err := p.ImageIndex()
-	if err != nil {
-		return nil, malformed("index.json: %v", err)
+	rawIdx, err := readMeta(ctx, root, "index.json")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s has no index.json: give an OCI image layout (oci-layout, index.json, blobs/), or a docker-save tarball without oci: (%w)", dir, err)
 	}
-	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, metaError(err, "")
+	}
+	im, err := v1.ParseIndexManifest(bytes.NewReader(rawIdx))
 	if err != nil {
 		return nil, malformed("index.json: %v", err)
 	}
@@ -224,23 +235,26 @@ func openLayout(spec string, opts Options) (_ *source, err error) {
 		return nil, err
 	}
 	if desc.MediaType.IsIndex() {
-		child, err := idx.ImageIndex(desc.Digest)
+		raw, err := readMetaBlob(ctx, root, desc)
 		if err != nil {
-			return nil, malformed("index %s: %v", desc.Digest, err)
+			return nil, metaError(err, "index "+desc.Digest.String())
 		}
-		cim, err := child.IndexManifest()
+		cim, err := v1.ParseIndexManifest(bytes.NewReader(raw))
 		if err != nil {
 			return nil, malformed("index %s: %v", desc.Digest, err)
 		}
 		if desc, err = selectManifest(cim.Manifests, "", opts.Platform); err != nil {
 			return nil, err
 		}
+		if desc.MediaType.IsIndex() {
+			return nil, malformed("index %s: an index of indexes of indexes; give oci:DIR@sha256:… of an image manifest", desc.Digest)
+		}
 	}
-	img, err := p.Image(desc.Digest)
+	raw, err := readMetaBlob(ctx, root, desc)
 	if err != nil {
-		return nil, malformed("image %s: %v", desc.Digest, err)
+		return nil, metaError(err, "manifest "+desc.Digest.String())
 	}
-	m, err := img.Manifest()
+	m, err := v1.ParseManifest(bytes.NewReader(raw))
 	if err != nil {
 		return nil, malformed("manifest %s: %v", desc.Digest, err)
 	}
@@ -251,9 +265,7 @@ func openLayout(spec string, opts Options) (_ *source, err error) {
 		}
 	}()
 	for _, ld := range m.Layers {
-		// v1.Hash has validated the algorithm and hex: the path cannot
-		// leave blobs/.
-		f, size, err := openRegular(filepath.Join(dir, "blobs", ld.Digest.Algorithm, ld.Digest.Hex))
+		f, size, err := openIn(root, blobName(ld.Digest))
 		if err != nil {
 			return nil, malformed("layer %s: %v", ld.Digest, err)
 		}
@@ -264,6 +276,29 @@ func openLayout(spec string, opts Options) (_ *source, err error) {
 		src.layers = append(src.layers, &layer{desc: ld.Digest.String(), blob: f, size: size})
 	}
 	return src, nil
+}
+
+// checkLayoutFile reads the layout's oci-layout marker when there is one
+// (go-containerregistry does not require it, and neither does assay) and
+// refuses a layout version assay does not know.
+func checkLayoutFile(ctx context.Context, root *os.Root) error {
+	raw, err := readMeta(ctx, root, "oci-layout")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return metaError(err, "")
+	}
+	var l struct {
+		Version string `json:"imageLayoutVersion"`
+	}
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return malformed("oci-layout: %v", err)
+	}
+	if major, _, _ := strings.Cut(l.Version, "."); major != "1" {
+		return malformed("oci-layout: image layout version %q; assay reads version 1.x", l.Version)
+	}
+	return nil
 }
 
 // splitLayoutRef splits "DIR@sha256:…" and "DIR:tag". A colon before the last

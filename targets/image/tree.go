@@ -2,6 +2,7 @@ package image
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"sort"
 	"strings"
@@ -19,6 +20,17 @@ type loopError struct{}
 
 func (*loopError) Error() string        { return "too many levels of symbolic links" }
 func (*loopError) Is(target error) bool { return target == syscall.ELOOP }
+
+// danglingError is why a name does not resolve when what is missing is
+// where a symbolic link on its way points: a dangling link, not a name that
+// is absent. It wraps fs.ErrNotExist, as ENOENT does on a real filesystem.
+type danglingError struct{ link string }
+
+func (e *danglingError) Error() string {
+	return fmt.Sprintf("dangling symbolic link: %q does not exist in the image", e.link)
+}
+
+func (e *danglingError) Unwrap() error { return fs.ErrNotExist }
 
 // where says how a regular file's content is reached.
 type where uint8
@@ -83,11 +95,18 @@ func resolve(root *node, name string, followLast bool) (*node, error) {
 	if name != "." {
 		parts = strings.Split(name, "/")
 	}
+	// The last own parts come from name; those before them from the text
+	// of the links followed so far, the last of which is link.
+	own, link := len(parts), ""
 	stack := []*node{root}
 	hops := 0
 	for len(parts) > 0 {
 		p := parts[0]
+		fromLink := len(parts) > own
 		parts = parts[1:]
+		if !fromLink {
+			own--
+		}
 		switch p {
 		case "", ".":
 			continue
@@ -103,6 +122,9 @@ func resolve(root *node, name string, followLast bool) (*node, error) {
 		}
 		child := cur.kids[p]
 		if child == nil {
+			if fromLink {
+				return nil, &danglingError{link: link}
+			}
 			return nil, fs.ErrNotExist
 		}
 		if child.isSymlink() && (len(parts) > 0 || followLast) {
@@ -111,8 +133,9 @@ func resolve(root *node, name string, followLast bool) (*node, error) {
 				return nil, errLoop
 			}
 			if child.link == "" {
-				return nil, fs.ErrNotExist
+				return nil, &danglingError{}
 			}
+			link = child.link
 			if strings.HasPrefix(child.link, "/") {
 				stack = stack[:1]
 			}
