@@ -40,6 +40,7 @@
   function allowed(set, value) { return !set || set[value] !== false; }
 
   function apply() {
+    performance.mark('assay-filter-start');
     var sev = checked('severity');
     var st = checked('status');
     var bundle = checked('bundle');
