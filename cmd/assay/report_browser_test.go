@@ -167,22 +167,27 @@ func TestHTMLReportXSSCorpus(t *testing.T) {
 // also written there: that is how docs/images/report.png is made
 // (docs/output.md).
 func TestHTMLReportScreenshot(t *testing.T) {
-	dir := t.TempDir()
-	page := filepath.Join(dir, "demo.html")
-	demo := filepath.Join("..", "..", "examples", "demo", "rootfs")
-	if code := run([]string{"scan", "--root", demo, "-f", "html=" + page}); code != 1 {
+	page := filepath.Join(t.TempDir(), "demo.html")
+	out := browsertest.OutputDir(t)
+	readme := os.Getenv("ASSAY_README_SCREENSHOT")
+	if readme != "" && !filepath.IsAbs(readme) {
+		t.Fatalf("ASSAY_README_SCREENSHOT=%s: give an absolute path", readme)
+	}
+	// From the repository's root, so the page names the target as the
+	// README does.
+	t.Chdir(filepath.Join("..", ".."))
+	if code := run([]string{"scan", "--root", "examples/demo/rootfs", "-f", "html=" + page}); code != 1 {
 		t.Fatalf("scan exited %d, want 1", code)
 	}
 	b := browsertest.Start(t)
-	out := browsertest.OutputDir(t)
 	for _, scheme := range []string{"light", "dark"} {
-		p := b.Open(t, page, browsertest.Options{ColorScheme: scheme, Width: 1100, Height: 820})
+		p := b.Open(t, page, browsertest.Options{ColorScheme: scheme, Width: 1100, Height: 1300})
 		p.CheckQuiet(t)
 		png := browsertest.Run(t, p, chromedp.CaptureScreenshot())
 		if err := os.WriteFile(filepath.Join(out, "report-"+scheme+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if readme := os.Getenv("ASSAY_README_SCREENSHOT"); readme != "" && scheme == "light" {
+		if readme != "" && scheme == "light" {
 			if err := os.WriteFile(readme, png, 0o644); err != nil {
 				t.Fatal(err)
 			}

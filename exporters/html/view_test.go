@@ -2,10 +2,13 @@ package html
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters/exportertest"
 )
 
@@ -150,5 +153,24 @@ func TestSectionsWhenPresent(t *testing.T) {
 		if !strings.Contains(full, want) {
 			t.Errorf("the page lacks %q", want)
 		}
+	}
+}
+
+// TestDetailLimit: a detail value longer than maxDetailBytes is cut on a
+// character boundary and says how much the JSON report still holds.
+func TestDetailLimit(t *testing.T) {
+	long := strings.Repeat("€", maxDetailBytes) // 3 bytes each: the limit falls inside one
+	cut := maxDetailBytes - maxDetailBytes%3
+	o := newOccurrence(report.Finding{Message: "m", Details: map[string]any{"evidence": long, "other": long, "short": 7}})
+	for _, got := range []string{o.Evidence, o.Details[0].Value} {
+		if !utf8.ValidString(got) {
+			t.Errorf("cut inside a character: %q", got[len(got)-60:])
+		}
+		if want := fmt.Sprintf("… (%d more bytes in the JSON report)", len(long)-cut); !strings.HasSuffix(got, want) {
+			t.Errorf("cut value ends %q, want %q", got[len(got)-60:], want)
+		}
+	}
+	if o.Details[1] != (detail{Key: "short", Value: "7"}) {
+		t.Errorf("short detail %+v", o.Details[1])
 	}
 }
