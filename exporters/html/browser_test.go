@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/exporters/exportertest"
+	"github.com/assay-dev/assay/exporters/html"
 	"github.com/assay-dev/assay/exporters/html/browsertest"
 	"github.com/assay-dev/assay/exporters/jsonout"
 	"github.com/assay-dev/assay/internal/testenv"
@@ -84,7 +86,7 @@ func shown(t *testing.T, p *browsertest.Page, want string) {
 func inViewport(t *testing.T, p *browsertest.Page, id string) bool {
 	t.Helper()
 	expr := `(() => { const r = document.getElementById(` + jsString(id) + `).getBoundingClientRect();
-		return r.bottom > 0 && r.top >= 0 && r.top < window.innerHeight; })()`
+		return r.bottom > 0 && r.top >= -1 && r.top < window.innerHeight; })()`
 	ctx, cancel := context.WithTimeout(p.Ctx, 10*time.Second)
 	defer cancel()
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr))
@@ -212,6 +214,36 @@ func TestBrowser(t *testing.T) {
 		if !inViewport(t, p, "authorized-keys-format") {
 			t.Error("the filtered-out policy was not revealed in the viewport")
 		}
+	})
+
+	t.Run("target selector", func(t *testing.T) {
+		var buf bytes.Buffer
+		err := html.Render(context.Background(), &buf, html.Page{Reports: []html.Input{
+			{Report: exportertest.Violations(), Source: "web-1.json", ExitCode: 1},
+			{Report: exportertest.CleanImage(), Source: "image.json"},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		multi := filepath.Join(t.TempDir(), "multi.html")
+		if err := os.WriteFile(multi, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := b.Open(t, multi, browsertest.Options{Width: 1000, Height: 500})
+		shown(t, p, "8 policies, 5 findings shown")
+		// The keyboard chooses the first target.
+		p.Do(t, chromedp.Focus(chromedp.ID("target")), chromedp.KeyEvent(kb.ArrowDown))
+		shown(t, p, "7 policies, 5 findings shown")
+		if n := countVisible(t, p, "article"); n != 1 {
+			t.Errorf("%d targets visible, want the one chosen", n)
+		}
+		// A link to the other target shows it again.
+		click(t, p, `nav a[href="#t2"]`)
+		shown(t, p, "8 policies, 5 findings shown")
+		if !inViewport(t, p, "t2") {
+			t.Error("the second target is not in the viewport")
+		}
+		p.CheckQuiet(t)
 	})
 
 	t.Run("everything visible without JavaScript", func(t *testing.T) {
