@@ -75,7 +75,7 @@ func click(t *testing.T, p *browsertest.Page, selector string) {
 func shown(t *testing.T, p *browsertest.Page, want string) {
 	t.Helper()
 	expr := `document.getElementById('shown').textContent === ` + jsString(want)
-	if _, err := chromedp.Run(p.Ctx, chromedp.Poll[bool](expr)); err != nil {
+	if _, err := chromedp.Run(p.Ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(time.Minute))); err != nil {
 		got := browsertest.Eval[string](t, p, `document.getElementById('shown').textContent`)
 		t.Fatalf("the status line reads %q, want %q (%v)", got, want, err)
 	}
