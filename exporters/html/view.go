@@ -28,8 +28,8 @@ type page struct {
 	Severities []string
 	Statuses   []string
 	Bundles    []string
-	// Findings and Policies count everything on the page, for the filter
-	// status line without JavaScript arithmetic at load.
+	// Findings and Policies count everything on the page, as the filters'
+	// status line does.
 	Findings int
 	Policies int
 }
@@ -289,8 +289,8 @@ func buildPage(title string, generator string, inputs []Input) *page {
 		t := buildTarget(i+1, in, ids)
 		p.Targets = append(p.Targets, t)
 		p.Findings += t.FindingsTotal
-		p.Policies += t.PoliciesTotal
 		for _, group := range [][]*policyView{t.Findings, t.Waived, t.Passed, t.Skipped} {
+			p.Policies += len(group) // with those only findings name, as the filters count
 			for _, pv := range group {
 				sevs[pv.Severity] = true
 				stats[pv.Status] = true
