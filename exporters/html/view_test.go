@@ -174,3 +174,18 @@ func TestDetailLimit(t *testing.T) {
 		t.Errorf("short detail %+v", o.Details[1])
 	}
 }
+
+// TestFindingWithoutPolicy: a finding whose policy the report does not
+// list (a hand-made or trimmed report) still shows, under a section built
+// from the finding.
+func TestFindingWithoutPolicy(t *testing.T) {
+	r := &report.Report{Findings: []report.Finding{
+		{Bundle: "b", PolicyID: "p", Title: "T", Kind: report.Deny, Severity: report.SeverityHigh, Message: "one"},
+		{Bundle: "b", PolicyID: "p", Title: "T", Kind: report.Deny, Severity: report.SeverityHigh, Message: "two"},
+	}}
+	p := buildPage("", "", []Input{{Report: r}})
+	f := p.Targets[0].Findings
+	if len(f) != 1 || f[0].ID != "p" || f[0].Status != "fail" || len(f[0].Occurrences) != 2 || p.Policies != 1 {
+		t.Errorf("findings %+v (page counts %d policies), want one failing policy p with both occurrences", f, p.Policies)
+	}
+}
