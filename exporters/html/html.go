@@ -88,7 +88,7 @@ var (
 	script string
 
 	tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
-		"segments": segments,
+		"text":     text,
 		"plain":    plain,
 		"tallyRow": func(t, all tally, kind string) tallyRowView { return tallyRowView{T: t, All: all, Kind: kind} },
 	}).Parse(pageTemplate))

@@ -50,6 +50,33 @@ func neutralised(r rune) bool {
 	return named || unicode.IsControl(r)
 }
 
+// textView is one string of a report as the page shows it.
+type textView struct {
+	// Isolate wraps the text in <bdi> when it holds right-to-left letters,
+	// so they cannot reorder the page's own text around it.
+	Isolate  bool
+	Segments []segment
+}
+
+// text prepares s for the page.
+func text(s string) textView {
+	return textView{Isolate: strings.ContainsFunc(s, rightToLeft), Segments: segments(s)}
+}
+
+// rightToLeft reports whether r belongs to a right-to-left script block
+// (Hebrew, Arabic, Syriac, Thaana, NKo and their presentation forms, and
+// the right-to-left blocks above the BMP).
+func rightToLeft(r rune) bool {
+	switch {
+	case r < 0x0590:
+		return false
+	case r <= 0x08FF, r >= 0xFB1D && r <= 0xFDFF, r >= 0xFE70 && r <= 0xFEFF,
+		r >= 0x10800 && r <= 0x10FFF, r >= 0x1E800 && r <= 0x1EFFF:
+		return true
+	}
+	return false
+}
+
 // segments splits s into plain runs and neutralised characters. Invalid
 // UTF-8 becomes U+FFFD, so the page stays valid UTF-8.
 func segments(s string) []segment {

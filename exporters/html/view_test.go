@@ -30,6 +30,11 @@ func TestSegments(t *testing.T) {
 			t.Errorf("segments(%q) = %+v, want %+v", c.in, got, c.want)
 		}
 	}
+	for in, want := range map[string]bool{"plain ASCII": false, "ünïcode, ümlauts": false, "שלום.conf": true, "ملف": true, "\u202E": false} {
+		if got := text(in).Isolate; got != want {
+			t.Errorf("text(%q).Isolate = %v, want %v", in, got, want)
+		}
+	}
 	if got := plain("a\u202Eb"); got != "a[U+202E]b" {
 		t.Errorf("plain: %q", got)
 	}
