@@ -126,7 +126,10 @@ type policyView struct {
 	// SkipReason says why a skipped policy judged nothing.
 	SkipReason  string
 	Occurrences []occurrence
-	Waiver      *waiverView
+	// Collector is the collector of every occurrence, when they share one:
+	// said once for the policy rather than on each row.
+	Collector string
+	Waiver    *waiverView
 }
 
 // FindingCount is the number of occurrences, for the summary line of the
@@ -420,9 +423,17 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 		} else {
 			pv.Anchor = ids.claim(plain(prefix + p.Bundle + "/" + p.ID))
 		}
+		shared := len(pv.Occurrences) > 0
 		for i := range pv.Occurrences {
 			if pv.Occurrences[i].Severity == pv.Severity {
 				pv.Occurrences[i].Severity = ""
+			}
+			shared = shared && pv.Occurrences[i].Collector == pv.Occurrences[0].Collector
+		}
+		if shared {
+			pv.Collector = pv.Occurrences[0].Collector
+			for i := range pv.Occurrences {
+				pv.Occurrences[i].Collector = ""
 			}
 		}
 		if pv.Title == "" {
