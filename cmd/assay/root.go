@@ -52,8 +52,8 @@ func newRootCmd() *cobra.Command {
 		Short: "Declarative policy-as-code compliance scanner",
 		Long: `assay gathers facts from a host, a root filesystem or a container image,
 judges them with Rego policies shipped in HCL bundles, and reports findings as
-a table, JSON, SARIF, JUnit or Prometheus metrics — with an exit code that
-gates CI.
+a table, JSON, SARIF, JUnit, Prometheus metrics or a self-contained HTML page —
+with an exit code that gates CI.
 
 With no --bundle, the built-in bundles run against the local host.`,
 		Version:       version.String(),
@@ -72,6 +72,7 @@ With no --bundle, the built-in bundles run against the local host.`,
 		c.scanCmd(),
 		c.collectCmd(),
 		c.evalCmd(),
+		reportCmd(),
 		c.serveCmd(),
 		c.testCmd(),
 		fmtCmd(),

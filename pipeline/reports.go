@@ -1,0 +1,245 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"github.com/assay-dev/assay/core/exitcode"
+	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/exporters/html"
+	"github.com/assay-dev/assay/internal/safefile"
+)
+
+// DefaultMaxReportSize bounds one JSON report read back by `assay report`:
+// the per-document limit of `assay eval`, as a report is a document too.
+const DefaultMaxReportSize = 64 << 20
+
+// SavedReport is a JSON report read back from a file (docs/output.md): the
+// report and the summary its gate wrote beside it.
+type SavedReport struct {
+	Path    string
+	Report  *report.Report
+	Summary ReportSummary
+}
+
+// ReportSummary is the "summary" object of a JSON report.
+type ReportSummary struct {
+	ExitCode   int            `json:"exit_code"`
+	Documents  int            `json:"documents"`
+	Findings   int            `json:"findings"`
+	Failing    int            `json:"failing"`
+	BySeverity map[string]int `json:"by_severity"`
+	ByStatus   map[string]int `json:"policies_by_status"`
+}
+
+// ReadReports reads JSON reports for `assay report`, each within maxBytes.
+// Its errors are usage errors (exit code 2) that name the file, and the
+// line and column where there is one.
+func ReadReports(paths []string, maxBytes int64) ([]*SavedReport, error) {
+	out := make([]*SavedReport, 0, len(paths))
+	for _, p := range paths {
+		r, err := ReadReport(p, maxBytes)
+		if err != nil {
+			return nil, exitcode.UsageError(err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ReadReport reads one JSON report written by `assay scan -f json` or
+// `assay eval -f json`. It refuses what is not one — another tool's JSON,
+// the documents of `assay collect`, a report of another schema version —
+// and a file larger than maxBytes, which it never reads past.
+func ReadReport(path string, maxBytes int64) (*SavedReport, error) {
+	data, err := readBounded(path, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &InputError{File: path, Err: errors.New("empty file: want a JSON report (assay scan -f json -o report.json)")}
+	}
+	// The header first: what the file is decides which error helps.
+	var head struct {
+		Schema        string       `json:"schema"`
+		SchemaVersion *string      `json:"schema_version"`
+		Tool          *report.Tool `json:"tool"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&head); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field == "" {
+			return nil, &InputError{File: path, Line: 1, Col: 1, Err: errors.New("the top level is not a JSON object: want an assay JSON report")}
+		}
+		return nil, jsonError(path, data, err)
+	}
+	switch {
+	case head.Schema == DocumentsSchema:
+		return nil, &InputError{File: path, Err: errors.New("this is the output of 'assay collect' (documents), not a report: judge it first with 'assay eval --documents FILE -f json -o report.json', then render that")}
+	case head.Tool == nil || head.Tool.Name != "assay" || head.SchemaVersion == nil:
+		by := ""
+		if head.Tool != nil && head.Tool.Name != "" {
+			by = fmt.Sprintf(" (its tool is %q)", head.Tool.Name)
+		}
+		return nil, &InputError{File: path, Err: fmt.Errorf("not an assay JSON report%s: want the output of 'assay scan -f json' or 'assay eval -f json', which has \"schema_version\" and \"tool\": {\"name\": \"assay\"}", by)}
+	case *head.SchemaVersion != report.SchemaVersion:
+		return nil, &InputError{File: path, Err: fmt.Errorf("schema_version %q: this assay reads JSON reports of schema version %q; render it with the assay that wrote it (assay %s)",
+			*head.SchemaVersion, report.SchemaVersion, head.Tool.Version)}
+	}
+	var doc struct {
+		*report.Report
+		Summary *ReportSummary `json:"summary"`
+	}
+	doc.Report = &report.Report{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if located := jsonError(path, data, err); located.(*InputError).Line > 0 {
+			return nil, located
+		}
+		// A value the report model refuses: the only one is an unknown
+		// severity, which the decoder does not locate.
+		if off, ok := badSeverity(data); ok {
+			line, col := lineCol(data, off)
+			return nil, &InputError{File: path, Line: line, Col: col, Err: err}
+		}
+		return nil, &InputError{File: path, Err: err}
+	}
+	saved := &SavedReport{Path: path, Report: doc.Report}
+	if doc.Summary != nil {
+		saved.Summary = *doc.Summary
+	} else {
+		// An older or hand-made report without a summary: judge it with the
+		// default gate, as a scan without --fail-on would have.
+		gate := report.Gate{}
+		saved.Summary = ReportSummary{ExitCode: gate.ExitCode(doc.Report), Failing: len(gate.Failing(doc.Report)), Findings: len(doc.Report.Findings)}
+	}
+	doc.Report.Documents = saved.Summary.Documents
+	return saved, nil
+}
+
+// badSeverity finds the first "severity" whose value is not a severity
+// name, and returns the offset of that value.
+func badSeverity(data []byte) (int64, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	afterKey := false // the previous token was the key "severity"
+	inObject := []bool{}
+	expectKey := false
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, false
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			afterKey = false
+			switch v {
+			case '{':
+				inObject = append(inObject, true)
+				expectKey = true
+			case '[':
+				inObject = append(inObject, false)
+				expectKey = false
+			default:
+				inObject = inObject[:len(inObject)-1]
+				expectKey = len(inObject) > 0 && inObject[len(inObject)-1]
+			}
+			continue
+		case string:
+			if expectKey {
+				afterKey = v == "severity"
+				expectKey = false
+				continue
+			}
+			if afterKey {
+				if _, err := report.ParseSeverity(v); err != nil {
+					// start is before the separator that precedes the value.
+					return start + int64(bytes.IndexByte(data[start:], '"')), true
+				}
+			}
+		}
+		afterKey = false
+		expectKey = len(inObject) > 0 && inObject[len(inObject)-1]
+	}
+}
+
+// readBounded reads a file, a pipe or a device, never more than maxBytes+1
+// bytes. A FIFO is opened without blocking, so one nobody writes to ends at
+// once instead of hanging.
+func readBounded(path string, maxBytes int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &InputError{File: path, Err: err}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, &InputError{File: path, Err: err}
+	}
+	switch {
+	case fi.IsDir():
+		return nil, &InputError{File: path, Err: errors.New("a directory: want a JSON report file")}
+	case fi.Mode().IsRegular() && fi.Size() > maxBytes:
+		return nil, &InputError{File: path, Err: tooLarge(maxBytes)}
+	case fi.Mode()&fs.ModeNamedPipe != 0:
+		// Back to blocking reads: a writer that is there (a process
+		// substitution) is waited for; with none, the read ends at once.
+		if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+			return nil, &InputError{File: path, Err: err}
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
+	if err != nil {
+		return nil, &InputError{File: path, Err: err}
+	}
+	if int64(len(data)) > maxBytes {
+		return nil, &InputError{File: path, Err: tooLarge(maxBytes)}
+	}
+	return data, nil
+}
+
+func tooLarge(maxBytes int64) error {
+	return fmt.Errorf("larger than the %s limit of a report: raise --max-size if the file is one", sizeText(maxBytes))
+}
+
+// sizeText writes a byte count as people read it.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d-byte", n)
+}
+
+// WriteHTML renders saved reports as one HTML page (exporters/html) to
+// output, written atomically through safefile, or to stdout when output is
+// "" or "-". generator is the assay that renders it.
+func WriteHTML(ctx context.Context, reports []*SavedReport, title string, generator report.Tool, output string, stdout io.Writer) error {
+	p := html.Page{Title: title, Generator: generator}
+	for _, r := range reports {
+		p.Reports = append(p.Reports, html.Input{Report: r.Report, Source: r.Path, ExitCode: r.Summary.ExitCode,
+			Failing: r.Summary.Failing, Documents: r.Summary.Documents})
+	}
+	render := func(w io.Writer) error { return html.Render(ctx, w, p) }
+	if output == "" || output == "-" {
+		return render(stdout)
+	}
+	if err := safefile.Write(output, 0o644, render); err != nil {
+		return fmt.Errorf("write %s: %w", output, err)
+	}
+	return nil
+}
