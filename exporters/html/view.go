@@ -159,6 +159,9 @@ type collectorView struct {
 	Duration                  string
 	Skipped                   []report.Skip
 	SkippedTotal              int
+	// ByReason counts every skip per cause, most frequent first: the
+	// list above stops at the first skips, the counts never do.
+	ByReason []report.SkipCount
 }
 
 type scoresView struct {
@@ -461,6 +464,7 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 		t.Collectors = append(t.Collectors, collectorView{
 			Bundle: c.Bundle, ID: c.Type + "." + c.Name, Status: string(c.Status), Error: c.Error, Documents: c.Documents,
 			Duration: fmt.Sprintf("%.3f s", c.DurationSeconds), Skipped: c.Skipped, SkippedTotal: max(c.SkippedTotal, len(c.Skipped)),
+			ByReason: c.SkippedByReason,
 		})
 	}
 	return t
