@@ -107,7 +107,8 @@ func checkArithmetic(e hclsyntax.Expression) hcl.Diagnostics {
 	}
 	v, diags := e.Value(nil)
 	if diags.HasErrors() {
-		return diags
+		// 42 + true: decoding reports it where the value is used.
+		return nil
 	}
 	if d := checkNumber(v, e.Range()); d != nil {
 		return hcl.Diagnostics{d}
@@ -120,7 +121,8 @@ func checkArithmetic(e hclsyntax.Expression) hcl.Diagnostics {
 func constantNumber(e hclsyntax.Expression) bool {
 	switch e := e.(type) {
 	case *hclsyntax.LiteralValueExpr:
-		return e.Val.Type() == cty.Number
+		// true and null are no numbers at all: evaluation says so.
+		return e.Val.Type() != cty.String
 	case *hclsyntax.ParenthesesExpr:
 		return constantNumber(e.Expression)
 	case *hclsyntax.UnaryOpExpr:

@@ -13,6 +13,7 @@ func TestCheck(t *testing.T) {
 		{"literals", "a = 1\nb = \"x\"\nc = [true, null, 1.5e300, -2]\nd = {k = \"v\"}\n", ""},
 		{"references and calls", "input = [collect.file.main]\nd = upper(\"x\")\ne = true ? \"a\" : \"b\"\n", ""},
 		{"arithmetic on literals", "a = 64 * 1024 * 1024\nb = -(1 + 2) % 3\n", ""},
+		{"arithmetic on a bool is left to evaluation", "a = 42 + true\n", ""},
 		{"template if", "a = \"%{if true}x%{else}y%{endif}\"\n", ""},
 		{"for", "a = [for x in [1, 2] : x]\n", "For expressions are not supported"},
 		{"for object", "a = {for k, v in {a = 1} : k => v}\n", "For expressions are not supported"},
