@@ -35,7 +35,13 @@ func File(name string, src []byte) ([]byte, error) {
 
 // Rego formats a Rego module. v1 syntax is assumed; a module that only
 // parses as v0 (an older conftest policy) is formatted as v0 and stays v0.
+//
+// A module nested deeper than 256 brackets is refused: OPA's formatter
+// would take minutes over it.
 func Rego(name string, src []byte) ([]byte, error) {
+	if err := checkRegoDepth(name, src); err != nil {
+		return nil, err
+	}
 	out, err := opaformat.SourceWithOpts(name, src, opaformat.Opts{
 		RegoVersion: ast.RegoV1, ParserOptions: &ast.ParserOptions{RegoVersion: ast.RegoV1},
 	})
