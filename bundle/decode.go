@@ -304,10 +304,12 @@ func decodeString(attr *hcl.Attribute, ctx *hcl.EvalContext, dst *string) hcl.Di
 
 // decodeExpr is gohcl.DecodeExpression without its follow-on error: when
 // evaluation fails (a file() that is refused), the unknown result is not
-// also reported as "value must be known".
+// also reported as "value must be known". It evaluates once: function
+// results count against the bundle's budget each time they are made.
 func decodeExpr(expr hcl.Expression, ctx *hcl.EvalContext, dst any) hcl.Diagnostics {
-	if _, diags := expr.Value(ctx); diags.HasErrors() {
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
 		return diags
 	}
-	return gohcl.DecodeExpression(expr, ctx, dst)
+	return append(diags, gohcl.DecodeExpression(hcl.StaticExpr(v, expr.Range()), nil, dst)...)
 }

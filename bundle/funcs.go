@@ -1,54 +1,32 @@
 package bundle
 
 import (
-	"fmt"
-	"unicode/utf8"
+	"errors"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/function"
-	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/assay-dev/assay/internal/hclguard"
 )
 
 // newEvalContext is what bundle expressions (and collectors' bodies) may
-// use: file() confined to the bundle, and a few string and collection
-// functions. There are no variables.
+// use: file() confined to the bundle, and a few string functions, all
+// guarded by hclguard: together their results may not exceed the size of
+// one bundle file. There are no variables.
+//
+// Dropped: concat and jsonencode. Without variables they only restate a
+// list or an object the bundle can write as HCL, and no bundle used them.
 func newEvalContext(l *loader) *hcl.EvalContext {
-	return &hcl.EvalContext{
-		Functions: map[string]function.Function{
-			"file":       fileFunc(l),
-			"concat":     stdlib.ConcatFunc,
-			"format":     stdlib.FormatFunc,
-			"join":       stdlib.JoinFunc,
-			"jsonencode": stdlib.JSONEncodeFunc,
-			"lower":      stdlib.LowerFunc,
-			"replace":    stdlib.ReplaceFunc,
-			"split":      stdlib.SplitFunc,
-			"trimspace":  stdlib.TrimSpaceFunc,
-			"upper":      stdlib.UpperFunc,
-		},
-	}
-}
-
-// fileFunc is file(path): the text of a file of the bundle. The path is
-// relative to the bundle directory and may not leave it; for a directory
-// bundle the read goes through os.Root, so symlinks cannot leave it either.
-func fileFunc(l *loader) function.Function {
-	return function.New(&function.Spec{
-		Params: []function.Parameter{{Name: "path", Type: cty.String}},
-		Type:   function.StaticReturnType(cty.String),
-		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			name := args[0].AsString()
-			src, _, err := l.readFile(name)
-			if err != nil {
-				return cty.NilVal, function.NewArgError(0, fmt.Errorf("%s", describeErr(err)))
-			}
-			if !utf8.Valid(src) {
-				return cty.NilVal, function.NewArgError(0, fmt.Errorf("%q is not UTF-8 text", name))
-			}
-			return cty.StringVal(string(src)), nil
-		},
+	budget := hclguard.NewBudget(maxFileSize, "a bundle")
+	return hclguard.NewEvalContext(budget, func(name string) ([]byte, error) {
+		// The path is relative to the bundle directory and may not leave
+		// it; for a directory bundle the read goes through os.Root, so
+		// symlinks cannot leave it either.
+		src, _, err := l.readFile(name)
+		if err != nil {
+			return nil, errors.New(describeErr(err))
+		}
+		return src, nil
 	})
 }
 

@@ -12,10 +12,10 @@ import (
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/internal/hclguard"
 )
 
 // Loader loads bundles. It knows the collector types and data kinds a
@@ -274,8 +274,10 @@ func (l *loader) parseHCL() (contents []*hcl.BodyContent, ok bool) {
 		files = append(files, &parsed{display: display, src: src})
 	}
 	parse := func(p *parsed) {
-		p.file, p.diags = hclsyntax.ParseConfig(p.src, p.display, hcl.InitialPos)
-		if p.diags.HasErrors() || p.file == nil {
+		// Through hclguard: a file nested too deeply would overflow
+		// hclsyntax's stack, which kills the process.
+		p.file, p.diags = hclguard.Parse(p.src, p.display, hclguard.Limits{MaxBytes: maxFileSize})
+		if p.diags.HasErrors() || p.file == nil || p.file.Body == nil {
 			return
 		}
 		content, diags := p.file.Body.Content(rootSchema)

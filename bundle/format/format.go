@@ -12,12 +12,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/open-policy-agent/opa/v1/ast"
 	opaformat "github.com/open-policy-agent/opa/v1/format"
 
+	"github.com/assay-dev/assay/internal/hclguard"
 	"github.com/assay-dev/assay/internal/safefile"
 )
 
@@ -36,7 +35,13 @@ func File(name string, src []byte) ([]byte, error) {
 
 // Rego formats a Rego module. v1 syntax is assumed; a module that only
 // parses as v0 (an older conftest policy) is formatted as v0 and stays v0.
+//
+// A module nested deeper than 256 brackets is refused: OPA's formatter
+// would take minutes over it.
 func Rego(name string, src []byte) ([]byte, error) {
+	if err := checkRegoDepth(name, src); err != nil {
+		return nil, err
+	}
 	out, err := opaformat.SourceWithOpts(name, src, opaformat.Opts{
 		RegoVersion: ast.RegoV1, ParserOptions: &ast.ParserOptions{RegoVersion: ast.RegoV1},
 	})
@@ -55,11 +60,18 @@ func Rego(name string, src []byte) ([]byte, error) {
 // HCL would only move the mistake. The Rego in policy heredocs
 // (rego = <<EOT … EOT) is formatted as Rego when it parses and holds no
 // template sequences; otherwise it is left as written.
+//
+// Parsing and laying out go through hclguard: a file nested too deeply, or
+// one whose layout would grow beyond the 16 MiB a bundle file may hold, is
+// an error rather than a crash or gigabytes of spaces.
 func HCL(name string, src []byte) ([]byte, error) {
-	if _, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos); diags.HasErrors() {
+	if _, diags := hclguard.ParseSyntax(src, name, hclguard.Limits{}); diags.HasErrors() {
 		return nil, diags
 	}
-	out := hclwrite.Format(src)
+	out, diags := hclguard.Format(src, name, hclguard.Limits{})
+	if diags.HasErrors() {
+		return nil, diags
+	}
 	withRego, ok := formatHeredocs(name, out)
 	if !ok {
 		return out, nil
@@ -75,7 +87,7 @@ type heredoc struct {
 }
 
 func policyHeredocs(name string, src []byte) ([]heredoc, bool) {
-	f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	f, diags := hclguard.ParseSyntax(src, name, hclguard.Limits{})
 	if diags.HasErrors() {
 		return nil, false
 	}

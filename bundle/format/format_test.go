@@ -113,3 +113,30 @@ func TestFiles(t *testing.T) {
 		t.Error("non-bundle file accepted")
 	}
 }
+
+// TestRegoDepth: OPA's formatter takes minutes over brackets nested some
+// thousands deep; fmt refuses beyond 256, at the bracket, and ignores
+// brackets in strings and comments.
+func TestRegoDepth(t *testing.T) {
+	deep := func(n int) string { return strings.Repeat("[", n) + "1" + strings.Repeat("]", n) }
+	tests := []struct {
+		name, src string
+		err       string // "" when it formats
+	}{
+		{"256", "package p\n\nx := " + deep(256) + "\n", ""},
+		{"257", "package p\n\nx := " + deep(257) + "\n", "p.rego:3: rego_parse_error: brackets nested more than 256 levels deep"},
+		{"ten thousand", "package p\n\nx := {\"a\": " + deep(10_000) + "}\n", "p.rego:3: rego_parse_error: brackets nested more than 256"},
+		{"in strings and comments", "package p\n\n# " + deep(300) + "\nx := \"" + strings.Repeat("(", 300) + "\\\"\"\ny := `" + strings.Repeat("{", 300) + "`\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Rego("p.rego", []byte(tt.src))
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatal(err)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Fatalf("got %v, want %q", err, tt.err)
+			}
+		})
+	}
+}

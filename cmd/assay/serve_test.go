@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -580,4 +581,54 @@ func linesMatching(text string, prefixes ...string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestServeKeepsBundlesOnHostileReload sends `assay serve` SIGHUP with
+// hostile bundles in place of its good one: HCL nested a million deep
+// (which overflowed the stack, killing the daemon: this test binary with
+// it) and functions that would make gigabytes. Each reload fails, and
+// the daemon keeps scanning with the bundles it had.
+func TestServeKeepsBundlesOnHostileReload(t *testing.T) {
+	dir := t.TempDir()
+	swapBundle(t, filepath.Join(dir, "good"), "1.0.0")
+	hostileBundle(t, filepath.Join(dir, "deep"), nested(1_000_000))
+	hostileBundle(t, filepath.Join(dir, "replace"), nestedReplace(31))
+	current := filepath.Join(dir, "current")
+	pointAt(t, current, filepath.Join(dir, "good"))
+	root := filepath.Join(dir, "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	base, stderr := serveInProcess(t, "--bundle", current, "--root", root, "--interval", "10ms")
+
+	for i, hostile := range []struct{ name, says string }{
+		{"deep", "Nested too deeply"},
+		{"replace", "replace(…) would produce"},
+	} {
+		pointAt(t, current, filepath.Join(dir, hostile.name))
+		// SIGHUP, as an operator would send it; serve has installed its
+		// handler before it is ready.
+		if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for strings.Count(stderr.String(), "reload failed") <= i && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		log := stderr.String()
+		if strings.Count(log, "reload failed; keeping the bundles already loaded") != i+1 || !strings.Contains(log, hostile.says) {
+			t.Fatalf("%s: the log does not say the reload failed with %q:\n%.3000s", hostile.name, hostile.says, log)
+		}
+		// Scans go on with the good bundle.
+		text, err := scrape(t, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if state, err := swapState(text); err != nil || state != "1.0.0 a=fail" {
+			t.Errorf("%s: after the reload the daemon serves %q (%v), want the good bundle", hostile.name, state, err)
+		}
+		if v := metricValue(text, "assay_config_last_reload_successful "); v != "0" {
+			t.Errorf("%s: assay_config_last_reload_successful = %q, want 0", hostile.name, v)
+		}
+	}
 }
