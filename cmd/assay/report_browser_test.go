@@ -12,10 +12,10 @@ import (
 	"github.com/assay-dev/assay/exporters/html/browsertest"
 )
 
-// hostileBundle reports every line of the files under /etc/app, with the
+// xssBundle reports every line of the files under /etc/app, with the
 // line as evidence, and every file by its path; its own metadata carries
 // markup too, as a bundle from a registry may.
-const hostileBundle = `bundle "hostile" {
+const xssBundle = `bundle "hostile" {
   version = "1.0.0"
 }
 
@@ -86,7 +86,7 @@ func TestHTMLReportXSSCorpus(t *testing.T) {
 	if err := os.MkdirAll(bundleDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(bundleDir, "bundle.hcl"), []byte(hostileBundle), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(bundleDir, "bundle.hcl"), []byte(xssBundle), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	scanned := filepath.Join(dir, "scan.html")
