@@ -15,6 +15,7 @@ func (c *cli) evalCmd() *cobra.Command {
 		bundles     []string
 		fetch       pipeline.FetchOptions
 		documents   []string
+		docOpts     pipeline.DocumentOptions
 		of          outputFlags
 		evalTimeout time.Duration
 		parallelism int
@@ -43,7 +44,7 @@ bundle, so existing policies run unchanged.`,
 				return err
 			}
 			ctx := cmd.Context()
-			col, err := env.ReadDocumentFiles(documents)
+			col, err := env.ReadDocumentFiles(documents, docOpts)
 			if err != nil {
 				return err
 			}
@@ -70,6 +71,7 @@ bundle, so existing policies run unchanged.`,
 	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, bundleHelp)
 	registerFetch(cmd.Flags(), &fetch)
 	cmd.Flags().StringArrayVar(&documents, "documents", nil, "document `FILE`s to judge (repeatable; also taken as arguments)")
+	registerDocuments(cmd.Flags(), &docOpts)
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	cmd.Flags().IntVar(&parallelism, "parallel", 0, "evaluations that run at once (0: one per CPU)")
 	of.register(cmd.Flags(), c.base.Formats)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
@@ -43,6 +46,37 @@ func registerScan(fs *pflag.FlagSet, c *pipeline.ScanConfig) {
 	fs.DurationVar(&c.EvalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	fs.IntVar(&c.Parallel, "parallel", 0, "evaluations and collectors run at once (0: one per CPU)")
 }
+
+// registerDocuments adds the flags that bound the --documents files.
+func registerDocuments(fs *pflag.FlagSet, o *pipeline.DocumentOptions) {
+	o.MaxSize = pipeline.DefaultMaxDocumentSize
+	fs.Var(sizeFlag{&o.MaxSize}, "max-document-size", "refuse a --documents file larger than this `SIZE` (64MiB, 512KiB, 2GiB)")
+	fs.BoolVar(&o.Strict, "strict", false, "refuse a document that gives a name twice in one object (default: warn, and the later value wins)")
+}
+
+// sizeFlag is a number of bytes, given as 64MiB, 512KiB, 1GB or 4096.
+type sizeFlag struct{ n *int64 }
+
+func (s sizeFlag) String() string {
+	if s.n == nil || *s.n == 0 {
+		return "0"
+	}
+	return strings.ReplaceAll(strings.Replace(humanize.IBytes(uint64(*s.n)), ".0 ", " ", 1), " ", "")
+}
+
+func (s sizeFlag) Set(v string) error {
+	n, err := humanize.ParseBytes(v)
+	if err != nil {
+		return errors.New("want a size such as 64MiB, 512KiB or 1GB")
+	}
+	if n == 0 || n > math.MaxInt64 {
+		return errors.New("want a size above 0, such as 64MiB")
+	}
+	*s.n = int64(n)
+	return nil
+}
+
+func (s sizeFlag) Type() string { return "SIZE" }
 
 // outputFlags choose the formats, where each goes, and the CI gate.
 type outputFlags struct {
