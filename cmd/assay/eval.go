@@ -19,6 +19,7 @@ func (c *cli) evalCmd() *cobra.Command {
 		of          outputFlags
 		evalTimeout time.Duration
 		parallelism int
+		maxMemory   int64
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --documents FILE... [flags]",
@@ -52,7 +53,11 @@ bundle, so existing policies run unchanged.`,
 			if err != nil {
 				return err
 			}
-			opts := []engine.Option{engine.WithEvalTimeout(evalTimeout)}
+			budget, err := applyMemoryBudget(maxMemory, env.Logger)
+			if err != nil {
+				return err
+			}
+			opts := []engine.Option{engine.WithEvalTimeout(evalTimeout), engine.WithMemoryBudget(budget)}
 			if parallelism > 0 {
 				opts = append(opts, engine.WithParallelism(parallelism))
 			}
@@ -74,6 +79,7 @@ bundle, so existing policies run unchanged.`,
 	registerDocuments(cmd.Flags(), &docOpts)
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	cmd.Flags().IntVar(&parallelism, "parallel", 0, "evaluations that run at once (0: one per CPU)")
+	registerMemory(cmd.Flags(), &maxMemory)
 	of.register(cmd.Flags(), c.base.Formats)
 	return cmd
 }

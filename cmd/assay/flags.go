@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"strings"
@@ -13,7 +15,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/assay-dev/assay/bundle/source"
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/exporters"
+	"github.com/assay-dev/assay/internal/membudget"
 	"github.com/assay-dev/assay/pipeline"
 )
 
@@ -52,6 +56,28 @@ func registerDocuments(fs *pflag.FlagSet, o *pipeline.DocumentOptions) {
 	o.MaxSize = pipeline.DefaultMaxDocumentSize
 	fs.Var(sizeFlag{&o.MaxSize}, "max-document-size", "refuse a --documents file larger than this `SIZE` (64MiB, 512KiB, 2GiB)")
 	fs.BoolVar(&o.Strict, "strict", false, "refuse a document that gives a name twice in one object (default: warn, and the later value wins)")
+}
+
+// registerMemory adds --max-memory, for the commands that evaluate.
+func registerMemory(fs *pflag.FlagSet, budget *int64) {
+	fs.Var(sizeFlag{budget}, "max-memory", "stop a policy evaluation that grows the heap past this `SIZE` (the policy has status error); also the Go soft memory limit unless GOMEMLIMIT is set (default: half of the machine's or container's memory, at least 256MiB)")
+}
+
+// applyMemoryBudget resolves --max-memory (unset: half of this machine's
+// or container's memory) and sets the Go runtime's soft memory limit to
+// it, unless the environment sets GOMEMLIMIT.
+func applyMemoryBudget(flag int64, log *slog.Logger) (int64, error) {
+	budget, source := flag, "--max-memory"
+	if budget == 0 {
+		budget, source = membudget.Default()
+	} else if budget < membudget.Min {
+		return 0, exitcode.UsageError(fmt.Errorf("--max-memory %s: below the %s that assay itself needs; give more",
+			sizeFlag{&budget}, sizeFlag{&[]int64{membudget.Min}[0]}))
+	}
+	limit, fromEnv := membudget.SetSoftLimit(budget)
+	log.Debug("memory budget", "budget", sizeFlag{&budget}.String(), "source", source,
+		"soft_limit", sizeFlag{&limit}.String(), "soft_limit_from_GOMEMLIMIT", fromEnv)
+	return budget, nil
 }
 
 // sizeFlag is a number of bytes, given as 64MiB, 512KiB, 1GB or 4096.
