@@ -1,19 +1,28 @@
 package engine
 
 import (
+	"fmt"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/assay-dev/assay/core/document"
 )
 
 // regoValue converts the document to a Rego value. The engine calls it when it
-// judges the document and keeps the result no longer than that.
+// judges the document and keeps the result no longer than that. A document
+// kept as JSON text is decoded straight to the Rego value (json.go).
 func regoValue(d *document.Entry) (ast.Value, error) {
-	fields, err := d.Fields()
-	if err != nil {
-		return nil, err
+	if d.Document == nil && d.JSON != nil {
+		v, err := decodeJSON(d.JSON)
+		if err != nil {
+			return nil, fmt.Errorf("decode JSON document: %w", err)
+		}
+		if _, ok := v.(ast.Object); !ok {
+			return nil, fmt.Errorf("decode JSON document: %s, want an object", ast.ValueName(v))
+		}
+		return v, nil
 	}
-	return ast.InterfaceToValue(map[string]any(fields))
+	return ast.InterfaceToValue(map[string]any(d.Document))
 }
 
 // documentPath is the document's "path" field, else Entry.File. v is the

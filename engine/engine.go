@@ -40,6 +40,10 @@ type config struct {
 	evalTimeout time.Duration
 	logger      *slog.Logger
 	noFusion    bool // tests compare results with and without fuse.go
+	// memBudget bounds the heap while policies are evaluated (0: no
+	// bound); onOverBudget is told of each policy stopped for it.
+	memBudget    int64
+	onOverBudget func(bundle, policy string)
 }
 
 // WithParallelism bounds the evaluations that run at once (default: GOMAXPROCS).
@@ -48,6 +52,22 @@ func WithParallelism(n int) Option { return func(c *config) { c.parallelism = n 
 // WithEvalTimeout bounds each evaluation (default 10s). An evaluation that
 // runs longer is stopped and its policy reported with status error.
 func WithEvalTimeout(d time.Duration) Option { return func(c *config) { c.evalTimeout = d } }
+
+// WithMemoryBudget bounds the Go heap while policies are evaluated, in
+// bytes (default: no bound). When the heap grows past it, the evaluations
+// running are stopped and run again one at a time; the one that exceeds the
+// budget alone has its policies re-run one by one, and a policy that
+// exceeds it alone is reported with status error and not evaluated again in
+// that Eval. The heap is the whole process's: set the Go runtime's soft
+// limit to the budget (membudget.SetSoftLimit) so that it is collected
+// before the budget is reached. docs/engine.md has the details.
+func WithMemoryBudget(bytes int64) Option { return func(c *config) { c.memBudget = bytes } }
+
+// WithOverBudget sets a function told of each policy stopped for the
+// memory budget, once per Eval (assay serve counts them).
+func WithOverBudget(f func(bundle, policy string)) Option {
+	return func(c *config) { c.onOverBudget = f }
+}
 
 // WithLogger sets the logger; Rego print() goes to it at debug level.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -57,6 +58,9 @@ type policyState struct {
 	// timedOut: the policy exceeded the deadline once; it is not evaluated
 	// again in this Eval (each attempt would cost a full deadline).
 	timedOut atomic.Bool
+	// overBudget: the policy exceeded the memory budget alone; it is not
+	// evaluated again in this Eval either.
+	overBudget atomic.Bool
 }
 
 // job is one unit of the worker pool: one document with the per-document
@@ -94,6 +98,14 @@ type run struct {
 	jobs   []job
 	counts []int // documents evaluated, per policy
 	out    []outcome
+
+	// Under a memory budget (budget.go): evaluations hold solo for
+	// reading, and one run again to find who is to blame holds it alone;
+	// running are the evaluations the watcher stops.
+	solo    sync.RWMutex
+	runMu   sync.Mutex
+	running map[int]context.CancelCauseFunc
+	nextID  int
 }
 
 // plan groups documents by (bundle, collector), since that is all that
@@ -147,6 +159,9 @@ func (r *run) execute(ctx context.Context) error {
 	r.out = make([]outcome, len(r.jobs))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if stop := r.watchMemory(); stop != nil {
+		defer stop()
+	}
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup
@@ -227,7 +242,7 @@ func (r *run) evaluate(ctx context.Context, pols []*policy, input ast.Value, dc 
 	var joint, alone []*policy
 	for _, p := range pols {
 		switch st := &r.state[p.index]; {
-		case st.timedOut.Load():
+		case st.timedOut.Load(), st.overBudget.Load():
 		case st.alone.Load():
 			alone = append(alone, p)
 		default:
@@ -235,56 +250,83 @@ func (r *run) evaluate(ctx context.Context, pols []*policy, input ast.Value, dc 
 		}
 	}
 	if len(joint) > 0 {
-		q, vals, err := r.evalQuery(ctx, joint, input)
-		var failure *evalFailure
-		switch {
-		case err == nil:
-			r.collect(&o, q, vals, dc)
-		case errors.As(err, &failure) && len(joint) > 1:
-			alone = append(alone, joint...)
-		case errors.As(err, &failure):
-			r.fail(&o, joint[0], failure, dc)
-		default:
+		if err := r.attempt(ctx, &o, joint, input, dc, false); err != nil {
 			return o, err
 		}
 	}
 	for _, p := range alone {
-		q, vals, err := r.evalQuery(ctx, []*policy{p}, input)
-		var failure *evalFailure
-		switch {
-		case err == nil:
-			r.collect(&o, q, vals, dc)
-		case errors.As(err, &failure):
-			r.fail(&o, p, failure, dc)
-		default:
+		if err := r.attempt(ctx, &o, []*policy{p}, input, dc, false); err != nil {
 			return o, err
 		}
 	}
 	return o, nil
 }
 
+// attempt evaluates the policies' joint query, and on failure finds whose
+// it is: a query stopped for the memory budget runs again alone in the
+// process (exclusive), since the heap is everyone's; a query of several
+// policies that fails runs again policy by policy; one policy's failure is
+// its own.
+func (r *run) attempt(ctx context.Context, o *outcome, pols []*policy, input ast.Value, dc *docContext, exclusive bool) error {
+	// Another worker may have found one of them over the budget since.
+	done := func(p *policy) bool {
+		st := &r.state[p.index]
+		return st.overBudget.Load() || st.timedOut.Load()
+	}
+	if slices.ContainsFunc(pols, done) {
+		if pols = slices.DeleteFunc(slices.Clone(pols), done); len(pols) == 0 {
+			return nil
+		}
+	}
+	q, vals, err := r.evalQuery(ctx, pols, input, exclusive)
+	var failure *evalFailure
+	switch {
+	case err == nil:
+		r.collect(o, q, vals, dc)
+	case !errors.As(err, &failure):
+		return err
+	case failure.overBudget && !failure.alone:
+		return r.attempt(ctx, o, pols, input, dc, true)
+	case len(pols) > 1:
+		for _, p := range pols {
+			if err := r.attempt(ctx, o, []*policy{p}, input, dc, exclusive || failure.overBudget); err != nil {
+				return err
+			}
+		}
+	default:
+		r.fail(o, pols[0], failure, dc)
+	}
+	return nil
+}
+
 func (r *run) fail(o *outcome, p *policy, f *evalFailure, dc *docContext) {
 	st := &r.state[p.index]
-	if f.timeout {
+	switch {
+	case f.timeout:
 		st.timedOut.Store(true)
-	} else {
+	case f.overBudget:
+		r.chargeBudget(p, dc, f.err)
+	default:
 		st.alone.Store(true)
 	}
 	o.errs = append(o.errs, policyError{policy: p.index, timeout: f.timeout, msg: fmt.Sprintf("%s: %v", dc.label, f.err)})
 }
 
 // evalFailure is an evaluation error that belongs to the policies of the
-// query (a runtime error, a deadline), not to the engine or the caller.
+// query (a runtime error, a deadline, the memory budget), not to the
+// engine or the caller.
 type evalFailure struct {
-	err     error
-	timeout bool
+	err        error
+	timeout    bool
+	overBudget bool
+	alone      bool // over the budget with no other evaluation running
 }
 
 func (f *evalFailure) Error() string { return f.err.Error() }
 
 // evalQuery evaluates the policies' joint query on the input under the
-// per-evaluation deadline.
-func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*binding, values, error) {
+// per-evaluation deadline and, exclusive or not, the memory budget.
+func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value, exclusive bool) (*binding, values, error) {
 	var none values
 	b, err := r.e.queryFor(ctx, pols)
 	if err != nil {
@@ -296,12 +338,27 @@ func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value) (*
 	}
 	ectx, cancel := context.WithTimeout(ctx, r.e.cfg.evalTimeout)
 	defer cancel()
-	vals, err := q.eval(ectx, input)
+	mctx := ectx // stopped by the memory watcher, under a budget
+	if r.e.cfg.memBudget > 0 {
+		release, err := r.enter(exclusive)
+		defer release()
+		if err != nil {
+			return nil, none, err
+		}
+		var stop context.CancelCauseFunc
+		mctx, stop = context.WithCancelCause(ectx)
+		defer stop(nil)
+		defer r.track(stop)()
+	}
+	vals, err := q.eval(mctx, input)
 	switch {
 	case err == nil:
 		return b, vals, nil
 	case ctx.Err() != nil:
 		return nil, none, ctx.Err()
+	case errors.Is(context.Cause(mctx), errOverBudget):
+		alone := exclusive || errors.Is(context.Cause(mctx), errOverBudgetAlone)
+		return nil, none, &evalFailure{overBudget: true, alone: alone, err: r.overBudgetError()}
 	case errors.Is(ectx.Err(), context.DeadlineExceeded):
 		return nil, none, &evalFailure{timeout: true, err: fmt.Errorf("evaluation exceeded %s", r.e.cfg.evalTimeout)}
 	default:
@@ -329,9 +386,10 @@ func (r *run) result() *Result {
 		}
 		for _, f := range o.findings {
 			idx := f.policy
-			if r.state[idx].timedOut.Load() {
-				// Which documents were judged before the deadline struck
-				// depends on scheduling: keep none, for a stable result.
+			if r.state[idx].timedOut.Load() || r.state[idx].overBudget.Load() {
+				// Which documents were judged before the deadline or the
+				// budget struck depends on scheduling: keep none, for a
+				// stable result.
 				continue
 			}
 			t := &tallies[idx]
@@ -354,6 +412,10 @@ func (r *run) result() *Result {
 		case r.state[i].timedOut.Load():
 			rp.Status = report.StatusError
 			rp.Error = fmt.Sprintf("evaluation exceeded %s", r.e.cfg.evalTimeout)
+			rp.Findings = 0
+		case r.state[i].overBudget.Load():
+			rp.Status = report.StatusError
+			rp.Error = r.overBudgetError().Error()
 			rp.Findings = 0
 		case t.err != "":
 			rp.Status = report.StatusError

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+	"github.com/hashicorp/hcl/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/assay-dev/assay/core/collector"
@@ -21,6 +23,7 @@ import (
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/engine"
 )
 
 // DocumentsSchema identifies the JSON written by `assay collect` and read by
@@ -66,28 +69,48 @@ func (e *InputError) Error() string {
 
 func (e *InputError) Unwrap() error { return e.Err }
 
+// DefaultMaxDocumentSize bounds one file of documents unless
+// DocumentOptions.MaxSize says otherwise.
+const DefaultMaxDocumentSize = 64 << 20
+
+// DocumentOptions say how document files are read.
+type DocumentOptions struct {
+	// MaxSize bounds one file, in bytes (0: DefaultMaxDocumentSize). A
+	// larger file is refused without reading more than MaxSize+1 bytes of
+	// it, pipes included.
+	MaxSize int64
+	// Strict refuses a JSON object or YAML mapping that gives a name
+	// twice; otherwise the later value wins and Warn is told.
+	Strict bool
+	// Warn receives warnings about a file (names given twice), with the
+	// file's text for the snippets; nil drops them.
+	Warn func(diags hcl.Diagnostics, files map[string]*hcl.File)
+}
+
+func (o DocumentOptions) maxSize() int64 {
+	if o.MaxSize <= 0 {
+		return DefaultMaxDocumentSize
+	}
+	return o.MaxSize
+}
+
 // ReadDocuments reads one file for `assay eval`: either the output of
 // `assay collect`, or any JSON or YAML file, which becomes one document per
 // object (a multi-document YAML file gives several), as conftest reads its
 // inputs. host is the collect file's host facts, or nil. types are the
 // collector types, whose NetFacts hooks read some documents as Go values.
-func ReadDocuments(path string, types *collector.Registry) (docs []document.Entry, host document.Document, err error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, nil, &InputError{File: path, Err: errors.New("a directory: want a JSON or YAML file (the output of 'assay collect', or documents)")}
-	}
-	// A pipe is fine (assay eval --documents <(assay collect …)); the path
-	// is already in the message, so only the cause is kept.
-	data, err := os.ReadFile(path)
+//
+// JSON is checked as the engine will decode it (engine.CheckJSON): a number
+// out of range or nesting too deep is an InputError at its line and column
+// here, not a policy error later.
+func ReadDocuments(path string, types *collector.Registry, opts DocumentOptions) (docs []document.Entry, host document.Document, err error) {
+	data, err := readLimited(path, opts.maxSize())
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, nil, &InputError{File: path, Err: err}
+		return nil, nil, err
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".yaml" || ext == ".yml" {
-		return readYAML(path, data)
+		return readYAML(path, data, opts)
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
@@ -95,66 +118,142 @@ func ReadDocuments(path string, types *collector.Registry) (docs []document.Entr
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
 		// Not JSON: let YAML try, which also covers JSON-compatible YAML.
-		return readYAML(path, data)
+		return readYAML(path, data, opts)
 	}
-	if d, ok := compactDocument(path, trimmed, types); ok {
-		return []document.Entry{d}, nil, nil
+	info, err := engine.CheckJSON(data)
+	if err != nil {
+		return nil, nil, checkError(path, data, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, nil, jsonError(path, data, err)
+	if err := duplicates(path, data, info, opts); err != nil {
+		return nil, nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		end := int64(len(bytes.TrimRight(data, " \t\r\n")))
-		off := dec.InputOffset()
-		// Point at the first byte of what follows the document.
-		for off > 0 && off <= end && !isSpace(data[off-1]) {
-			off--
-		}
-		line, col := lineCol(data, off)
-		return nil, nil, &InputError{File: path, Line: line, Col: col, Err: errors.New("unexpected data after the JSON document")}
+	if info.Top != '{' {
+		return nil, nil, &InputError{File: path, Line: 1, Col: 1, Err: fmt.Errorf("the top level is a %s: assay documents are JSON objects", kindName(info.Top))}
 	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, nil, &InputError{File: path, Line: 1, Col: 1, Err: fmt.Errorf("the top level is a %s: assay documents are JSON objects", jsonType(v))}
-	}
-	if obj["schema"] == DocumentsSchema {
+	if info.Schema == DocumentsSchema {
 		return fromCollectFile(path, data, types)
+	}
+	if netFactsHook(types, info.Kind) == nil {
+		// Kept as its text, which the engine decodes only while it
+		// judges it: held as Go maps, 10,000 such documents took most of
+		// the memory of `assay eval` (docs/engine.md).
+		return []document.Entry{{File: path, JSON: trimmed}}, nil, nil
+	}
+	// netFacts reads these as Go values.
+	obj, err := document.DecodeJSONObject(data)
+	if err != nil {
+		return nil, nil, jsonError(path, data, err)
 	}
 	return []document.Entry{{File: path, Document: obj}}, nil, nil
 }
 
-// compactDocument keeps a plain JSON object file as its text, which the
-// engine decodes only while it judges it: held as Go maps, 10,000 such
-// documents took most of the memory of `assay eval` (docs/engine.md). It
-// reports false for anything else — invalid JSON, a collect file, a
-// document netFacts reads — which the full decoder then handles and, for
-// errors, locates.
-func compactDocument(path string, data []byte, types *collector.Registry) (document.Entry, bool) {
-	schema, kind, ok := topFields(data)
-	if !ok || schema == DocumentsSchema || netFactsHook(types, kind) != nil {
-		return document.Entry{}, false
+// readLimited reads the file, refusing it once it has more than max bytes:
+// a regular file by its size, before reading; a pipe after reading max+1.
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is already in the message
+		}
+		return nil, &InputError{File: path, Err: err}
 	}
-	return document.Entry{File: path, JSON: data}, true
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, &InputError{File: path, Err: err}
+	}
+	if fi.IsDir() {
+		return nil, &InputError{File: path, Err: errors.New("a directory: want a JSON or YAML file (the output of 'assay collect', or documents)")}
+	}
+	tooLarge := &InputError{File: path, Err: fmt.Errorf("%w: more than the %s that --max-document-size allows; raise it if the file is trusted", ErrDocumentTooLarge, strings.Replace(humanize.IBytes(uint64(max)), ".0 ", " ", 1))}
+	if fi.Mode().IsRegular() && fi.Size() > max {
+		return nil, tooLarge
+	}
+	// A pipe is fine (assay eval --documents <(assay collect …)).
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &InputError{File: path, Err: err}
+	}
+	if int64(len(data)) > max {
+		return nil, tooLarge
+	}
+	return data, nil
 }
 
-// topFields decodes only the top level of a JSON object, which also
-// validates all of it, and returns its "schema" and "kind" as the full
-// decoder reads them: a key's last value wins, and a value that is not a
-// string is none. ok is false when data is not a valid JSON object.
-func topFields(data []byte) (schema, kind string, ok bool) {
-	if len(data) == 0 || data[0] != '{' {
-		return "", "", false
+// ErrDocumentTooLarge is the cause of an InputError for a file over
+// DocumentOptions.MaxSize.
+var ErrDocumentTooLarge = errors.New("file too large")
+
+// checkError locates what engine.CheckJSON refused.
+func checkError(path string, data []byte, err error) error {
+	var je *engine.JSONError
+	if !errors.As(err, &je) {
+		return &InputError{File: path, Err: err}
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil || top == nil {
-		return "", "", false
+	line, col := lineCol(data, je.Offset)
+	cause := je.Err
+	if errors.Is(cause, io.ErrUnexpectedEOF) {
+		cause = errors.New("unexpected end of file: the JSON is truncated")
 	}
-	_ = json.Unmarshal(top["schema"], &schema)
-	_ = json.Unmarshal(top[document.FieldKind], &kind)
-	return schema, kind, true
+	return &InputError{File: path, Line: line, Col: col, Err: cause}
+}
+
+// duplicates reports the names given twice in one object: warnings, or
+// with Strict the first as an error.
+func duplicates(path string, data []byte, info engine.JSONInfo, opts DocumentOptions) error {
+	if info.DuplicatesTotal == 0 {
+		return nil
+	}
+	if opts.Strict {
+		d := info.Duplicates[0]
+		line, col := lineCol(data, d.Offset)
+		fl, fc := lineCol(data, d.First)
+		return &InputError{File: path, Line: line, Col: col, Err: fmt.Errorf(
+			"%q is given twice in one object (first at %d:%d); --strict refuses that: remove one, or drop --strict to let the later value win", d.Name, fl, fc)}
+	}
+	if opts.Warn == nil {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for i, d := range info.Duplicates {
+		line, col := lineCol(data, d.Offset)
+		fl, fc := lineCol(data, d.First)
+		detail := fmt.Sprintf("%q is given twice in one object (first at line %d, column %d): the later value wins. --strict refuses such files.", d.Name, fl, fc)
+		if i == len(info.Duplicates)-1 && info.DuplicatesTotal > len(info.Duplicates) {
+			detail += fmt.Sprintf("\n%d more names given twice in this file are not listed.", info.DuplicatesTotal-len(info.Duplicates))
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Name given twice in a JSON object",
+			Detail:   detail,
+			Subject: &hcl.Range{Filename: path,
+				Start: hcl.Pos{Line: line, Column: col, Byte: int(d.Offset)},
+				End:   hcl.Pos{Line: line, Column: col + len(d.Name) + 2, Byte: int(d.Offset) + len(d.Name) + 2}},
+		})
+	}
+	opts.Warn(diags, map[string]*hcl.File{path: {Bytes: data}})
+	return nil
+}
+
+func kindName(k byte) string {
+	switch k {
+	case '[':
+		return "list"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "value"
 }
 
 // fromCollectFile reads the output of `assay collect`. Each document is
@@ -179,11 +278,12 @@ func fromCollectFile(path string, data []byte, types *collector.Registry) ([]doc
 			return nil, nil, &InputError{File: path, Err: fmt.Errorf("documents[%d] has no \"document\"", i)}
 		}
 		d := document.Entry{Bundle: e.Bundle, CollectorID: e.Collector, JSON: e.Document}
-		_, kind, ok := topFields(e.Document)
-		if !ok {
+		// The whole file passed engine.CheckJSON: this only reads the kind.
+		info, err := engine.CheckJSON(e.Document)
+		if err != nil || info.Top != '{' {
 			return nil, nil, collectEntryError(path, data, i)
 		}
-		if netFactsHook(types, kind) != nil {
+		if netFactsHook(types, info.Kind) != nil {
 			// netFacts reads these as Go values.
 			fields, err := d.Fields()
 			if err != nil {
@@ -209,14 +309,36 @@ func collectEntryError(path string, data []byte, i int) error {
 	return &InputError{File: path, Err: fmt.Errorf("documents[%d]: \"document\" is not a JSON object", i)}
 }
 
-func readYAML(path string, data []byte) ([]document.Entry, document.Document, error) {
+func readYAML(path string, data []byte, opts DocumentOptions) ([]document.Entry, document.Document, error) {
 	var docs []document.Entry
+	var warnings hcl.Diagnostics
 	for i, part := range splitYAML(data) {
 		if len(bytes.TrimSpace(part.text)) == 0 {
 			continue
 		}
 		var v any
-		if err := yaml.Unmarshal(part.text, &v); err != nil {
+		err := yaml.UnmarshalStrict(part.text, &v)
+		if dups := yamlDuplicates(err); len(dups) > 0 {
+			// Strict decoding refuses only keys given twice; the plain
+			// decoding keeps the later value, as it always has.
+			first := dups[0]
+			if opts.Strict {
+				return nil, nil, &InputError{File: path, Line: part.line + first.line - 1, Col: 1, Err: fmt.Errorf(
+					"YAML document %d: key %s is given twice in one mapping; --strict refuses that: remove one, or drop --strict to let the later value win", i+1, first.key)}
+			}
+			for _, d := range dups {
+				line := part.line + d.line - 1
+				warnings = append(warnings, &hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "Key given twice in a YAML mapping",
+					Detail:   fmt.Sprintf("YAML document %d: key %s is given twice in one mapping: the later value wins. --strict refuses such files.", i+1, d.key),
+					Subject:  &hcl.Range{Filename: path, Start: hcl.Pos{Line: line, Column: 1}, End: hcl.Pos{Line: line, Column: 1}},
+				})
+			}
+			v = nil
+			err = yaml.Unmarshal(part.text, &v)
+		}
+		if err != nil {
 			return nil, nil, yamlError(path, part.line, i+1, err)
 		}
 		obj, ok := v.(map[string]any)
@@ -231,7 +353,38 @@ func readYAML(path string, data []byte) ([]document.Entry, document.Document, er
 	if len(docs) == 0 {
 		return nil, nil, &InputError{File: path, Err: errors.New("no document in the file")}
 	}
+	if len(warnings) > 0 && opts.Warn != nil {
+		if len(warnings) > engine.MaxDuplicatesListed {
+			warnings = warnings[:engine.MaxDuplicatesListed]
+		}
+		opts.Warn(warnings, map[string]*hcl.File{path: {Bytes: data}})
+	}
 	return docs, nil, nil
+}
+
+// yamlDup is a key the YAML decoder found twice in one mapping, at a line
+// counted from the start of the document it was given.
+type yamlDup struct {
+	line int
+	key  string // quoted, as the decoder quotes it
+}
+
+var yamlDupRE = regexp.MustCompile(`line (\d+): key ("(?:[^"\\]|\\.)*") already set in map`)
+
+// yamlDuplicates lists the keys given twice that a strict YAML decoding
+// reported, if that is what err is about.
+func yamlDuplicates(err error) []yamlDup {
+	if err == nil {
+		return nil
+	}
+	var dups []yamlDup
+	for _, m := range yamlDupRE.FindAllStringSubmatch(err.Error(), -1) {
+		line, convErr := strconv.Atoi(m[1])
+		if convErr == nil {
+			dups = append(dups, yamlDup{line: line, key: m[2]})
+		}
+	}
+	return dups
 }
 
 // yamlLine finds the line a YAML parser names ("yaml: line 3: …"), counted
@@ -318,13 +471,15 @@ func jsonType(v any) string {
 	return "value"
 }
 
-func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
-
 // ReadDocumentFiles reads the files `assay eval` judges into one
 // collection: every document, and the host facts of the first collect
 // file that has them. A file that cannot be read is exit code 2, naming
-// the file (and line and column for a syntax error).
-func (e *Env) ReadDocumentFiles(files []string) (*Collected, error) {
+// the file (and line and column for a syntax error). Warnings go to the
+// env's Warnings unless opts.Warn says otherwise.
+func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collected, error) {
+	if opts.Warn == nil {
+		opts.Warn = e.warn
+	}
 	start := time.Now()
 	name := "documents"
 	if len(files) == 1 {
@@ -332,7 +487,7 @@ func (e *Env) ReadDocumentFiles(files []string) (*Collected, error) {
 	}
 	col := &Collected{Target: target.Info{Kind: target.KindDocuments, Name: name}}
 	for _, f := range files {
-		docs, host, err := ReadDocuments(f, e.Collectors)
+		docs, host, err := ReadDocuments(f, e.Collectors, opts)
 		if err != nil {
 			return nil, exitcode.UsageError(err)
 		}

@@ -2,10 +2,15 @@ package pipeline_test
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
 
 	collectors "github.com/assay-dev/assay/collectors/all"
 	"github.com/assay-dev/assay/pipeline"
@@ -46,7 +51,7 @@ func TestReadDocuments(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			docs, host, err := pipeline.ReadDocuments(path, collectors.Registry())
+			docs, host, err := pipeline.ReadDocuments(path, collectors.Registry(), pipeline.DocumentOptions{})
 			if tc.wantErr != "" {
 				var ie *pipeline.InputError
 				if err == nil || !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.wantErr) {
@@ -73,13 +78,13 @@ func TestReadDocuments(t *testing.T) {
 	}
 	t.Run("directory", func(t *testing.T) {
 		dir := t.TempDir()
-		_, _, err := pipeline.ReadDocuments(dir, collectors.Registry())
+		_, _, err := pipeline.ReadDocuments(dir, collectors.Registry(), pipeline.DocumentOptions{})
 		if err == nil || err.Error() != dir+": a directory: want a JSON or YAML file (the output of 'assay collect', or documents)" {
 			t.Errorf("err = %v", err)
 		}
 	})
 	t.Run("missing file", func(t *testing.T) {
-		_, _, err := pipeline.ReadDocuments(filepath.Join(t.TempDir(), "nope.json"), collectors.Registry())
+		_, _, err := pipeline.ReadDocuments(filepath.Join(t.TempDir(), "nope.json"), collectors.Registry(), pipeline.DocumentOptions{})
 		if !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("err = %v, want not-exist", err)
 		}
@@ -108,7 +113,7 @@ func TestReadDocumentsCompact(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			docs, _, err := pipeline.ReadDocuments(path, collectors.Registry())
+			docs, _, err := pipeline.ReadDocuments(path, collectors.Registry(), pipeline.DocumentOptions{})
 			if err != nil || len(docs) != 1 {
 				t.Fatalf("docs %v, err %v", docs, err)
 			}
@@ -128,4 +133,113 @@ func TestReadDocumentsCompact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadDocumentsLimits: what the engine would refuse is refused on
+// reading, at its line and column; names given twice are warnings, or
+// errors with Strict; a file over MaxSize is refused.
+func TestReadDocumentsLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, content string
+		opts                pipeline.DocumentOptions
+		wantErr             string   // substring of the error; "" = none
+		wantWarn            []string // substrings of the warnings, in order
+		wantDocs            int      // checked when set
+	}{
+		{name: "huge exponent", file: "n.json", content: "{\"kind\": \"x\",\n \"n\": 1e999999999}",
+			wantErr: "n.json:2:7: number out of range: 1e999999999 cannot be evaluated"},
+		{name: "beyond float64 in a collect file", file: "c.json",
+			content: "{\"schema\": \"assay.documents/v1\",\n \"documents\": [{\"document\": {\"kind\": \"x\", \"n\": [1,\n  -2e400]}}]}",
+			wantErr: "c.json:3:3: number out of range: -2e400 is beyond what a 64-bit float holds"},
+		{name: "too deep", file: "d.json", content: `{"a": ` + strings.Repeat("[", 1001) + strings.Repeat("]", 1001) + "}",
+			wantErr: "d.json:1:1006: objects and lists nest more than 1000 levels deep"},
+		{name: "duplicate names warn", file: "dup.json", content: "{\"kind\": \"x\",\n \"a\": 1,\n \"a\": 2, \"b\": {\"c\": 1, \"c\": 2}}",
+			wantWarn: []string{`dup.json:3:2: "a" is given twice in one object (first at line 2, column 2)`, `dup.json:3:24: "c" is given twice`}},
+		{name: "duplicate names with strict", file: "dup.json", content: "{\"kind\": \"x\",\n \"a\": 1,\n \"a\": 2}",
+			opts:    pipeline.DocumentOptions{Strict: true},
+			wantErr: `dup.json:3:2: "a" is given twice in one object (first at 2:2); --strict refuses that`},
+		{name: "duplicate keys in YAML warn", file: "dup.yaml", content: "a: 1\n---\nb: 1\nc:\n  d: 1\n  d: 2\n",
+			wantWarn: []string{`dup.yaml:6:1: YAML document 2: key "d" is given twice in one mapping: the later value wins`}, wantDocs: 2},
+		{name: "duplicate keys in YAML with strict", file: "dup.yaml", content: "a: 1\n---\nb: 1\nb: 2\n",
+			opts:    pipeline.DocumentOptions{Strict: true},
+			wantErr: `dup.yaml:4:1: YAML document 2: key "b" is given twice in one mapping; --strict refuses that`},
+		{name: "over the size limit", file: "big.json", content: `{"a": "` + strings.Repeat("x", 2000) + `"}`,
+			opts:    pipeline.DocumentOptions{MaxSize: 1024},
+			wantErr: "big.json: file too large: more than the 1 KiB that --max-document-size allows; raise it if the file is trusted"},
+		{name: "at the size limit", file: "ok.json", content: `{"a": "` + strings.Repeat("x", 1024-10) + `"}`,
+			opts: pipeline.DocumentOptions{MaxSize: 1024}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), tc.file)
+			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var warnings []string
+			tc.opts.Warn = func(diags hcl.Diagnostics, files map[string]*hcl.File) {
+				for _, d := range diags {
+					if files[d.Subject.Filename] == nil {
+						t.Errorf("no source for %s", d.Subject.Filename)
+					}
+					warnings = append(warnings, fmt.Sprintf("%s:%d:%d: %s", filepath.Base(d.Subject.Filename), d.Subject.Start.Line, d.Subject.Start.Column, d.Detail))
+				}
+			}
+			docs, _, err := pipeline.ReadDocuments(path, collectors.Registry(), tc.opts)
+			if tc.wantErr != "" {
+				var ie *pipeline.InputError
+				if err == nil || !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want an InputError containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || len(docs) == 0 || (tc.wantDocs > 0 && len(docs) != tc.wantDocs) {
+				t.Fatalf("docs %v, err %v", docs, err)
+			}
+			if len(warnings) != len(tc.wantWarn) {
+				t.Fatalf("warnings %q, want %d", warnings, len(tc.wantWarn))
+			}
+			for i, w := range tc.wantWarn {
+				if !strings.Contains(warnings[i], w) {
+					t.Errorf("warning %q, want %q", warnings[i], w)
+				}
+			}
+		})
+	}
+}
+
+// TestReadDocumentsPipeLimit: a pipe has no size to look at first; no more
+// than the limit and a byte is read from it, and the writer is not waited
+// for beyond that.
+func TestReadDocumentsPipeLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pipe.json")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	written := make(chan int64, 1)
+	go func() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			written <- -1
+			return
+		}
+		defer f.Close()
+		// An endless document: only the reader closing stops this.
+		n, _ := io.Copy(f, io.MultiReader(strings.NewReader(`{"a": "`), endless{}))
+		written <- n
+	}()
+	_, _, err := pipeline.ReadDocuments(path, collectors.Registry(), pipeline.DocumentOptions{MaxSize: 1 << 20})
+	if !errors.Is(err, pipeline.ErrDocumentTooLarge) {
+		t.Fatalf("err = %v, want ErrDocumentTooLarge", err)
+	}
+	if n := <-written; n > 2<<20 {
+		t.Errorf("the writer got %d bytes out: the reader read far past its limit", n)
+	}
+}
+
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
 }

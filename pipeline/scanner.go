@@ -25,6 +25,11 @@ type ScanConfig struct {
 	// Parallel bounds the evaluations and collectors that run at once (0:
 	// one per CPU).
 	Parallel int
+	// MaxMemory is the memory budget of policy evaluation, in bytes (0:
+	// none), as engine.WithMemoryBudget; OverBudget hears of each policy
+	// stopped for it.
+	MaxMemory  int64
+	OverBudget func(bundle, policy string)
 	// KeepLastGoodData makes a data source that cannot be fetched keep its
 	// last good data (reported stale) rather than fail the scan: a daemon
 	// must not go blind while a directory is down.
@@ -71,7 +76,8 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []engine.Option{engine.WithEvalTimeout(s.cfg.EvalTimeout)}
+	opts := []engine.Option{engine.WithEvalTimeout(s.cfg.EvalTimeout),
+		engine.WithMemoryBudget(s.cfg.MaxMemory), engine.WithOverBudget(s.cfg.OverBudget)}
 	if s.cfg.Parallel > 0 {
 		opts = append(opts, engine.WithParallelism(s.cfg.Parallel))
 	}

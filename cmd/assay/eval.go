@@ -15,9 +15,11 @@ func (c *cli) evalCmd() *cobra.Command {
 		bundles     []string
 		fetch       pipeline.FetchOptions
 		documents   []string
+		docOpts     pipeline.DocumentOptions
 		of          outputFlags
 		evalTimeout time.Duration
 		parallelism int
+		maxMemory   int64
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --documents FILE... [flags]",
@@ -43,7 +45,7 @@ bundle, so existing policies run unchanged.`,
 				return err
 			}
 			ctx := cmd.Context()
-			col, err := env.ReadDocumentFiles(documents)
+			col, err := env.ReadDocumentFiles(documents, docOpts)
 			if err != nil {
 				return err
 			}
@@ -51,7 +53,11 @@ bundle, so existing policies run unchanged.`,
 			if err != nil {
 				return err
 			}
-			opts := []engine.Option{engine.WithEvalTimeout(evalTimeout)}
+			budget, err := applyMemoryBudget(maxMemory, env.Logger)
+			if err != nil {
+				return err
+			}
+			opts := []engine.Option{engine.WithEvalTimeout(evalTimeout), engine.WithMemoryBudget(budget)}
 			if parallelism > 0 {
 				opts = append(opts, engine.WithParallelism(parallelism))
 			}
@@ -70,8 +76,10 @@ bundle, so existing policies run unchanged.`,
 	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, bundleHelp)
 	registerFetch(cmd.Flags(), &fetch)
 	cmd.Flags().StringArrayVar(&documents, "documents", nil, "document `FILE`s to judge (repeatable; also taken as arguments)")
+	registerDocuments(cmd.Flags(), &docOpts)
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	cmd.Flags().IntVar(&parallelism, "parallel", 0, "evaluations that run at once (0: one per CPU)")
+	registerMemory(cmd.Flags(), &maxMemory)
 	of.register(cmd.Flags(), c.base.Formats)
 	return cmd
 }

@@ -1,16 +1,23 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/assay-dev/assay/bundle/source"
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/exporters"
+	"github.com/assay-dev/assay/internal/membudget"
 	"github.com/assay-dev/assay/pipeline"
 )
 
@@ -43,6 +50,59 @@ func registerScan(fs *pflag.FlagSet, c *pipeline.ScanConfig) {
 	fs.DurationVar(&c.EvalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	fs.IntVar(&c.Parallel, "parallel", 0, "evaluations and collectors run at once (0: one per CPU)")
 }
+
+// registerDocuments adds the flags that bound the --documents files.
+func registerDocuments(fs *pflag.FlagSet, o *pipeline.DocumentOptions) {
+	o.MaxSize = pipeline.DefaultMaxDocumentSize
+	fs.Var(sizeFlag{&o.MaxSize}, "max-document-size", "refuse a --documents file larger than this `SIZE` (64MiB, 512KiB, 2GiB)")
+	fs.BoolVar(&o.Strict, "strict", false, "refuse a document that gives a name twice in one object (default: warn, and the later value wins)")
+}
+
+// registerMemory adds --max-memory, for the commands that evaluate.
+func registerMemory(fs *pflag.FlagSet, budget *int64) {
+	fs.Var(sizeFlag{budget}, "max-memory", "stop a policy evaluation that grows the heap past this `SIZE` (the policy has status error); also the Go soft memory limit unless GOMEMLIMIT is set (default: half of the machine's or container's memory, at least 256MiB)")
+}
+
+// applyMemoryBudget resolves --max-memory (unset: half of this machine's
+// or container's memory) and sets the Go runtime's soft memory limit to
+// it, unless the environment sets GOMEMLIMIT.
+func applyMemoryBudget(flag int64, log *slog.Logger) (int64, error) {
+	budget, source := flag, "--max-memory"
+	if budget == 0 {
+		budget, source = membudget.Default()
+	} else if budget < membudget.Min {
+		return 0, exitcode.UsageError(fmt.Errorf("--max-memory %s: below the %s that assay itself needs; give more",
+			sizeFlag{&budget}, sizeFlag{&[]int64{membudget.Min}[0]}))
+	}
+	limit, fromEnv := membudget.SetSoftLimit(budget)
+	log.Debug("memory budget", "budget", sizeFlag{&budget}.String(), "source", source,
+		"soft_limit", sizeFlag{&limit}.String(), "soft_limit_from_GOMEMLIMIT", fromEnv)
+	return budget, nil
+}
+
+// sizeFlag is a number of bytes, given as 64MiB, 512KiB, 1GB or 4096.
+type sizeFlag struct{ n *int64 }
+
+func (s sizeFlag) String() string {
+	if s.n == nil || *s.n == 0 {
+		return "0"
+	}
+	return strings.ReplaceAll(strings.Replace(humanize.IBytes(uint64(*s.n)), ".0 ", " ", 1), " ", "")
+}
+
+func (s sizeFlag) Set(v string) error {
+	n, err := humanize.ParseBytes(v)
+	if err != nil {
+		return errors.New("want a size such as 64MiB, 512KiB or 1GB")
+	}
+	if n == 0 || n > math.MaxInt64 {
+		return errors.New("want a size above 0, such as 64MiB")
+	}
+	*s.n = int64(n)
+	return nil
+}
+
+func (s sizeFlag) Type() string { return "SIZE" }
 
 // outputFlags choose the formats, where each goes, and the CI gate.
 type outputFlags struct {

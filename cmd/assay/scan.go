@@ -40,6 +40,9 @@ above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
 			if err != nil {
 				return err
 			}
+			if cfg.MaxMemory, err = applyMemoryBudget(cfg.MaxMemory, env.Logger); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			s, err := env.NewScanner(ctx, cfg)
 			if err != nil {
@@ -59,6 +62,7 @@ above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
 		},
 	}
 	registerScan(cmd.Flags(), &cfg)
+	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	of.register(cmd.Flags(), c.base.Formats)
 	return cmd
 }

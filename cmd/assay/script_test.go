@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -51,6 +53,21 @@ func TestScript(t *testing.T) {
 					ts.Fatalf("usage: mkfifo PATH")
 				}
 				ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o644))
+			},
+			// bigdoc PATH SIZE writes a JSON document of SIZE bytes (64KiB,
+			// 2MiB): {"kind": "big", "pad": "xxx…"}.
+			"bigdoc": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: bigdoc PATH SIZE")
+				}
+				n, err := humanize.ParseBytes(args[1])
+				ts.Check(err)
+				head, tail := `{"kind": "big", "pad": "`, `"}`
+				pad := int(n) - len(head) - len(tail)
+				if pad < 0 {
+					ts.Fatalf("bigdoc: %s is too small", args[1])
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(head+strings.Repeat("x", pad)+tail), 0o644))
 			},
 			// exits N CMD ARGS... runs a command and requires exit code N.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {

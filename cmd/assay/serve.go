@@ -74,12 +74,21 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 			// A directory that is down for a while must not blind the
 			// daemon: scans go on with the last good data, marked stale.
 			cfg.KeepLastGoodData = true
+			budget, err := applyMemoryBudget(cfg.MaxMemory, log)
+			if err != nil {
+				return err
+			}
+			cfg.MaxMemory = budget
+			// A policy over the budget is stopped, not the daemon; the
+			// metrics count it.
+			var d *serve.Daemon
+			cfg.OverBudget = func(bundle, policy string) { d.PolicyOverBudget(bundle, policy) }
 			s, err := env.NewScanner(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			d := &serve.Daemon{
+			d = &serve.Daemon{
 				Scan: s.Scan,
 				Reload: func(ctx context.Context) error {
 					// A bundle error keeps the old bundles; say what it is.
@@ -102,6 +111,7 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 		},
 	}
 	registerScan(cmd.Flags(), &cfg)
+	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	f := cmd.Flags()
 	f.DurationVar(&interval, "interval", 5*time.Minute, "time between the end of one scan and the start of the next")
 	f.DurationVar(&jitter, "jitter", 30*time.Second, "add a random delay up to this to each interval")

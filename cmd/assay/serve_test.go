@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -630,5 +631,78 @@ func TestServeKeepsBundlesOnHostileReload(t *testing.T) {
 		if v := metricValue(text, "assay_config_last_reload_successful "); v != "0" {
 			t.Errorf("%s: assay_config_last_reload_successful = %q, want 0", hostile.name, v)
 		}
+	}
+}
+
+// TestServeMemoryBudget: a policy over --max-memory does not take the
+// daemon down: each scan completes with that policy in error and the
+// others judged, assay_policy_memory_exceeded_total counts the scans, and
+// the daemon keeps serving.
+func TestServeMemoryBudget(t *testing.T) {
+	// serve sets the Go runtime's soft limit of this process; the tests
+	// after this one get theirs back.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOMEMLIMIT", "")
+	dir := t.TempDir()
+	var rego strings.Builder
+	rego.WriteString("    package mem.doubling\n    deny contains \"never\" if {\n      s0 := \"abcdefgh\"\n")
+	for i := 1; i <= 27; i++ {
+		fmt.Fprintf(&rego, "      s%d := concat(\"\", [s%d, s%d])\n", i, i-1, i-1)
+	}
+	rego.WriteString("      count(s27) < 0\n    }\n")
+	src := `bundle "mem" { version = "1.0.0" }
+collect "host" "facts" {}
+policy "doubling" {
+  input = [collect.host.facts]
+  rego  = <<-EOT
+` + rego.String() + `  EOT
+}
+policy "ok" {
+  input = [collect.host.facts]
+  rego  = <<-EOT
+    package mem.ok
+    deny contains "judged" if true
+  EOT
+}
+`
+	if err := os.MkdirAll(filepath.Join(dir, "mem"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mem", "bundle.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	base, stderr := serveInProcess(t, "--bundle", filepath.Join(dir, "mem"), "--root", root, "--interval", "100ms", "--scan-timeout", "2m", "--max-memory", "64MiB")
+	var text string
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		var err error
+		if text, err = scrape(t, base); err != nil {
+			t.Fatalf("scrape: %v\n%s", err, stderr)
+		}
+		if n := metricValue(text, `assay_policy_memory_exceeded_total{bundle="mem",policy="doubling"} `); n != "" && n != "1" {
+			break // two scans or more have stopped it, and the daemon serves
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("assay_policy_memory_exceeded_total did not reach 2 within 2 minutes:\n%s\n%s", text, stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, want := range []string{
+		`assay_policy_status{bundle="mem",policy="doubling",status="error"} 1`,
+		`assay_findings{bundle="mem",enforcement="mandatory",kind="deny",policy="ok",policy_severity="medium"} 1`,
+		`assay_scan_success 1`,
+	} {
+		if !strings.Contains(text, want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if metricValue(text, `assay_policy_memory_exceeded_total{bundle="mem",policy="ok"} `) != "" {
+		t.Error("the policy judged with the hog is counted as over the budget")
+	}
+	if !strings.Contains(stderr.String(), `msg="policy stopped: it exceeded the memory budget, and is reported with status error" bundle=mem policy=doubling`) {
+		t.Errorf("no warning in the log:\n%s", stderr)
 	}
 }

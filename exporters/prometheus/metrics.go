@@ -52,6 +52,7 @@ var (
 	descScanSuccess  = desc("scan_success", "1 if the last scan attempt completed, 0 if it failed (the metrics then still describe the last good scan).")
 	descScansTotal   = desc("scans_total", "Scans attempted since the daemon started.")
 	descScanFailures = desc("scan_failures_total", "Scans that failed since the daemon started.")
+	descOverBudget   = desc("policy_memory_exceeded_total", "Scans in which a policy was stopped for exceeding the memory budget (--max-memory), since the daemon started.", "bundle", "policy")
 	descReloadOK     = desc("config_last_reload_successful", "1 if the last bundle reload succeeded.")
 	descReloadTime   = desc("config_last_reload_success_timestamp_seconds", "Unix time of the last successful bundle reload.")
 
@@ -83,7 +84,7 @@ var allDescs = []*prom.Desc{
 	descCollectorFailed, descCollectorDuration, descCollectorSkipped, descCollectorNA, descBundleInfo, descTargetInfo,
 	descBuildInfo, descIfaceInfo, descNeighborInfo, descNetDropped,
 	descDataUp, descDataLastSuccess, descDataDuration, descDataEntries,
-	descCollectorOverruns,
+	descCollectorOverruns, descOverBudget,
 }
 
 // Descs lists every metric descriptor assay publishes (docs/metrics.md).
@@ -138,7 +139,8 @@ type StateCollector struct {
 	reloadOK    bool
 	reloadTime  time.Time
 	overruns    map[collectorKey]uint64
-	collectors  []collectorKey // of the last completed scan, sorted
+	collectors  []collectorKey       // of the last completed scan, sorted
+	overBudget  map[[2]string]uint64 // by bundle and policy
 }
 
 // collectorKey names a collect block in the metrics.
@@ -151,7 +153,7 @@ func NewStateCollector(version string) *StateCollector {
 
 // Describe implements prometheus.Collector.
 func (c *StateCollector) Describe(ch chan<- *prom.Desc) {
-	for _, d := range []*prom.Desc{descScanSuccess, descLastSuccess, descScansTotal, descScanFailures, descReloadOK, descReloadTime, descBuildInfo, descCollectorOverruns} {
+	for _, d := range []*prom.Desc{descScanSuccess, descLastSuccess, descScansTotal, descScanFailures, descReloadOK, descReloadTime, descBuildInfo, descCollectorOverruns, descOverBudget} {
 		ch <- d
 	}
 }
@@ -167,7 +169,14 @@ func (c *StateCollector) Collect(ch chan<- prom.Metric) {
 		overruns[i] = c.overruns[k]
 	}
 	keys := c.collectors // replaced, never changed in place
+	overBudget := make([]prom.Metric, 0, len(c.overBudget))
+	for k, n := range c.overBudget {
+		overBudget = append(overBudget, prom.MustNewConstMetric(descOverBudget, prom.CounterValue, float64(n), k[0], k[1]))
+	}
 	c.mu.RUnlock()
+	for _, m := range overBudget {
+		ch <- m
+	}
 
 	ch <- prom.MustNewConstMetric(descScanSuccess, prom.GaugeValue, b2f(success))
 	if !last.IsZero() {
@@ -234,6 +243,18 @@ func (c *StateCollector) ScanFailed() {
 	c.success = false
 	c.scans++
 	c.failures++
+}
+
+// PolicyOverBudget counts a scan in which the policy was stopped for
+// exceeding the memory budget. Policies are named by bundles, so the series
+// are bounded by them.
+func (c *StateCollector) PolicyOverBudget(bundle, policy string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.overBudget == nil {
+		c.overBudget = map[[2]string]uint64{}
+	}
+	c.overBudget[[2]string{label(bundle), label(policy)}]++
 }
 
 // Reloaded records the outcome of a bundle reload.

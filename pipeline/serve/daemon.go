@@ -122,6 +122,13 @@ func (d *Daemon) Handler() http.Handler {
 	return d.handler
 }
 
+// PolicyOverBudget counts, in assay_policy_memory_exceeded_total, a scan
+// in which the policy was stopped for exceeding the memory budget.
+func (d *Daemon) PolicyOverBudget(bundle, policy string) {
+	d.init()
+	d.state.PolicyOverBudget(bundle, policy)
+}
+
 // Ready reports whether a scan has completed.
 func (d *Daemon) Ready() bool { return d.ready.Load() }
 

@@ -1,0 +1,343 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// JSON documents. A document given as JSON text (document.Entry.JSON) is
+// decoded straight to a Rego value, with no Go maps in between: those cost
+// more than the Rego value itself (a 17 MB document takes 200 MB as
+// map[string]any and 280 MB as Rego values), and the old path held both at
+// once. CheckJSON walks the same tokens without building anything, so that
+// a reader can refuse at load, with a position, what judging would refuse.
+//
+// The tokenizer is the one of encoding/json/v2 (jsontext; Go 1.27 has it in
+// the standard library): it reads tokens without allocating, and knows the
+// offset of each, which encoding/json's Decoder.Token does 9 times slower.
+
+// MaxJSONDepth is how deeply objects and lists may nest in a document.
+const MaxJSONDepth = 1000
+
+// MaxDuplicatesListed bounds the duplicate names CheckJSON lists; it counts
+// them all.
+const MaxDuplicatesListed = 10
+
+// DuplicateName is a name given twice in one JSON object. As in every JSON
+// decoder assay used before, the later value wins.
+type DuplicateName struct {
+	Name string
+	// Offset is the byte offset of the later name, First of the earlier.
+	Offset, First int64
+}
+
+// JSONError is JSON the engine refuses, at a byte offset of its text.
+type JSONError struct {
+	Offset int64
+	Err    error
+}
+
+func (e *JSONError) Error() string { return fmt.Sprintf("offset %d: %v", e.Offset, e.Err) }
+
+func (e *JSONError) Unwrap() error { return e.Err }
+
+// ErrNumberRange is the cause of a JSONError for a number that is out of
+// range.
+var ErrNumberRange = errors.New("number out of range")
+
+// JSONInfo is what CheckJSON learnt about one JSON text.
+type JSONInfo struct {
+	// Top is the kind of the top-level value: '{', '[', '"', '0' (a
+	// number), 't', 'f' or 'n', as jsontext.Kind.
+	Top byte
+	// Schema and Kind are the top-level object's "schema" and "kind" when
+	// they are strings: the values a decoder sees, the last of duplicates.
+	Schema, Kind string
+	// Duplicates are the first MaxDuplicatesListed names given twice in
+	// one object, in the order of the text; DuplicatesTotal counts all.
+	Duplicates      []DuplicateName
+	DuplicatesTotal int
+}
+
+// CheckJSON checks the text of one JSON value as the engine decodes it:
+// its syntax, its nesting (at most MaxJSONDepth), numbers within what both
+// a float64 and the evaluator hold, and nothing after the value. Names given
+// twice in one object are reported in the JSONInfo, not refused. Errors are
+// *JSONError.
+func CheckJSON(data []byte) (JSONInfo, error) {
+	w := newJSONWalker(data, false)
+	_, err := w.document()
+	return w.info, err
+}
+
+// decodeJSON decodes the text of one JSON value to a Rego value, numbers
+// kept as their text; a name given twice in one object keeps its last value.
+func decodeJSON(data []byte) (ast.Value, error) {
+	w := newJSONWalker(data, true)
+	t, err := w.document()
+	if err != nil {
+		return nil, err
+	}
+	return t.Value, nil
+}
+
+// jsonWalker reads one JSON text token by token, checking it and, when
+// build is set, making the Rego value.
+type jsonWalker struct {
+	data  []byte
+	dec   *jsontext.Decoder
+	build bool
+	info  JSONInfo
+}
+
+func newJSONWalker(data []byte, build bool) *jsonWalker {
+	return &jsonWalker{
+		data: data,
+		// Duplicate names are ours to report; invalid UTF-8 becomes
+		// U+FFFD, as encoding/json has always made it.
+		dec:   jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
+		build: build,
+	}
+}
+
+func (w *jsonWalker) document() (*ast.Term, error) {
+	w.info.Top = byte(w.dec.PeekKind())
+	t, err := w.value(0)
+	if err != nil {
+		return nil, err
+	}
+	start := w.start()
+	if _, err := w.dec.ReadToken(); err != io.EOF {
+		return nil, &JSONError{Offset: start, Err: errors.New("unexpected data after the JSON document")}
+	}
+	return t, nil
+}
+
+// start is the offset of the next token: past the whitespace, commas and
+// colons that the decoder has not read yet.
+func (w *jsonWalker) start() int64 {
+	off := w.dec.InputOffset()
+	for off < int64(len(w.data)) {
+		switch w.data[off] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			off++
+			continue
+		}
+		break
+	}
+	return off
+}
+
+// syntaxError turns the tokenizer's error into a JSONError at its offset.
+func (w *jsonWalker) syntaxError(err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		// Its own text names a JSON pointer, which in a hostile
+		// document is megabytes long; the offset says where.
+		return &JSONError{Offset: se.ByteOffset, Err: se.Err}
+	}
+	return &JSONError{Offset: w.dec.InputOffset(), Err: err}
+}
+
+func (w *jsonWalker) value(depth int) (*ast.Term, error) {
+	off := w.start()
+	if k := w.dec.PeekKind(); (k == '{' || k == '[') && depth >= MaxJSONDepth {
+		return nil, &JSONError{Offset: off, Err: fmt.Errorf("objects and lists nest more than %d levels deep", MaxJSONDepth)}
+	}
+	tok, err := w.dec.ReadToken()
+	if err != nil {
+		return nil, w.syntaxError(err)
+	}
+	switch tok.Kind() {
+	case '{':
+		return w.object(depth)
+	case '[':
+		return w.array(depth)
+	case '"':
+		if !w.build {
+			return nil, nil
+		}
+		return ast.InternedTerm(tok.String()), nil
+	case '0':
+		s := tok.String()
+		if err := checkNumber(s); err != nil {
+			return nil, &JSONError{Offset: off, Err: err}
+		}
+		if !w.build {
+			return nil, nil
+		}
+		// As ast.InterfaceToValue converts a json.Number.
+		if t := ast.InternedIntNumberTermFromString(s); t != nil {
+			return t, nil
+		}
+		return ast.NumberTerm(json.Number(s)), nil
+	case 't':
+		return ast.InternedTerm(true), nil
+	case 'f':
+		return ast.InternedTerm(false), nil
+	case 'n':
+		return ast.NullTerm(), nil
+	}
+	return nil, &JSONError{Offset: off, Err: fmt.Errorf("unexpected %v", tok.Kind())}
+}
+
+// names tracks the names of one object, to find those given twice: a
+// short list while the object is small, a map once it is not.
+type names struct {
+	list []nameAt
+	set  map[string]int // index in the object's members
+}
+
+type nameAt struct {
+	name string
+	off  int64
+	idx  int
+}
+
+const namesListMax = 16
+
+// add records the name at member index idx and returns the member it
+// repeats, if any.
+func (n *names) add(name string, off int64, idx int) (prev nameAt, dup bool) {
+	if n.set == nil {
+		for _, e := range n.list {
+			if e.name == name {
+				return e, true
+			}
+		}
+		n.list = append(n.list, nameAt{name, off, idx})
+		if len(n.list) > namesListMax {
+			n.set = make(map[string]int, 2*namesListMax)
+			for i, e := range n.list {
+				n.set[e.name] = i
+			}
+		}
+		return nameAt{}, false
+	}
+	if i, ok := n.set[name]; ok {
+		return n.list[i], true
+	}
+	n.set[name] = len(n.list)
+	n.list = append(n.list, nameAt{name, off, idx})
+	return nameAt{}, false
+}
+
+func (w *jsonWalker) object(depth int) (*ast.Term, error) {
+	var (
+		seen names
+		kvs  [][2]*ast.Term
+	)
+	for w.dec.PeekKind() != '}' {
+		off := w.start()
+		tok, err := w.dec.ReadToken()
+		if err != nil {
+			return nil, w.syntaxError(err)
+		}
+		name := tok.String()
+		prev, dup := seen.add(name, off, len(kvs))
+		if dup && !w.build {
+			w.info.DuplicatesTotal++
+			if len(w.info.Duplicates) < MaxDuplicatesListed {
+				w.info.Duplicates = append(w.info.Duplicates, DuplicateName{Name: name, Offset: off, First: prev.off})
+			}
+		}
+		var v *ast.Term
+		if depth == 0 && (name == "schema" || name == "kind") {
+			v, err = w.topField(name)
+		} else {
+			v, err = w.value(depth + 1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !w.build {
+			continue
+		}
+		if dup {
+			kvs[prev.idx][1] = v // the later value wins
+			continue
+		}
+		kvs = append(kvs, [2]*ast.Term{ast.InternedTerm(name), v})
+	}
+	if _, err := w.dec.ReadToken(); err != nil {
+		return nil, w.syntaxError(err)
+	}
+	if !w.build {
+		return nil, nil
+	}
+	return ast.NewTerm(ast.NewObject(kvs...)), nil
+}
+
+// topField reads the value of a top-level "schema" or "kind", recording it
+// when it is a string and forgetting an earlier one when it is not.
+func (w *jsonWalker) topField(name string) (*ast.Term, error) {
+	field := &w.info.Kind
+	if name == "schema" {
+		field = &w.info.Schema
+	}
+	*field = ""
+	if w.dec.PeekKind() != '"' {
+		return w.value(1)
+	}
+	tok, err := w.dec.ReadToken()
+	if err != nil {
+		return nil, w.syntaxError(err)
+	}
+	*field = tok.String()
+	return ast.InternedTerm(*field), nil
+}
+
+func (w *jsonWalker) array(depth int) (*ast.Term, error) {
+	var elems []*ast.Term
+	for w.dec.PeekKind() != ']' {
+		v, err := w.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if w.build {
+			elems = append(elems, v)
+		}
+	}
+	if _, err := w.dec.ReadToken(); err != nil {
+		return nil, w.syntaxError(err)
+	}
+	if !w.build {
+		return nil, nil
+	}
+	return ast.ArrayTerm(elems...), nil
+}
+
+// checkNumber refuses a number the evaluator cannot take (ast.NumberChecked:
+// an exponent beyond 2^±100000) or that no float64 can hold (beyond
+// ±1.8e308): reports, metrics and YAML readers all go through float64.
+func checkNumber(s string) error {
+	if _, err := ast.NumberChecked(s); err != nil {
+		return fmt.Errorf("%w: %s cannot be evaluated (%v)", ErrNumberRange, abbreviate(s), err)
+	}
+	// Only a long number or one with an exponent can be out of range.
+	if len(s) < 300 && !strings.ContainsAny(s, "eE") {
+		return nil
+	}
+	if _, err := strconv.ParseFloat(s, 64); errors.Is(err, strconv.ErrRange) {
+		return fmt.Errorf("%w: %s is beyond what a 64-bit float holds (±1.8e308)", ErrNumberRange, abbreviate(s))
+	}
+	return nil
+}
+
+func abbreviate(s string) string {
+	if len(s) > 40 {
+		return s[:37] + "..."
+	}
+	return s
+}

@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+func TestCheckJSON(t *testing.T) {
+	deep := strings.Repeat("[", MaxJSONDepth) + strings.Repeat("]", MaxJSONDepth)
+	tooDeep := `{"a": ` + strings.Repeat("[", MaxJSONDepth) + strings.Repeat("]", MaxJSONDepth) + "}"
+	for _, tc := range []struct {
+		name, text string
+		want       JSONInfo
+		wantOff    int64
+		wantErr    string // substring; "" = no error
+	}{
+		{name: "object", text: `{"kind": "file", "schema": "x/v1", "n": [1, {"kind": 2}]}`,
+			want: JSONInfo{Top: '{', Kind: "file", Schema: "x/v1"}},
+		{name: "list", text: ` [1, 2] `, want: JSONInfo{Top: '['}},
+		{name: "a kind that is no string is none", text: `{"kind": "a", "kind": 3}`,
+			want: JSONInfo{Top: '{', Duplicates: []DuplicateName{{Name: "kind", Offset: 14, First: 1}}, DuplicatesTotal: 1}},
+		{name: "the last kind wins", text: `{"kind": 3, "kind": "b"}`,
+			want: JSONInfo{Top: '{', Kind: "b", Duplicates: []DuplicateName{{Name: "kind", Offset: 12, First: 1}}, DuplicatesTotal: 1}},
+		{name: "nested duplicate", text: "{\"a\": {\"x\": 1,\n \"y\": 2, \"x\": 3}, \"x\": 4}",
+			want: JSONInfo{Top: '{', Duplicates: []DuplicateName{{Name: "x", Offset: 24, First: 7}}, DuplicatesTotal: 1}},
+		{name: "same name in two objects is no duplicate", text: `[{"a": 1}, {"a": 2}]`, want: JSONInfo{Top: '['}},
+		{name: "duplicates in a large object", text: largeObject(40, 3),
+			want: JSONInfo{Top: '{', Duplicates: []DuplicateName{{Name: "k0", Offset: 421, First: 1}, {Name: "k1", Offset: 430, First: 10}, {Name: "k2", Offset: 439, First: 19}}, DuplicatesTotal: 3}},
+		{name: "nesting at the limit", text: deep, want: JSONInfo{Top: '['}},
+		{name: "nesting beyond the limit", text: tooDeep, wantOff: 6 + MaxJSONDepth - 1, wantErr: "nest more than 1000 levels deep"},
+		{name: "huge exponent", text: `{"n": 1e999999999}`, wantOff: 6, wantErr: "number out of range: 1e999999999 cannot be evaluated"},
+		{name: "tiny exponent", text: `{"n": [0, 1e-99999]}`, wantOff: 10, wantErr: "1e-99999 cannot be evaluated"},
+		{name: "beyond float64", text: `{"n": -1.5e309}`, wantOff: 6, wantErr: "-1.5e309 is beyond what a 64-bit float holds"},
+		{name: "310 digits", text: `{"n": ` + strings.Repeat("9", 310) + `}`, wantOff: 6, wantErr: "99999999999999999999999999999999999..."},
+		{name: "large but fine", text: `{"n": [1.7e308, 123456789012345678901234567890, 1e-300]}`, want: JSONInfo{Top: '{'}},
+		{name: "trailing data", text: "{\"a\": 1}\n {\"b\": 2}", wantOff: 10, wantErr: "unexpected data after the JSON document"},
+		{name: "truncated", text: `{"a": [1, 2,`, wantOff: 12, wantErr: "unexpected EOF"},
+		{name: "syntax", text: "{\n  \"a\": 1,\n  \"b\" 2\n}", wantOff: 18, wantErr: "invalid character '2'"},
+		{name: "empty", text: "", wantOff: 0, wantErr: "unexpected EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := CheckJSON([]byte(tc.text))
+			if tc.wantErr != "" {
+				var je *JSONError
+				if !errors.As(err, &je) || !strings.Contains(je.Err.Error(), tc.wantErr) || je.Offset != tc.wantOff {
+					t.Fatalf("err = %v, want a JSONError at offset %d containing %q", err, tc.wantOff, tc.wantErr)
+				}
+				if len(err.Error()) > 200 {
+					t.Errorf("error of %d bytes: the position belongs in the offset", len(err.Error()))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// largeObject has n names k0…k(n-1), then the first dups again.
+func largeObject(n, dups int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n + dups {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`"k` + string(rune('0'+i%n%10)) + strings.Repeat("x", i%n/10) + `": 1`)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+func TestCheckJSONDuplicatesCapped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`[`)
+	for i := range 50 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"a": 1, "a": 2}`)
+	}
+	b.WriteString(`]`)
+	got, err := CheckJSON([]byte(b.String()))
+	if err != nil || got.DuplicatesTotal != 50 || len(got.Duplicates) != MaxDuplicatesListed {
+		t.Errorf("total %d, listed %d, err %v: want 50 counted, %d listed", got.DuplicatesTotal, len(got.Duplicates), err, MaxDuplicatesListed)
+	}
+}
+
+// stdValue is a document as the engine converted it before decodeJSON: Go
+// values decoded with numbers as text, then ast.InterfaceToValue.
+func stdValue(data []byte) (ast.Value, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data")
+	}
+	return ast.InterfaceToValue(v)
+}
+
+func TestDecodeJSONSameValue(t *testing.T) {
+	for _, text := range []string{
+		`{"kind": "x", "n": 1.50, "i": 3, "neg": -0, "big": 123456789012345678901234567890, "e": 2E+3}`,
+		`{"s": "\u00e9\n\"\\", "u": "\ud83d\ude00", "bad": "` + "\xff\xfe" + `", "empty": ""}`,
+		`{"list": [[], {}, null, true, false, [1, [2, [3]]]], "o": {"p": {"q": {}}}}`,
+		`{"a": 1, "b": 2, "a": 3}`,
+		`{"a": {"x": 1}, "a": {"y": 2}}`,
+		largeObject(40, 5),
+		`[1, "two", {"three": 3}]`,
+		`"just a string"`,
+	} {
+		want, err := stdValue([]byte(text))
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		got, err := decodeJSON([]byte(text))
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if got.Compare(want) != 0 {
+			t.Errorf("%s:\n got %v\nwant %v", text, got, want)
+		}
+	}
+}
+
+// FuzzDecodeJSON: whatever encoding/json decodes and CheckJSON accepts,
+// decodeJSON decodes to the same Rego value; what CheckJSON refuses,
+// decodeJSON refuses too.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"a": 1}`, `{"a": [1, 2.5e3, "x", null], "a": {}}`, `[{"k": true}]`, `{"n": 1e999999999}`, `"\u00e9"`, `{"a":` + strings.Repeat("[", 1001)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, checkErr := CheckJSON(data)
+		got, err := decodeJSON(data)
+		if (checkErr == nil) != (err == nil) {
+			t.Fatalf("CheckJSON: %v, decodeJSON: %v", checkErr, err)
+		}
+		if err != nil {
+			return
+		}
+		want, err := stdValue(data)
+		if err != nil {
+			return // encoding/json is stricter nowhere we know of, but only compare what both take
+		}
+		if got.Compare(want) != 0 {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	})
+}

@@ -1,0 +1,176 @@
+// Package membudget bounds the memory of a process: a default budget from
+// the machine's or the container's memory, the Go runtime's soft limit set
+// to it, and a watcher that says when the heap grows past it. The engine
+// stops the evaluation that is to blame (docs/engine.md, "Memory budget").
+package membudget
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	// Floor is the least default budget: below it assay could not
+	// compile a few bundles, whatever the machine.
+	Floor = 256 << 20
+	// Min is the least budget one may ask for.
+	Min = 32 << 20
+	// DefaultInterval is how often Watch samples the heap.
+	DefaultInterval = 20 * time.Millisecond
+)
+
+// Files read for the default; tests point them elsewhere.
+var (
+	meminfoPath  = "/proc/meminfo"
+	cgroupV2Path = "/sys/fs/cgroup/memory.max"
+	cgroupV1Path = "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+)
+
+// Default is half of the memory this process may use: the machine's
+// MemTotal, or its cgroup's limit (v2 memory.max, v1 limit_in_bytes) when
+// that is lower, as in a container; never less than Floor. source says
+// which it came from, for the log.
+func Default() (budget int64, source string) {
+	total, _ := memTotal(meminfoPath)
+	limit := cgroupLimit()
+	return defaultFrom(total, limit)
+}
+
+func defaultFrom(total, cgroup int64) (int64, string) {
+	avail, source := total, "MemTotal"
+	if cgroup > 0 && (avail <= 0 || cgroup < avail) {
+		avail, source = cgroup, "cgroup memory limit"
+	}
+	if avail <= 0 {
+		return Floor, "floor (memory size unknown)"
+	}
+	if avail/2 < Floor {
+		return Floor, "floor"
+	}
+	return avail / 2, "half of the " + source
+}
+
+// memTotal reads MemTotal from /proc/meminfo, in bytes.
+func memTotal(path string) (int64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		// MemTotal:       24683320 kB
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[0] == "MemTotal:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return 0, err
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("no MemTotal in " + path)
+}
+
+// cgroupLimit is the memory limit of this process's cgroup as the
+// container sees it, or 0 when there is none.
+func cgroupLimit() int64 {
+	for _, p := range []string{cgroupV2Path, cgroupV1Path} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		s := strings.TrimSpace(string(data))
+		if s == "max" {
+			return 0
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		// cgroup v1 says "unlimited" with a number near 2^63.
+		if err != nil || n <= 0 || n >= 1<<62 {
+			return 0
+		}
+		return n
+	}
+	return 0
+}
+
+// SetSoftLimit sets the Go runtime's soft memory limit (GOMEMLIMIT) to the
+// budget, so that the collector works harder before the budget is reached
+// rather than after. GOMEMLIMIT set in the environment wins: the runtime
+// keeps it, and fromEnv says so. limit is the soft limit in force.
+func SetSoftLimit(budget int64) (limit int64, fromEnv bool) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1), true
+	}
+	debug.SetMemoryLimit(budget)
+	return budget, false
+}
+
+// The heap as runtime/metrics measures it: the live heap as the last
+// collection marked it, and every heap object allocated and not yet swept,
+// garbage included.
+const (
+	liveMetric    = "/gc/heap/live:bytes"
+	objectsMetric = "/memory/classes/heap/objects:bytes"
+)
+
+// Heap returns the live heap as of the last collection and the heap
+// objects now, garbage included, in bytes.
+func Heap() (live, objects uint64) {
+	s := []metrics.Sample{{Name: liveMetric}, {Name: objectsMetric}}
+	metrics.Read(s)
+	return value(s[0]), value(s[1])
+}
+
+func value(s metrics.Sample) uint64 {
+	if s.Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s.Value.Uint64()
+}
+
+// Over reports whether the heap is over the budget: the live heap, or the
+// heap with its garbage past twice the budget. The live heap is only
+// measured when a collection ends; with the soft limit at the budget they
+// come often as it nears, but with a higher GOMEMLIMIT the heap could grow
+// to twice the live heap before the next one measures it.
+func Over(budget int64, live, objects uint64) bool {
+	return budget > 0 && (live > uint64(budget) || objects > 2*uint64(budget))
+}
+
+// Watch samples the heap every interval until stop is called, and calls
+// over, from its own goroutine, for each sample over the budget. stop
+// waits for the goroutine to end.
+func Watch(budget int64, interval time.Duration, over func(live, objects uint64)) (stop func()) {
+	if interval <= 0 {
+		interval = DefaultInterval
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if live, objects := Heap(); Over(budget, live, objects) {
+					over(live, objects)
+				}
+			}
+		}
+	})
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done) })
+		wg.Wait()
+	}
+}

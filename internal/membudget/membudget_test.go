@@ -1,0 +1,138 @@
+package membudget
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+func TestDefaultFrom(t *testing.T) {
+	const gib = 1 << 30
+	for _, tc := range []struct {
+		name          string
+		total, cgroup int64
+		want          int64
+		wantSource    string
+	}{
+		{"machine", 24 * gib, 0, 12 * gib, "half of the MemTotal"},
+		{"container limit below the machine", 24 * gib, 2 * gib, gib, "half of the cgroup memory limit"},
+		{"container limit above the machine", 4 * gib, 64 * gib, 2 * gib, "half of the MemTotal"},
+		{"small machine", 300 << 20, 0, Floor, "floor"},
+		{"unknown", 0, 0, Floor, "floor (memory size unknown)"},
+		{"only a cgroup", 0, 8 * gib, 4 * gib, "half of the cgroup memory limit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, src := defaultFrom(tc.total, tc.cgroup)
+			if got != tc.want || src != tc.wantSource {
+				t.Errorf("got %d (%s), want %d (%s)", got, src, tc.want, tc.wantSource)
+			}
+		})
+	}
+}
+
+func TestMemoryFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	meminfo := write("meminfo", "MemTotal:       24683320 kB\nMemFree:        20000000 kB\n")
+	if got, err := memTotal(meminfo); err != nil || got != 24683320<<10 {
+		t.Errorf("memTotal = %d, %v", got, err)
+	}
+	if _, err := memTotal(write("bad", "Nothing: 1 kB\n")); err == nil {
+		t.Error("no MemTotal: want an error")
+	}
+
+	defer func(v2, v1 string) { cgroupV2Path, cgroupV1Path = v2, v1 }(cgroupV2Path, cgroupV1Path)
+	for _, tc := range []struct {
+		v2, v1 string // "" = no such file
+		want   int64
+	}{
+		{"max\n", "", 0},
+		{"2147483648\n", "", 2 << 30},
+		{"", "1073741824\n", 1 << 30},
+		{"", "9223372036854771712\n", 0}, // v1's "unlimited"
+		{"", "", 0},
+	} {
+		cgroupV2Path, cgroupV1Path = filepath.Join(dir, "none2"), filepath.Join(dir, "none1")
+		if tc.v2 != "" {
+			cgroupV2Path = write("memory.max", tc.v2)
+		}
+		if tc.v1 != "" {
+			cgroupV1Path = write("limit_in_bytes", tc.v1)
+		}
+		if got := cgroupLimit(); got != tc.want {
+			t.Errorf("v2 %q v1 %q: limit %d, want %d", tc.v2, tc.v1, got, tc.want)
+		}
+	}
+}
+
+func TestSetSoftLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOMEMLIMIT", "")
+	if limit, fromEnv := SetSoftLimit(512 << 20); limit != 512<<20 || fromEnv || debug.SetMemoryLimit(-1) != 512<<20 {
+		t.Errorf("limit %d, from env %v", limit, fromEnv)
+	}
+	// The environment's GOMEMLIMIT is the runtime's (read at start; here
+	// set by hand as the runtime would have).
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	debug.SetMemoryLimit(1 << 30)
+	if limit, fromEnv := SetSoftLimit(512 << 20); limit != 1<<30 || !fromEnv {
+		t.Errorf("with GOMEMLIMIT: limit %d, from env %v, want the environment's", limit, fromEnv)
+	}
+}
+
+func TestOver(t *testing.T) {
+	for _, tc := range []struct {
+		budget        int64
+		live, objects uint64
+		want          bool
+	}{
+		{64 << 20, 10 << 20, 100 << 20, false}, // garbage, not yet collected
+		{64 << 20, 65 << 20, 65 << 20, true},
+		{64 << 20, 10 << 20, 129 << 20, true},
+		{0, 1 << 40, 1 << 40, false}, // no budget
+	} {
+		if got := Over(tc.budget, tc.live, tc.objects); got != tc.want {
+			t.Errorf("Over(%d, %d, %d) = %v", tc.budget, tc.live, tc.objects, got)
+		}
+	}
+}
+
+// TestWatch: a heap held past the budget is seen, and stop ends the
+// watching.
+func TestWatch(t *testing.T) {
+	live, _ := Heap()
+	budget := int64(live) + 16<<20
+	seen := make(chan uint64, 1)
+	stop := Watch(budget, 5*time.Millisecond, func(live, _ uint64) {
+		select {
+		case seen <- live:
+		default:
+		}
+	})
+	defer stop()
+	hold := make([]byte, 2*budget)
+	for i := range hold {
+		hold[i] = 1
+	}
+	runtime.GC() // measure the live heap now
+	select {
+	case got := <-seen:
+		if got < uint64(budget) && len(hold) > 0 {
+			t.Logf("seen through the objects measure: live %d", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the watcher never saw the heap over the budget")
+	}
+	runtime.KeepAlive(hold)
+	stop()
+	stop() // twice is fine
+}
