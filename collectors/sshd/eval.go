@@ -80,8 +80,11 @@ func (c *config) evaluate(ci *ConnInfo) (*result, error) {
 			o.v[k] = s
 		}
 	}
-	if c.v >= v96 {
-		mergeSubsystems(o, mo)
+	if c.v >= v96 && len(mo.subsystems) > 0 {
+		// 9.6 copies a Match block's Subsystems over all the global ones
+		// (its merge then finds nothing left to merge).
+		o.subsystems = mo.subsystems
+		o.v["subsystem"] = mo.v["subsystem"]
 	}
 	c.assembleAll(o, p2)
 	for _, k := range []string{"forcecommand", "chrootdirectory"} {
@@ -103,29 +106,6 @@ func (c *config) stopped(_ *pass) bool {
 		}
 	}
 	return false
-}
-
-// mergeSubsystems is servconf_merge_subsystems() (9.6): a Match block's
-// Subsystem replaces the global one of that name or adds one.
-func mergeSubsystems(dst, src *options) {
-	s, ok := src.v["subsystem"]
-	if !ok {
-		return
-	}
-	for i, name := range src.subsystems {
-		line := s.list[i]
-		found := false
-		for j, n := range dst.subsystems {
-			if n == name {
-				dst.v["subsystem"].list[j] = line
-				found = true
-			}
-		}
-		if !found {
-			dst.subsystems = append(dst.subsystems, name)
-			dst.appendList("subsystem", s.src, line)
-		}
-	}
 }
 
 // flushListen is process_queued_listen_addrs(): the ports and address

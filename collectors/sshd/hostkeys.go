@@ -72,7 +72,22 @@ func (c *config) loadHostKeys(o *options) []hostKey {
 		}
 		k := c.loadHostKey(o, f, agent)
 		k.src = srcs[i]
-		if !k.Loaded && userProvided {
+		if k.Error == "bad permissions" {
+			st, _ := fs.Stat(c.fsys, target.Rel(f))
+			for _, l := range []string{
+				"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+				"@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @",
+				fmt.Sprintf("Permissions 0%3.3o for '%s' are too open.", st.Mode().Perm(), f),
+				"It is required that your private key files are NOT accessible by others.",
+				"This private key will be ignored.",
+			} {
+				c.addError(bareError(k.src, false, l))
+			}
+		}
+		if k.Error == "Invalid key length" {
+			// 9.1's RequiredRSASize check of host keys
+			c.addError(bareError(k.src, false, fmt.Sprintf("main: Host key %s: Invalid key length", f)))
+		} else if !k.Loaded && userProvided {
 			if k.Error != "" {
 				c.addError(bareError(k.src, false, fmt.Sprintf("Unable to load host key \"%s\": %s", f, k.Error)))
 			}
@@ -128,6 +143,12 @@ func (c *config) loadHostKey(o *options, path string, agent bool) hostKey {
 		if agent && k.Public {
 			k.Loaded = true
 		}
+		return k
+	}
+	if st, err := fs.Stat(c.fsys, target.Rel(path)); err == nil && st.Mode().Perm()&0o077 != 0 {
+		// sshd refuses a private key others can read (it checks the
+		// owner too: the collector takes every file as root's).
+		k.Error = "bad permissions"
 		return k
 	}
 	raw, err := ssh.ParseRawPrivateKey(data)

@@ -160,7 +160,7 @@ var (
 // matchCopied are the options the second pass copies from matching Match
 // blocks over the global ones in release v (sshd's copy_set_server_options
 // and COPY_MATCH_STRING_OPTS). Others set inside a Match block have no
-// effect. Subsystems (9.6) are merged, not copied: see evaluate.
+// effect. Subsystems (9.6) are copied together: see evaluate.
 func matchCopied(v int) []string {
 	out := []string{
 		"passwordauthentication", "gssapiauthentication", "pubkeyauthentication",
