@@ -173,7 +173,8 @@ func (c *config) loadHostKey(o *options, path string, agent bool) hostKey {
 	switch key := raw.(type) {
 	case *dsa.PrivateKey:
 		if !contains(c.prof.all["key"], "ssh-dss") {
-			k.Error = "unknown or unsupported key type"
+			// a build without DSA (9.8) cannot parse the key at all
+			k.Error = "invalid format"
 			return k
 		}
 	case *rsa.PrivateKey:

@@ -256,7 +256,7 @@ func ipqosTable(v int) []struct {
 }
 
 // parseIPQoS is sshd's parse_ipqos(): a name, or a number 0-255 (strtol
-// with any base until 10.0, decimal from 10.0).
+// with any base until 9.8, decimal from 9.8).
 func (c *config) parseIPQoS(s string) (int, bool) {
 	for _, q := range ipqosTable(c.v) {
 		if equalFold(s, q.name) {
@@ -266,7 +266,7 @@ func (c *config) parseIPQoS(s string) (int, bool) {
 	if s == "" {
 		return 0, false
 	}
-	if c.v >= v100 {
+	if c.v >= v98 {
 		n, ok := strtonum(s, 0, 255)
 		return int(n), ok
 	}
@@ -405,7 +405,7 @@ var (
 
 // convtimeOf is convtime() as release v has it: 8.0p1 and 8.2p1 keep the
 // multiplier of a unit for the numbers after it and wrap to an int; 8.4p1
-// resets it; 8.7p1 stops at INT_MAX; 10.0p1 takes digits only; 10.5p1
+// resets it; 8.7p1 stops at INT_MAX; 9.8p1 takes digits only; 10.5p1
 // takes decimal seconds.
 func convtimeOf(v int, s string) (int, bool) {
 	switch {
@@ -415,7 +415,7 @@ func convtimeOf(v int, s string) (int, bool) {
 			return 0, false
 		}
 		return int(d), true
-	case v >= v100:
+	case v >= v98:
 		return convtime100(s)
 	case v >= v87:
 		return convtime(s)
@@ -495,7 +495,8 @@ func strtol(s string) (int64, string, bool) {
 	return n, t[k:], true
 }
 
-// convtime100 is convtime() of 10.0p1: digits only, at most INT_MAX.
+// convtime100 is convtime() of 9.8p1 to 10.0p1: digits only, at most
+// INT_MAX.
 func convtime100(s string) (int, bool) {
 	if s == "" {
 		return 0, false
