@@ -50,6 +50,11 @@ func (p *profile) withDistro(d distro) error {
 		}
 		p.defaults["pidfile"] = "/var/run/sshd.pid"
 		p.paths("/usr/libexec/openssh")
+		if p.v >= v87 && !p.supports("requiredrsasize") {
+			// RHEL 9 backported RequiredRSASize to 8.7p1; its crypto
+			// policy sets it.
+			p.addKeyword("requiredrsasize", cfgAll, "1024")
+		}
 	case distroAlpine:
 		p.paths("/usr/lib/ssh")
 	default:

@@ -169,6 +169,12 @@ func (p *profile) loadDefaults() {
 	limit, interval, _ := strings.Cut(one("rekeylimit"), " ")
 	p.defaults["rekeylimit.limit"], p.defaults["rekeylimit.interval"] = limit, interval
 	p.defaults["pubkeyauthoptions"] = "0"
+	if p.v < v87 {
+		// sshd -T prints keyboard-interactive on because
+		// ChallengeResponseAuthentication (on by default) turns it on
+		// after parsing; its own default is off.
+		p.defaults["kbdinteractiveauthentication"] = "no"
+	}
 	if p.defaults["unusedconnectiontimeout"] == "none" {
 		p.defaults["unusedconnectiontimeout"] = "0"
 	}
