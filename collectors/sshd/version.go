@@ -30,9 +30,15 @@ type versionInfo struct {
 	// Exact is false when the release has no table of its own and the
 	// nearest older one (or the oldest) stood in.
 	Exact bool
+	// Agent is the ssh-agent the target has: its package (the OpenSSH
+	// client), or the binary alone.
+	Agent map[string]any
 	// opts are how the distribution starts sshd (RHEL 8's crypto policy).
 	opts evalOptions
 }
+
+// clientPackages carry ssh-agent: Debian's, RHEL's and Alpine's names.
+var clientPackages = []string{"openssh-client", "openssh-clients", "openssh-client-default", "openssh-client-common"}
 
 // annotate adds the version fields to a document.
 func (vi versionInfo) annotate(doc document.Document) {
@@ -47,6 +53,11 @@ func (vi versionInfo) annotate(doc document.Document) {
 	doc["defaults"] = vi.Profile.Name
 	doc["defaults_exact"] = vi.Exact
 	doc["build"] = vi.Profile.build.String()
+	agent := vi.Agent
+	if agent == nil {
+		agent = map[string]any{"installed": false}
+	}
+	doc["ssh_agent"] = agent
 }
 
 // serverPackages are the package names that carry sshd, by database.
@@ -83,6 +94,12 @@ func detectVersion(fsys fs.FS) versionInfo {
 		vi.Version, vi.Source = v, "binary"
 	}
 	vi.Upstream = upstreamOf(vi.Version)
+	vi.Agent = map[string]any{"installed": false}
+	if pkg, ok := pkgdb.Find(fsys, clientPackages...); ok {
+		vi.Agent = map[string]any{"installed": true, "package": pkg.Name, "version": pkg.Version, "release": upstreamOf(pkg.Version)}
+	} else if _, err := fs.Stat(fsys, "usr/bin/ssh-agent"); err == nil {
+		vi.Agent = map[string]any{"installed": true}
+	}
 	d := distroOf(vi.Distribution)
 	b := buildFull
 	if d == distroAlpine {
