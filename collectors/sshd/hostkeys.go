@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
+	"strings"
 
 	"golang.org/x/crypto/ssh"
 
@@ -100,11 +101,12 @@ func (c *config) loadHostKeys(o *options) []hostKey {
 	}
 	if !loaded {
 		msg := "sshd: no hostkeys available -- exiting."
-		if len(keys) == 0 {
-			c.addError(bareError(Source{Path: c.main}, true, msg))
-		}
-		for _, k := range keys {
-			c.addError(ConfigError{Path: k.src.Path, Line: k.src.Line, Message: "no host key can be loaded from " + k.Path + ": " + msg, Fatal: true, Text: msg})
+		if !userProvided || len(keys) == 0 {
+			c.addError(ConfigError{Path: c.main, Message: fmt.Sprintf("no host key can be loaded: none of sshd's default host keys (%s) is on the target; sshd exits with \"no hostkeys available\"", strings.Join(files, ", ")), Fatal: true, Text: msg})
+		} else {
+			for _, k := range keys {
+				c.addError(ConfigError{Path: k.src.Path, Line: k.src.Line, Message: fmt.Sprintf("host key %s cannot be loaded, nor can any other: sshd exits with \"no hostkeys available\"", k.Path), Fatal: true, Text: msg})
+			}
 		}
 	}
 	for _, f := range o.listOf("hostcertificate") {

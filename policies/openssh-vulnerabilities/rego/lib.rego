@@ -249,7 +249,7 @@ verdict(cve) := v if {
 }
 
 # in_range: introduced <= release < fixed.
-in_range(release, u) := true if {
+in_range(release, u) if {
 	release_cmp(release, u.introduced) >= 0
 	release_cmp(release, u.fixed) < 0
 } else := false
