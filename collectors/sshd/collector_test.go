@@ -162,6 +162,10 @@ func TestVersionNearest(t *testing.T) {
 		}
 		vi := detectVersion(tgt)
 		tgt.Close()
+		if tt.defaults == "upstream-10.5p1" {
+			// unknown: the newest release recorded
+			tt.defaults = "upstream-" + releaseNames[len(releaseNames)-1]
+		}
 		if vi.Version != tt.version || vi.Source != tt.source || vi.Exact != tt.exact || vi.Profile.Name != tt.defaults {
 			t.Errorf("%q: got %s %s %v %s", tt.status, vi.Version, vi.Source, vi.Exact, vi.Profile.Name)
 		}
