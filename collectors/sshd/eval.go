@@ -264,6 +264,7 @@ var conditional = map[string]bool{
 	"hostcertificate": true, "allowusers": true, "denyusers": true, "allowgroups": true,
 	"denygroups": true, "acceptenv": true, "setenv": true, "logverbose": true,
 	"channeltimeout": true, "subsystem": true, "listenaddress": true, "hostkey": true, "port": true,
+	"revokedkeys": true,
 }
 
 // dump formats the options as sshd -T prints them (dump_config), keeping
@@ -339,10 +340,9 @@ func (c *config) dump(o *options) *result {
 		one(k, strOrNone(k))
 	}
 	if c.v >= v105 {
+		// a list from 10.5, printed only when set
 		if l := o.listOf("revokedkeys"); len(l) > 0 {
 			one("revokedkeys", strings.Join(l, " "))
-		} else {
-			one("revokedkeys", "none")
 		}
 	} else {
 		one("revokedkeys", strOrNone("revokedkeys"))

@@ -53,7 +53,6 @@ builds=(
 	"10.0p1 V_10_0_P1 full"
 	"10.0p1-nopam V_10_0_P1 nopam"
 	"10.5p1 V_10_5_P1 full"
-	"10.5p1-nopam V_10_5_P1 nopam"
 )
 if [ -n "${BUILDS:-}" ]; then
 	keep=()
