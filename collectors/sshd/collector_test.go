@@ -230,7 +230,7 @@ func TestBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s.docs[0]["settings"].(map[string]any)["permitrootlogin"]; got != "without-password" {
+		if got := s.docs[0]["settings"].(map[string]any)["permitrootlogin"]; got != "without-password" && got != "prohibit-password" {
 			t.Fatalf("read outside the root: permitrootlogin %v", got)
 		}
 	})
@@ -249,6 +249,30 @@ func TestBadInput(t *testing.T) {
 		}
 		if got := s.docs[0]["settings"].(map[string]any)["permitrootlogin"]; got != "no" {
 			t.Fatalf("lost the lines after a bad include: %v", got)
+		}
+	})
+	t.Run("fifo host key, package database and sshd binary", func(t *testing.T) {
+		// sshd's files and the version sources are read from the target
+		// too: a FIFO in their place must not hang the scan.
+		root := writeTree(t, map[string]string{"etc/ssh/sshd_config": "HostKey /etc/ssh/ssh_host_ed25519_key\n"})
+		for _, p := range []string{"etc/ssh/ssh_host_ed25519_key", "etc/ssh/ssh_host_ed25519_key.pub", "var/lib/dpkg/status", "usr/sbin/sshd", "etc/os-release"} {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Mkfifo(filepath.Join(root, p), 0o644); err != nil {
+				t.Skip(err)
+			}
+		}
+		c, _ := factory(t, "")
+		done := make(chan *sink, 1)
+		go func() { s, _ := collect(t, c, root); done <- s }()
+		select {
+		case s := <-done:
+			if s == nil || len(s.docs) != 1 || s.docs[0]["valid"] != false || s.docs[0]["version_source"] != "none" {
+				t.Fatalf("documents %v", s)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("hung on a FIFO")
 		}
 	})
 	t.Run("binary garbage", func(t *testing.T) {

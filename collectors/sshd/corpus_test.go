@@ -1,7 +1,8 @@
 package sshd
 
 import (
-	"crypto/dsa" //nolint:staticcheck // DSA host keys are what some checks look for
+	//lint:ignore SA1019 DSA host keys are what some checks look for
+	"crypto/dsa"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"

@@ -1,7 +1,8 @@
 package sshd
 
 import (
-	"crypto/dsa" //nolint:staticcheck // sshd still loads DSA host keys before 9.8
+	//lint:ignore SA1019 sshd still loads DSA host keys before 9.8
+	"crypto/dsa"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"

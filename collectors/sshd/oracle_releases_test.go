@@ -171,7 +171,6 @@ func probeKeywords(t *testing.T, o *oracle) string {
 	})
 	names = slices.Compact(names)
 	files := map[string]string{}
-	var specs []string
 	for i, n := range names {
 		files[fmt.Sprintf("etc/ssh/g%d", i)] = n + " x\n"
 		files[fmt.Sprintf("etc/ssh/m%d", i)] = "Match User nobody\n" + n + " x\n"
@@ -199,7 +198,6 @@ func probeKeywords(t *testing.T, o *oracle) string {
 		}
 		lines = append(lines, n+" "+status+" "+scope)
 	}
-	_ = specs
 	return strings.Join(lines, "\n")
 }
 

@@ -1,7 +1,6 @@
 package sshd
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -283,9 +282,6 @@ func (p *profile) supports(k string) bool {
 }
 
 func (p *profile) String() string { return p.Name }
-
-// errUnknownRelease is returned for a release without tables.
-func errUnknownRelease(r string) error { return fmt.Errorf("OpenSSH %s is not modelled", r) }
 
 // everyName checks each comma-separated name with ok; an empty list is
 // invalid, and sshd's own loops stop at the first empty name (stopAtEmpty).

@@ -38,12 +38,10 @@ func recorded(names []string) []string {
 
 // Release numbers as the code compares them: major*100+minor.
 const (
-	v80  = 800
 	v82  = 802
 	v84  = 804
 	v85  = 805
 	v87  = 807
-	v89  = 809
 	v91  = 901
 	v92  = 902
 	v96  = 906
