@@ -24,50 +24,6 @@ const (
 	opDebian      = "#debianbanner"
 )
 
-// modelledKeywords are every keyword a modelled release or distribution
-// patch knows. The oracle script asks each build how it takes each of them
-// (releases/RELEASE.txt, [keywords]); the collector's keyword table of a
-// release is that answer.
-var modelledKeywords = []string{
-	"acceptenv", "addressfamily", "afstokenpassing", "allowagentforwarding", "allowgroups",
-	"allowstreamlocalforwarding", "allowtcpforwarding", "allowusers", "authenticationmethods",
-	"authorizedkeyscommand", "authorizedkeyscommanduser", "authorizedkeysfile", "authorizedkeysfile2",
-	"authorizedprincipalscommand", "authorizedprincipalscommanduser", "authorizedprincipalsfile",
-	"banner", "casignaturealgorithms", "challengeresponseauthentication", "channeltimeout",
-	"checkmail", "chrootdirectory", "ciphers", "clientalivecountmax", "clientaliveinterval",
-	"compression", "debianbanner", "denygroups", "denyusers", "disableforwarding",
-	"dsaauthentication", "exposeauthinfo", "fingerprinthash", "forcecommand", "gatewayports",
-	"gssapiauthentication", "gssapicleanupcredentials", "gssapicleanupcreds",
-	"gssapidelegatecredentials", "gssapienablek5users", "gssapikexalgorithms", "gssapikeyexchange",
-	"gssapistorecredentialsonrekey", "gssapistrictacceptorcheck", "gssapiusesessioncredcache",
-	"hostbasedacceptedalgorithms", "hostbasedacceptedkeytypes", "hostbasedauthentication",
-	"hostbasedusesnamefrompacketonly", "hostcertificate", "hostdsakey", "hostkey", "hostkeyagent",
-	"hostkeyalgorithms", "ignorerhosts", "ignoreuserknownhosts", "include", "ipqos",
-	"kbdinteractiveauthentication", "keepalive", "kerberosauthentication", "kerberosgetafstoken",
-	"kerberosorlocalpasswd", "kerberostgtpassing", "kerberosticketcleanup", "kerberosusekuserok",
-	"kexalgorithms", "keyregenerationinterval", "listenaddress", "logingracetime", "loglevel",
-	"logverbose", "macs", "match", "maxauthtries", "maxsessions", "maxstartups", "modulifile",
-	"pamauthenticationviakbdint", "pamservicename", "passwordauthentication", "permitemptypasswords",
-	"permitlisten", "permitopen", "permitrootlogin", "permittty", "permittunnel",
-	"permituserenvironment", "permituserrc", "persourcemaxstartups", "persourcenetblocksize",
-	"persourcepenalties", "persourcepenaltyexemptlist", "pidfile", "port", "printlastlog",
-	"printmotd", "protocol", "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes",
-	"pubkeyauthentication", "pubkeyauthoptions", "rdomain", "refuseconnection", "rekeylimit",
-	"requiredrsasize", "reversemappingcheck", "revokedkeys", "rhostsauthentication",
-	"rhostsrsaauthentication", "rsaauthentication", "securitykeyprovider", "serverkeybits", "setenv",
-	"skeyauthentication", "sshdauthpath", "sshdsessionpath", "streamlocalbindmask",
-	"streamlocalbindunlink", "strictmodes", "subsystem", "syslogfacility", "tcpkeepalive",
-	"trustedusercakeys", "unusedconnectiontimeout", "usedns", "uselogin", "usepam",
-	"useprivilegeseparation", "verifyreversemapping", "versionaddendum", "x11displayoffset",
-	"x11forwarding", "x11uselocalhost", "xauthlocation",
-}
-
-// probeCandidates are the keywords the oracle probes: the modelled ones and
-// one no release knows.
-func probeCandidates() []string {
-	return append(append([]string(nil), modelledKeywords...), "nosuchkeyword")
-}
-
 // multistate maps accepted words (compared case-insensitively) to a value;
 // the printed name of a value is the first word with that value, as sshd's
 // fmt_multistate_int() does (so "prohibit-password" prints as

@@ -5,6 +5,7 @@ package sshd
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -207,4 +208,91 @@ func (o *oracle) runFile(t *testing.T, root, file string) string {
 	script := fmt.Sprintf("mount --bind %q /etc/ssh || exit 99\ncd /\n%s -T -f %s -h %s >/dev/null\n", filepath.Join(root, "etc/ssh"), o.sshd, file, oracleHostKey)
 	out, _ := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script).CombinedOutput()
 	return string(out)
+}
+
+// modelledKeywords are every keyword a modelled release or distribution
+// patch knows. The oracle script asks each build how it takes each of them
+// (releases/RELEASE.txt, [keywords]); the collector's keyword table of a
+// release is that answer.
+var modelledKeywords = []string{
+	"acceptenv", "addressfamily", "afstokenpassing", "allowagentforwarding", "allowgroups",
+	"allowstreamlocalforwarding", "allowtcpforwarding", "allowusers", "authenticationmethods",
+	"authorizedkeyscommand", "authorizedkeyscommanduser", "authorizedkeysfile", "authorizedkeysfile2",
+	"authorizedprincipalscommand", "authorizedprincipalscommanduser", "authorizedprincipalsfile",
+	"banner", "casignaturealgorithms", "challengeresponseauthentication", "channeltimeout",
+	"checkmail", "chrootdirectory", "ciphers", "clientalivecountmax", "clientaliveinterval",
+	"compression", "debianbanner", "denygroups", "denyusers", "disableforwarding",
+	"dsaauthentication", "exposeauthinfo", "fingerprinthash", "forcecommand", "gatewayports",
+	"gssapiauthentication", "gssapicleanupcredentials", "gssapicleanupcreds",
+	"gssapidelegatecredentials", "gssapienablek5users", "gssapikexalgorithms", "gssapikeyexchange",
+	"gssapistorecredentialsonrekey", "gssapistrictacceptorcheck", "gssapiusesessioncredcache",
+	"hostbasedacceptedalgorithms", "hostbasedacceptedkeytypes", "hostbasedauthentication",
+	"hostbasedusesnamefrompacketonly", "hostcertificate", "hostdsakey", "hostkey", "hostkeyagent",
+	"hostkeyalgorithms", "ignorerhosts", "ignoreuserknownhosts", "include", "ipqos",
+	"kbdinteractiveauthentication", "keepalive", "kerberosauthentication", "kerberosgetafstoken",
+	"kerberosorlocalpasswd", "kerberostgtpassing", "kerberosticketcleanup", "kerberosusekuserok",
+	"kexalgorithms", "keyregenerationinterval", "listenaddress", "logingracetime", "loglevel",
+	"logverbose", "macs", "match", "maxauthtries", "maxsessions", "maxstartups", "modulifile",
+	"pamauthenticationviakbdint", "pamservicename", "passwordauthentication", "permitemptypasswords",
+	"permitlisten", "permitopen", "permitrootlogin", "permittty", "permittunnel",
+	"permituserenvironment", "permituserrc", "persourcemaxstartups", "persourcenetblocksize",
+	"persourcepenalties", "persourcepenaltyexemptlist", "pidfile", "port", "printlastlog",
+	"printmotd", "protocol", "pubkeyacceptedalgorithms", "pubkeyacceptedkeytypes",
+	"pubkeyauthentication", "pubkeyauthoptions", "rdomain", "refuseconnection", "rekeylimit",
+	"requiredrsasize", "reversemappingcheck", "revokedkeys", "rhostsauthentication",
+	"rhostsrsaauthentication", "rsaauthentication", "securitykeyprovider", "serverkeybits", "setenv",
+	"skeyauthentication", "sshdauthpath", "sshdsessionpath", "streamlocalbindmask",
+	"streamlocalbindunlink", "strictmodes", "subsystem", "syslogfacility", "tcpkeepalive",
+	"trustedusercakeys", "unusedconnectiontimeout", "usedns", "uselogin", "usepam",
+	"useprivilegeseparation", "verifyreversemapping", "versionaddendum", "x11displayoffset",
+	"x11forwarding", "x11uselocalhost", "xauthlocation",
+}
+
+// probeCandidates are the keywords the oracle probes: the modelled ones and
+// one no release knows.
+func probeCandidates() []string {
+	return append(append([]string(nil), modelledKeywords...), "nosuchkeyword")
+}
+
+// encodeGolden writes a case's runs as a difference from defaults.
+func encodeGolden(name, build string, defaults string, runs []run) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# sshd -T of OpenSSH %s for corpus case %s; written by sshd-oracles.sh, do not edit\n", build, name)
+	def := parseDumpLines(defaults)
+	prev := ""
+	for i, r := range runs {
+		spec := r.spec
+		if spec == "" {
+			spec = "(none)"
+		}
+		fmt.Fprintf(&b, "== spec %s\n", spec)
+		body := fmt.Sprintf("rc %d\n", r.rc)
+		for _, l := range strings.Split(strings.TrimRight(r.stderr, "\n"), "\n") {
+			if l != "" {
+				body += "! " + l + "\n"
+			}
+		}
+		got := parseDumpLines(r.stdout)
+		if r.rc == 0 {
+			for _, k := range slices.Sorted(maps.Keys(got)) {
+				if !slices.Equal(got[k], def[k]) {
+					for _, l := range got[k] {
+						body += "+ " + l + "\n"
+					}
+				}
+			}
+			for _, k := range slices.Sorted(maps.Keys(def)) {
+				if _, ok := got[k]; !ok {
+					body += "- " + k + "\n"
+				}
+			}
+		}
+		if i > 0 && body == prev {
+			b.WriteString("= same\n")
+			continue
+		}
+		b.WriteString(body)
+		prev = body
+	}
+	return b.String()
 }

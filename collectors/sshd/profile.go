@@ -267,14 +267,6 @@ func canonicalOp(name string, v int) string {
 	return name
 }
 
-// name is how sshd -T prints keyword k (lower case before 10.5).
-func (p *profile) name(k string) string {
-	if n, ok := p.names[k]; ok {
-		return n
-	}
-	return k
-}
-
 // supports reports whether the release knows keyword k at all.
 func (p *profile) supports(k string) bool {
 	_, ok := p.keywords[k]

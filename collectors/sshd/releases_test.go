@@ -66,49 +66,6 @@ func (d dump) text() string {
 	return b.String()
 }
 
-// encodeGolden writes a case's runs as a difference from defaults.
-func encodeGolden(name, build string, defaults string, runs []run) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# sshd -T of OpenSSH %s for corpus case %s; written by sshd-oracles.sh, do not edit\n", build, name)
-	def := parseDumpLines(defaults)
-	prev := ""
-	for i, r := range runs {
-		spec := r.spec
-		if spec == "" {
-			spec = "(none)"
-		}
-		fmt.Fprintf(&b, "== spec %s\n", spec)
-		body := fmt.Sprintf("rc %d\n", r.rc)
-		for _, l := range strings.Split(strings.TrimRight(r.stderr, "\n"), "\n") {
-			if l != "" {
-				body += "! " + l + "\n"
-			}
-		}
-		got := parseDumpLines(r.stdout)
-		if r.rc == 0 {
-			for _, k := range slices.Sorted(maps.Keys(got)) {
-				if !slices.Equal(got[k], def[k]) {
-					for _, l := range got[k] {
-						body += "+ " + l + "\n"
-					}
-				}
-			}
-			for _, k := range slices.Sorted(maps.Keys(def)) {
-				if _, ok := got[k]; !ok {
-					body += "- " + k + "\n"
-				}
-			}
-		}
-		if i > 0 && body == prev {
-			b.WriteString("= same\n")
-			continue
-		}
-		b.WriteString(body)
-		prev = body
-	}
-	return b.String()
-}
-
 // decodeGolden reads a golden back into runs.
 func decodeGolden(data, defaults string) ([]run, error) {
 	def := parseDumpLines(defaults)
