@@ -29,7 +29,7 @@ import (
 
 // goldenBuilds are the builds recorded under testdata/releases.
 var goldenBuilds = []string{
-	"8.0p1", "8.2p1", "8.4p1", "8.7p1", "8.9p1", "9.2p1", "9.6p1", "9.9p1", "9.9p1-nopam", "10.0p1", "10.5p1",
+	"8.0p1", "8.2p1", "8.4p1", "8.7p1", "8.9p1", "9.2p1", "9.6p1", "9.9p1", "9.9p1-nopam", "10.0p1", "10.0p1-nopam", "10.5p1",
 }
 
 // run is one sshd -T invocation's outcome.
