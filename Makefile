@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/assay-dev/assay/cmd/assay/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test test-unit test-e2e deps lint fmt bench update-golden docs clean
+.PHONY: all build run test test-unit test-e2e deps lint fmt bench update-golden docs clean sshd-oracles sshd-oracles-live
 
 all: build
 
@@ -52,6 +52,18 @@ bench:
 
 docs:
 	$(GO) run ./cmd/assay docs docs/cli
+
+# The sshd collector's oracle: build every modelled OpenSSH release from a
+# clone of openssh-portable (OPENSSH_SRC) and record what their sshd -T
+# prints into collectors/sshd/testdata/releases and releases/ (make test
+# compares the collector with those goldens). sshd-oracles-live compares
+# the collector with the built binaries directly; it is not part of make
+# test. Builds are kept in SSHD_BUILD_DIR (default /tmp/openssh-build).
+sshd-oracles:
+	OPENSSH_SRC=$(OPENSSH_SRC) ./collectors/sshd/oracle/sshd-oracles.sh record
+
+sshd-oracles-live:
+	OPENSSH_SRC=$(OPENSSH_SRC) ./collectors/sshd/oracle/sshd-oracles.sh live
 
 clean:
 	rm -rf bin

@@ -130,7 +130,7 @@ func (c *Collector) Collect(ctx context.Context, env collector.Env, emit collect
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		doc, err := evaluateDoc(env.Target, c.Path, ci, vi, cache)
+		doc, err := evaluateDoc(env.Target, c.Path, ci, vi, cache, vi.opts)
 		if err != nil {
 			return fmt.Errorf("collect sshd_config %s: %w", c.Path, err)
 		}
@@ -172,15 +172,17 @@ func differs(base, doc document.Document) []any {
 	return out
 }
 
-// Evaluate computes one document: the effective configuration of the main
-// file at path (absolute inside fsys) for ci (nil: no connection spec).
-func Evaluate(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo) (document.Document, error) {
-	return evaluateDoc(fsys, path, ci, vi, map[string][]string{})
+// evaluateWith computes one document with a given profile and command
+// line, without version detection (the oracle tests).
+func evaluateWith(fsys fs.FS, path string, ci *ConnInfo, prof *profile, opts evalOptions) (document.Document, error) {
+	return evaluateDoc(fsys, path, ci, versionInfo{Profile: prof, Exact: true}, map[string][]string{}, opts)
 }
 
-// evaluateDoc is Evaluate with a file cache shared between specs.
-func evaluateDoc(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo, cache map[string][]string) (document.Document, error) {
-	cfg := newConfig(fsys, path, vi.Profile)
+// evaluateDoc computes one document: the effective configuration of the
+// main file at path (absolute inside fsys) for ci (nil: no connection
+// spec), with a file cache shared between specs.
+func evaluateDoc(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo, cache map[string][]string, opts evalOptions) (document.Document, error) {
+	cfg := newConfig(fsys, path, vi.Profile, opts)
 	cfg.cache = cache
 	res, err := cfg.evaluate(ci)
 	if err != nil {
@@ -226,16 +228,25 @@ func evaluateDoc(fsys fs.FS, path string, ci *ConnInfo, vi versionInfo, cache ma
 	errs := make([]any, 0, len(cfg.errs))
 	valid := true
 	for _, e := range cfg.errs {
-		errs = append(errs, map[string]any{"path": e.Path, "line": e.Line, "message": e.Message, "fatal": e.Fatal})
+		errs = append(errs, map[string]any{"path": e.Path, "line": e.Line, "message": e.Message, "fatal": e.Fatal, "text": e.Text})
 		if e.Fatal {
 			valid = false
 		}
 	}
 	doc["errors"] = errs
 	doc["valid"] = valid
-	doc["openssh_version"] = vi.Version
-	doc["version_source"] = vi.Source
-	doc["defaults"] = vi.Profile.Name
-	doc["defaults_fallback"] = vi.Fallback
+	keys := make([]any, 0, len(cfg.hostKeys))
+	for _, k := range cfg.hostKeys {
+		m := map[string]any{"path": k.Path, "public": k.Public, "loaded": k.Loaded, "line": k.src.Line, "file": k.src.Path}
+		if k.Type != "" {
+			m["type"], m["bits"] = k.Type, k.Bits
+		}
+		if k.Error != "" {
+			m["error"] = k.Error
+		}
+		keys = append(keys, m)
+	}
+	doc["host_keys"] = keys
+	vi.annotate(doc)
 	return doc, nil
 }

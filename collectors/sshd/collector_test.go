@@ -113,8 +113,8 @@ func TestCollectDocuments(t *testing.T) {
 	if got := base["sources"].(map[string]any)["permitrootlogin"].(map[string]any); got["path"] != "/etc/ssh/sshd_config.d/a.conf" || got["line"] != 1 {
 		t.Errorf("permitrootlogin source %v", got)
 	}
-	if base["openssh_version"] != "1:9.2p1-2+deb12u10" || base["version_source"] != "dpkg" || base["defaults_fallback"] != false {
-		t.Errorf("version fields %v %v %v", base["openssh_version"], base["version_source"], base["defaults_fallback"])
+	if base["openssh_version"] != "1:9.2p1-2+deb12u10" || base["version_source"] != "dpkg" || base["defaults_exact"] != true || base["openssh_release"] != "9.2p1" {
+		t.Errorf("version fields %v %v %v %v", base["openssh_version"], base["version_source"], base["defaults_exact"], base["openssh_release"])
 	}
 	if base["valid"] != false {
 		t.Error("a configuration with an unknown keyword is not valid")
@@ -139,15 +139,17 @@ func TestCollectDocuments(t *testing.T) {
 	}
 }
 
-func TestVersionFallback(t *testing.T) {
+func TestVersionNearest(t *testing.T) {
 	for _, tt := range []struct {
-		status, version, source string
-		fallback                bool
+		status, version, source, defaults string
+		exact                             bool
 	}{
-		{"", "", "none", true},
-		{"Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.6p1-3ubuntu13\n", "1:9.6p1-3ubuntu13", "dpkg", true},
-		{"Package: openssh-server\nStatus: deinstall ok config-files\nVersion: 1:9.2p1-2\n", "", "none", true},
-		{"Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\n", "1:9.2p1-2", "dpkg", false},
+		{"", "", "none", "upstream-10.5p1", false},
+		{"Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.6p1-3ubuntu13\n", "1:9.6p1-3ubuntu13", "dpkg", "upstream-9.6p1", true},
+		{"Package: openssh-server\nStatus: deinstall ok config-files\nVersion: 1:9.2p1-2\n", "", "none", "upstream-10.5p1", false},
+		{"Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\n", "1:9.2p1-2", "dpkg", "upstream-9.2p1", true},
+		{"Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.3p2-1\n", "1:9.3p2-1", "dpkg", "upstream-9.2p1", false},
+		{"Package: openssh-server\nStatus: install ok installed\nVersion: 1:7.9p1-10+deb10u4\n", "1:7.9p1-10+deb10u4", "dpkg", "upstream-8.0p1", false},
 	} {
 		files := map[string]string{}
 		if tt.status != "" {
@@ -160,8 +162,12 @@ func TestVersionFallback(t *testing.T) {
 		}
 		vi := detectVersion(tgt)
 		tgt.Close()
-		if vi.Version != tt.version || vi.Source != tt.source || vi.Fallback != tt.fallback {
-			t.Errorf("%q: got %+v", tt.status, vi)
+		if tt.defaults == "upstream-10.5p1" {
+			// unknown: the newest release recorded
+			tt.defaults = "upstream-" + releaseNames[len(releaseNames)-1]
+		}
+		if vi.Version != tt.version || vi.Source != tt.source || vi.Exact != tt.exact || vi.Profile.Name != tt.defaults {
+			t.Errorf("%q: got %s %s %v %s", tt.status, vi.Version, vi.Source, vi.Exact, vi.Profile.Name)
 		}
 	}
 }
@@ -224,7 +230,7 @@ func TestBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s.docs[0]["settings"].(map[string]any)["permitrootlogin"]; got != "without-password" {
+		if got := s.docs[0]["settings"].(map[string]any)["permitrootlogin"]; got != "without-password" && got != "prohibit-password" {
 			t.Fatalf("read outside the root: permitrootlogin %v", got)
 		}
 	})
@@ -243,6 +249,30 @@ func TestBadInput(t *testing.T) {
 		}
 		if got := s.docs[0]["settings"].(map[string]any)["permitrootlogin"]; got != "no" {
 			t.Fatalf("lost the lines after a bad include: %v", got)
+		}
+	})
+	t.Run("fifo host key, package database and sshd binary", func(t *testing.T) {
+		// sshd's files and the version sources are read from the target
+		// too: a FIFO in their place must not hang the scan.
+		root := writeTree(t, map[string]string{"etc/ssh/sshd_config": "HostKey /etc/ssh/ssh_host_ed25519_key\n"})
+		for _, p := range []string{"etc/ssh/ssh_host_ed25519_key", "etc/ssh/ssh_host_ed25519_key.pub", "var/lib/dpkg/status", "usr/sbin/sshd", "etc/os-release"} {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Mkfifo(filepath.Join(root, p), 0o644); err != nil {
+				t.Skip(err)
+			}
+		}
+		c, _ := factory(t, "")
+		done := make(chan *sink, 1)
+		go func() { s, _ := collect(t, c, root); done <- s }()
+		select {
+		case s := <-done:
+			if s == nil || len(s.docs) != 1 || s.docs[0]["valid"] != false || s.docs[0]["version_source"] != "none" {
+				t.Fatalf("documents %v", s)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("hung on a FIFO")
 		}
 	})
 	t.Run("binary garbage", func(t *testing.T) {

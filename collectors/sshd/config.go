@@ -21,7 +21,9 @@ type config struct {
 	fsys     fs.FS
 	main     string // absolute path inside the target
 	prof     *profile
+	v        int // the release, 902
 	keywords map[string]keyword
+	opts     evalOptions
 	// stopAtFatal stops a pass at the first fatal error, as sshd does; the
 	// collector keeps going to compute all it can.
 	stopAtFatal bool
@@ -34,12 +36,28 @@ type config struct {
 	errs      []ConfigError
 	errSeen   map[ConfigError]bool
 	users     *userDB
+	// hostKeys are the HostKey files as sshd would load them.
+	hostKeys []hostKey
 }
 
-func newConfig(fsys fs.FS, mainPath string, prof *profile) *config {
+// evalOptions are how sshd was started: what its command line adds to the
+// configuration files, and whether to stop at the first fatal error.
+type evalOptions struct {
+	// hostKeys are -h files, added before the configuration's HostKeys.
+	hostKeys []string
+	// options are -o lines, applied before the configuration file (RHEL
+	// 8's crypto policy comes this way).
+	options []string
+	// stopAtFatal stops where sshd would exit (the oracle tests compare
+	// that); otherwise the collector goes on to report every problem.
+	stopAtFatal bool
+}
+
+func newConfig(fsys fs.FS, mainPath string, prof *profile, opts evalOptions) *config {
 	return &config{
-		fsys: fsys, main: mainPath, prof: prof, keywords: keywords9,
-		files: map[string][]string{}, errSeen: map[ConfigError]bool{},
+		fsys: fsys, main: mainPath, prof: prof, v: prof.v, keywords: prof.keywords, opts: opts,
+		stopAtFatal: opts.stopAtFatal,
+		files:       map[string][]string{}, errSeen: map[ConfigError]bool{},
 	}
 }
 
@@ -79,7 +97,15 @@ func (c *config) load(p string) ([]string, error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
 	for sc.Scan() {
-		lines = append(lines, strings.TrimLeft(sc.Text(), " \t\r"))
+		l := sc.Text()
+		if c.v < v87 {
+			// Until 8.7 sshd cuts every line at its first '#' as it reads
+			// the file, quoted or not.
+			if i := strings.IndexByte(l, '#'); i >= 0 {
+				l = l[:i]
+			}
+		}
+		lines = append(lines, strings.TrimLeft(l, " \t\r"))
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err

@@ -17,11 +17,24 @@ var errQuotes = errors.New("invalid quotes")
 // the token, the rest (nil when nothing is left) and ok=false when a quote is
 // never closed.
 func strdelim(s *string) (tok string, rest *string, ok bool) {
+	return strdelimInternal(s, true)
+}
+
+// strdelimW is strdelimw(): strdelim without '=' as a separator.
+func strdelimW(s *string) (tok string, rest *string, ok bool) {
+	return strdelimInternal(s, false)
+}
+
+func strdelimInternal(s *string, splitEquals bool) (tok string, rest *string, ok bool) {
 	if s == nil {
 		return "", nil, true
 	}
 	str := *s
-	i := strings.IndexAny(str, whitespace+"\"=")
+	seps := whitespace + "\""
+	if splitEquals {
+		seps += "="
+	}
+	i := strings.IndexAny(str, seps)
 	if i < 0 {
 		return str, nil, true
 	}
@@ -40,7 +53,7 @@ func strdelim(s *string) (tok string, rest *string, ok bool) {
 	wasEquals := str[i] == '='
 	tok = str[:i]
 	r := strings.TrimLeft(str[i+1:], whitespace)
-	if !wasEquals && strings.HasPrefix(r, "=") {
+	if splitEquals && !wasEquals && strings.HasPrefix(r, "=") {
 		r = strings.TrimLeft(r[1:], whitespace)
 	}
 	return tok, &r, true

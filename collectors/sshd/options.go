@@ -12,6 +12,10 @@ type slot struct {
 	s    string
 	list []string
 	src  Source
+	// defaulted: sshd filled the value in, no line set it.
+	defaulted bool
+	// srcs are the lines of each list element.
+	srcs []Source
 }
 
 // options is one ServerOptions of sshd: what a pass has set, by slot name.
@@ -20,8 +24,10 @@ type slot struct {
 type options struct {
 	v map[string]*slot
 	// listen holds ListenAddress lines until ports and address family are
-	// known, as sshd's queued_listen_addrs.
-	listen []listenSpec
+	// known, as sshd's queued_listen_addrs; resolved are the addresses
+	// they became (sshd's listen_addrs), as sshd -T prints them.
+	listen   []listenSpec
+	resolved []resolvedListen
 	// subsystems keep their names for the duplicate check.
 	subsystems []string
 }
@@ -29,6 +35,11 @@ type options struct {
 type listenSpec struct {
 	addr string
 	port int
+	src  Source
+}
+
+type resolvedListen struct {
+	addr string // as printed: "0.0.0.0:22", "[::1]:2222"
 	src  Source
 }
 
@@ -68,6 +79,9 @@ func (o *options) appendList(k string, src Source, vals ...string) {
 		o.v[k] = s
 	}
 	s.list = append(s.list, vals...)
+	for range vals {
+		s.srcs = append(s.srcs, src)
+	}
 }
 
 func (o *options) unset(k string) { delete(o.v, k) }

@@ -4,21 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/tools/txtar"
-
 	"github.com/assay-dev/assay/internal/testenv"
-	"github.com/assay-dev/assay/targets"
 )
 
 // The oracle tests compare the collector with the real `sshd -T`. sshd runs
@@ -28,38 +25,8 @@ import (
 // case's files exactly as the collector resolves them inside the target.
 // They need root (mounts, privsep checks), unshare(1) and openssh-server.
 
-// testPasswd and testGroup are the accounts every case sees unless it
-// brings its own files.
-const testPasswd = `root:x:0:0:root:/root:/bin/bash
-daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
-sshd:x:100:65534::/run/sshd:/usr/sbin/nologin
-alice:x:1000:1000:Alice:/home/alice:/bin/bash
-bob:x:1001:1001:Bob:/home/bob:/bin/bash
-carol:x:1002:100:Carol:/srv/carol/:/bin/bash
-nogroup:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
-`
-
-const testGroup = `root:x:0:
-daemon:x:1:
-sudo:x:27:alice
-users:x:100:bob
-alice:x:1000:
-bob:x:1001:
-sshusers:x:2000:alice,carol
-nogroup:x:65534:
-`
-
-// defaultSpecs are the connection specs a case is checked with when it
-// names none (besides the run without -C).
-var defaultSpecs = []string{
-	"user=root,host=client.example.com,addr=192.0.2.10,laddr=198.51.100.1,lport=22",
-	"user=alice,host=bastion.example.org,addr=10.1.2.3,laddr=10.0.0.1,lport=2222",
-	"user=bob,host=laptop.corp.example.com,addr=2001:db8::5,laddr=2001:db8::1,lport=22",
-	"user=carol,host=x,addr=172.16.5.4,laddr=127.0.0.1,lport=22",
-}
-
 type oracle struct {
-	sshd, key string
+	sshd string
 }
 
 var (
@@ -72,34 +39,19 @@ var (
 // it instead: see internal/testenv).
 func needOracle(t testing.TB) *oracle {
 	t.Helper()
-	testenv.RequireRoot(t, "the sshd oracle bind-mounts each case's files in a private mount namespace; sshd -T checks its privsep directory")
-	testenv.RequireCapability(t, testenv.CapSysAdmin, "unshare --mount and mount --bind for the sshd oracle")
+	requireOracleEnv(t)
 	sshd := testenv.RequireTool(t, "sshd", "openssh-server")
-	testenv.RequireTool(t, "unshare", "util-linux")
-	testenv.RequireTool(t, "mount", "mount")
-	testenv.RequireTool(t, "ssh-keygen", "openssh-client")
 	oracleOnce.Do(func() {
 		out, _ := exec.Command(sshd, "-V").CombinedOutput()
 		if !bytes.Contains(out, []byte("OpenSSH_9.2")) {
 			oracleSkip = "installed sshd is not OpenSSH 9.2 (the table checked against; Debian 12's openssh-server): " + strings.TrimSpace(string(out))
 			return
 		}
-		// sshd -T insists on its privilege separation directory.
-		if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
-			oracleSkip = "cannot create /run/sshd: " + err.Error()
-			return
-		}
-		dir, err := os.MkdirTemp("", "assay-sshd-oracle-")
-		if err != nil {
+		if err := prepareOracleHost(); err != nil {
 			oracleSkip = err.Error()
 			return
 		}
-		key := filepath.Join(dir, "hostkey")
-		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
-			oracleSkip = fmt.Sprintf("ssh-keygen: %v: %s", err, out)
-			return
-		}
-		oracleVal = &oracle{sshd: sshd, key: key}
+		oracleVal = &oracle{sshd: sshd}
 	})
 	if oracleVal == nil {
 		testenv.Unavailable(t, "sshd oracle: %s", oracleSkip)
@@ -107,16 +59,43 @@ func needOracle(t testing.TB) *oracle {
 	return oracleVal
 }
 
-// run is one sshd -T invocation's outcome.
-type run struct {
-	spec   string
-	rc     int
-	stdout string
-	stderr string
+// requireOracleEnv is what running any sshd -T in a private mount
+// namespace needs.
+func requireOracleEnv(t testing.TB) {
+	t.Helper()
+	testenv.RequireRoot(t, "the sshd oracle bind-mounts each case's files in a private mount namespace; sshd -T checks its privsep directory")
+	testenv.RequireCapability(t, testenv.CapSysAdmin, "unshare --mount and mount --bind for the sshd oracle")
+	testenv.RequireTool(t, "unshare", "util-linux")
+	testenv.RequireTool(t, "mount", "mount")
 }
 
-// runAll runs sshd -T for every spec ("" = no -C) on the tree at root.
-func (o *oracle) runAll(t testing.TB, root string, specs []string) []run {
+var prepareOnce = sync.OnceValue(func() error {
+	// sshd -T insists on its privilege separation directory.
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		return fmt.Errorf("create /run/sshd: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(oracleHostKey), 0o700); err != nil {
+		return err
+	}
+	if _, err := os.Stat(oracleHostKey); err == nil {
+		return nil
+	}
+	priv, pub, err := newHostKey("ed25519")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(oracleHostKey+".pub", pub, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(oracleHostKey, priv, 0o600)
+})
+
+// prepareOracleHost creates sshd's privsep directory and the -h host key.
+func prepareOracleHost() error { return prepareOnce() }
+
+// runAll runs sshd -T for every spec ("" = no -C) on the tree at root:
+// with -h oracleHostKey, unless ownKeys (then sshd loads the case's keys).
+func (o *oracle) runAll(t testing.TB, root string, specs []string, ownKeys bool) []run {
 	t.Helper()
 	var script strings.Builder
 	script.WriteString("set -u\n")
@@ -124,13 +103,17 @@ func (o *oracle) runAll(t testing.TB, root string, specs []string) []run {
 		fmt.Fprintf(&script, "mount --bind %q %q || exit 99\n", filepath.Join(root, m), "/"+m)
 	}
 	script.WriteString("cd /\n")
+	h := "-h " + oracleHostKey
+	if ownKeys {
+		h = ""
+	}
 	outDir := t.TempDir()
 	for i, s := range specs {
 		c := ""
 		if s != "" {
 			c = "-C " + shellQuote(s)
 		}
-		fmt.Fprintf(&script, "%s -T -f /etc/ssh/sshd_config -h %s %s >%s/%d.out 2>%s/%d.err; echo $? >%s/%d.rc\n", o.sshd, o.key, c, outDir, i, outDir, i, outDir, i)
+		fmt.Fprintf(&script, "%s -T -f /etc/ssh/sshd_config %s %s >%s/%d.out 2>%s/%d.err; echo $? >%s/%d.rc\n", o.sshd, h, c, outDir, i, outDir, i, outDir, i)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -151,27 +134,6 @@ func (o *oracle) runAll(t testing.TB, root string, specs []string) []run {
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// multiLine are the keywords sshd -T prints once per value.
-var multiLine = map[string]bool{"port": true, "listenaddress": true, "hostkey": true, "hostcertificate": true, "allowusers": true, "denyusers": true, "allowgroups": true, "denygroups": true, "acceptenv": true, "setenv": true, "subsystem": true}
-
-// parseDump turns sshd -T output into the settings shape.
-func parseDump(out string) map[string]any {
-	m := map[string]any{}
-	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-		if l == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(l, " ")
-		if multiLine[k] {
-			prev, _ := m[k].([]string)
-			m[k] = append(prev, v)
-		} else {
-			m[k] = v
-		}
-	}
-	return m
-}
 
 func parseSpec(s string) (*ConnInfo, error) {
 	if s == "" {
@@ -204,142 +166,65 @@ func parseSpec(s string) (*ConnInfo, error) {
 	return ci, nil
 }
 
-// writeTree lays a case's files out under a fresh root.
-func writeTree(t testing.TB, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	all := map[string]string{"etc/passwd": testPasswd, "etc/group": testGroup}
-	for k, v := range files {
-		all[k] = v
-	}
-	if _, ok := all["etc/ssh/sshd_config"]; !ok {
-		all["etc/ssh/sshd_config"] = ""
-	}
-	for name, data := range all {
-		p := filepath.Join(root, name)
-		if strings.HasSuffix(name, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
+// stderrLines are sshd's diagnostics as the collector renders them: the
+// second pass's "reprocess config" is the main file.
+func stderrLines(stderr string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
+		if l == "" {
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
-
-var lineRe = regexp.MustCompile(`^(?:(.*?):? )?line (\d+): |at line (\d+)$`)
-
-// sshdErrorLines extracts the (path, line) pairs sshd named on stderr.
-func sshdErrorLines(stderr, mainPath string) [][2]string {
-	var out [][2]string
-	for _, l := range strings.Split(stderr, "\n") {
-		m := lineRe.FindStringSubmatch(l)
-		if m == nil {
+		l = strings.TrimRight(l, "\r")
+		if strings.HasPrefix(l, "Could not connect to agent ") {
+			// The collector cannot reach a host key agent.
 			continue
 		}
-		path, line := m[1], m[2]
-		if m[3] != "" {
-			path, line = "*", m[3]
+		if rest, ok := strings.CutPrefix(l, "reprocess config "); ok {
+			l = DefaultPath + " " + rest
+		} else if rest, ok := strings.CutPrefix(l, "reprocess config: "); ok {
+			l = DefaultPath + ": " + rest
 		}
-		if path == "reprocess config" {
-			path = mainPath
-		}
-		out = append(out, [2]string{path, line})
+		out = append(out, l)
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
-// compareCase runs one case through sshd and the collector and reports
-// every difference.
-func compareCase(t *testing.T, o *oracle, files map[string]string, specs []string) {
-	t.Helper()
-	root := writeTree(t, files)
-	all := append([]string{""}, specs...)
-	runs := o.runAll(t, root, all)
-	tgt, err := targets.OpenDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tgt.Close()
-	vi := versionInfo{Profile: debian92}
-	for _, r := range runs {
-		ci, err := parseSpec(r.spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := Evaluate(tgt, DefaultPath, ci, vi)
-		if err != nil {
-			t.Fatalf("spec %q: %v", r.spec, err)
-		}
-		label := r.spec
-		if label == "" {
-			label = "(no -C)"
-		}
-		checkAgainst(t, label, doc, r, o.key)
-	}
-}
-
-func checkAgainst(t *testing.T, label string, doc map[string]any, r run, key string) {
+// checkAgainst compares one document with one sshd -T run: the exit status
+// (valid), every diagnostic sshd printed (as the collector's "text"), and
+// every keyword sshd printed.
+func checkAgainst(t *testing.T, label string, doc map[string]any, r run) {
 	t.Helper()
 	errs, _ := doc["errors"].([]any)
-	hasErrAt := func(path, line string) bool {
-		for _, e := range errs {
-			m := e.(map[string]any)
-			if (path == "*" || m["path"] == path || strings.HasSuffix(path, "/sshd_config") && m["path"] == DefaultPath) && strconv.Itoa(m["line"].(int)) == line {
-				return true
-			}
-		}
-		return false
+	var texts []string
+	for _, e := range errs {
+		texts = append(texts, e.(map[string]any)["text"].(string))
+	}
+	slices.Sort(texts)
+	texts = slices.Compact(texts)
+	if want := stderrLines(r.stderr); !slices.Equal(want, texts) {
+		t.Errorf("%s: diagnostics differ\nsshd:  %q\nassay: %q", label, want, texts)
 	}
 	valid := doc["valid"].(bool)
 	if r.rc != 0 {
 		if valid {
 			t.Errorf("%s: sshd refused the configuration (rc %d: %s) but assay says it is valid", label, r.rc, strings.TrimSpace(r.stderr))
-			return
-		}
-		for _, pl := range sshdErrorLines(r.stderr, DefaultPath) {
-			if !hasErrAt(pl[0], pl[1]) {
-				t.Errorf("%s: sshd reported %s line %s (%s); assay errors: %v", label, pl[0], pl[1], strings.TrimSpace(r.stderr), errs)
-			}
 		}
 		return
 	}
 	if !valid {
 		t.Errorf("%s: sshd accepted the configuration but assay reports fatal errors: %v", label, errs)
+		return
 	}
-	for _, pl := range sshdErrorLines(r.stderr, DefaultPath) {
-		if !hasErrAt(pl[0], pl[1]) {
-			t.Errorf("%s: sshd warned at %s line %s (%s); assay errors: %v", label, pl[0], pl[1], strings.TrimSpace(r.stderr), errs)
-		}
-	}
-	want := parseDump(r.stdout)
-	got := map[string]any{}
+	want := parseDumpLines(r.stdout)
+	got := dump{}
 	for k, v := range doc["settings"].(map[string]any) {
 		if l, ok := v.([]any); ok {
-			s := make([]string, len(l))
-			for i, x := range l {
-				s[i] = x.(string)
+			for _, x := range l {
+				got[k] = append(got[k], k+" "+x.(string))
 			}
-			got[k] = s
 		} else {
-			got[k] = v
-		}
-	}
-	// sshd ran with -h KEY: drop that first host key; without HostKey in the
-	// configuration sshd then adds no defaults, so compare only explicit ones.
-	if hk, ok := want["hostkey"].([]string); ok && len(hk) > 0 && hk[0] == key {
-		want["hostkey"] = hk[1:]
-		if len(hk) == 1 {
-			delete(want, "hostkey")
-			if _, set := doc["sources"].(map[string]any)["hostkey"]; !set {
-				delete(got, "hostkey")
-			}
+			got[k] = []string{k + " " + v.(string)}
 		}
 	}
 	keys := map[string]bool{}
@@ -349,54 +234,42 @@ func checkAgainst(t *testing.T, label string, doc map[string]any, r run, key str
 	for k := range got {
 		keys[k] = true
 	}
-	var sorted []string
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	for _, k := range sorted {
-		if fmt.Sprint(want[k]) != fmt.Sprint(got[k]) {
-			t.Errorf("%s: %s: sshd -T %q, assay %q", label, k, want[k], got[k])
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		w := want[k]
+		// sshd -T prints keywords as its table names them: lower case,
+		// CamelCase from 10.5; the document's keys are lower case.
+		for i, l := range w {
+			if kw, v, ok := strings.Cut(l, " "); ok {
+				w[i] = strings.ToLower(kw) + " " + v
+			} else {
+				w[i] = strings.ToLower(l)
+			}
+		}
+		if !slices.Equal(w, got[k]) {
+			t.Errorf("%s: %s: sshd -T %q, assay %q", label, k, w, got[k])
 		}
 	}
 }
 
-// TestOracleCorpus compares every testdata/corpus/*.txtar case with sshd -T
-// for every connection spec.
+// compareCase runs one case through sshd and the collector (with prof) and
+// reports every difference.
+func compareCase(t *testing.T, o *oracle, c corpusCase, prof *profile) {
+	t.Helper()
+	root := writeTree(t, c.files)
+	runs := o.runAll(t, root, c.allSpecs(), c.ownKeys)
+	checkCaseRuns(t, c, root, prof, runs)
+}
+
+// TestOracleCorpus compares every testdata/corpus/*.txtar case with the
+// host's sshd -T (Debian 12's 9.2p1, Debian's patches included) for every
+// connection spec.
 func TestOracleCorpus(t *testing.T) {
 	o := needOracle(t)
-	cases, err := filepath.Glob("testdata/corpus/*.txtar")
-	if err != nil || len(cases) == 0 {
-		t.Fatalf("no corpus: %v", err)
-	}
-	for _, path := range cases {
-		name := strings.TrimSuffix(filepath.Base(path), ".txtar")
-		t.Run(name, func(t *testing.T) {
+	prof := mustProfile(t, "9.2p1", buildFull, distroDebian)
+	for _, c := range loadCorpus(t) {
+		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			ar, err := txtar.ParseFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files := map[string]string{}
-			specs := defaultSpecs
-			for _, f := range ar.Files {
-				if f.Name == "specs" {
-					specs = nil
-					for _, l := range strings.Split(strings.TrimSpace(string(f.Data)), "\n") {
-						if l = strings.TrimSpace(l); l != "" {
-							specs = append(specs, l)
-						}
-					}
-					continue
-				}
-				data := string(f.Data)
-				if strings.HasSuffix(f.Name, ".crlf") {
-					f.Name = strings.TrimSuffix(f.Name, ".crlf")
-					data = strings.ReplaceAll(data, "\n", "\r\n")
-				}
-				files[f.Name] = data
-			}
-			compareCase(t, o, files, specs)
+			compareCase(t, o, c, prof)
 		})
 	}
 }

@@ -122,7 +122,7 @@ func TestOracleRandom(t *testing.T) {
 		cfg := randomCase(r)
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
-			compareCase(t, o, map[string]string{"etc/ssh/sshd_config": cfg}, defaultSpecs[:2])
+			compareCase(t, o, corpusCase{name: fmt.Sprint(i), files: map[string]string{"etc/ssh/sshd_config": cfg}, specs: defaultSpecs[:2]}, mustProfile(t, "9.2p1", buildFull, distroDebian))
 			if t.Failed() {
 				t.Logf("configuration:\n%s", cfg)
 			}

@@ -13,7 +13,6 @@ import (
 const (
 	maxConfigFile  = 16 << 20 // sshd_config and its includes; also sshd's 16 MiB line
 	maxAccountFile = 16 << 20 // /etc/passwd, /etc/group, /etc/services
-	maxPackageDB   = 64 << 20 // dpkg's status file, apk's installed database
 )
 
 // readFile reads the file name of fsys, refusing one larger than max bytes

@@ -223,15 +223,52 @@ var ipqosNames = []struct {
 	{"le", 0x01}, {"lowdelay", 0x10}, {"throughput", 0x08}, {"reliability", 0x04},
 }
 
-// parseIPQoS is sshd's parse_ipqos().
-func parseIPQoS(s string) (int, bool) {
+// ipqosTable is release v's IPQoS names: "le" from 8.2, "va" from 10.5,
+// where the old ToS names are deprecated and mean the system default.
+func ipqosTable(v int) []struct {
+	name string
+	val  int
+} {
+	var out []struct {
+		name string
+		val  int
+	}
 	for _, q := range ipqosNames {
+		switch q.name {
+		case "le":
+			if v < v82 {
+				continue
+			}
+		case "lowdelay", "throughput", "reliability":
+			if v >= v105 {
+				q.val = math.MaxInt32
+			}
+		}
+		out = append(out, q)
+		if q.name == "le" && v >= v105 {
+			out = append(out, struct {
+				name string
+				val  int
+			}{"va", 0xb0})
+		}
+	}
+	return out
+}
+
+// parseIPQoS is sshd's parse_ipqos(): a name, or a number 0-255 (strtol
+// with any base until 9.8, decimal from 9.8).
+func (c *config) parseIPQoS(s string) (int, bool) {
+	for _, q := range ipqosTable(c.v) {
 		if equalFold(s, q.name) {
 			return q.val, true
 		}
 	}
 	if s == "" {
 		return 0, false
+	}
+	if c.v >= v98 {
+		n, ok := strtonum(s, 0, 255)
+		return int(n), ok
 	}
 	v, err := strconv.ParseInt(s, 0, 64)
 	if err != nil || v < 0 || v > 255 {
@@ -241,8 +278,8 @@ func parseIPQoS(s string) (int, bool) {
 }
 
 // ipqosName is sshd's iptos2str().
-func ipqosName(v int) string {
-	for _, q := range ipqosNames {
+func (c *config) ipqosName(v int) string {
+	for _, q := range ipqosTable(c.v) {
 		if q.val == v {
 			return q.name
 		}
@@ -250,20 +287,18 @@ func ipqosName(v int) string {
 	return fmt.Sprintf("0x%02x", v)
 }
 
-// logLevels in the order of the table sshd prints from: Debian's build
-// knows "SILENT" as QUIET's first name (found by the oracle tests).
-var logLevels = []string{"SILENT", "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3"}
-
-// logLevel returns the name sshd -T prints for a LogLevel word: DEBUG1 is
-// the same level as DEBUG and prints as "DEBUG".
-func logLevel(s string) (string, bool) {
-	for _, l := range logLevels {
+// logLevel returns the name sshd -T prints for a LogLevel word: the first
+// name of its level in the build's table (DEBUG1 prints as DEBUG; Debian's
+// table knows "SILENT" as QUIET's first name, found by the oracle tests).
+func (c *config) logLevel(s string) (string, bool) {
+	levels := c.prof.logLevels
+	for _, l := range levels {
 		if equalFold(s, l) {
 			switch l {
 			case "DEBUG1":
 				return "DEBUG", true
-			case "QUIET":
-				return "SILENT", true
+			case "QUIET", "SILENT":
+				return levels[0], true
 			}
 			return l, true
 		}
@@ -283,12 +318,12 @@ func logFacility(s string) (string, bool) {
 }
 
 // validChannelTimeout checks a ChannelTimeout "type=interval" clause.
-func validChannelTimeout(s string) bool {
+func validChannelTimeout(v int, s string) bool {
 	i := strings.IndexByte(s, '=')
 	if i <= 0 {
 		return false
 	}
-	_, ok := convtime(s[i+1:])
+	_, ok := convtimeOf(v, s[i+1:])
 	return ok
 }
 
@@ -367,3 +402,237 @@ var (
 	errInvalidArgument = errors.New("Invalid argument") //lint:ignore ST1005 sshd's wording
 	errTooLarge        = errors.New("Result too large") //lint:ignore ST1005 sshd's wording
 )
+
+// convtimeOf is convtime() as release v has it: 8.0p1 and 8.2p1 keep the
+// multiplier of a unit for the numbers after it and wrap to an int; 8.4p1
+// resets it; 8.7p1 stops at INT_MAX; 9.8p1 takes digits only; 10.5p1
+// takes decimal seconds.
+func convtimeOf(v int, s string) (int, bool) {
+	switch {
+	case v >= v105:
+		d, ok := convtimeDouble(s)
+		if !ok || d > math.MaxInt32 {
+			return 0, false
+		}
+		return int(d), true
+	case v >= v98:
+		return convtime100(s)
+	case v >= v87:
+		return convtime(s)
+	default:
+		return convtimeLong(s, v >= v84)
+	}
+}
+
+// convtimeLong is convtime() of 8.0p1-8.4p1: strtol(3) numbers, long
+// arithmetic, the result cut to an int by the caller.
+func convtimeLong(s string, reset bool) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	var total int64
+	mult := int64(1)
+	for s != "" {
+		n, rest, ok := strtol(s)
+		if !ok || n < 0 {
+			return 0, false
+		}
+		if reset {
+			mult = 1
+		}
+		if rest != "" {
+			switch rest[0] {
+			case 's', 'S':
+			case 'm', 'M':
+				mult = 60
+			case 'h', 'H':
+				mult = 3600
+			case 'd', 'D':
+				mult = 86400
+			case 'w', 'W':
+				mult = 604800
+			default:
+				return 0, false
+			}
+			rest = rest[1:]
+		}
+		if n >= math.MaxInt64/mult {
+			return 0, false
+		}
+		n *= mult
+		if total >= math.MaxInt64-n {
+			return 0, false
+		}
+		total += n
+		s = rest
+	}
+	r := int(int32(total))
+	if r == -1 {
+		return 0, false
+	}
+	return r, true
+}
+
+// strtol is strtol(3) in base 10 on a 64-bit long: leading white space,
+// a sign, digits; ok is false when there are no digits or it overflows.
+func strtol(s string) (int64, string, bool) {
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	j := 0
+	if j < len(t) && (t[j] == '+' || t[j] == '-') {
+		j++
+	}
+	k := j
+	for k < len(t) && t[k] >= '0' && t[k] <= '9' {
+		k++
+	}
+	if k == j {
+		return 0, s, false
+	}
+	n, err := strconv.ParseInt(t[:k], 10, 64)
+	if err != nil {
+		return 0, t[k:], false
+	}
+	return n, t[k:], true
+}
+
+// convtime100 is convtime() of 9.8p1 to 10.0p1: digits only, at most
+// INT_MAX.
+func convtime100(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	total := int64(0)
+	for s != "" {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		secs, ok := strtonum(s[:i], 0, math.MaxInt32)
+		if !ok {
+			return 0, false
+		}
+		mult := int64(1)
+		if i < len(s) {
+			switch s[i] {
+			case 's', 'S':
+			case 'm', 'M':
+				mult = 60
+			case 'h', 'H':
+				mult = 3600
+			case 'd', 'D':
+				mult = 86400
+			case 'w', 'W':
+				mult = 604800
+			default:
+				return 0, false
+			}
+			i++
+		}
+		if secs > math.MaxInt32/mult {
+			return 0, false
+		}
+		secs *= mult
+		if total > math.MaxInt32-secs {
+			return 0, false
+		}
+		total += secs
+		s = s[i:]
+	}
+	return int(total), true
+}
+
+// convtimeDouble is convtime_double() of 10.5p1: decimal numbers, a
+// fraction only for seconds, seconds at most once.
+func convtimeDouble(s string) (float64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	total := 0.0
+	seenSeconds := false
+	for s != "" {
+		if !(s[0] >= '0' && s[0] <= '9' || s[0] == '.') {
+			return 0, false
+		}
+		i := 0
+		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
+			i++
+		}
+		num := s[:i]
+		val, err := strconv.ParseFloat(num, 64)
+		if err != nil || val < 0 || strings.Count(num, ".") > 1 {
+			return 0, false
+		}
+		mult := 1.0
+		unit := byte(0)
+		if i < len(s) {
+			unit = s[i]
+		}
+		switch unit {
+		case 0, 's', 'S':
+			if seenSeconds {
+				return 0, false
+			}
+			seenSeconds = true
+		case 'm', 'M':
+			mult = 60
+		case 'h', 'H':
+			mult = 3600
+		case 'd', 'D':
+			mult = 86400
+		case 'w', 'W':
+			mult = 604800
+		default:
+			return 0, false
+		}
+		if strings.Contains(num, ".") && (mult > 1 || num[len(num)-1] < '0' || num[len(num)-1] > '9') {
+			return 0, false
+		}
+		total += val * mult
+		s = s[i:]
+		if s != "" {
+			s = s[1:]
+		}
+	}
+	return total, true
+}
+
+// hpdelimOf is hpdelim(): split "host:port" or "[v6]:port"; port is nil
+// when there is none. Every modelled release refuses "host/port".
+func hpdelimOf(_ int, s string) (host string, port *string, ok bool) {
+	host, port, ok = hpdelim(s)
+	if ok && port != nil && len(host) < len(s) && s[len(host)] == '/' {
+		return "", nil, false
+	}
+	return host, port, ok
+}
+
+// argvAssemble is argv_assemble(): words joined by spaces, quoted when they
+// hold white space, quotes and backslashes escaped.
+func argvAssemble(args []string) string {
+	var b strings.Builder
+	for i, a := range args {
+		var arg strings.Builder
+		ws := false
+		for j := 0; j < len(a); j++ {
+			c := a[j]
+			switch c {
+			case ' ', '\t':
+				ws = true
+			case '\\', '\'', '"':
+				arg.WriteByte('\\')
+			}
+			arg.WriteByte(c)
+		}
+		if i != 0 {
+			b.WriteByte(' ')
+		}
+		if ws {
+			b.WriteByte('"')
+		}
+		b.WriteString(arg.String())
+		if ws {
+			b.WriteByte('"')
+		}
+	}
+	return b.String()
+}

@@ -37,6 +37,16 @@ policy "sshd-password-auth" {
   rego        = file("rego/password_auth.rego")
 }
 
+policy "sshd-authentication-methods" {
+  title       = "With password authentication off, a public key is required (AuthenticationMethods publickey)"
+  severity    = "medium"
+  enforcement = "mandatory"
+  controls    = ["devsec-sshd-27"]
+  remediation = "Set `AuthenticationMethods publickey` (or a list in which every method set includes publickey)."
+  input       = [collect.sshd_config.main]
+  rego        = file("rego/authentication_methods.rego")
+}
+
 policy "sshd-kbd-interactive" {
   title       = "Keyboard-interactive authentication is disabled"
   severity    = "medium"
@@ -178,11 +188,11 @@ policy "sshd-kex" {
 }
 
 policy "sshd-host-keys" {
-  title       = "An Ed25519 host key is used; no DSA host key"
+  title       = "An Ed25519 host key is used; no DSA host key; RSA host keys have at least 3072 bits"
   severity    = "medium"
   enforcement = "mandatory"
   controls    = ["devsec-sshd-14"]
-  remediation = "Use `HostKey /etc/ssh/ssh_host_ed25519_key` (first), and remove DSA host keys."
+  remediation = "Use `HostKey /etc/ssh/ssh_host_ed25519_key` (first), remove DSA host keys, and replace RSA host keys under 3072 bits (`ssh-keygen -t rsa -b 3072`)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/host_keys.rego")
 }

@@ -26,7 +26,7 @@ import (
 
 // TestRegoUnitTests runs the bundle's Rego tests as `assay test` does.
 func TestRegoUnitTests(t *testing.T) {
-	enginetest.RunBundleTests(t, &bundle.Loader{Collectors: collector.NewRegistry(sshd.Type())}, ".", 26*3)
+	enginetest.RunBundleTests(t, &bundle.Loader{Collectors: collector.NewRegistry(sshd.Type())}, ".", 26*3+10)
 }
 
 type bundleFile struct {

@@ -18,3 +18,8 @@ test_deprecated_is_a_warning if {
 	count(config_valid.deny) == 0 with input as doc([{"path": "/etc/ssh/sshd_config", "line": 1, "message": "Deprecated option UseLogin", "fatal": false}])
 	count(config_valid.warn) == 1 with input as doc([{"path": "/etc/ssh/sshd_config", "line": 1, "message": "Deprecated option UseLogin", "fatal": false}])
 }
+
+test_connection_documents_do_not_repeat_errors if {
+	d := object.union(doc([{"path": "/etc/ssh/sshd_config", "line": 3, "message": "Bad configuration option: Foo", "fatal": true}]), {"connection": {"user": "root"}})
+	count(config_valid.deny) == 0 with input as d
+}

@@ -1,4 +1,7 @@
-# sshd-host-keys: An Ed25519 host key is used; no DSA host key.
+# sshd-host-keys: an Ed25519 host key is used; no DSA host key; RSA host
+# keys have at least 3072 bits. Judged on the keys sshd would load from the
+# target (input.host_keys: type and size read from the key files), or on
+# the HostKey names when a document has no keys (documents from elsewhere).
 package assay.ssh.host_keys
 
 import rego.v1
@@ -7,19 +10,57 @@ import data.assay.ssh.lib
 
 keys := object.get(input.settings, "hostkey", [])
 
+loaded := [k | some k in object.get(input, "host_keys", []); k.loaded]
+
+have_files if count(object.get(input, "host_keys", [])) > 0
+
+# at points a finding at the HostKey line of key k (the main file for a
+# default key).
+at(k, msg) := object.union({"msg": sprintf("%s%s", [msg, lib.conn])}, {"path": k.file, "line": k.line}) if count(input.connection) == 0
+
+deny contains at(k, sprintf("HostKey %s is a DSA key", [k.path])) if {
+	some k in input.host_keys
+	k.type == "ssh-dss"
+}
+
+deny contains at(k, sprintf("HostKey %s is a %d-bit RSA key; want at least 3072 bits", [k.path, k.bits])) if {
+	some k in input.host_keys
+	k.type == "ssh-rsa"
+	k.bits < 3072
+}
+
+deny contains lib.finding("hostkey", "no Ed25519 host key can be loaded") if {
+	have_files
+	every k in loaded {
+		k.type != "ssh-ed25519"
+	}
+}
+
+warn contains at(loaded[0], sprintf("the first host key sshd loads is %s (%s); Ed25519 is preferred", [loaded[0].path, loaded[0].type])) if {
+	have_files
+	some k in loaded
+	k.type == "ssh-ed25519"
+	loaded[0].type != "ssh-ed25519"
+}
+
+# Without key files, the HostKey names.
+
 deny contains lib.finding("hostkey", sprintf("HostKey %s is a DSA key", [k])) if {
+	not have_files
 	some k in keys
 	contains(k, "dsa_key")
 	not contains(k, "ecdsa")
 }
 
 deny contains lib.finding("hostkey", "no Ed25519 HostKey is configured") if {
+	not have_files
 	every k in keys {
 		not contains(k, "ed25519")
 	}
 }
 
 warn contains lib.finding("hostkey", sprintf("the first HostKey is %s; Ed25519 is preferred", [keys[0]])) if {
+	not have_files
 	some k in keys
 	contains(k, "ed25519")
 	not contains(keys[0], "ed25519")
