@@ -242,7 +242,9 @@ func TestOffline(t *testing.T) {
 	good := signTiny(t, key, artifact.Manifest{})
 	s, srv := newBundleServer(t, good)
 	var logs bytes.Buffer
-	opts := Options{Keys: keys, CacheDir: t.TempDir(), HTTPClient: srv.Client(), Offline: true, Timeout: 300 * time.Millisecond,
+	// A generous timeout while the server answers (a loaded CI machine is
+	// slow); a short one once it hangs, so the test does not wait long.
+	opts := Options{Keys: keys, CacheDir: t.TempDir(), HTTPClient: srv.Client(), Offline: true, Timeout: 30 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	src := srv.URL + "/tiny.tar.gz"
 	if _, diags := LoadAll(ctx, []string{src}, opts); diags.HasErrors() {
@@ -256,6 +258,7 @@ func TestOffline(t *testing.T) {
 	}
 
 	s.hang.Store(true)
+	opts.Timeout = 300 * time.Millisecond
 	bundles, diags := LoadAll(ctx, []string{src}, opts)
 	if diags.HasErrors() || len(bundles) != 1 {
 		t.Fatalf("offline: %s", errorsOf(diags))

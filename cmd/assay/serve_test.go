@@ -368,7 +368,9 @@ policy "keys" {
 }
 `)
 	root := t.TempDir()
-	base, stderr := serveInProcess(t, "--bundle", dir, "--root", root, "--interval", "20ms")
+	// --scan-timeout: the default (the 20ms interval) would fail scans on a
+	// loaded machine; this test is about stale data, not slow scans.
+	base, stderr := serveInProcess(t, "--bundle", dir, "--root", root, "--interval", "20ms", "--scan-timeout", "10s")
 
 	const up = `assay_data_source_up{bundle="data-cli-test",kind="ldap",name="people"} `
 	const last = `assay_data_source_last_success_timestamp_seconds{bundle="data-cli-test",kind="ldap",name="people"} `
@@ -600,7 +602,7 @@ func TestServeKeepsBundlesOnHostileReload(t *testing.T) {
 	if err := os.Mkdir(root, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	base, stderr := serveInProcess(t, "--bundle", current, "--root", root, "--interval", "10ms")
+	base, stderr := serveInProcess(t, "--bundle", current, "--root", root, "--interval", "10ms", "--scan-timeout", "10s")
 
 	for i, hostile := range []struct{ name, says string }{
 		{"deep", "Nested too deeply"},
