@@ -224,7 +224,7 @@ func (f *dataFS) ReadFile(name string) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s); --data reads only regular files", name, fi.Mode().Type())
+		return nil, fmt.Errorf("%s: %s, not a regular file; --data reads only regular files", name, fileType(fi.Mode()))
 	}
 	if fi.Size() > MaxDataFileSize {
 		return nil, fmt.Errorf("%s: larger than the %s limit of a data file", name, sizeText(MaxDataFileSize))
@@ -241,6 +241,20 @@ func (f *dataFS) ReadFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: the --data files hold more than %s together", name, sizeText(MaxDataBytes))
 	}
 	return data, nil
+}
+
+func fileType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "a special file"
 }
 
 // stdinName is how findings and errors name standard input.
