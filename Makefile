@@ -5,8 +5,14 @@ BIN       := bin/assay
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/assay-dev/assay/cmd/assay/internal/version.Version=$(VERSION)
 STATICCHECK_VERSION := v0.8.2
+# The conftest the differential tests compare with (cmd/assay
+# conftest_parity_test.go): built once with go install into TOOLS, outside
+# the repository, and found by the tests through ASSAY_CONFTEST.
+CONFTEST_VERSION := v0.71.1
+TOOLS    ?= $(abspath $(shell $(GO) env GOCACHE)/../assay-tools)
+CONFTEST := $(TOOLS)/conftest-$(CONFTEST_VERSION)
 
-.PHONY: all build run test test-unit test-e2e deps lint fmt bench update-golden docs clean sshd-oracles sshd-oracles-live
+.PHONY: all build run test test-unit test-e2e deps conftest lint fmt bench update-golden docs clean sshd-oracles sshd-oracles-live
 
 all: build
 
@@ -21,9 +27,19 @@ run: build
 deps:
 	./.ci/install-deps.sh
 
-test: deps
+test: deps conftest
 	$(GO) vet ./...
-	$(GO) test -race -timeout 12m ./...
+	ASSAY_CONFTEST=$(CONFTEST) $(GO) test -race -timeout 12m ./...
+
+# Nothing to do when the binary is there. The go line of conftest's go.mod
+# is this machine's Go, so the install never switches toolchains.
+conftest: $(CONFTEST)
+$(CONFTEST):
+	@mkdir -p $(TOOLS)
+	rm -rf $(TOOLS)/.gobin-$(CONFTEST_VERSION)
+	GOFLAGS= GOTOOLCHAIN=local GOBIN=$(TOOLS)/.gobin-$(CONFTEST_VERSION) $(GO) install github.com/open-policy-agent/conftest@$(CONFTEST_VERSION)
+	mv $(TOOLS)/.gobin-$(CONFTEST_VERSION)/conftest $@
+	rmdir $(TOOLS)/.gobin-$(CONFTEST_VERSION)
 
 test-unit:
 	$(GO) test ./...

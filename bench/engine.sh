@@ -147,9 +147,11 @@ conftest_set() { jq -r '.[] | .filename as $f | ((.failures // [])[] | [$f, "den
 assay_set() { jq -r '.findings[] | [.path, .kind, .message] | @tsv' "$1" | sort; }
 
 # assay judges a directory of plain Rego as an implicit bundle: each package
-# with deny/warn rules is a policy, each JSON file one document.
+# with deny/warn rules is a policy, each JSON file one document. Like
+# conftest, it judges with package main unless told: --all-namespaces takes
+# every package in both layouts (the one-package layout has only main).
 ASSAY_KIND="assay eval"
-printf '#!/bin/sh\ndir=$1; shift\nexec "%s" eval -b "$dir" -f json "$@"\n' "$ASSAY" >"$WORK/assay_cmd"
+printf '#!/bin/sh\ndir=$1; shift\nexec "%s" eval -b "$dir" -f json --all-namespaces "$@"\n' "$ASSAY" >"$WORK/assay_cmd"
 # ASSAY_ENV="GOMEMLIMIT=150MiB" runs assay with that environment.
 if [[ -n "${ASSAY_ENV:-}" ]]; then
 	sed -i "2i export ${ASSAY_ENV}" "$WORK/assay_cmd"

@@ -166,6 +166,32 @@ func (l *loader) loadDataFiles() {
 	}
 }
 
+// DataFilesIgnored is the summary of the warning that an implicit bundle's
+// data files are not read.
+const DataFilesIgnored = "Data files not loaded"
+
+// ignoreDataFiles leaves the data files of an implicit bundle unread, as
+// conftest never reads data from its policy directory: its users pass the
+// directory with --data, which places each file's contents under its
+// directories' names, not under its file name, so reading them here too
+// would give the policies the same data twice under different names. A
+// warning says so.
+func (l *loader) ignoreDataFiles() {
+	if len(l.dataFiles) == 0 {
+		return
+	}
+	names := make([]string, 0, len(l.dataFiles))
+	for _, rel := range l.dataFiles {
+		names = append(names, l.display(rel))
+	}
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagWarning,
+		Summary:  DataFilesIgnored,
+		Detail: fmt.Sprintf("%q is a conftest-style directory (Rego, no .hcl), whose data files are not read, as conftest reads none from its policy directory: %s. Pass them with --data (assay eval --data %s) to give them to the policies as conftest does.",
+			l.root, strings.Join(names, ", "), l.root),
+	})
+}
+
 // ParseData parses a JSON (.json) or YAML (.yaml, .yml) document into plain
 // values, numbers as json.Number. Errors name filename and line.
 func ParseData(filename string, src []byte) (any, hcl.Diagnostics) {

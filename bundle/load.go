@@ -223,7 +223,7 @@ func (l *loader) run() {
 		}
 		l.b.Implicit = true
 		l.loadModules(true)
-		l.loadDataFiles()
+		l.ignoreDataFiles()
 		l.implicitPolicies()
 		l.checkPackages()
 		return

@@ -26,7 +26,9 @@ func TestDeepDataAndRego(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, diags := testLoadFS(fstest.MapFS{tt.file: {Data: []byte(tt.src)}, "ok.rego": {Data: []byte("package ok\n")}}, "b")
+			// A bundle with HCL: a conftest-style directory reads no data files.
+			_, diags := testLoadFS(fstest.MapFS{tt.file: {Data: []byte(tt.src)}, "ok.rego": {Data: []byte("package ok\n")},
+				"bundle.hcl": {Data: []byte("bundle \"b\" {}\n")}}, "b")
 			msg := strings.ToLower(diags.Error())
 			if !diags.HasErrors() || !strings.Contains(msg, tt.says) || !strings.Contains(msg, tt.file) {
 				t.Fatalf("got %.500s", diags.Error())

@@ -25,7 +25,7 @@ import (
 func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Compiler, map[string]*ast.Module, resolvedRules, map[string]bool, hcl.Diagnostics) {
 	modules := map[string]*ast.Module{}
 	for bi, b := range bundles {
-		for mi, m := range b.Modules {
+		for mi, m := range compiledModules(b) {
 			if m == nil || m.Parsed == nil {
 				continue
 			}
@@ -39,6 +39,17 @@ func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Comp
 		return nil, nil, nil, nil, compileDiagnostics(c.Errors, bundles)
 	}
 	return c, modules, captured, unfusable, nil
+}
+
+// compiledModules are the modules of the bundle that evaluation compiles:
+// its modules, and for an implicit (conftest-style) bundle its test modules
+// too, since conftest compiles every .rego file of a policy directory: a
+// directory whose tests do not compile is refused by both.
+func compiledModules(b *bundle.Bundle) []*bundle.Module {
+	if !b.Implicit || len(b.Tests) == 0 {
+		return b.Modules
+	}
+	return append(append([]*bundle.Module(nil), b.Modules...), b.Tests...)
 }
 
 func moduleKey(bundleIndex, moduleIndex int, filename string) string {
@@ -150,7 +161,7 @@ var hostPath = storage.MustParsePath("/assay/host")
 func mergeData(bundles []*bundle.Bundle) (map[string]any, error) {
 	out := map[string]any{}
 	for _, b := range bundles {
-		if err := mergeInto(out, b.Data, ""); err != nil {
+		if err := mergeInto(out, b.Data, "", "two bundles"); err != nil {
 			return nil, fmt.Errorf("bundle %q: data: %w", b.Name, err)
 		}
 	}
@@ -171,7 +182,9 @@ func mergeData(bundles []*bundle.Bundle) (map[string]any, error) {
 	return out, nil
 }
 
-func mergeInto(dst, src map[string]any, prefix string) error {
+// mergeInto merges src into dst, objects key by key; who says what defined
+// a value twice, for the error.
+func mergeInto(dst, src map[string]any, prefix, who string) error {
 	for k, v := range src {
 		cur, exists := dst[k]
 		if !exists {
@@ -181,10 +194,10 @@ func mergeInto(dst, src map[string]any, prefix string) error {
 		a, aok := cur.(map[string]any)
 		b, bok := v.(map[string]any)
 		if !aok || !bok {
-			return fmt.Errorf("data.%s%s is defined by two bundles", prefix, k)
+			return fmt.Errorf("data.%s%s is defined by %s", prefix, k, who)
 		}
 		merged := maps.Clone(a)
-		if err := mergeInto(merged, b, prefix+k+"."); err != nil {
+		if err := mergeInto(merged, b, prefix+k+".", who); err != nil {
 			return err
 		}
 		dst[k] = merged
@@ -198,4 +211,20 @@ func newStore(data map[string]any) storage.Store {
 	return inmem.NewFromObjectWithOpts(data,
 		inmem.OptRoundTripOnWrite(false),
 		inmem.OptReturnASTValuesOnRead(true))
+}
+
+// exceptionRule is the rule conftest reads exceptions from (eval.go).
+const exceptionRule = "exception"
+
+// exceptionPackages lists the packages that define an exception rule.
+func exceptionPackages(c *ast.Compiler) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range c.Modules {
+		for _, r := range m.Rules {
+			if ruleName(r) == exceptionRule {
+				out[m.Package.Path.String()] = true
+			}
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -31,6 +32,14 @@ func documentLabel(d *document.Entry, v ast.Value, index int) string {
 // the query keep their findings.
 func (r *run) collect(o *outcome, b *binding, vals values, dc *docContext) {
 	q := b.q
+	excepted := exceptions(b, vals)
+	add := func(p *policy, rule string, f report.Finding) {
+		if names := excepted[p.index]; names != nil && names[exceptionName(rule)] {
+			pkg := strings.TrimPrefix(p.src.Package.String(), "data.")
+			f.Waived = &report.Waiver{ID: "exception:" + pkg + ":" + exceptionName(rule), Justification: "exception rule in " + pkg}
+		}
+		o.findings = append(o.findings, policyFinding{policy: p.index, Finding: f})
+	}
 	if set, ok := vals.fused.(ast.Set); ok {
 		failed := map[int]bool{}
 		for _, t := range set.Slice() {
@@ -54,13 +63,13 @@ func (r *run) collect(o *outcome, b *binding, vals values, dc *docContext) {
 					o.errs = append(o.errs, policyError{policy: p.index, msg: fmt.Sprintf("%s: %v", dc.label, err)})
 					continue
 				}
-				o.findings = append(o.findings, policyFinding{policy: p.index, Finding: f})
+				add(p, s.rule, f)
 			}
 		}
 	}
 	for _, s := range b.slots {
 		v := vals.slots[s.at]
-		if v == nil {
+		if v == nil || s.rule == exceptionRule {
 			continue
 		}
 		fs, err := r.decodeRule(s, v, dc)
@@ -69,9 +78,63 @@ func (r *run) collect(o *outcome, b *binding, vals values, dc *docContext) {
 			continue
 		}
 		for _, f := range fs {
-			o.findings = append(o.findings, policyFinding{policy: s.policy.index, Finding: f})
+			add(s.policy, s.rule, f)
 		}
 	}
+}
+
+// exceptions reads the exception rules of the binding's policies, as
+// conftest queries them (data.PKG.exception[_][_] == NAME): the strings
+// inside each collection the rule holds are the names of the rules it
+// excepts, "" for the plain deny, violation and warn. Anything else in it
+// excepts nothing, as in conftest. The result is by policy index, nil when
+// no policy has an exception rule.
+func exceptions(b *binding, vals values) map[int]map[string]bool {
+	var out map[int]map[string]bool
+	for _, s := range b.slots {
+		if s.rule != exceptionRule || vals.slots[s.at] == nil {
+			continue
+		}
+		names := map[string]bool{}
+		eachElement(vals.slots[s.at], func(inner ast.Value) {
+			eachElement(inner, func(v ast.Value) {
+				if name, ok := v.(ast.String); ok {
+					names[string(name)] = true
+				}
+			})
+		})
+		if out == nil {
+			out = map[int]map[string]bool{}
+		}
+		out[s.policy.index] = names
+	}
+	return out
+}
+
+// eachElement calls f with each element of a set or array, or each value
+// of an object; with nothing for any other value, as Rego's x[_] is then
+// undefined.
+func eachElement(v ast.Value, f func(ast.Value)) {
+	switch x := v.(type) {
+	case ast.Set:
+		x.Foreach(func(t *ast.Term) { f(t.Value) })
+	case *ast.Array:
+		x.Foreach(func(t *ast.Term) { f(t.Value) })
+	case ast.Object:
+		x.Foreach(func(_, t *ast.Term) { f(t.Value) })
+	}
+}
+
+// exceptionName is the name by which an exception excepts a finding rule,
+// as conftest derives it: "" for deny, violation and warn; the rule without
+// its first prefix otherwise (deny_latest is excepted as "latest").
+func exceptionName(rule string) string {
+	if rule == "violation" || rule == "deny" || rule == "warn" {
+		return ""
+	}
+	rule = strings.TrimPrefix(rule, "violation_")
+	rule = strings.TrimPrefix(rule, "deny_")
+	return strings.TrimPrefix(rule, "warn_")
 }
 
 // decodeRule reads one rule's value: a set or array of results (partial and

@@ -12,9 +12,11 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,6 +46,7 @@ type config struct {
 	// bound); onOverBudget is told of each policy stopped for it.
 	memBudget    int64
 	onOverBudget func(bundle, policy string)
+	data         map[string]any
 }
 
 // WithParallelism bounds the evaluations that run at once (default: GOMAXPROCS).
@@ -68,6 +71,12 @@ func WithMemoryBudget(bytes int64) Option { return func(c *config) { c.memBudget
 func WithOverBudget(f func(bundle, policy string)) Option {
 	return func(c *config) { c.onOverBudget = f }
 }
+
+// WithData adds data to the bundles' own, as conftest's --data does: each
+// top-level key is data.KEY. A key that a bundle defines too must hold an
+// object on both sides, merged key by key; any other clash, and data.assay,
+// are refused.
+func WithData(data map[string]any) Option { return func(c *config) { c.data = data } }
 
 // WithLogger sets the logger; Rego print() goes to it at debug level.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
@@ -115,6 +124,11 @@ type Input struct {
 	// Host facts, exposed to policies as data.assay.host.
 	Host   document.Document
 	Target target.Info
+	// Combine judges the documents of no bundle (files) at once, as
+	// conftest --combine does: the policies of implicit (conftest-style)
+	// bundles see one input, an array of {"path": FILE, "contents":
+	// DOCUMENT} sorted by path. Other policies are not affected.
+	Combine bool
 }
 
 // Result is what evaluation produced, ready to go into a report. Policies
@@ -157,6 +171,14 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	if err != nil {
 		return nil, err
 	}
+	if len(e.cfg.data) > 0 {
+		if _, ok := e.cfg.data["assay"]; ok {
+			return nil, errors.New("data: data.assay is reserved for assay's own facts; rename that key of the --data files")
+		}
+		if err := mergeInto(data, e.cfg.data, "", "a bundle and by --data"); err != nil {
+			return nil, fmt.Errorf("data: %w", err)
+		}
+	}
 	e.store = newStore(data)
 	e.static = make(map[string]bool, len(data))
 	for name := range data {
@@ -164,9 +186,15 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	}
 
 	rules := packageRules(compiler)
+	excepting := exceptionPackages(compiler)
 	for _, b := range bundles {
 		for _, p := range b.Policies {
 			pol, pdiags := newPolicy(len(e.policies), b, p, rules)
+			if pol != nil && b.Implicit && excepting[p.Package.String()] {
+				// conftest's exception rules: evaluated with the finding
+				// rules, in a slot of their own (eval.go, exceptions).
+				pol.rules = append(slices.Clip(pol.rules), exceptionRule)
+			}
 			diags = append(diags, pdiags...)
 			if pol != nil {
 				e.policies = append(e.policies, pol)
@@ -230,7 +258,9 @@ type policy struct {
 	meta   report.PolicyResult
 	inputs map[string]bool
 	// rules are the rule names of the policy's package that produce
-	// findings (deny, violation, warn and their _suffix variants), sorted.
+	// findings (deny, violation, warn and their _suffix variants), sorted,
+	// then exceptionRule when the policy is of an implicit bundle whose
+	// package has one.
 	rules []string
 }
 
@@ -316,3 +346,8 @@ func (p *policy) judges(d *document.Entry) bool {
 }
 
 func (p *policy) aggregate() bool { return p.src.Mode == bundle.Aggregate }
+
+// combined says whether the policy judges all its documents at once as
+// conftest --combine does: the policies of implicit bundles, when the
+// input asks for it.
+func (p *policy) combined(in *Input) bool { return in.Combine && p.bundle.Implicit && !p.aggregate() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -64,7 +65,8 @@ type policyState struct {
 }
 
 // job is one unit of the worker pool: one document with the per-document
-// policies that take it, or one aggregate policy with all its documents.
+// policies that take it, or one aggregate (or combined) policy with all its
+// documents.
 type job struct {
 	doc    int       // index in Input.Documents, or -1 for aggregate
 	group  []*policy // per-document: the policies of the document's group
@@ -128,7 +130,7 @@ func (r *run) plan() {
 				if !p.judges(d) {
 					continue
 				}
-				if p.aggregate() {
+				if p.aggregate() || p.combined(r.in) {
 					g.aggregate = append(g.aggregate, p)
 				} else {
 					g.perDoc = append(g.perDoc, p)
@@ -213,6 +215,9 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 		return r.evaluate(ctx, j.group, v, &dc)
 	}
 
+	if j.policy.combined(r.in) {
+		return r.doCombined(ctx, j)
+	}
 	dc := docContext{label: fmt.Sprintf("aggregate of %d documents", len(j.docs))}
 	terms := make([]*ast.Term, len(j.docs))
 	for k, i := range j.docs {
@@ -231,6 +236,29 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 	}
 	input := ast.NewObject(ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(terms...)))
 	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
+}
+
+// doCombined evaluates a policy once over its documents as conftest
+// --combine does: input is an array of {"path": FILE, "contents": DOCUMENT},
+// sorted by path, a file's documents in their order. Its findings point at
+// no file.
+func (r *run) doCombined(ctx context.Context, j *job) (outcome, error) {
+	docs := slices.Clone(j.docs)
+	slices.SortStableFunc(docs, func(a, b int) int { return strings.Compare(r.in.Documents[a].File, r.in.Documents[b].File) })
+	dc := docContext{label: fmt.Sprintf("combined input of %d documents", len(docs))}
+	terms := make([]*ast.Term, len(docs))
+	for k, i := range docs {
+		d := &r.in.Documents[i]
+		v, err := regoValue(d)
+		if err != nil {
+			return outcome{errs: []policyError{{policy: j.policy.index,
+				msg: fmt.Sprintf("%s: convert to Rego: %v", documentLabel(d, v, i), err)}}}, nil
+		}
+		terms[k] = ast.ObjectTerm(
+			ast.Item(ast.InternedTerm("path"), ast.StringTerm(d.File)),
+			ast.Item(ast.InternedTerm("contents"), ast.NewTerm(v)))
+	}
+	return r.evaluate(ctx, []*policy{j.policy}, ast.NewArray(terms...), &dc)
 }
 
 // evaluate runs the policies on one input: together in one query where
@@ -394,9 +422,12 @@ func (r *run) result() *Result {
 			}
 			t := &tallies[idx]
 			t.findings++
-			if f.Kind == report.Deny {
+			switch {
+			case f.Waived != nil:
+				// Accepted: reported, but the policy passes for it.
+			case f.Kind == report.Deny:
 				t.deny = true
-			} else {
+			default:
 				t.warnings = true
 			}
 			findings = append(findings, f.Finding)

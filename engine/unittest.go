@@ -24,6 +24,9 @@ type TestOptions struct {
 	Verbose bool
 	// Timeout bounds each test (default: DefaultEvalTimeout).
 	Timeout time.Duration
+	// Data is added to each bundle's own data, as WithData adds it for
+	// evaluation (conftest verify --data).
+	Data map[string]any
 }
 
 // TestStatus is a Rego test's outcome.
@@ -100,6 +103,14 @@ func testBundle(ctx context.Context, bi int, b *bundle.Bundle, caps *ast.Capabil
 	data, err := mergeData([]*bundle.Bundle{b})
 	if err != nil {
 		return nil, err
+	}
+	if len(opts.Data) > 0 {
+		if _, ok := opts.Data["assay"]; ok {
+			return nil, errors.New("data: data.assay is reserved for assay's own facts; rename that key of the --data files")
+		}
+		if err := mergeInto(data, opts.Data, "", "a bundle and by --data"); err != nil {
+			return nil, fmt.Errorf("bundle %q: data: %w", b.Name, err)
+		}
 	}
 	store := newStore(data)
 	txn, err := store.NewTransaction(ctx)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,7 +160,9 @@ func (e *Env) builtinBundles(ctx context.Context) ([]*bundle.Bundle, hcl.Diagnos
 
 // expandBundleDirs lets a directory of bundles stand for its bundles:
 // `assay test policies/` tests every built-in bundle. A directory with HCL or
-// Rego of its own is a bundle and is left alone.
+// Rego of its own is a bundle and is left alone, and so is one whose
+// subdirectories hold Rego but no HCL: a conftest policy directory
+// (policy/k8s/*.rego, policy/compose/*.rego), which conftest loads whole.
 func expandBundleDirs(sources []string) []string {
 	var out []string
 	for _, src := range sources {
@@ -169,6 +172,7 @@ func expandBundleDirs(sources []string) []string {
 			continue
 		}
 		var subs []string
+		hcl := false
 		for _, e := range entries {
 			if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "testdata" {
 				continue
@@ -176,9 +180,10 @@ func expandBundleDirs(sources []string) []string {
 			inner, err := os.ReadDir(filepath.Join(src, e.Name()))
 			if err == nil && holdsPolicy(inner) {
 				subs = append(subs, filepath.Join(src, e.Name()))
+				hcl = hcl || slices.ContainsFunc(inner, func(e os.DirEntry) bool { return !e.IsDir() && strings.HasSuffix(e.Name(), ".hcl") })
 			}
 		}
-		if len(subs) == 0 {
+		if len(subs) == 0 || !hcl {
 			subs = []string{src} // let the loader say what is wrong with it
 		}
 		out = append(out, subs...)

@@ -473,7 +473,7 @@ func jsonType(v any) string {
 
 // ReadDocumentFiles reads the files `assay eval` judges into one
 // collection: every document, and the host facts of the first collect
-// file that has them. A file that cannot be read is exit code 2, naming
+// file that has them. "-" is the env's standard input. A file that cannot be read is exit code 2, naming
 // the file (and line and column for a syntax error). Warnings go to the
 // env's Warnings unless opts.Warn says otherwise.
 func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collected, error) {
@@ -487,7 +487,16 @@ func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collecte
 	}
 	col := &Collected{Target: target.Info{Kind: target.KindDocuments, Name: name}}
 	for _, f := range files {
-		docs, host, err := ReadDocuments(f, e.Collectors, opts)
+		var (
+			docs []document.Entry
+			host document.Document
+			err  error
+		)
+		if f == stdinName {
+			docs, host, err = readStdin(e.Stdin, e.Collectors, opts)
+		} else {
+			docs, host, err = ReadDocuments(f, e.Collectors, opts)
+		}
 		if err != nil {
 			return nil, exitcode.UsageError(err)
 		}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"io"
 	"log/slog"
 
 	"github.com/hashicorp/hcl/v2"
@@ -33,6 +34,8 @@ type Env struct {
 	// attribute, a bundle served from the cache), with the sources they
 	// quote; nil drops them.
 	Warnings func(diags hcl.Diagnostics, files map[string]*hcl.File)
+	// Stdin is what a document file named "-" reads; nil is os.Stdin.
+	Stdin io.Reader
 }
 
 // Builtin returns an Env with every collector type, data kind and output

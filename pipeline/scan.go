@@ -45,6 +45,9 @@ type Pipeline struct {
 	// Data fetches the bundles' live data sources before each evaluation;
 	// nil means a Data that fails on any source that cannot be fetched.
 	Data *Data
+	// Combine judges the documents of files at once with the policies of
+	// conftest-style bundles, as conftest --combine (engine.Input.Combine).
+	Combine bool
 	// Abandoned holds the collectors of earlier scans that outlived their
 	// deadline and have not returned: Collect does not start them again
 	// (status still_running). A Scanner shares one between its pipelines;
@@ -148,7 +151,7 @@ func (p *Pipeline) fetchData(ctx context.Context) ([]report.DataSource, error) {
 func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []report.DataSource) (*report.Report, error) {
 	evalStart := time.Now()
 	info := col.Target
-	res, err := p.Engine.Eval(ctx, engine.Input{Documents: col.Documents, Host: col.Host, Target: info})
+	res, err := p.Engine.Eval(ctx, engine.Input{Documents: col.Documents, Host: col.Host, Target: info, Combine: p.Combine})
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}

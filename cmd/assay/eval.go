@@ -4,8 +4,11 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/pipeline"
 )
@@ -20,6 +23,7 @@ func (c *cli) evalCmd() *cobra.Command {
 		evalTimeout time.Duration
 		parallelism int
 		maxMemory   int64
+		cf          conftestFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --documents FILE... [flags]",
@@ -27,10 +31,14 @@ func (c *cli) evalCmd() *cobra.Command {
 		Long: `Eval evaluates policies over documents instead of collecting them: the
 output of 'assay collect' from one or many hosts (so aggregate policies can
 compare a whole fleet), or plain JSON and YAML files, each object one
-document, as conftest reads them. A directory of conftest-style Rego is a
-bundle, so existing policies run unchanged.`,
+document, as conftest reads them; "-" reads standard input. A directory of
+conftest-style Rego is a bundle, so existing policies run unchanged, with
+conftest's --data, --namespace (main unless told), --all-namespaces,
+--combine and exception rules (docs/bundles.md, "conftest compatibility").`,
 		Example: `  assay eval -b policies/rogue-hosts --documents host1.json host2.json host3.json
-  assay eval -b ./conftest-policy --documents deployment.yaml -f json`,
+  assay eval -b ./conftest-policy --documents deployment.yaml -f json
+  assay eval -b policy --data policy/data --all-namespaces manifests/*.yaml
+  helm template ./chart | assay eval -b policy -`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			documents = append(documents, args...)
 			if len(documents) == 0 {
@@ -40,6 +48,8 @@ bundle, so existing policies run unchanged.`,
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env := c.env(cmd)
+			env.Stdin = cmd.InOrStdin()
+			cf.quietDataWarning(env)
 			out, err := of.plan(env)
 			if err != nil {
 				return err
@@ -53,11 +63,18 @@ bundle, so existing policies run unchanged.`,
 			if err != nil {
 				return err
 			}
+			if err := env.SelectNamespaces(bs, cf.namespaces, cf.allNamespaces); err != nil {
+				return err
+			}
+			data, err := pipeline.LoadData(cf.data)
+			if err != nil {
+				return err
+			}
 			budget, err := applyMemoryBudget(maxMemory, env.Logger)
 			if err != nil {
 				return err
 			}
-			opts := []engine.Option{engine.WithEvalTimeout(evalTimeout), engine.WithMemoryBudget(budget)}
+			opts := []engine.Option{engine.WithEvalTimeout(evalTimeout), engine.WithMemoryBudget(budget), engine.WithData(data)}
 			if parallelism > 0 {
 				opts = append(opts, engine.WithParallelism(parallelism))
 			}
@@ -65,7 +82,7 @@ bundle, so existing policies run unchanged.`,
 			if err != nil {
 				return err
 			}
-			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool}
+			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine}
 			r, err := p.Evaluate(ctx, col)
 			if err != nil {
 				return pipeline.ScanFailed(err)
@@ -80,6 +97,48 @@ bundle, so existing policies run unchanged.`,
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	cmd.Flags().IntVar(&parallelism, "parallel", 0, "evaluations that run at once (0: one per CPU)")
 	registerMemory(cmd.Flags(), &maxMemory)
+	cf.register(cmd.Flags(), true)
 	of.register(cmd.Flags(), c.base.Formats)
 	return cmd
+}
+
+// conftestFlags are the flags of conftest test that assay eval takes too,
+// with conftest's defaults (docs/bundles.md, "conftest compatibility"),
+// and the --data of conftest verify that assay test takes.
+type conftestFlags struct {
+	data          []string
+	namespaces    []string
+	allNamespaces bool
+	combine       bool
+}
+
+func (f *conftestFlags) register(fs *pflag.FlagSet, eval bool) {
+	fs.StringSliceVarP(&f.data, "data", "d", nil, "`PATH`s of JSON and YAML data for the policies, as conftest --data: a file's object is merged at the top of data, a directory's files under their directories' names (repeatable, or comma-separated)")
+	if !eval {
+		return
+	}
+	fs.StringSliceVarP(&f.namespaces, "namespace", "n", pipeline.DefaultNamespaces, "judge with these `PACKAGE`s of conftest-style bundles, as conftest --namespace (globs: k8s.*); bundles with HCL judge with all their policies")
+	fs.BoolVar(&f.allNamespaces, "all-namespaces", false, "judge with every package of conftest-style bundles, as conftest --all-namespaces")
+	fs.BoolVar(&f.combine, "combine", false, "give conftest-style policies all documents as one input, an array of {path, contents}, as conftest --combine")
+}
+
+// quietDataWarning drops the warning that a conftest-style bundle's data
+// files are not read when --data is given: the user passes data the
+// conftest way already.
+func (f *conftestFlags) quietDataWarning(env *pipeline.Env) {
+	if len(f.data) == 0 || env.Warnings == nil {
+		return
+	}
+	warn := env.Warnings
+	env.Warnings = func(diags hcl.Diagnostics, files map[string]*hcl.File) {
+		var kept hcl.Diagnostics
+		for _, d := range diags {
+			if d.Summary != bundle.DataFilesIgnored {
+				kept = append(kept, d)
+			}
+		}
+		if len(kept) > 0 {
+			warn(kept, files)
+		}
+	}
 }

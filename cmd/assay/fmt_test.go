@@ -74,6 +74,11 @@ func TestRepositoryBundlesFormatted(t *testing.T) {
 	examples, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*"))
 	var bundles []string
 	for _, d := range append(dirs, examples...) {
+		// The conftest parity corpus holds policies as users wrote them for
+		// conftest, some broken on purpose: its cases compare refusals too.
+		if filepath.Base(d) == "conftest-parity" {
+			continue
+		}
 		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
 			bundles = append(bundles, d)
 		}

@@ -16,13 +16,15 @@ func (c *cli) testCmd() *cobra.Command {
 	var (
 		run     string
 		verbose bool
+		cf      conftestFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "test [BUNDLE]...",
 		Short: "Run the Rego unit tests (test_ rules) of bundles",
 		Long: `Test runs the test_ rules of every *_test.rego file in the bundles, against
 the bundle's own modules and data, sandboxed as scans are — like 'opa test'.
-With no argument, the built-in bundles are tested.
+With no argument, the built-in bundles are tested. On a conftest-style
+directory it is 'conftest verify': --data gives the tests the same data.
 
 Exit codes: 0 all passed; 1 a test failed or errored; 2 a bundle or Rego error.`,
 		Example: `  assay test ./my-bundle
@@ -30,11 +32,16 @@ Exit codes: 0 all passed; 1 a test failed or errored; 2 a bundle or Rego error.`
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			env := c.env(cmd)
+			cf.quietDataWarning(env)
 			bundles, err := env.LoadBundles(ctx, args, pipeline.FetchOptions{})
 			if err != nil {
 				return err
 			}
-			results, err := env.Test(ctx, bundles, engine.TestOptions{Run: run, Verbose: verbose})
+			data, err := pipeline.LoadData(cf.data)
+			if err != nil {
+				return err
+			}
+			results, err := env.Test(ctx, bundles, engine.TestOptions{Run: run, Verbose: verbose, Data: data})
 			if err != nil {
 				return err
 			}
@@ -46,6 +53,7 @@ Exit codes: 0 all passed; 1 a test failed or errored; 2 a bundle or Rego error.`
 	}
 	cmd.Flags().StringVar(&run, "run", "", "run only tests whose package.rule matches this `REGEXP`")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every test and its print() output")
+	cf.register(cmd.Flags(), false)
 	return cmd
 }
 

@@ -11,14 +11,14 @@ type Gate struct {
 }
 
 // Failing returns the findings that fail the gate: mandatory violations
-// (deny, not warn) at or above FailOn.
+// (deny, not warn) at or above FailOn that nothing waived.
 func (g Gate) Failing(r *Report) []Finding {
 	if g.Disabled {
 		return nil
 	}
 	var out []Finding
 	for _, f := range r.Findings {
-		if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn {
+		if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && f.Waived == nil {
 			out = append(out, f)
 		}
 	}

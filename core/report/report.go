@@ -186,6 +186,22 @@ type Finding struct {
 	// Fingerprint identifies the finding across runs: same policy, same
 	// target, same place, same message.
 	Fingerprint string `json:"fingerprint"`
+	// Waived is set when something accepted the finding: it stays in the
+	// report but never fails the gate. Today only conftest exception rules
+	// waive findings (docs/bundles.md); waiver files will too (issue 14).
+	Waived *Waiver `json:"waived,omitempty"`
+}
+
+// Waiver says why a finding is accepted rather than enforced.
+type Waiver struct {
+	// ID names what waived it: "exception:PACKAGE:RULE" for a conftest
+	// exception rule of PACKAGE that excepts RULE ("" for the plain
+	// deny, violation and warn rules).
+	ID            string `json:"id"`
+	Justification string `json:"justification"`
+	ApprovedBy    string `json:"approved_by,omitempty"`
+	Expires       string `json:"expires,omitempty"`
+	Ticket        string `json:"ticket,omitempty"`
 }
 
 // ComputeFingerprint sets f.Fingerprint from the fields that identify the
