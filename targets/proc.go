@@ -114,7 +114,7 @@ func procRefusal(parts []string) string {
 		if len(rest) == 0 || processEntries[rest[0]] {
 			return ""
 		}
-		return fmt.Sprintf("%q of a process (only status, stat, mounts, net and the like are read: environ, cmdline and mem hold secrets and memory)", rest[0])
+		return fmt.Sprintf("%q of a process, which may hold its secrets or memory", rest[0])
 	}
 	if w, ok := kernelEntries[parts[0]]; ok {
 		return w
