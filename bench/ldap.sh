@@ -3,7 +3,7 @@
 # users with 3 keys each against 10,000 home directories, fetch + scan +
 # evaluation, timed through the real CLI:
 #
-#   assay scan --root ROOT -b examples/ldap      (pointed at a private slapd)
+#   assay scan --allow-env ASSAY_LDAP_PASSWORD --root ROOT -b examples/ldap   (pointed at a private slapd)
 #
 # The fixture (the tree, the bundle copy, slapd on loopback with the users)
 # is held by examples/ldap TestBenchFixture while this script times.
@@ -55,8 +55,8 @@ done
 export ASSAY_LDAP_PASSWORD
 ASSAY_LDAP_PASSWORD=$(cat "$fx/password")
 
-assay="$work/assay scan --root $fx/root -b $fx/bundle -f json -o $work/report.json"
-fetch="$work/assay data -b $fx/bundle -o /dev/null"
+assay="$work/assay scan --allow-env ASSAY_LDAP_PASSWORD --root $fx/root -b $fx/bundle -f json -o $work/report.json"
+fetch="$work/assay data --allow-env ASSAY_LDAP_PASSWORD -b $fx/bundle -o /dev/null"
 ldapsearch="ldapsearch -LLL -x -H $LDAP_URL -D $LDAP_BIND_DN -y $fx/password -b $LDAP_BASE_DN -E pr=500/noprompt '$LDAP_FILTER' uid homeDirectory loginShell sshPublicKey nsAccountLock pwdAccountLockedTime"
 cat="cat $fx/root/home/*/.ssh/authorized_keys $fx/root/etc/passwd"
 

@@ -32,8 +32,13 @@ type DataFetch struct {
 // NAME (data.NAME in Rego), or only the names given. It also returns a
 // summary of each live fetch, sorted by kind and source. A source that
 // cannot be fetched is exit code 3 (a *DiagnosticsError), a name no bundle
-// defines exit code 2.
+// defines exit code 2, and so is a secret the operator did not allow. The
+// values of the secrets the run holds are redacted.
 func (e *Env) DataDocument(ctx context.Context, bundles []*bundle.Bundle, names []string) (map[string]any, []DataFetch, error) {
+	if err := checkSecrets(e.Secrets, bundles); err != nil {
+		return nil, nil, err
+	}
+	red := e.redactor()
 	doc := map[string]any{}
 	for _, b := range bundles {
 		maps.Copy(doc, b.Data)
@@ -42,7 +47,7 @@ func (e *Env) DataDocument(ctx context.Context, bundles []*bundle.Bundle, names 
 		diags   hcl.Diagnostics
 		fetches []DataFetch
 	)
-	for _, f := range bundle.Fetch(ctx, bundles) {
+	for _, f := range bundle.Fetch(datasource.WithSecrets(ctx, e.Secrets), bundles) {
 		diags = append(diags, f.Diags...)
 		if f.Failed() {
 			continue
@@ -55,6 +60,7 @@ func (e *Env) DataDocument(ctx context.Context, bundles []*bundle.Bundle, names 
 		fetches = append(fetches, DataFetch{Kind: f.Kind, Source: what, Entries: datasource.Entries(f.Value), Duration: f.Duration})
 	}
 	files := bundle.Files(bundles...)
+	red.redactDiags(diags)
 	if diags.HasErrors() {
 		return nil, nil, diagnosticsError(diags, files)
 	}
@@ -73,5 +79,8 @@ func (e *Env) DataDocument(ctx context.Context, bundles []*bundle.Bundle, names 
 		}
 		doc = picked
 	}
+	// The document leaves the run: what a directory or a web service
+	// returned may hold a secret the run holds.
+	redactValue(red, &doc)
 	return doc, fetches, nil
 }

@@ -1,15 +1,18 @@
 package pipeline
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/bundle/datasource"
 	datasources "github.com/assay-dev/assay/bundle/datasource/all"
 	collectors "github.com/assay-dev/assay/collectors/all"
 	"github.com/assay-dev/assay/core/collector"
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
 	formats "github.com/assay-dev/assay/exporters/all"
@@ -36,7 +39,34 @@ type Env struct {
 	Warnings func(diags hcl.Diagnostics, files map[string]*hcl.File)
 	// Stdin is what a document file named "-" reads; nil is os.Stdin.
 	Stdin io.Reader
+	// Secrets are the environment variables and files the operator allows
+	// live data sources to read credentials from; nil allows none. Their
+	// values are redacted from everything the run outputs. Set them with
+	// AllowSecrets.
+	Secrets *datasource.Secrets
 }
+
+// AllowSecrets sets the secrets the operator allows (--allow-env NAME[@HOST],
+// --allow-secret-file PATH[@HOST]; datasource.NewSecrets) and makes the
+// logger redact their values. A value too short to redact is logged as a
+// warning, by name. Errors are usage errors.
+func (e *Env) AllowSecrets(env, files []string) error {
+	if len(env) == 0 && len(files) == 0 {
+		return nil
+	}
+	s, short, err := datasource.NewSecrets(env, files)
+	if err != nil {
+		return exitcode.UsageError(err)
+	}
+	e.Secrets = s
+	e.Logger = slog.New(redactHandler{inner: e.logger().Handler(), r: newRedactor(s)})
+	for _, name := range short {
+		e.Logger.Warn(fmt.Sprintf("the secret in %s is shorter than %d bytes: it is used, but not redacted from the output", name, datasource.MinRedactLen))
+	}
+	return nil
+}
+
+func (e *Env) redactor() *redactor { return newRedactor(e.Secrets) }
 
 // Builtin returns an Env with every collector type, data kind and output
 // format assay ships.

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/bundle/datasource"
 	"github.com/assay-dev/assay/collectors"
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
@@ -53,6 +54,10 @@ type Pipeline struct {
 	// (status still_running). A Scanner shares one between its pipelines;
 	// nil tracks only one Collect.
 	Abandoned *collectors.Abandoned
+	// Secrets are what the live data sources may read credentials from
+	// (nil: nothing); their values are redacted from the documents and
+	// reports the pipeline returns.
+	Secrets *datasource.Secrets
 }
 
 // Collected is the output of the collect phase.
@@ -77,8 +82,18 @@ func Jobs(bundles []*bundle.Bundle) []collectors.Job {
 }
 
 // Collect runs every collect block against the target, plus the host facts
-// that policies see as data.assay.host.
+// that policies see as data.assay.host. What it returns leaves the run
+// (assay collect writes it): the values of the secrets the run holds are
+// redacted.
 func (p *Pipeline) Collect(ctx context.Context) *Collected {
+	c := p.collect(ctx)
+	redactValue(newRedactor(p.Secrets), c)
+	return c
+}
+
+// collect is Collect without redaction, for the policies to judge what the
+// files really hold; the report is redacted instead.
+func (p *Pipeline) collect(ctx context.Context) *Collected {
 	start := time.Now()
 	logger := p.logger()
 	runner := &collectors.Runner{Target: p.Target, Logger: logger, Timeout: p.CollectorTimeout, Parallel: p.Parallel, Progress: p.Progress,
@@ -107,7 +122,7 @@ func (p *Pipeline) Scan(ctx context.Context) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	col := p.Collect(ctx)
+	col := p.collect(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("scan interrupted: %w", err)
 	}
@@ -117,26 +132,40 @@ func (p *Pipeline) Scan(ctx context.Context) (*report.Report, error) {
 	}
 	r.StartedAt = start.UTC()
 	r.Timings.TotalSeconds = time.Since(start).Seconds()
+	newRedactor(p.Secrets).redactReport(r)
 	return r, nil
 }
 
 // Evaluate fetches the live data, judges collected documents and assembles
-// the report.
+// the report, redacted as Scan's.
 func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report, error) {
 	sources, err := p.fetchData(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return p.evaluate(ctx, col, sources)
+	r, err := p.evaluate(ctx, col, sources)
+	if err != nil {
+		return nil, err
+	}
+	newRedactor(p.Secrets).redactReport(r)
+	return r, nil
 }
 
-// fetchData fetches the bundles' live data and publishes it to the engine.
+// fetchData fetches the bundles' live data, with the secrets the operator
+// allows and none other, and publishes it to the engine.
 func (p *Pipeline) fetchData(ctx context.Context) ([]report.DataSource, error) {
+	if err := checkSecrets(p.Secrets, p.Bundles); err != nil {
+		return nil, err
+	}
 	d := p.Data
 	if d == nil {
 		d = &Data{Logger: p.Logger}
 	}
-	values, sources, err := d.Fetch(ctx, p.Bundles)
+	values, sources, err := d.Fetch(datasource.WithSecrets(ctx, p.Secrets), p.Bundles)
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		newRedactor(p.Secrets).redactDiags(fe.Diags)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -246,11 +275,37 @@ func (p *Pipeline) logger() *slog.Logger {
 }
 
 // ScanFailed gives a failed scan or evaluation its exit code: 3, with the
-// diagnostics of data sources that could not be fetched kept for showing.
+// diagnostics of data sources that could not be fetched kept for showing;
+// secrets the operator did not allow keep their exit code 2.
 func ScanFailed(err error) error {
-	var fe *FetchError
-	if errors.As(err, &fe) {
+	var (
+		fe *FetchError
+		de *DiagnosticsError
+	)
+	if errors.As(err, &fe) || errors.As(err, &de) {
 		return err
 	}
 	return exitcode.ScanError(err)
+}
+
+// checkSecrets refuses, before anything is fetched, the secrets that the
+// bundles' live data sources name and the operator did not allow: one
+// diagnostic at each attribute, exit code 2.
+func checkSecrets(s *datasource.Secrets, bundles []*bundle.Bundle) error {
+	var diags hcl.Diagnostics
+	for _, b := range bundles {
+		if b == nil {
+			continue
+		}
+		for _, ld := range b.Live {
+			if u, ok := ld.Source.(datasource.SecretUser); ok {
+				diags = append(diags, s.CheckRefs(u.SecretRefs())...)
+			}
+		}
+	}
+	if len(diags) == 0 {
+		return nil
+	}
+	return &DiagnosticsError{Diags: diags, Files: bundle.Files(bundles...), Code: exitcode.Usage,
+		Message: "the bundles name secrets this run does not allow (see above)"}
 }

@@ -34,6 +34,10 @@ type ScanConfig struct {
 	// last good data (reported stale) rather than fail the scan: a daemon
 	// must not go blind while a directory is down.
 	KeepLastGoodData bool
+	// CollectOnly says the live data will not be fetched (assay collect),
+	// so the secrets the data sources name are not checked when the
+	// bundles load.
+	CollectOnly bool
 }
 
 // Scanner is a loaded scan: bundles compiled and a target open, ready to
@@ -81,6 +85,13 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	if s.cfg.Parallel > 0 {
 		opts = append(opts, engine.WithParallelism(s.cfg.Parallel))
 	}
+	// A bundle that names a secret this run does not allow is refused
+	// now, not at its first fetch: at startup, or as a failed reload.
+	if !s.cfg.CollectOnly {
+		if err := checkSecrets(s.env.Secrets, bundles); err != nil {
+			return nil, err
+		}
+	}
 	eng, err := s.env.Compile(ctx, bundles, opts...)
 	if err != nil {
 		return nil, err
@@ -88,7 +99,7 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	return &Pipeline{
 		Bundles: bundles, Engine: eng, Target: s.target, Collectors: s.env.Collectors, Logger: s.env.Logger,
 		CollectorTimeout: s.cfg.CollectorTimeout, Parallel: s.cfg.Parallel, Tool: s.env.Tool,
-		Data: s.data, Abandoned: &s.abandoned,
+		Data: s.data, Abandoned: &s.abandoned, Secrets: s.env.Secrets,
 	}, nil
 }
 

@@ -26,6 +26,10 @@ type TargetSpec struct {
 	Platform string
 	// InsecureRegistry allows plain HTTP to a loopback image registry.
 	InsecureRegistry bool
+	// AllowProc lets collectors read what processes keep in a live procfs
+	// (environ, cmdline, mem, …) and the kernel's memory files, on the
+	// host or in a --root tree (targets.AllowProc).
+	AllowProc bool
 }
 
 // Bounds of the warnings about an image's skipped layer entries: at most
@@ -55,17 +59,24 @@ func (e *Env) OpenTarget(ctx context.Context, spec TargetSpec) (target.Target, e
 		if !fi.IsDir() {
 			return nil, exitcode.UsageError(fmt.Errorf("--root %s: not a directory", spec.Root))
 		}
-		tgt, err := targets.OpenDir(spec.Root)
+		tgt, err := targets.OpenDir(spec.Root, spec.dirOptions()...)
 		if err != nil {
 			return nil, exitcode.UsageError(err)
 		}
 		return tgt, nil
 	}
-	tgt, err := targets.Host()
+	tgt, err := targets.Host(spec.dirOptions()...)
 	if err != nil {
 		return nil, exitcode.ScanError(err)
 	}
 	return tgt, nil
+}
+
+func (spec TargetSpec) dirOptions() []targets.Option {
+	if spec.AllowProc {
+		return []targets.Option{targets.AllowProc()}
+	}
+	return nil
 }
 
 func (e *Env) openImage(ctx context.Context, spec TargetSpec) (target.Target, error) {

@@ -18,23 +18,34 @@ import (
 // the host, or an unpacked root filesystem. Resolution happens in the kernel
 // where it can (openat2 with RESOLVE_IN_ROOT) and in user space otherwise, in
 // both cases as in a chroot.
+//
+// Files of a live procfs (the host's /proc, or one mounted in the tree) that
+// hold what processes keep to themselves (environment, command line,
+// memory, open files) or the kernel's memory are not read unless the
+// operator allows it (AllowProc): Open and ReadLink refuse them with an
+// error wrapping ErrProcRefused. docs/security.md lists them.
 type Dir struct {
 	root *os.File
 	info target.Info
+	procState
 }
 
 // Host returns the target for the running machine.
-func Host() (*Dir, error) { return open("/", target.KindHost) }
+func Host(opts ...Option) (*Dir, error) { return open("/", target.KindHost, opts) }
 
 // OpenDir returns a target rooted at dir, an unpacked root filesystem.
-func OpenDir(dir string) (*Dir, error) { return open(dir, target.KindRoot) }
+func OpenDir(dir string, opts ...Option) (*Dir, error) { return open(dir, target.KindRoot, opts) }
 
-func open(dir string, kind target.Kind) (*Dir, error) {
+func open(dir string, kind target.Kind, opts []Option) (*Dir, error) {
 	f, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open target root: %w", err)
 	}
-	return &Dir{root: f, info: target.Info{Kind: kind, Name: dir}}, nil
+	d := &Dir{root: f, info: target.Info{Kind: kind, Name: dir}}
+	for _, o := range opts {
+		o(d)
+	}
+	return d, nil
 }
 
 // Info implements target.Target.
@@ -46,10 +57,13 @@ func (d *Dir) Close() error { return d.root.Close() }
 // RootPath is the directory on the scanner's filesystem that holds the target
 // root. Collectors that need raw speed (the file walker) may use it with
 // openat-style calls that never follow links out of the root; everything else
-// goes through the fs interfaces.
+// goes through the fs interfaces. Such callers must read nothing of procfs
+// (statfs f_type PROC_SUPER_MAGIC) through it, but go through Open, which
+// applies the procfs rules.
 func (d *Dir) RootPath() string { return d.info.Name }
 
-// RootFile is an O_PATH handle on the target root, for *at(2) calls.
+// RootFile is an O_PATH handle on the target root, for *at(2) calls, with
+// RootPath's proviso: nothing of procfs is read through it.
 func (d *Dir) RootFile() *os.File { return d.root }
 
 func (d *Dir) handle(op, name string) (*os.File, error) {
@@ -73,6 +87,9 @@ func (d *Dir) Open(name string) (fs.File, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(h.Fd()), &st); err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	if err := d.checkProc("open", name, h, ""); err != nil {
+		return nil, err
 	}
 	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOCTTY
 	switch st.Mode & unix.S_IFMT {
@@ -126,6 +143,9 @@ func (d *Dir) ReadLink(name string) (string, error) {
 		return "", err
 	}
 	defer parent.Close()
+	if err := d.checkProc("readlink", name, parent, base); err != nil {
+		return "", err
+	}
 	buf := make([]byte, 256)
 	for {
 		n, err := unix.Readlinkat(int(parent.Fd()), base, buf)

@@ -1,12 +1,17 @@
 package datasource
 
 import (
+	"crypto/x509"
+	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/assay-dev/assay/bundle"
 )
@@ -18,6 +23,7 @@ type Body struct {
 	Diags hcl.Diagnostics
 	attrs hcl.Attributes
 	ctx   *hcl.EvalContext
+	env   *bundle.DataEnv
 	// missing is where a missing attribute would go: the block body.
 	missing hcl.Range
 	// forbidden are the forbidden attributes the block set.
@@ -44,7 +50,7 @@ func DecodeBody(body hcl.Body, env *bundle.DataEnv, attrs []hcl.AttributeSchema,
 		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: f.Name})
 	}
 	content, diags := body.Content(schema)
-	b := &Body{Diags: diags, attrs: hcl.Attributes{}, ctx: ctx, missing: body.MissingItemRange()}
+	b := &Body{Diags: diags, attrs: hcl.Attributes{}, ctx: ctx, env: env, missing: body.MissingItemRange()}
 	if content != nil {
 		b.attrs = content.Attributes
 	}
@@ -119,6 +125,63 @@ func (b *Body) Decode(name string, dst any) bool {
 	diags := gohcl.DecodeExpression(a.Expr, b.ctx, dst)
 	b.Diags = append(b.Diags, diags...)
 	return !diags.HasErrors()
+}
+
+// ItemRange is the range of the value of key in the map attribute name
+// (headers_env = { Authorization = "VAR" }), or the attribute's when the
+// map is not written out item by item.
+func (b *Body) ItemRange(name, key string) hcl.Range {
+	if a, ok := b.attrs[name]; ok {
+		if obj, ok := a.Expr.(*hclsyntax.ObjectConsExpr); ok {
+			for _, it := range obj.Items {
+				var k string
+				if gohcl.DecodeExpression(it.KeyExpr, b.ctx, &k).HasErrors() {
+					continue
+				}
+				if k == key {
+					return it.ValueExpr.Range()
+				}
+			}
+		}
+	}
+	return *b.Range(name)
+}
+
+// CAFile decodes name as the path of a PEM file of the bundle (relative to
+// it, never outside it: a bundle names no file of the scanning host) and
+// returns the file's content and its name for messages; nil when unset or
+// invalid (then an error points at the attribute).
+func (b *Body) CAFile(name string) ([]byte, string) {
+	var p string
+	if !b.Decode(name, &p) {
+		return nil, ""
+	}
+	if filepath.IsAbs(p) || b.env == nil {
+		b.Errorf(name, "CA file outside the bundle", "%s = %q: name a PEM file of the bundle, by a path relative to it "+
+			"(a bundle never reads files of the scanning host). A CA the operator installs on the host goes in the system "+
+			"trust store, or in SSL_CERT_FILE.", name, p)
+		return nil, ""
+	}
+	src, display, err := b.env.ReadFile(p)
+	if err != nil {
+		b.Errorf(name, "Cannot read CA file", "%s = %q: %s.", name, p, describeErr(err))
+		return nil, ""
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(src) {
+		b.Errorf(name, "Invalid CA file", "%s = %q: %s holds no PEM certificate.", name, p, display)
+		return nil, ""
+	}
+	return src, display
+}
+
+// describeErr drops the operation and path of a *fs.PathError: the
+// diagnostic names the file already.
+func describeErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // Duration decodes a Go duration string ("30s", "2m"); it must be positive.

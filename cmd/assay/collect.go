@@ -9,8 +9,9 @@ import (
 
 func (c *cli) collectCmd() *cobra.Command {
 	var (
-		cfg    pipeline.ScanConfig
-		output string
+		cfg     pipeline.ScanConfig
+		output  string
+		secrets secretFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "collect [flags]",
@@ -18,7 +19,10 @@ func (c *cli) collectCmd() *cobra.Command {
 		Long: `Collect runs the collect blocks of the bundles against the target and writes
 every document as JSON: what policy authors look at while writing Rego, and
 what 'assay eval --documents' judges later or elsewhere (a fleet's documents
-evaluated together, for cross-host policies).`,
+evaluated together, for cross-host policies).
+
+Live data sources are not fetched, so their secrets need no --allow-env;
+the values of the secrets allowed are redacted from the documents.`,
 		Example: `  assay collect -b ./my-bundle > host1.json
   assay collect --root /mnt/rootfs -o rootfs.json
   assay eval -b ./my-bundle --documents host1.json host2.json`,
@@ -29,6 +33,10 @@ evaluated together, for cross-host policies).`,
 			}
 			ctx := cmd.Context()
 			env := c.env(cmd)
+			if err := secrets.apply(env); err != nil {
+				return err
+			}
+			cfg.CollectOnly = true
 			s, err := env.NewScanner(ctx, cfg)
 			if err != nil {
 				return err
@@ -45,6 +53,7 @@ evaluated together, for cross-host policies).`,
 		},
 	}
 	registerScan(cmd.Flags(), &cfg)
+	secrets.register(cmd.Flags())
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the documents to `FILE` (atomically) instead of stdout")
 	return cmd
 }

@@ -14,6 +14,7 @@ func (c *cli) dataCmd() *cobra.Command {
 	var (
 		bundles []string
 		output  string
+		secrets secretFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "data [NAME]... [flags]",
@@ -24,13 +25,16 @@ JSON: one key per data NAME (data.NAME in Rego), or only the NAMEs given.
 It is what a policy author looks at while writing Rego against a directory.
 
 Nothing is collected from the target and no policy runs. Passwords and
-tokens never appear: they are read from the environment or a file only to
-connect, and password attributes (userPassword, …) are never fetched. A
-summary of every fetch (source, entries, time) goes to stderr.
+tokens never appear: they are read from an environment variable or a file
+that the operator allows (--allow-env, --allow-secret-file) only to
+connect, their values are redacted from the output, and password
+attributes (userPassword, …) are never fetched. A summary of every fetch
+(source, entries, time) goes to stderr.
 
 A data source that cannot be fetched (directory down, credentials refused)
-ends with exit code 3; a mistake in the bundle with exit code 2.`,
-		Example: `  ASSAY_LDAP_PASSWORD=… assay data -b examples/ldap
+ends with exit code 3; a mistake in the bundle, or a secret the operator
+did not allow, with exit code 2.`,
+		Example: `  ASSAY_LDAP_PASSWORD=… assay data --allow-env ASSAY_LDAP_PASSWORD -b examples/ldap
   assay data -b ./my-bundle directory -o directory.json`,
 		RunE: func(cmd *cobra.Command, names []string) error {
 			if err := pipeline.CheckOutputFile(output); err != nil {
@@ -38,6 +42,9 @@ ends with exit code 3; a mistake in the bundle with exit code 2.`,
 			}
 			ctx := cmd.Context()
 			env := c.env(cmd)
+			if err := secrets.apply(env); err != nil {
+				return err
+			}
 			bs, err := env.LoadBundles(ctx, bundles, pipeline.FetchOptions{})
 			if err != nil {
 				return err
@@ -55,6 +62,7 @@ ends with exit code 3; a mistake in the bundle with exit code 2.`,
 	}
 	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, "policy bundle: a directory or a .tar.gz (repeatable; default: the built-in bundles)")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the data to `FILE` (atomically) instead of stdout")
+	secrets.register(cmd.Flags())
 	return cmd
 }
 

@@ -66,7 +66,7 @@ func TestDataCommand(t *testing.T) {
 	dir := dataBundle(t, ldapBlock(srv.URL))
 
 	t.Run("all data", func(t *testing.T) {
-		stdout, stderr, code := execute(t, "data", "-b", dir)
+		stdout, stderr, code := execute(t, "data", "--allow-env", "ASSAY_CLI_TEST_PW", "-b", dir)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -90,13 +90,13 @@ func TestDataCommand(t *testing.T) {
 		}
 	})
 	t.Run("one name", func(t *testing.T) {
-		stdout, stderr, code := execute(t, "data", "-b", dir, "limits")
+		stdout, stderr, code := execute(t, "data", "--allow-env", "ASSAY_CLI_TEST_PW", "-b", dir, "limits")
 		if code != 0 || strings.TrimSpace(stdout) != "{\n  \"limits\": {\n    \"max_keys\": 3\n  }\n}" {
 			t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 		}
 	})
 	t.Run("unknown name", func(t *testing.T) {
-		_, stderr, code := execute(t, "data", "-b", dir, "nope")
+		_, stderr, code := execute(t, "data", "--allow-env", "ASSAY_CLI_TEST_PW", "-b", dir, "nope")
 		if code != 2 || !strings.Contains(stderr, "defined: limits, people") {
 			t.Errorf("exit %d, stderr %q", code, stderr)
 		}
@@ -119,7 +119,7 @@ func TestDataFailureExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("ASSAY_CLI_TEST_PW", tt.password)
-			stdout, stderr, code := execute(t, "data", "-b", dataBundle(t, tt.body))
+			stdout, stderr, code := execute(t, "data", "--allow-env", "ASSAY_CLI_TEST_PW", "-b", dataBundle(t, tt.body))
 			if code != tt.code || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d (want %d), stderr %q lacks %q", code, tt.code, stderr, tt.want)
 			}

@@ -24,6 +24,7 @@ func (c *cli) evalCmd() *cobra.Command {
 		parallelism int
 		maxMemory   int64
 		cf          conftestFlags
+		secrets     secretFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --documents FILE... [flags]",
@@ -54,6 +55,9 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 			if err != nil {
 				return err
 			}
+			if err := secrets.apply(env); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			col, err := env.ReadDocumentFiles(documents, docOpts)
 			if err != nil {
@@ -82,7 +86,7 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 			if err != nil {
 				return err
 			}
-			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine}
+			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine, Secrets: env.Secrets}
 			r, err := p.Evaluate(ctx, col)
 			if err != nil {
 				return pipeline.ScanFailed(err)
@@ -92,6 +96,7 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 	}
 	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, bundleHelp)
 	registerFetch(cmd.Flags(), &fetch)
+	secrets.register(cmd.Flags())
 	cmd.Flags().StringArrayVar(&documents, "documents", nil, "document `FILE`s to judge (repeatable; also taken as arguments)")
 	registerDocuments(cmd.Flags(), &docOpts)
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")

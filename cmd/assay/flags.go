@@ -39,7 +39,20 @@ func registerTarget(fs *pflag.FlagSet, t *pipeline.TargetSpec) {
 	fs.StringVar(&t.Image, "image", "", "scan a container image: image.tar (docker save), oci:DIR[@digest|:tag], or a registry `REF`")
 	fs.StringVar(&t.Platform, "platform", "", "platform of a multi-platform --image, os/arch[/variant]")
 	fs.BoolVar(&t.InsecureRegistry, "insecure-registry", false, "allow plain HTTP for a loopback --image registry")
+	fs.BoolVar(&t.AllowProc, "allow-proc", false, "let bundles read what processes keep in /proc (environ, cmdline, mem, …) and the kernel's memory files; refused otherwise")
 }
+
+// secretFlags are the operator's allowances for the secrets that bundles'
+// live data sources name: nothing else lets a bundle read one.
+type secretFlags struct{ env, files []string }
+
+func (s *secretFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&s.env, "allow-env", nil, "let data sources read the environment variable `NAME` as a credential, for any host or for NAME@HOST only (repeatable); its value is redacted from the output")
+	fs.StringArrayVar(&s.files, "allow-secret-file", nil, "let data sources read the file `PATH` as a credential (password_file), for any host or for PATH@HOST only (repeatable); its content is redacted from the output")
+}
+
+// apply gives env the allowances (and a logger that redacts them).
+func (s *secretFlags) apply(env *pipeline.Env) error { return env.AllowSecrets(s.env, s.files) }
 
 // registerScan adds the flags shared by scan, collect and serve.
 func registerScan(fs *pflag.FlagSet, c *pipeline.ScanConfig) {

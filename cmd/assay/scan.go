@@ -13,8 +13,9 @@ import (
 
 func (c *cli) scanCmd() *cobra.Command {
 	var (
-		cfg pipeline.ScanConfig
-		of  outputFlags
+		cfg     pipeline.ScanConfig
+		of      outputFlags
+		secrets secretFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [flags]",
@@ -22,9 +23,15 @@ func (c *cli) scanCmd() *cobra.Command {
 		Long: `Scan collects the facts the bundles ask for from the target (this host,
 --root DIR or --image REF), evaluates every policy, and writes the findings.
 
+A bundle reads no secret of this host (environment variables, files it
+names as passwords) and nothing that processes keep in /proc unless you
+allow it: --allow-env, --allow-secret-file, --allow-proc. The values of the
+secrets allowed are redacted from every output (docs/security.md).
+
 Exit codes: 0 nothing at or above --fail-on; 1 a mandatory violation at or
-above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
-(a collector or a policy could not run to completion).`,
+above --fail-on; 2 a usage, bundle or input error, or a secret not allowed;
+3 the scan itself failed (a collector or a policy could not run to
+completion).`,
 		Example: `  # this host, built-in bundles, a table on the terminal
   assay scan
 
@@ -38,6 +45,9 @@ above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
 			env := c.env(cmd)
 			out, err := of.plan(env)
 			if err != nil {
+				return err
+			}
+			if err := secrets.apply(env); err != nil {
 				return err
 			}
 			if cfg.MaxMemory, err = applyMemoryBudget(cfg.MaxMemory, env.Logger); err != nil {
@@ -63,6 +73,7 @@ above --fail-on; 2 a usage, bundle or input error; 3 the scan itself failed
 	}
 	registerScan(cmd.Flags(), &cfg)
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
+	secrets.register(cmd.Flags())
 	of.register(cmd.Flags(), c.base.Formats)
 	return cmd
 }

@@ -27,6 +27,7 @@ func (c *cli) serveCmd() *cobra.Command {
 		webListen   []string
 		webConfig   string
 		refresh     time.Duration
+		secrets     secretFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
@@ -70,6 +71,9 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 			}
 			ctx := cmd.Context()
 			env := c.env(cmd)
+			if err := secrets.apply(env); err != nil {
+				return err
+			}
 			log := env.Logger
 			// A directory that is down for a while must not blind the
 			// daemon: scans go on with the last good data, marked stale.
@@ -112,6 +116,7 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 	}
 	registerScan(cmd.Flags(), &cfg)
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
+	secrets.register(cmd.Flags())
 	f := cmd.Flags()
 	f.DurationVar(&interval, "interval", 5*time.Minute, "time between the end of one scan and the start of the next")
 	f.DurationVar(&jitter, "jitter", 30*time.Second, "add a random delay up to this to each interval")

@@ -370,7 +370,7 @@ policy "keys" {
 	root := t.TempDir()
 	// --scan-timeout: the default (the 20ms interval) would fail scans on a
 	// loaded machine; this test is about stale data, not slow scans.
-	base, stderr := serveInProcess(t, "--bundle", dir, "--root", root, "--interval", "20ms", "--scan-timeout", "10s")
+	base, stderr := serveInProcess(t, "--bundle", dir, "--root", root, "--interval", "20ms", "--scan-timeout", "10s", "--allow-env", "ASSAY_CLI_TEST_PW")
 
 	const up = `assay_data_source_up{bundle="data-cli-test",kind="ldap",name="people"} `
 	const last = `assay_data_source_last_success_timestamp_seconds{bundle="data-cli-test",kind="ldap",name="people"} `

@@ -106,6 +106,12 @@ func metaOf(fi fs.FileInfo) fileMeta {
 type atHandle struct {
 	dirfd int
 	name  string
+	// dirDev is the directory's device: a file on another is a mount
+	// point, checked for procfs. t and dirRel reach the file through the
+	// target then.
+	dirDev uint64
+	t      target.Target
+	dirRel string
 }
 
 func (h atHandle) lstat() (fileMeta, error) {
@@ -137,6 +143,15 @@ func (h atHandle) open() (openFile, fileMeta, error) {
 	if err != nil {
 		f.Close()
 		return nil, fileMeta{}, err
+	}
+	if m.dev != h.dirDev && h.t != nil && onProcFS(fd) {
+		// A file of procfs mounted onto this one: the target decides.
+		f.Close()
+		rel := h.name
+		if h.dirRel != "." {
+			rel = h.dirRel + "/" + h.name
+		}
+		return fsHandle{t: h.t, name: rel}.open()
 	}
 	if !m.mode.IsRegular() {
 		f.Close()

@@ -40,6 +40,10 @@ type rootFiler interface{ RootFile() *os.File }
 // walkAt walks a directory of a host or --root target with openat(2) and
 // getdents(2) relative to each directory: no path is resolved twice, no link
 // is followed (O_NOFOLLOW), and entries are streamed, not listed whole.
+//
+// Nothing of procfs is read this way: a directory on procfs (found at
+// every mount boundary) is walked through the target, which refuses what
+// processes keep to themselves unless the operator allows /proc.
 func (r *run) walkAt(_ rootFiler, root, rel string) {
 	f, err := r.t.Open(rel)
 	if err != nil {
@@ -90,6 +94,11 @@ func (r *run) walkAtFile(f fs.File, root, rel string) {
 	if err := r.fstatFrame(top); err != nil {
 		f.Close()
 		r.skip(root, err)
+		return
+	}
+	if onProcFS(top.fd) {
+		f.Close()
+		r.walkThroughTarget(root, rel, 1)
 		return
 	}
 	buf := direntBufs.Get().(*[]byte)
@@ -156,6 +165,11 @@ func (w *atWalk) loop() {
 		if child.linked && w.isAncestor(child) {
 			w.closeFrame(child)
 			w.skip(child.abs, errLoop)
+			continue
+		}
+		if (child.linked || child.dev != top.dev) && onProcFS(child.fd) {
+			w.closeFrame(child)
+			w.walkThroughTarget(child.abs, child.rel, child.depth)
 			continue
 		}
 		w.stack = append(w.stack, child)
@@ -321,7 +335,7 @@ func (w *atWalk) readDir(f *atFrame) {
 }
 
 func (w *atWalk) entry(f *atFrame, name string, dtype byte) {
-	h := atHandle{dirfd: f.fd, name: name}
+	h := atHandle{dirfd: f.fd, name: name, dirDev: f.dev, t: w.t, dirRel: f.rel}
 	if dtype == unix.DT_UNKNOWN {
 		m, err := h.lstat()
 		if err != nil {
@@ -383,4 +397,26 @@ func dtypeOf(m fs.FileMode) byte {
 		return unix.DT_BLK
 	}
 	return unix.DT_UNKNOWN
+}
+
+// onProcFS says whether the open directory or file fd is on procfs (or
+// cannot be told: the caller then goes through the target, which knows).
+func onProcFS(fd int) bool {
+	var sfs unix.Statfs_t
+	if err := ignoringEINTR(func() error { return unix.Fstatfs(fd, &sfs) }); err != nil {
+		return true
+	}
+	return sfs.Type == unix.PROC_SUPER_MAGIC
+}
+
+// walkThroughTarget walks a directory of procfs, whose entries are at
+// depth, through the target's io/fs interfaces: the target decides what of
+// it may be read.
+func (r *run) walkThroughTarget(abs, rel string, depth int) {
+	fi, err := r.t.Stat(rel)
+	if err != nil {
+		r.skip(abs, describe(err))
+		return
+	}
+	r.walkFSAt(abs, rel, fi, depth)
 }

@@ -22,10 +22,14 @@ type fsDir struct {
 }
 
 // walkFS walks a directory through the io/fs interfaces, iteratively: the
-// portable walk, for targets without *at(2) access (images).
-func (r *run) walkFS(root, rel string, fi fs.FileInfo) {
+// portable walk, for targets without *at(2) access (images), and for
+// procfs on host and --root targets, whose rules the target applies.
+func (r *run) walkFS(root, rel string, fi fs.FileInfo) { r.walkFSAt(root, rel, fi, 1) }
+
+// walkFSAt is walkFS of a directory whose entries are at depth.
+func (r *run) walkFSAt(root, rel string, fi fs.FileInfo, depth int) {
 	rm := metaOf(fi)
-	stack := []*fsDir{{rel: rel, abs: root, depth: 1, dev: rm.dev, ino: rm.ino}}
+	stack := []*fsDir{{rel: rel, abs: root, depth: depth, dev: rm.dev, ino: rm.ino}}
 	for len(stack) > 0 {
 		if r.ctx.Err() != nil {
 			return

@@ -1,8 +1,12 @@
 # Judge every directory user's ~/.ssh/authorized_keys against the keys the
 # directory says they own (sshPublicKey, as in the openssh-lpk schema).
 #
-#   ASSAY_LDAP_PASSWORD=… assay scan -b examples/ldap
-#   ASSAY_LDAP_PASSWORD=… assay data -b examples/ldap     # what the directory returned
+#   ASSAY_LDAP_PASSWORD=… assay scan --allow-env ASSAY_LDAP_PASSWORD -b examples/ldap
+#   ASSAY_LDAP_PASSWORD=… assay data --allow-env ASSAY_LDAP_PASSWORD -b examples/ldap   # what the directory returned
+#
+# The bundle names the variable; only the operator's --allow-env lets the
+# scan read it (--allow-env ASSAY_LDAP_PASSWORD@ldap.example.com sends it to
+# that host only).
 #
 # Edit url, bind_dn and base_dn for your directory. The Rego reads the
 # entries as data.directory and the settings in ldap_keys_settings.json.

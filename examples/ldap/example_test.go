@@ -45,7 +45,8 @@ var loader = &bundle.Loader{
 }
 
 // loadBundle copies the bundle, pointed at the test directory, loads it
-// and fetches its live data, as a scan does before evaluating.
+// and fetches its live data, as a scan does before evaluating: with the
+// password variable allowed, as `--allow-env ASSAY_LDAP_PASSWORD` does.
 func loadBundle(t testing.TB, url string) (*bundle.Bundle, map[string]any, hcl.Diagnostics) {
 	t.Helper()
 	dir := t.TempDir()
@@ -54,8 +55,12 @@ func loadBundle(t testing.TB, url string) (*bundle.Bundle, map[string]any, hcl.D
 	if diags.HasErrors() {
 		return b, nil, diags
 	}
+	secrets, _, err := datasource.NewSecrets([]string{"ASSAY_LDAP_PASSWORD"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	data := map[string]any{}
-	for _, f := range bundle.Fetch(context.Background(), []*bundle.Bundle{b}) {
+	for _, f := range bundle.Fetch(datasource.WithSecrets(context.Background(), secrets), []*bundle.Bundle{b}) {
 		diags = append(diags, f.Diags...)
 		data[f.Name] = f.Value
 	}

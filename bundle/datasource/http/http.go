@@ -11,8 +11,9 @@
 //
 // Credentials never go in the bundle: headers that carry them
 // (Authorization, Cookie, *token*, *secret*, *key*, *password*) must come
-// from environment variables through headers_env, and are never logged nor
-// shown. docs/data-sources.md is the reference.
+// from environment variables through headers_env, which the operator must
+// allow (--allow-env), and are never logged nor shown. ca_file is a PEM
+// file of the bundle. docs/data-sources.md is the reference.
 package http
 
 import (
@@ -25,7 +26,6 @@ import (
 	"mime"
 	nethttp "net/http"
 	"net/url"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -64,11 +64,14 @@ type Source struct {
 	display    string
 	headers    map[string]string
 	headersEnv map[string]string
-	timeout    time.Duration
-	caFile     string
-	maxBytes   int64
-	format     string
-	urlRange   *hcl.Range
+	// envRanges are where headers_env names each variable, by header.
+	envRanges map[string]hcl.Range
+	timeout   time.Duration
+	caPEM     []byte // ca_file, read from the bundle when it loads
+	caName    string
+	maxBytes  int64
+	format    string
+	urlRange  *hcl.Range
 }
 
 // New decodes a data "http" block body.
@@ -95,9 +98,18 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 			}
 		}
 	}
-	b.Decode("headers_env", &s.headersEnv)
+	if b.Decode("headers_env", &s.headersEnv) {
+		s.envRanges = map[string]hcl.Range{}
+		for k := range s.headersEnv {
+			s.envRanges[k] = b.ItemRange("headers_env", k)
+		}
+	}
 	b.Duration("timeout", &s.timeout)
-	b.Decode("ca_file", &s.caFile)
+	if s.url != nil && b.Has("ca_file") && s.url.Scheme != "https" {
+		b.Errorf("ca_file", "ca_file without TLS", "ca_file is only used with https:// URLs.")
+	} else {
+		s.caPEM, s.caName = b.CAFile("ca_file")
+	}
 	var n int64
 	if b.Decode("max_bytes", &n) {
 		if n < 1 {
@@ -107,9 +119,6 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 		}
 	}
 	b.OneOf("format", &s.format, "json", "yaml")
-	if s.url != nil && s.caFile != "" && s.url.Scheme != "https" {
-		b.Errorf("ca_file", "ca_file without TLS", "ca_file is only used with https:// URLs.")
-	}
 	if b.Diags.HasErrors() {
 		return nil, b.Diags
 	}
@@ -165,6 +174,20 @@ func allowed(u *url.URL) error {
 	return fmt.Errorf("url %q: want an https:// URL", datasource.Redact(u))
 }
 
+// SecretRefs lists the environment variables headers_env names, for the
+// pipeline to check against the operator's --allow-env before fetching.
+func (s *Source) SecretRefs() []datasource.SecretRef {
+	refs := make([]datasource.SecretRef, 0, len(s.headersEnv))
+	for _, k := range slices.Sorted(maps.Keys(s.headersEnv)) {
+		refs = append(refs, s.secretRef(k))
+	}
+	return refs
+}
+
+func (s *Source) secretRef(header string) datasource.SecretRef {
+	return datasource.SecretRef{Attr: "headers_env", Env: s.headersEnv[header], Host: s.url.Hostname(), Range: s.envRanges[header]}
+}
+
 // String names the source in messages and metrics: the URL without
 // credentials, query or fragment.
 func (s *Source) String() string { return s.display }
@@ -191,11 +214,16 @@ func (s *Source) fetch(ctx context.Context) (any, hcl.Diagnostics) {
 	for k, v := range s.headers {
 		req.Header.Set(k, v)
 	}
+	secrets := datasource.SecretsFrom(ctx)
 	for _, k := range slices.Sorted(maps.Keys(s.headersEnv)) {
-		env := s.headersEnv[k]
-		v, ok := os.LookupEnv(env)
-		if !ok || v == "" {
-			return nil, s.unavailable("the environment variable %s (for header %s) is not set or empty", env, k)
+		ref := s.secretRef(k)
+		v, err := secrets.Env(ref.Env, ref.Host)
+		var na *datasource.NotAllowedError
+		if errors.As(err, &na) {
+			return nil, hcl.Diagnostics{datasource.NotAllowedDiag(ref, err)}
+		}
+		if err != nil {
+			return nil, s.unavailable("%s (for header %s)", err, k)
 		}
 		req.Header.Set(k, v)
 	}
@@ -255,7 +283,7 @@ func (s *Source) formatOf(resp *nethttp.Response) string {
 func (s *Source) client() (*nethttp.Client, error) {
 	tr := nethttp.DefaultTransport.(*nethttp.Transport).Clone()
 	if s.url.Scheme == "https" {
-		cfg, err := datasource.TLSConfig(s.caFile, s.url.Hostname())
+		cfg, err := datasource.TLSConfig(s.caPEM, s.caName, s.url.Hostname())
 		if err != nil {
 			return nil, err
 		}

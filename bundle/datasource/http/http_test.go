@@ -40,6 +40,35 @@ func decodeRendered(t *testing.T, body string) (bundle.DataSource, hcl.Diagnosti
 	return ds, diags, out.String()
 }
 
+// loadSource loads a bundle of the data block and files (name → content),
+// as the loader does: ca_file is read from the bundle then.
+func loadSource(t *testing.T, body string, files map[string]string) (bundle.DataSource, hcl.Diagnostics) {
+	t.Helper()
+	dir := t.TempDir()
+	files["bundle.hcl"] = "bundle \"t\" {\n  version = \"0.1.0\"\n}\ndata \"http\" \"x\" {\n" + body + "\n}\n"
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, diags := (&bundle.Loader{DataKinds: bundle.NewDataKinds(DataKind())}).Load(context.Background(), dir)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return b.Live[0].Source, diags
+}
+
+// allowing is a context whose fetches may read the environment variables
+// given (NAME or NAME@HOST), as the CLI's --allow-env.
+func allowing(t *testing.T, env ...string) context.Context {
+	t.Helper()
+	s, _, err := datasource.NewSecrets(env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return datasource.WithSecrets(context.Background(), s)
+}
+
 func TestDecodeErrors(t *testing.T) {
 	tests := []struct{ name, body, want string }{
 		{"plain http elsewhere", `url = "http://cmdb.example.com/x.json"`, "use https://"},
@@ -95,25 +124,22 @@ func TestRead(t *testing.T) {
 	t.Cleanup(plain.Close)
 	tlsSrv := httptest.NewTLSServer(mux)
 	t.Cleanup(tlsSrv.Close)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw}))
 	auth := `headers = { "X-Team" = "sec" }` + "\n" + `headers_env = { Authorization = "ASSAY_TEST_TOKEN" }`
 	tests := []struct{ name, body string }{
 		{"json over loopback http with headers", fmt.Sprintf("url = %q\n%s", plain.URL+"/users.json", auth)},
-		{"json over https with a CA", fmt.Sprintf("url = %q\nca_file = %q\n%s", tlsSrv.URL+"/users.json", ca, auth)},
+		{"json over https with a CA of the bundle", fmt.Sprintf("url = %q\nca_file = \"ca.pem\"\n%s", tlsSrv.URL+"/users.json", auth)},
 		{"yaml by content type", fmt.Sprintf("url = %q", plain.URL+"/users")},
 		{"yaml by extension", fmt.Sprintf("url = %q", plain.URL+"/users.yml")},
 		{"same-host redirect", fmt.Sprintf("url = %q", plain.URL+"/moved")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src, diags := decode(t, tt.body)
+			src, diags := loadSource(t, tt.body, map[string]string{"ca.pem": ca})
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
-			v, diags := src.Read(context.Background())
+			v, diags := src.Read(allowing(t, "ASSAY_TEST_TOKEN@127.0.0.1"))
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
@@ -171,7 +197,7 @@ func TestReadFailures(t *testing.T) {
 				t.Fatal(diags)
 			}
 			start := time.Now()
-			v, diags := src.Read(context.Background())
+			v, diags := src.Read(allowing(t, "ASSAY_TEST_TOKEN", "ASSAY_TEST_UNSET"))
 			if !diags.HasErrors() || v != nil {
 				t.Fatalf("want an error, got %v", v)
 			}
@@ -201,5 +227,83 @@ func TestInvalidJSONPointsAtLine(t *testing.T) {
 	_, diags := src.Read(context.Background())
 	if len(diags) != 1 || diags[0].Subject == nil || diags[0].Subject.Start.Line != 3 || diags[0].Subject.Filename != srv.URL+"/d.json" {
 		t.Fatalf("want a diagnostic at %s/d.json line 3, got %#v", srv.URL, diags)
+	}
+}
+
+// TestHeadersEnvAllowed: headers_env sends a variable only when the
+// operator allowed it, for the URL's host; otherwise the request is not
+// made, and the diagnostic points at the variable's name in the block.
+func TestHeadersEnvAllowed(t *testing.T) {
+	t.Setenv("ASSAY_TEST_TOKEN", "Bearer t0ken-from-env")
+	var got []string
+	srv := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
+		got = append(got, r.Header.Get("Authorization"))
+		fmt.Fprint(w, `{}`)
+	}))
+	t.Cleanup(srv.Close)
+	body := fmt.Sprintf("url = %q\nheaders_env = {\n  Authorization = \"ASSAY_TEST_TOKEN\"\n}", srv.URL+"/d.json")
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		sent   bool
+		detail string
+	}{
+		{"allowed", allowing(t, "ASSAY_TEST_TOKEN"), true, ""},
+		{"allowed for this host", allowing(t, "ASSAY_TEST_TOKEN@127.0.0.1"), true, ""},
+		{"no allowances", context.Background(), false, "--allow-env ASSAY_TEST_TOKEN"},
+		{"another variable allowed", allowing(t, "ASSAY_OTHER"), false, "--allow-env ASSAY_TEST_TOKEN"},
+		{"allowed for another host", allowing(t, "ASSAY_TEST_TOKEN@cmdb.example.com"), false, "allowed only for cmdb.example.com, not for 127.0.0.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = nil
+			src, diags := decode(t, body)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			_, diags = src.Read(tt.ctx)
+			if sent := len(got) == 1 && got[0] == "Bearer t0ken-from-env"; sent != tt.sent || (!tt.sent && len(got) > 0) {
+				t.Fatalf("requests %q, want the header sent: %v", got, tt.sent)
+			}
+			if tt.sent {
+				if diags.HasErrors() {
+					t.Fatal(diags)
+				}
+				return
+			}
+			if len(diags) != 1 || !strings.Contains(diags[0].Detail, tt.detail) || datasource.IsUnavailable(diags) {
+				t.Fatalf("diags %v: want one, not unavailable, saying %q", diags, tt.detail)
+			}
+			// The variable's name: line 4, column 19 of bundle.hcl.
+			if s := diags[0].Subject; s == nil || s.Start.Line != 4 || s.Start.Column != 19 {
+				t.Errorf("subject %v, want bundle.hcl:4:19", s)
+			}
+			if strings.Contains(diags.Error(), "t0ken") {
+				t.Errorf("the message shows the token: %v", diags)
+			}
+			refs := src.(datasource.SecretUser).SecretRefs()
+			if len(refs) != 1 || refs[0].Env != "ASSAY_TEST_TOKEN" || refs[0].Host != "127.0.0.1" {
+				t.Errorf("SecretRefs = %+v", refs)
+			}
+		})
+	}
+}
+
+// TestCAFile: ca_file is a PEM file of the bundle; a path of the scanning
+// host is refused when the bundle loads.
+func TestCAFile(t *testing.T) {
+	tests := []struct{ name, attr, want string }{
+		{"host path", `ca_file = "/etc/ssl/certs/ca-certificates.crt"`, "CA file outside the bundle"},
+		{"outside the bundle", `ca_file = "../ca.pem"`, "outside the bundle directory"},
+		{"missing", `ca_file = "nope.pem"`, "Cannot read CA file"},
+		{"not PEM", `ca_file = "bundle.hcl"`, "holds no PEM certificate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := loadSource(t, "url = \"https://cmdb.example.com/x.json\"\n"+tt.attr, map[string]string{})
+			if !diags.HasErrors() || !strings.Contains(diags.Error(), tt.want) {
+				t.Errorf("diags %v, want %q", diags, tt.want)
+			}
+		})
 	}
 }

@@ -21,5 +21,6 @@
 // The password never appears in the bundle (an inline password attribute is
 // an error naming password_env and password_file), nor in any message, log
 // line, output or metric; password-like attributes (userPassword, …) are
-// never returned.
+// never returned. The bundle only names the variable or file: the operator
+// allows it (--allow-env, --allow-secret-file), else nothing is read.
 package ldap

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -70,11 +71,13 @@ type Source struct {
 	scope        int
 	pageSize     uint32
 	timeout      time.Duration
-	caFile       string
+	caPEM        []byte // ca_file, read from the bundle when it loads
+	caName       string
 	startTLS     bool
 	maxEntries   int
 
 	urlRange *hcl.Range // diagnostics about reaching the directory point here
+	pwRange  hcl.Range  // password_env or password_file
 }
 
 // New decodes a data "ldap" block body.
@@ -97,8 +100,9 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 		Name:    "password",
 		Summary: "Inline password",
 		Fix: "A bundle never holds a password: it is versioned, shared and printed. Set password_env = \"VARIABLE\" " +
-			"(an environment variable of the scanning process) or password_file = \"/run/secrets/ldap\" (a file on the " +
-			"scanning host) instead.",
+			"(an environment variable of the scanning process, which the operator allows with --allow-env VARIABLE) or " +
+			"password_file = \"/run/secrets/ldap\" (a file on the scanning host, which the operator allows with " +
+			"--allow-secret-file /run/secrets/ldap) instead.",
 	})
 	s := &Source{
 		filter:     DefaultFilter,
@@ -113,8 +117,15 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 		s.decodeURL(b, rawURL)
 	}
 	b.Decode("bind_dn", &s.bindDN)
-	b.Decode("password_env", &s.passwordEnv)
-	b.Decode("password_file", &s.passwordFile)
+	if b.Decode("password_env", &s.passwordEnv) {
+		s.pwRange = *b.Range("password_env")
+	}
+	if b.Decode("password_file", &s.passwordFile) {
+		s.pwRange = *b.Range("password_file")
+		if !filepath.IsAbs(s.passwordFile) {
+			b.Errorf("password_file", "Relative password file", "password_file = %q: give the absolute path of the file on the scanning host, as the operator allows it with --allow-secret-file.", s.passwordFile)
+		}
+	}
 	switch {
 	case s.passwordEnv != "" && s.passwordFile != "":
 		b.Errorf("password_file", "Two passwords", "Set password_env or password_file, not both.")
@@ -169,7 +180,6 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 		}
 	}
 	b.Duration("timeout", &s.timeout)
-	b.Decode("ca_file", &s.caFile)
 	b.Decode("start_tls", &s.startTLS)
 	if s.url != nil {
 		if s.startTLS && s.url.Scheme == "ldaps" {
@@ -180,9 +190,11 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 		if s.bindDN != "" && s.url.Scheme == "ldap" && !s.startTLS && !loopback.Host(s.url.Hostname()) {
 			b.Errorf("url", "Password in clear text", "Binding to %s over plain ldap:// would send the password unencrypted: use ldaps:// or set start_tls = true.", s.display)
 		}
-		if s.caFile != "" && s.url.Scheme == "ldap" && !s.startTLS {
-			b.Errorf("ca_file", "ca_file without TLS", "ca_file is only used with ldaps:// or start_tls = true.")
-		}
+	}
+	if s.url != nil && b.Has("ca_file") && s.url.Scheme == "ldap" && !s.startTLS {
+		b.Errorf("ca_file", "ca_file without TLS", "ca_file is only used with ldaps:// or start_tls = true.")
+	} else {
+		s.caPEM, s.caName = b.CAFile("ca_file")
 	}
 	if b.Diags.HasErrors() {
 		return nil, b.Diags
@@ -218,6 +230,20 @@ func (s *Source) decodeURL(b *datasource.Body, raw string) {
 	s.display = u.Scheme + "://" + u.Host
 }
 
+// SecretRefs lists the password's environment variable or file, for the
+// pipeline to check against the operator's allowances before fetching.
+func (s *Source) SecretRefs() []datasource.SecretRef {
+	switch {
+	case s.bindDN == "":
+		return nil
+	case s.passwordEnv != "":
+		return []datasource.SecretRef{{Attr: "password_env", Env: s.passwordEnv, Host: s.url.Hostname(), Range: s.pwRange}}
+	case s.passwordFile != "":
+		return []datasource.SecretRef{{Attr: "password_file", File: s.passwordFile, Host: s.url.Hostname(), Range: s.pwRange}}
+	}
+	return nil
+}
+
 // String names the source in messages and metrics: URL and base DN, no
 // secret.
 func (s *Source) String() string { return s.display + "/" + s.baseDN }
@@ -227,6 +253,10 @@ func (s *Source) String() string { return s.display + "/" + s.baseDN }
 // with exit code 3 instead of judging without the directory.
 func (s *Source) Read(ctx context.Context) (any, hcl.Diagnostics) {
 	entries, err := s.Fetch(ctx)
+	var na *datasource.NotAllowedError
+	if errors.As(err, &na) {
+		return nil, hcl.Diagnostics{datasource.NotAllowedDiag(s.SecretRefs()[0], err)}
+	}
 	if err != nil {
 		return nil, hcl.Diagnostics{datasource.UnavailableDiag(Kind, s.String(), s.urlRange,
 			"LDAP directory unavailable", "Searching %s: %s.", s.String(), err)}
@@ -239,16 +269,24 @@ func (s *Source) Read(ctx context.Context) (any, hcl.Diagnostics) {
 }
 
 // Fetch connects, binds, runs the paged search and converts the entries.
+// The password comes from the secrets the context allows
+// (datasource.WithSecrets); a password the operator did not allow is a
+// *datasource.NotAllowedError.
 func (s *Source) Fetch(ctx context.Context) ([]map[string]any, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	var password string
 	if s.bindDN != "" {
-		p, err := datasource.Secret(s.passwordEnv, s.passwordFile)
+		secrets := datasource.SecretsFrom(ctx)
+		var err error
+		if s.passwordEnv != "" {
+			password, err = secrets.Env(s.passwordEnv, s.url.Hostname())
+		} else {
+			password, err = secrets.File(s.passwordFile, s.url.Hostname())
+		}
 		if err != nil {
 			return nil, err
 		}
-		password = p
 	}
 	conn, err := s.dial(ctx)
 	if err != nil {
@@ -284,7 +322,7 @@ func (s *Source) dial(ctx context.Context) (*goldap.Conn, error) {
 	}
 	var tlsCfg *tls.Config
 	if s.url.Scheme == "ldaps" || s.startTLS {
-		cfg, err := datasource.TLSConfig(s.caFile, host)
+		cfg, err := datasource.TLSConfig(s.caPEM, s.caName, host)
 		if err != nil {
 			return nil, err
 		}

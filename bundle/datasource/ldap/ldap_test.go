@@ -38,6 +38,36 @@ func decode(t *testing.T, body string) (bundle.DataSource, hcl.Diagnostics) {
 	return ds, diags
 }
 
+// loadSource loads a bundle of the data block and files (name → content),
+// as the loader does: ca_file is read from the bundle then.
+func loadSource(t *testing.T, body string, files map[string]string) (bundle.DataSource, hcl.Diagnostics) {
+	t.Helper()
+	dir := t.TempDir()
+	files["bundle.hcl"] = "bundle \"t\" {\n  version = \"0.1.0\"\n}\ndata \"ldap\" \"x\" {\n" + body + "\n}\n"
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, diags := (&bundle.Loader{DataKinds: bundle.NewDataKinds(DataKind())}).Load(context.Background(), dir)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return b.Live[0].Source, diags
+}
+
+// allowing is a context whose fetches may read the test's password
+// variables and the files given, as the CLI's --allow-env and
+// --allow-secret-file.
+func allowing(t *testing.T, files ...string) context.Context {
+	t.Helper()
+	s, _, err := datasource.NewSecrets([]string{"ASSAY_TEST_LDAP_PASSWORD", "ASSAY_ADMIN_PW"}, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return datasource.WithSecrets(context.Background(), s)
+}
+
 func TestDecodeErrors(t *testing.T) {
 	const base = `base_dn = "dc=assay,dc=test"` + "\n"
 	tests := []struct {
@@ -61,6 +91,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"starttls on ldaps", `url = "ldaps://h"` + "\n" + base + `start_tls = true`, "start_tls is for ldap://", 4},
 		{"clear text password", `url = "ldap://ldap.example.com"` + "\n" + base + `bind_dn = "cn=a,dc=x"` + "\n" + `password_env = "P"`, "unencrypted", 2},
 		{"ca without tls", `url = "ldap://h"` + "\n" + base + `ca_file = "/ca.pem"`, "only used with", 4},
+		{"ca of the host", `url = "ldaps://h"` + "\n" + base + `ca_file = "/etc/ssl/ca.pem"`, "CA file outside the bundle", 4},
+		{"relative password file", `url = "ldaps://h"` + "\n" + base + `bind_dn = "cn=a,dc=x"` + "\n" + `password_file = "pw"`, "absolute path", 5},
 		{"unknown attribute", `url = "ldap://h"` + "\n" + base + `sizelimit = 3`, "Unsupported argument", 4},
 		{"missing base", `url = "ldap://h"`, "base_dn", 1},
 	}
@@ -134,19 +166,25 @@ timeout = "10s"
 %s`, url, ldaptest.ReaderDN, ldaptest.PeopleDN, extra)
 }
 
-func read(t *testing.T, body string) (any, hcl.Diagnostics) {
+// read decodes and reads the block, allowing the password variables and
+// files.
+func read(t *testing.T, body string, files ...string) (any, hcl.Diagnostics) {
 	t.Helper()
 	src, diags := decode(t, body)
 	if diags.HasErrors() {
 		t.Fatalf("decode: %s", diags)
 	}
-	return src.Read(context.Background())
+	return src.Read(allowing(t, files...))
 }
 
 func TestReadDirectory(t *testing.T) {
 	srv := ldaptest.Start(t, people, "")
 	t.Setenv("ASSAY_TEST_LDAP_PASSWORD", ldaptest.ReaderPassword)
-	caLine := fmt.Sprintf("ca_file = %q", srv.CAFile)
+	caPEM, err := os.ReadFile(srv.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caLine := `ca_file = "ca.pem"`
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(pwFile, []byte(ldaptest.ReaderPassword+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -160,7 +198,11 @@ func TestReadDirectory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, diags := read(t, tt.body)
+			src, diags := loadSource(t, tt.body, map[string]string{"ca.pem": string(caPEM)})
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			v, diags := src.Read(allowing(t, pwFile))
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
@@ -332,6 +374,58 @@ func TestPaging(t *testing.T) {
 			}
 			if len(seen) != 2000 {
 				t.Errorf("%d distinct users, want 2000", len(seen))
+			}
+		})
+	}
+}
+
+// TestPasswordAllowed: the password is read only from a variable or file
+// the operator allowed, for the directory's host; a refusal points at the
+// attribute and is the operator's to fix (not unavailable: exit code 2).
+func TestPasswordAllowed(t *testing.T) {
+	srv := ldaptest.Start(t, people, "")
+	t.Setenv("ASSAY_TEST_LDAP_PASSWORD", ldaptest.ReaderPassword)
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte(ldaptest.ReaderPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fileBlock := strings.Replace(readerBlock(srv.URL, ""), `password_env = "ASSAY_TEST_LDAP_PASSWORD"`, fmt.Sprintf("password_file = %q", pwFile), 1)
+	secrets := func(env, files []string) context.Context {
+		s, _, err := datasource.NewSecrets(env, files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return datasource.WithSecrets(context.Background(), s)
+	}
+	tests := []struct {
+		name, body string
+		ctx        context.Context
+		want       string // "" when the read succeeds
+	}{
+		{"env allowed", readerBlock(srv.URL, ""), secrets([]string{"ASSAY_TEST_LDAP_PASSWORD@127.0.0.1"}, nil), ""},
+		{"env not allowed", readerBlock(srv.URL, ""), secrets(nil, nil), "--allow-env ASSAY_TEST_LDAP_PASSWORD"},
+		{"env for another host", readerBlock(srv.URL, ""), secrets([]string{"ASSAY_TEST_LDAP_PASSWORD@ldap.example.com"}, nil), "not for 127.0.0.1"},
+		{"file allowed", fileBlock, secrets(nil, []string{pwFile}), ""},
+		{"file not allowed", fileBlock, secrets([]string{"ASSAY_TEST_LDAP_PASSWORD"}, nil), "--allow-secret-file " + pwFile},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, diags := decode(t, tt.body)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			v, diags := src.Read(tt.ctx)
+			if tt.want == "" {
+				if diags.HasErrors() || len(v.([]any)) != len(people) {
+					t.Fatalf("diags %v, value %v", diags, v)
+				}
+				return
+			}
+			if len(diags) != 1 || !strings.Contains(diags[0].Detail, tt.want) || datasource.IsUnavailable(diags) {
+				t.Fatalf("diags %v: want one, not unavailable, saying %q", diags, tt.want)
+			}
+			if s := diags[0].Subject; s == nil || s.Start.Line != 4 {
+				t.Errorf("subject %v, want the password attribute (line 4)", s)
 			}
 		})
 	}
