@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/pipeline"
 )
@@ -41,6 +43,11 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
   assay eval -b policy --data policy/data --all-namespaces manifests/*.yaml
   helm template ./chart | assay eval -b policy -`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			for _, a := range args {
+				if isBundleDir(a) {
+					return exitcode.UsageError(fmt.Errorf("%s is a bundle, and eval takes bundles with -b: did you mean 'assay eval -b %s --documents FILE...'?", a, a))
+				}
+			}
 			documents = append(documents, args...)
 			if len(documents) == 0 {
 				return errors.New("eval needs --documents FILE... (the output of 'assay collect', or JSON/YAML files)")
@@ -104,6 +111,7 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 	registerMemory(cmd.Flags(), &maxMemory)
 	cf.register(cmd.Flags(), true)
 	of.register(cmd.Flags(), c.base.Formats)
+	completeOutputFlags(cmd, c.base.Formats.Names())
 	return cmd
 }
 

@@ -40,7 +40,7 @@ completion).`,
 
   # gate CI on high and critical mandatory findings only
   assay scan --image app.tar --fail-on high`,
-		Args: cobra.NoArgs,
+		Args: noBundleArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env := c.env(cmd)
 			out, err := of.plan(env)
@@ -75,6 +75,7 @@ completion).`,
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	secrets.register(cmd.Flags())
 	of.register(cmd.Flags(), c.base.Formats)
+	completeOutputFlags(cmd, c.base.Formats.Names())
 	return cmd
 }
 

@@ -50,7 +50,7 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 
   # a host filesystem mounted at /host (Kubernetes DaemonSet), TLS and basic auth
   assay serve --root /host --interval 10m --web.config.file /etc/assay/web.yml`,
-		Args: cobra.NoArgs,
+		Args: noBundleArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if interval <= 0 {
 				return exitcode.UsageError(fmt.Errorf("--interval %v: must be positive", interval))
