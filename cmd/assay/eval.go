@@ -17,16 +17,17 @@ import (
 
 func (c *cli) evalCmd() *cobra.Command {
 	var (
-		bundles     []string
-		fetch       pipeline.FetchOptions
-		documents   []string
-		docOpts     pipeline.DocumentOptions
-		of          outputFlags
-		evalTimeout time.Duration
-		parallelism int
-		maxMemory   int64
-		cf          conftestFlags
-		secrets     secretFlags
+		bundles       []string
+		fetch         pipeline.FetchOptions
+		documents     []string
+		docOpts       pipeline.DocumentOptions
+		of            outputFlags
+		evalTimeout   time.Duration
+		parallelism   int
+		maxMemory     int64
+		cf            conftestFlags
+		secrets       secretFlags
+		explainPolicy string
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --documents FILE... [flags]",
@@ -94,10 +95,15 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 				return err
 			}
 			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine, Secrets: env.Secrets}
+			explain, err := explainTo(cmd, p, out, explainPolicy)
+			if err != nil {
+				return err
+			}
 			r, err := p.Evaluate(ctx, col)
 			if err != nil {
 				return pipeline.ScanFailed(err)
 			}
+			defer explain()
 			return out.Deliver(ctx, r, cmd.OutOrStdout(), colorAllowed(cmd.OutOrStdout()))
 		},
 	}
@@ -111,6 +117,7 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 	registerMemory(cmd.Flags(), &maxMemory)
 	cf.register(cmd.Flags(), true)
 	of.register(cmd.Flags(), c.base.Formats)
+	cmd.Flags().StringVar(&explainPolicy, "explain", "", explainHelp)
 	completeOutputFlags(cmd, c.base.Formats.Names())
 	return cmd
 }
