@@ -135,7 +135,7 @@ func (e *Engine) Explain(ctx context.Context, in Input, name string) (*Explained
 	}
 	r := &run{e: e, in: &in}
 	x := &explainer{e: e, p: p, r: r, out: &Explained{Policy: p.bundle.Name + "/" + p.src.ID}, seen: map[string]bool{}}
-	if p.aggregate() {
+	if p.aggregate() || p.combined(&in) {
 		var docs []int
 		for i := range in.Documents {
 			if p.judges(&in.Documents[i]) {
@@ -186,7 +186,13 @@ type explainer struct {
 func (x *explainer) explainJob(ctx context.Context, q *query, r *run, j *job) error {
 	var input ast.Value
 	var dc docContext
-	if j.doc >= 0 {
+	if j.doc < 0 && x.p.combined(r.in) {
+		v, c, err := r.combinedInput(j.docs)
+		if err != nil {
+			return nil // Eval reports the document's error
+		}
+		input, dc = v, c
+	} else if j.doc >= 0 {
 		d := &r.in.Documents[j.doc]
 		v, err := regoValue(d)
 		if err != nil {
