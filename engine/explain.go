@@ -118,8 +118,10 @@ func (e *Engine) lookupPolicy(name string) (*policy, error) {
 // Explain explains the findings of the policy name names ("ID" or
 // "BUNDLE/ID") on the input. It evaluates the policy alone, on the
 // documents it judges, with the tracer; a document whose evaluation fails
-// is skipped (Eval reports its error).
-func (e *Engine) Explain(ctx context.Context, in Input, name string) (*Explained, error) {
+// is skipped (Eval reports its error). redact, when not nil, is applied to
+// every value and source line before it is cut short, so that a secret the
+// run holds leaves no prefix behind.
+func (e *Engine) Explain(ctx context.Context, in Input, name string, redact func(string) string) (*Explained, error) {
 	p, err := e.lookupPolicy(name)
 	if err != nil {
 		return nil, err
@@ -134,7 +136,10 @@ func (e *Engine) Explain(ctx context.Context, in Input, name string) (*Explained
 		return nil, err
 	}
 	r := &run{e: e, in: &in}
-	x := &explainer{e: e, p: p, r: r, out: &Explained{Policy: p.bundle.Name + "/" + p.src.ID}, seen: map[string]bool{}}
+	x := &explainer{e: e, p: p, r: r, out: &Explained{Policy: p.bundle.Name + "/" + p.src.ID}, seen: map[string]bool{}, redact: redact}
+	if x.redact == nil {
+		x.redact = func(s string) string { return s }
+	}
 	if p.aggregate() || p.combined(&in) {
 		var docs []int
 		for i := range in.Documents {
@@ -178,7 +183,9 @@ type explainer struct {
 	r    *run
 	out  *Explained
 	seen map[string]bool // fingerprints explained
-	src  map[string][]string
+	// redact replaces the secrets the run holds in a value or a line.
+	redact func(string) string
+	src    map[string][]string
 }
 
 // explainJob evaluates the policy on one job's input with the tracer and
@@ -353,7 +360,7 @@ func (x *explainer) lines(r *ast.Rule, e *topdown.Event) ([]ExplainLine, int) {
 		if text == "" && len(rows[row]) > 0 {
 			text, _, _ = strings.Cut(string(rows[row][0].Location.Text), "\n")
 		}
-		line := ExplainLine{Row: row, Text: cut(text, maxTextRunes)}
+		line := ExplainLine{Row: row, Text: cut(x.redact(text), maxTextRunes)}
 		// The head's values make the finding, shown above it: only the
 		// body's are worth a look.
 		if r.Location == nil || row != r.Location.Row {
@@ -373,14 +380,14 @@ func (x *explainer) bindings(exprs []*ast.Expr, e *topdown.Event, text string) [
 	var out []Binding
 	seen := map[string]bool{}
 	put := func(name string, v ast.Value) {
-		name = cut(name, maxNameRunes)
+		name = cut(x.redact(name), maxNameRunes)
 		if seen[name] {
 			return
 		}
 		seen[name] = true
 		val := "undefined"
 		if v != nil {
-			val = cut(v.String(), maxValueRunes)
+			val = cut(x.redact(v.String()), maxValueRunes)
 		}
 		out = append(out, Binding{Name: name, Value: val})
 	}

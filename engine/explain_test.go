@@ -127,7 +127,7 @@ deny contains msg if {
 				docs = append(docs, docEntry("file.keys", d))
 			}
 			in := Input{Documents: docs}
-			ex, err := e.Explain(context.Background(), in, "p")
+			ex, err := e.Explain(context.Background(), in, "p", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +172,7 @@ func TestExplainBounds(t *testing.T) {
 	e := mustNew(t, []*bundle.Bundle{b})
 	in := Input{Documents: []document.Entry{docEntry("x.y", document.Document{"kind": "x", "n": 100})}}
 
-	ex, err := e.Explain(context.Background(), in, "b/many")
+	ex, err := e.Explain(context.Background(), in, "b/many", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestExplainBounds(t *testing.T) {
 		t.Errorf("%d explained, %d not; want %d and %d", len(ex.Explanations), ex.Unexplained, MaxExplanations, 150-MaxExplanations)
 	}
 
-	ex, err = e.Explain(context.Background(), in, "long")
+	ex, err = e.Explain(context.Background(), in, "long", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

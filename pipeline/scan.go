@@ -191,10 +191,12 @@ func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []repor
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	if p.Explain != "" && p.Explained != nil {
-		ex, err := p.Engine.Explain(ctx, in, p.Explain)
+		red := newRedactor(p.Secrets)
+		ex, err := p.Engine.Explain(ctx, in, p.Explain, red.String)
 		if err != nil {
 			return nil, fmt.Errorf("explain: %w", err)
 		}
+		redactValue(red, ex)
 		p.Explained(ex)
 	}
 	r := NewReport(p.Tool, info, p.Bundles)
