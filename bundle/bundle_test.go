@@ -490,3 +490,36 @@ func TestSharedPackage(t *testing.T) {
 		t.Errorf("two bundles on one package: got\n%s", got)
 	}
 }
+
+// TestControlsForms: controls is a list of strings or one string, as
+// METADATA custom.controls is; anything else is refused.
+func TestControlsForms(t *testing.T) {
+	for _, tc := range []struct {
+		expr string
+		want []string
+		err  string
+	}{
+		{`"CIS-5.2.12"`, []string{"CIS-5.2.12"}, ""},
+		{`["CIS-5.2.12", "devsec-sshd-27"]`, []string{"CIS-5.2.12", "devsec-sshd-27"}, ""},
+		{`[]`, []string{}, ""},
+		{`{ cis = "5.2.1" }`, nil, "controls is a string or a list of strings"},
+		{`42`, nil, "controls is a string or a list of strings"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			src := "policy \"p\" {\n  controls = " + tc.expr + "\n  rego     = \"package p\\ndeny contains \\\"x\\\" if false\"\n}\n"
+			b, diags := testLoadFS(fstest.MapFS{"bundle.hcl": {Data: []byte(src)}}, "b")
+			if tc.err != "" {
+				if !diags.HasErrors() || !strings.Contains(diags.Error(), tc.err) {
+					t.Fatalf("diagnostics %v, want %q", diags, tc.err)
+				}
+				return
+			}
+			if diags.HasErrors() {
+				t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
+			}
+			if got := b.Policies[0].Controls; !cmp.Equal(got, tc.want) {
+				t.Errorf("controls = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/report"
@@ -161,7 +162,7 @@ func decodePolicy(block *hcl.Block, ctx *hcl.EvalContext) (*policyBlock, hcl.Dia
 	diags = append(diags, decodeString(attrs["description"], ctx, &pb.Description)...)
 	diags = append(diags, decodeString(attrs["remediation"], ctx, &pb.Remediation)...)
 	if attr, ok := attrs["controls"]; ok {
-		diags = append(diags, decodeExpr(attr.Expr, ctx, &pb.Controls)...)
+		diags = append(diags, decodeControls(attr, ctx, &pb.Controls)...)
 	}
 	if attr, ok := attrs["severity"]; ok {
 		var s string
@@ -292,6 +293,32 @@ func decodeData(block *hcl.Block, kinds *DataKinds, env *DataEnv) (DataSource, h
 	}
 	src, moreDiags := kind.New(block.Body, env)
 	return src, append(diags, moreDiags...)
+}
+
+// decodeControls reads controls: a list of strings, or one string (as
+// METADATA custom.controls may be).
+func decodeControls(attr *hcl.Attribute, ctx *hcl.EvalContext, dst *[]string) hcl.Diagnostics {
+	v, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	if v.Type() == cty.String {
+		var one string
+		diags = gohcl.DecodeExpression(attr.Expr, ctx, &one)
+		if !diags.HasErrors() {
+			*dst = []string{one}
+		}
+		return diags
+	}
+	if diags = gohcl.DecodeExpression(attr.Expr, ctx, dst); diags.HasErrors() {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Unsuitable value type",
+			Detail:   "Unsuitable value: controls is a string or a list of strings, such as [\"CIS-5.2.12\"].",
+			Subject:  attr.Expr.Range().Ptr(),
+		}}
+	}
+	return nil
 }
 
 // decodeString decodes an optional string attribute.

@@ -71,11 +71,14 @@ func compileDiagnostics(errs ast.Errors, bundles []*bundle.Bundle) hcl.Diagnosti
 	errs = append(ast.Errors(nil), errs...)
 	errs.Sort()
 	diags := make(hcl.Diagnostics, 0, len(errs))
+	hints := newHinter(bundles, sandboxCapabilities())
 	for _, e := range errs {
 		d := bundle.RegoDiagnostics(e, bundles...)[0]
 		if name, ok := refusedBuiltin(e); ok {
 			d.Summary = name + " is not allowed in assay policies"
 			d.Detail = "Policies run sandboxed: " + refusedBuiltins[name]
+		} else if h := hints.hint(e); h != "" {
+			d.Detail += " " + h
 		}
 		diags = append(diags, d)
 	}

@@ -99,3 +99,51 @@ func TestNewPolicyErrors(t *testing.T) {
 		t.Errorf("diagnostics %q, want %q", got, want)
 	}
 }
+
+// TestCompileHints: an undefined function or an unsafe var says which name
+// was probably meant, and an unsafe var says what it means in plain words.
+func TestCompileHints(t *testing.T) {
+	lib := pol{id: "lib", rego: "package lib\n\nsetting(k) := input.settings[k]\n\nenabled := true\n\ndeny contains \"never\" if false"}
+	unsafe := func(name string) string {
+		return name + " is used but never given a value: assign it first (" + name + " := …), take it from a collection (some " + name + " in …), or check its spelling."
+	}
+	tests := []struct {
+		name string
+		rego string
+		want string
+	}{
+		{"builtin", "package p\n\ndeny contains x if {\n\tx := splitt(input.a, \",\")\n}",
+			"b/p.rego:4:7: Rego type error: Undefined function splitt. Did you mean split?"},
+		{"builtin, letters swapped", "package p\n\ndeny contains \"x\" if cuont(input.a) > 1",
+			"Undefined function cuont. Did you mean count?"},
+		{"builtin with a dot", "package p\n\ndeny contains \"x\" if strings.replace_nn(input.a, \"b\", \"c\")",
+			"Undefined function strings.replace_nn. Did you mean strings.replace_n?"},
+		{"function of an imported package", "package p\n\nimport data.lib\n\ndeny contains x if x := lib.settng(\"a\")",
+			"Undefined function data.lib.settng. Did you mean data.lib.setting?"},
+		{"function of the same package", "package p\n\nnormalize(s) := lower(s)\n\ndeny contains x if x := normalise(input.a)",
+			"Undefined function normalise. Did you mean normalize?"},
+		{"nothing near", "package p\n\ndeny contains x if x := frobnicate(1)",
+			"Undefined function frobnicate."},
+		{"var of the rule", "package p\n\ndeny contains msgg if {\n\tinput.a\n\tmsg := \"x\"\n}",
+			"b/p.rego:3:15: Rego unsafe var error: Var msgg is unsafe. " + unsafe("msgg") + " Did you mean msg?"},
+		{"rule of the package", "package p\n\nallowed if input.a\n\ndeny contains \"x\" if not allowd",
+			"Var allowd is unsafe. " + unsafe("allowd") + " Did you mean allowed?"},
+		{"import", "package p\n\nimport data.lib\n\ndeny contains \"x\" if libb.enabled",
+			"Var libb is unsafe. " + unsafe("libb") + " Did you mean lib?"},
+		{"no name near", "package p\n\ndeny contains \"x\" if y == 1",
+			"Var y is unsafe. " + unsafe("y")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBundle(t, "b", nil, pol{id: "p", rego: tt.rego}, lib)
+			_, err := New(context.Background(), []*bundle.Bundle{b})
+			got := diagLines(t, err)
+			if len(got) != 1 || !strings.Contains(got[0], tt.want) {
+				t.Fatalf("diagnostics:\n got %q\nwant one containing %q", got, tt.want)
+			}
+			if strings.HasSuffix(tt.want, ".") && strings.Contains(got[0], "Did you mean") {
+				t.Errorf("suggests a name nothing is near: %q", got[0])
+			}
+		})
+	}
+}

@@ -243,7 +243,17 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 // sorted by path, a file's documents in their order. Its findings point at
 // no file.
 func (r *run) doCombined(ctx context.Context, j *job) (outcome, error) {
-	docs := slices.Clone(j.docs)
+	input, dc, err := r.combinedInput(j.docs)
+	if err != nil {
+		return outcome{errs: []policyError{{policy: j.policy.index, msg: err.Error()}}}, nil
+	}
+	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
+}
+
+// combinedInput is the input of a combined policy over the documents docs
+// (indexes into the run's documents): an array of {"path", "contents"}.
+func (r *run) combinedInput(docs []int) (ast.Value, docContext, error) {
+	docs = slices.Clone(docs)
 	slices.SortStableFunc(docs, func(a, b int) int { return strings.Compare(r.in.Documents[a].File, r.in.Documents[b].File) })
 	dc := docContext{label: fmt.Sprintf("combined input of %d documents", len(docs))}
 	terms := make([]*ast.Term, len(docs))
@@ -251,14 +261,13 @@ func (r *run) doCombined(ctx context.Context, j *job) (outcome, error) {
 		d := &r.in.Documents[i]
 		v, err := regoValue(d)
 		if err != nil {
-			return outcome{errs: []policyError{{policy: j.policy.index,
-				msg: fmt.Sprintf("%s: convert to Rego: %v", documentLabel(d, v, i), err)}}}, nil
+			return nil, dc, fmt.Errorf("%s: convert to Rego: %v", documentLabel(d, v, i), err)
 		}
 		terms[k] = ast.ObjectTerm(
 			ast.Item(ast.InternedTerm("path"), ast.StringTerm(d.File)),
 			ast.Item(ast.InternedTerm("contents"), ast.NewTerm(v)))
 	}
-	return r.evaluate(ctx, []*policy{j.policy}, ast.NewArray(terms...), &dc)
+	return ast.NewArray(terms...), dc, nil
 }
 
 // evaluate runs the policies on one input: together in one query where

@@ -101,3 +101,74 @@ test_send if http.send({"method": "get", "url": "http://127.0.0.1:1"})`))
 		t.Errorf("diagnostics %q", got)
 	}
 }
+
+// TestFailingTestValues: a failing test shows the expression that failed
+// with the values it compared; a passing one shows nothing.
+func TestFailingTestValues(t *testing.T) {
+	res, err := Test(context.Background(), []*bundle.Bundle{testBundleWithTests(t)}, TestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"test_fails_on_purpose":   {"ssh/p_test.rego:15:", "count(p.deny) == 1 with input as {\"n\": 1}", "set()", "0"},
+		"test_errors":             {"ssh/p_test.rego:20:", "y := 1 / 0", "undefined"},
+		"test_denies_above_limit": nil,
+	}
+	for _, r := range res {
+		w, ok := want[r.Name]
+		if !ok {
+			continue
+		}
+		if w == nil && r.Values != "" {
+			t.Errorf("%s passed but shows values %q", r.Name, r.Values)
+		}
+		for _, s := range w {
+			if !strings.Contains(r.Values, s) {
+				t.Errorf("%s: values lack %q:\n%s", r.Name, s, r.Values)
+			}
+		}
+	}
+}
+
+// TestCoverage: the report covers the policy module, not the test module,
+// and names the lines no test reaches.
+func TestCoverage(t *testing.T) {
+	b := newBundle(t, "cov", nil, pol{id: "p", rego: `package cov.p
+
+deny contains "big" if {
+	input.n > 10
+}
+
+deny contains "negative" if {
+	input.n < 0
+}
+`})
+	b.Tests = append(b.Tests, parseModule(t, "cov/p_test.rego", `package cov.p_test
+
+import data.cov.p
+
+test_big if p.deny == {"big"} with input as {"n": 11}
+`))
+	run, err := RunTests(context.Background(), []*bundle.Bundle{b}, TestOptions{Coverage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Coverage == nil {
+		t.Fatal("no coverage report")
+	}
+	if _, ok := run.Coverage.Files["cov/p_test.rego"]; ok || len(run.Coverage.Files) != 1 {
+		t.Errorf("files %v: want only cov/p.rego", run.Coverage.Files)
+	}
+	fr := run.Coverage.Files["cov/p.rego"]
+	if got := UncoveredLines(fr); len(got) != 1 || got[0] != [2]int{7, 7} {
+		t.Errorf("uncovered lines %v, want [[7 7]] (the head of a rule that never holds)", got)
+	}
+	if fr.CoveredLines != 3 || fr.NotCoveredLines != 1 || run.Coverage.Coverage != 75 {
+		t.Errorf("covered %d, not covered %d, total %.1f%%; want 3, 1, 75%%", fr.CoveredLines, fr.NotCoveredLines, run.Coverage.Coverage)
+	}
+
+	plain, err := RunTests(context.Background(), []*bundle.Bundle{b}, TestOptions{})
+	if err != nil || plain.Coverage != nil {
+		t.Errorf("without Coverage: report %v, err %v", plain.Coverage, err)
+	}
+}

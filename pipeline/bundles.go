@@ -225,9 +225,18 @@ func asDiagnostics(err error) hcl.Diagnostics {
 // Test runs the bundles' Rego unit tests, sandboxed as scans are. A Rego
 // error in a test module is a *DiagnosticsError (exit code 2).
 func (e *Env) Test(ctx context.Context, bundles []*bundle.Bundle, opts engine.TestOptions) ([]engine.TestResult, error) {
-	results, err := engine.Test(ctx, bundles, opts)
+	run, err := e.RunTests(ctx, bundles, opts)
+	if err != nil {
+		return nil, err
+	}
+	return run.Results, nil
+}
+
+// RunTests is Test with the coverage report, when opts.Coverage asks for it.
+func (e *Env) RunTests(ctx context.Context, bundles []*bundle.Bundle, opts engine.TestOptions) (*engine.TestRun, error) {
+	run, err := engine.RunTests(ctx, bundles, opts)
 	if err == nil {
-		return results, nil
+		return run, nil
 	}
 	var coded exitcode.Coder
 	if errors.As(err, &coded) {

@@ -49,6 +49,11 @@ type Pipeline struct {
 	// Combine judges the documents of files at once with the policies of
 	// conftest-style bundles, as conftest --combine (engine.Input.Combine).
 	Combine bool
+	// Explain, when set, names a policy ("ID" or "BUNDLE/ID") whose
+	// findings each evaluation explains (engine.Engine.Explain), handing
+	// the explanations to Explained.
+	Explain   string
+	Explained func(*engine.Explained)
 	// Abandoned holds the collectors of earlier scans that outlived their
 	// deadline and have not returned: Collect does not start them again
 	// (status still_running). A Scanner shares one between its pipelines;
@@ -180,9 +185,19 @@ func (p *Pipeline) fetchData(ctx context.Context) ([]report.DataSource, error) {
 func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []report.DataSource) (*report.Report, error) {
 	evalStart := time.Now()
 	info := col.Target
-	res, err := p.Engine.Eval(ctx, engine.Input{Documents: col.Documents, Host: col.Host, Target: info, Combine: p.Combine})
+	in := engine.Input{Documents: col.Documents, Host: col.Host, Target: info, Combine: p.Combine}
+	res, err := p.Engine.Eval(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	if p.Explain != "" && p.Explained != nil {
+		red := newRedactor(p.Secrets)
+		ex, err := p.Engine.Explain(ctx, in, p.Explain, red.String)
+		if err != nil {
+			return nil, fmt.Errorf("explain: %w", err)
+		}
+		redactValue(red, ex)
+		p.Explained(ex)
 	}
 	r := NewReport(p.Tool, info, p.Bundles)
 	r.Host, _ = col.Host["hostname"].(string)

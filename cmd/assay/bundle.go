@@ -54,7 +54,7 @@ Exit codes: 0 built; 1 a Rego test failed; 2 a bundle error.`,
 			built, err := c.env(cmd).BuildBundle(cmd.Context(), args[0], pipeline.BuildOptions{
 				Output: out, Version: version, Revision: revision, AssayVersion: assayVersion, SkipTests: skipTests,
 				Tested: func(results []engine.TestResult) {
-					printTestResults(cmd.ErrOrStderr(), cmd.ErrOrStderr(), results, false)
+					printTestResults(cmd.ErrOrStderr(), cmd.ErrOrStderr(), &engine.TestRun{Results: results}, false)
 				},
 			})
 			if err != nil {

@@ -26,7 +26,7 @@ the values of the secrets allowed are redacted from the documents.`,
 		Example: `  assay collect -b ./my-bundle > host1.json
   assay collect --root /mnt/rootfs -o rootfs.json
   assay eval -b ./my-bundle --documents host1.json host2.json`,
-		Args: cobra.NoArgs,
+		Args: noBundleArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := pipeline.CheckOutputFile(output); err != nil {
 				return exitcode.UsageError(err)

@@ -27,3 +27,39 @@ func TestCLIDocsUpToDate(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyDocsUpToDate keeps docs/policies/NAME.md equal to what assay doc
+// writes for each built-in bundle policies/NAME: the pages are generated;
+// regenerate them with `go run ./cmd/assay doc -b policies/NAME -o
+// docs/policies`. Every other page there but README.md must be one of them.
+func TestPolicyDocsUpToDate(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join("..", "..", "policies", "*"))
+	committed := filepath.Join("..", "..", "docs", "policies")
+	generated := map[string]bool{"README.md": true}
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		out := t.TempDir()
+		if _, stderr, code := execute(t, "doc", "-b", dir, "-o", out); code != 0 {
+			t.Fatalf("assay doc -b %s exited %d: %s", dir, code, stderr)
+		}
+		pages, _ := filepath.Glob(filepath.Join(out, "*.md"))
+		if len(pages) != 1 {
+			t.Fatalf("assay doc -b %s wrote %d pages, want 1", dir, len(pages))
+		}
+		name := filepath.Base(pages[0])
+		generated[name] = true
+		want, _ := os.ReadFile(pages[0])
+		got, err := os.ReadFile(filepath.Join(committed, name))
+		if err != nil || string(got) != string(want) {
+			t.Errorf("docs/policies/%s is out of date: run `go run ./cmd/assay doc -b policies/%s -o docs/policies`", name, filepath.Base(dir))
+		}
+	}
+	existing, _ := filepath.Glob(filepath.Join(committed, "*.md"))
+	for _, e := range existing {
+		if !generated[filepath.Base(e)] {
+			t.Errorf("docs/policies/%s is generated from no built-in bundle: remove it, or make it a bundle", filepath.Base(e))
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -9,22 +10,24 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/pipeline"
 )
 
 func (c *cli) evalCmd() *cobra.Command {
 	var (
-		bundles     []string
-		fetch       pipeline.FetchOptions
-		documents   []string
-		docOpts     pipeline.DocumentOptions
-		of          outputFlags
-		evalTimeout time.Duration
-		parallelism int
-		maxMemory   int64
-		cf          conftestFlags
-		secrets     secretFlags
+		bundles       []string
+		fetch         pipeline.FetchOptions
+		documents     []string
+		docOpts       pipeline.DocumentOptions
+		of            outputFlags
+		evalTimeout   time.Duration
+		parallelism   int
+		maxMemory     int64
+		cf            conftestFlags
+		secrets       secretFlags
+		explainPolicy string
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --documents FILE... [flags]",
@@ -41,6 +44,11 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
   assay eval -b policy --data policy/data --all-namespaces manifests/*.yaml
   helm template ./chart | assay eval -b policy -`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			for _, a := range args {
+				if isBundleDir(a) {
+					return exitcode.UsageError(fmt.Errorf("%s is a bundle, and eval takes bundles with -b: did you mean 'assay eval -b %s --documents FILE...'?", a, a))
+				}
+			}
 			documents = append(documents, args...)
 			if len(documents) == 0 {
 				return errors.New("eval needs --documents FILE... (the output of 'assay collect', or JSON/YAML files)")
@@ -87,10 +95,15 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 				return err
 			}
 			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine, Secrets: env.Secrets}
+			explain, err := explainTo(cmd, p, out, explainPolicy)
+			if err != nil {
+				return err
+			}
 			r, err := p.Evaluate(ctx, col)
 			if err != nil {
 				return pipeline.ScanFailed(err)
 			}
+			defer explain()
 			return out.Deliver(ctx, r, cmd.OutOrStdout(), colorAllowed(cmd.OutOrStdout()))
 		},
 	}
@@ -104,6 +117,8 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 	registerMemory(cmd.Flags(), &maxMemory)
 	cf.register(cmd.Flags(), true)
 	of.register(cmd.Flags(), c.base.Formats)
+	cmd.Flags().StringVar(&explainPolicy, "explain", "", explainHelp)
+	completeOutputFlags(cmd, c.base.Formats.Names())
 	return cmd
 }
 

@@ -36,7 +36,7 @@ func registerFetch(fs *pflag.FlagSet, f *pipeline.FetchOptions) {
 // --root DIR or --image REF.
 func registerTarget(fs *pflag.FlagSet, t *pipeline.TargetSpec) {
 	fs.StringVar(&t.Root, "root", "", "scan an unpacked root filesystem at `DIR` instead of this host")
-	fs.StringVar(&t.Image, "image", "", "scan a container image: image.tar (docker save), oci:DIR[@digest|:tag], or a registry `REF`")
+	fs.StringVar(&t.Image, "image", "", "scan a container image: image.tar (docker save), oci:DIR[@digest|:tag], or a registry `REF` (docker://REF forces one)")
 	fs.StringVar(&t.Platform, "platform", "", "platform of a multi-platform --image, os/arch[/variant]")
 	fs.BoolVar(&t.InsecureRegistry, "insecure-registry", false, "allow plain HTTP for a loopback --image registry")
 	fs.BoolVar(&t.AllowProc, "allow-proc", false, "let bundles read what processes keep in /proc (environ, cmdline, mem, …) and the kernel's memory files; refused otherwise")

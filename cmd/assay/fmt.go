@@ -15,22 +15,29 @@ import (
 )
 
 func fmtCmd() *cobra.Command {
-	var check, diff bool
+	var (
+		bundles     []string
+		check, diff bool
+	)
 	cmd := &cobra.Command{
-		Use:   "fmt [--check] [--diff] [BUNDLE|FILE]...",
+		Use:   "fmt [--check] [--diff] [-b BUNDLE]... [BUNDLE|FILE]...",
 		Short: "Rewrite bundle HCL and Rego in canonical format",
 		Long: `fmt lays out the .hcl and .rego files of bundles canonically: HCL as
 terraform fmt does, Rego as opa fmt does, including the Rego written inline
-in policy heredocs. Directories are walked (hidden ones skipped); with no
-argument, the current directory is formatted.
+in policy heredocs. Bundles are given with -b or as arguments, files as
+arguments; directories are walked (hidden ones skipped); with neither, the
+current directory is formatted.
 
-Files are rewritten in place and their names printed. With --check nothing
-is written: the unformatted files are listed and fmt exits 1 if there are
-any, for CI. --diff prints what would change. A file that does not parse
-is reported with its line and makes fmt exit 2.`,
+Files are rewritten in place and their names printed. --check and --diff
+write nothing, as gofmt -l and -d: --check lists the unformatted files and
+exits 1 if there are any, for CI; --diff prints what would change as a
+unified diff (and exits 1 with --check). A file that does not parse is
+reported with its line and makes fmt exit 2.`,
 		Example: `  assay fmt policies/
-  assay fmt --check --diff my-bundle/`,
+  assay fmt --diff -b my-bundle          # show, write nothing
+  assay fmt --check --diff my-bundle/    # CI: show and fail`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			args = append(append([]string(nil), bundles...), args...)
 			if len(args) == 0 {
 				args = []string{"."}
 			}
@@ -60,12 +67,14 @@ is reported with its line and makes fmt exit 2.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, "bundle `DIR` to format (repeatable; also taken as arguments)")
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; list unformatted files and exit 1 if there are any")
-	cmd.Flags().BoolVar(&diff, "diff", false, "print a unified diff of each change")
+	cmd.Flags().BoolVar(&diff, "diff", false, "write nothing; print a unified diff of each change")
 	return cmd
 }
 
-// fmtFile formats one file, reporting whether it was not formatted.
+// fmtFile formats one file, reporting whether it was not formatted. It
+// writes only when neither check nor diff is set.
 func fmtFile(name string, check, diff bool, stdout io.Writer) (bool, error) {
 	src, out, err := format.Path(name)
 	if err != nil {
@@ -74,13 +83,15 @@ func fmtFile(name string, check, diff bool, stdout io.Writer) (bool, error) {
 	if bytes.Equal(src, out) {
 		return false, nil
 	}
-	fmt.Fprintln(stdout, name)
+	if check || !diff {
+		fmt.Fprintln(stdout, name)
+	}
 	if diff {
 		if _, err := stdout.Write(format.Diff(name, src, out)); err != nil {
 			return true, err
 		}
 	}
-	if !check {
+	if !check && !diff {
 		if err := format.Rewrite(name, out); err != nil {
 			return true, err
 		}

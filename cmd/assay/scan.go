@@ -13,9 +13,10 @@ import (
 
 func (c *cli) scanCmd() *cobra.Command {
 	var (
-		cfg     pipeline.ScanConfig
-		of      outputFlags
-		secrets secretFlags
+		cfg           pipeline.ScanConfig
+		of            outputFlags
+		secrets       secretFlags
+		explainPolicy string
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [flags]",
@@ -40,7 +41,7 @@ completion).`,
 
   # gate CI on high and critical mandatory findings only
   assay scan --image app.tar --fail-on high`,
-		Args: cobra.NoArgs,
+		Args: noBundleArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env := c.env(cmd)
 			out, err := of.plan(env)
@@ -60,6 +61,10 @@ completion).`,
 			}
 			defer s.Close()
 			p := s.Pipeline()
+			explain, err := explainTo(cmd, p, out, explainPolicy)
+			if err != nil {
+				return err
+			}
 			if stop := showProgress(cmd.ErrOrStderr()); stop != nil {
 				p.Progress = stop.update
 				defer stop.done()
@@ -68,6 +73,7 @@ completion).`,
 			if err != nil {
 				return pipeline.ScanFailed(err)
 			}
+			defer explain()
 			return out.Deliver(ctx, r, cmd.OutOrStdout(), colorAllowed(cmd.OutOrStdout()))
 		},
 	}
@@ -75,6 +81,8 @@ completion).`,
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	secrets.register(cmd.Flags())
 	of.register(cmd.Flags(), c.base.Formats)
+	cmd.Flags().StringVar(&explainPolicy, "explain", "", explainHelp)
+	completeOutputFlags(cmd, c.base.Formats.Names())
 	return cmd
 }
 

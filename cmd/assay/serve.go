@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/spf13/cobra"
 
+	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/cmd/assay/internal/version"
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/pipeline"
@@ -33,10 +34,10 @@ func (c *cli) serveCmd() *cobra.Command {
 		Use:   "serve [flags]",
 		Short: "Scan on an interval and serve the results as Prometheus metrics",
 		Long: `Serve loads the bundles once, scans the target every --interval (plus a
-random --jitter, so a fleet does not scan in lockstep), and serves the last
-completed scan on /metrics. A scrape never starts or waits for a scan; a scan
-that fails or exceeds --scan-timeout keeps the previous results and sets
-assay_scan_success to 0.
+random --jitter, a tenth of the interval unless set, so a fleet does not scan
+in lockstep), and serves the last completed scan on /metrics. A scrape never
+starts or waits for a scan; a scan that fails or exceeds --scan-timeout keeps
+the previous results and sets assay_scan_success to 0.
 
 /healthz answers as soon as the server is up; /-/ready once a scan has
 completed. SIGHUP reloads the bundles (a bundle error keeps the old ones and
@@ -44,19 +45,29 @@ sets assay_config_last_reload_successful to 0); SIGTERM shuts down gracefully.
 
 TLS and basic authentication are configured with --web.config.file, in the
 format of the Prometheus exporter-toolkit (tls_server_config,
-basic_auth_users). Metrics are listed in docs/metrics.md.`,
+basic_auth_users). Metrics are listed in docs/metrics.md.
+
+Serve logs at info level unless --log-level says otherwise: the addresses,
+bundles, interval and target at start, then each scan.`,
 		Example: `  # this host every 5 minutes, metrics on :9817
   assay serve
 
   # a host filesystem mounted at /host (Kubernetes DaemonSet), TLS and basic auth
   assay serve --root /host --interval 10m --web.config.file /etc/assay/web.yml`,
-		Args: cobra.NoArgs,
+		Args: noBundleArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if interval <= 0 {
 				return exitcode.UsageError(fmt.Errorf("--interval %v: must be positive", interval))
 			}
 			if jitter < 0 || scanTimeout < 0 {
 				return exitcode.UsageError(errors.New("--jitter and --scan-timeout must not be negative"))
+			}
+			if !cmd.Flags().Changed("jitter") {
+				jitter = serve.DefaultJitter(interval)
+			}
+			// A daemon says what it does: info level unless told.
+			if f := cmd.Flag("log-level"); f != nil && !f.Changed {
+				c.log.level = "info"
 			}
 			addrs := listenAddresses(cmd, listen, webListen)
 			for _, a := range addrs {
@@ -75,6 +86,10 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 				return err
 			}
 			log := env.Logger
+			if jitter > interval {
+				log.Warn("--jitter is longer than --interval; using the interval", "jitter", jitter, "interval", interval)
+				jitter = interval
+			}
 			// A directory that is down for a while must not blind the
 			// daemon: scans go on with the last good data, marked stale.
 			cfg.KeepLastGoodData = true
@@ -92,6 +107,8 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 				return err
 			}
 			defer s.Close()
+			log.Info("assay serve starting", "listen", strings.Join(addrs, ","), "bundles", bundleNames(s.Pipeline().Bundles),
+				"interval", interval, "jitter", jitter, "target", s.Pipeline().Target.Info().Name)
 			d = &serve.Daemon{
 				Scan: s.Scan,
 				Reload: func(ctx context.Context) error {
@@ -119,7 +136,7 @@ basic_auth_users). Metrics are listed in docs/metrics.md.`,
 	secrets.register(cmd.Flags())
 	f := cmd.Flags()
 	f.DurationVar(&interval, "interval", 5*time.Minute, "time between the end of one scan and the start of the next")
-	f.DurationVar(&jitter, "jitter", 30*time.Second, "add a random delay up to this to each interval")
+	f.DurationVar(&jitter, "jitter", 0, "add a random delay up to this to each interval, at most the interval (default: a tenth of --interval)")
 	f.DurationVar(&scanTimeout, "scan-timeout", 0, "stop a scan that runs longer than this (0: the interval)")
 	f.StringArrayVar(&listen, "listen", []string{":9817"}, "`ADDRESS` to serve metrics on (repeatable)")
 	f.StringArrayVar(&webListen, "web.listen-address", nil, "same as --listen, named as in Prometheus exporters (repeatable)")
@@ -156,4 +173,13 @@ func listenAddresses(cmd *cobra.Command, listen, webListen []string) []string {
 		return append(append([]string(nil), listen...), webListen...)
 	}
 	return listen
+}
+
+// bundleNames lists the bundles for the start-up log: "name version, …".
+func bundleNames(bs []*bundle.Bundle) string {
+	names := make([]string, len(bs))
+	for i, b := range bs {
+		names[i] = strings.TrimSpace(b.Name + " " + b.Version)
+	}
+	return strings.Join(names, ", ")
 }

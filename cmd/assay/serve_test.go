@@ -57,6 +57,13 @@ func serveInProcess(t *testing.T, args ...string) (string, *syncBuffer) {
 // serveRoot is serveInProcess with the given root command.
 func serveRoot(t *testing.T, root *cobra.Command, args ...string) (string, *syncBuffer) {
 	t.Helper()
+	return serveListening(t, root, append([]string{"--jitter", "0", "--log-level", "info"}, args...)...)
+}
+
+// serveListening runs `assay serve --listen ADDR args…` on a free loopback
+// port, with no other flag added, and waits until it is ready.
+func serveListening(t *testing.T, root *cobra.Command, args ...string) (string, *syncBuffer) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +72,7 @@ func serveRoot(t *testing.T, root *cobra.Command, args ...string) (string, *sync
 	l.Close()
 	stderr := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	root.SetArgs(append([]string{"serve", "--listen", addr, "--jitter", "0", "--log-level", "info"}, args...))
+	root.SetArgs(append([]string{"serve", "--listen", addr}, args...))
 	root.SetOut(io.Discard)
 	root.SetErr(stderr)
 	done := make(chan error, 1)
@@ -706,5 +713,57 @@ policy "ok" {
 	}
 	if !strings.Contains(stderr.String(), `msg="policy stopped: it exceeded the memory budget, and is reported with status error" bundle=mem policy=doubling`) {
 		t.Errorf("no warning in the log:\n%s", stderr)
+	}
+}
+
+// TestServeStartsAsTold: with no --jitter and no --log-level, serve logs
+// where it listens, its bundles, interval, jitter and target, and its first
+// scan; the jitter is a tenth of the interval, not 30s (an --interval 5s
+// once waited up to 35s between scans), and never more than the interval.
+func TestServeStartsAsTold(t *testing.T) {
+	root := filepath.Join("..", "..", "examples", "demo", "rootfs")
+	waitLog := func(t *testing.T, stderr *syncBuffer, want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			out := stderr.String()
+			missing := ""
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					missing = w
+					break
+				}
+			}
+			if missing == "" {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("stderr lacks %q:\n%s", missing, out)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"defaults", []string{"--interval", "5s"},
+			[]string{"interval=5s jitter=500ms"}},
+		{"jitter longer than the interval", []string{"--interval", "2s", "--jitter", "1m"},
+			[]string{"level=WARN msg=\"--jitter is longer than --interval; using the interval\"", "interval=2s jitter=2s"}},
+		{"jitter zero", []string{"--interval", "2s", "--jitter", "0"},
+			[]string{"interval=2s jitter=0s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, stderr := serveListening(t, newRootCmd(), append([]string{"--root", root}, tc.args...)...)
+			addr := strings.TrimPrefix(base, "http://")
+			waitLog(t, stderr, append(tc.want,
+				"level=INFO msg=\"assay serve starting\" listen="+addr,
+				"ssh-baseline 1.0.0",
+				"target="+root,
+				"msg=\"Listening on\" address="+addr,
+				"level=INFO msg=\"scan completed\" findings=")...)
+		})
 	}
 }

@@ -42,7 +42,8 @@ type Daemon struct {
 	Reload func(ctx context.Context) error
 	// Interval is the time between the end of a scan and the start of the
 	// next; Jitter adds a random [0, Jitter) to each wait so that a fleet
-	// does not scan in lockstep.
+	// does not scan in lockstep. A Jitter longer than Interval counts as
+	// Interval; DefaultJitter is what assay serve uses unless told.
 	Interval, Jitter time.Duration
 	// ScanTimeout bounds one scan; 0 means Interval.
 	ScanTimeout time.Duration
@@ -163,6 +164,11 @@ func (d *Daemon) Scanned() <-chan struct{} {
 	defer d.scannedMu.Unlock()
 	return d.scanned
 }
+
+// DefaultJitter is the jitter for an interval when none is given: a tenth
+// of it (30s for the default 5m), so that a short interval is not
+// stretched by a jitter meant for a long one.
+func DefaultJitter(interval time.Duration) time.Duration { return interval / 10 }
 
 func (d *Daemon) check() error {
 	switch {
@@ -287,8 +293,8 @@ func (d *Daemon) loop(ctx context.Context, hup <-chan os.Signal) {
 
 func (d *Daemon) wait() time.Duration {
 	w := d.Interval
-	if d.Jitter > 0 {
-		w += rand.N(d.Jitter)
+	if j := min(d.Jitter, d.Interval); j > 0 {
+		w += rand.N(j)
 	}
 	return w
 }

@@ -5,7 +5,9 @@
 // Open accepts a docker-save tarball path, "oci:DIR" (an OCI image layout,
 // with "@sha256:…" or ":tag" selection) or a registry reference
 // (go-containerregistry's remote package, HTTPS only unless
-// Options.Insecure).
+// Options.Insecure), which "docker://" or "registry://" forces. A
+// reference that looks like a path (LooksLikePath) and does not exist is
+// an error wrapping fs.ErrNotExist, never a pull.
 //
 // Opening reads each layer once, to the end of its blob (layers are scanned
 // in parallel into compact records, then applied bottom layer first), and

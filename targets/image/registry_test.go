@@ -73,11 +73,56 @@ func TestRegistry(t *testing.T) {
 		}
 	})
 	t.Run("not a reference", func(t *testing.T) {
-		_, err := Open(t.Context(), "no such file.tar", Options{})
+		_, err := Open(t.Context(), "no such image", Options{})
 		if err == nil || !strings.Contains(err.Error(), "not a file, oci:DIR or registry reference") {
 			t.Errorf("err = %v", err)
 		}
 	})
+	// A repository named like a file is pulled when a prefix forces it.
+	push(t, host+"/assay/app.tar:v1", img)
+	for _, prefix := range registryPrefixes {
+		t.Run(prefix, func(t *testing.T) {
+			got := mustOpen(t, prefix+host+"/assay/app.tar:v1", Options{Insecure: true})
+			if got.Info().Digest != want.String() {
+				t.Errorf("digest = %s, want %s", got.Info().Digest, want)
+			}
+		})
+	}
+}
+
+// TestPathLikeReference: a reference that looks like a file and does not
+// exist is "no such file" (fs.ErrNotExist), never a pull from Docker Hub.
+func TestPathLikeReference(t *testing.T) {
+	for _, tc := range []struct {
+		ref  string
+		path bool
+	}{
+		{"img/nope.tar", true},
+		{"nope.tar", true},
+		{"build/app.tar.gz", true},
+		{"app.tgz", true},
+		{"./app", true},
+		{"../images/app", true},
+		{"/srv/images/app", true},
+		{"~/app", true},
+		{"alpine", false},
+		{"alpine:3.20", false},
+		{"ghcr.io/org/app:1.2", false},
+		{"registry.local:5000/app@sha256:0123", false},
+	} {
+		t.Run(tc.ref, func(t *testing.T) {
+			if got := LooksLikePath(tc.ref); got != tc.path {
+				t.Fatalf("LooksLikePath(%q) = %v, want %v", tc.ref, got, tc.path)
+			}
+			if !tc.path {
+				return
+			}
+			_, err := Open(t.Context(), tc.ref, Options{})
+			if !errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrFetch) || !strings.Contains(err.Error(), "no such file or directory") || !strings.Contains(err.Error(), "docker://"+tc.ref) {
+				t.Errorf("Open(%q) = %v, want no such file, with the docker:// hint", tc.ref, err)
+			}
+		})
+	}
 }
 
 // TestRegistryPlatform selects one image of a multi-platform index.

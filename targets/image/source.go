@@ -26,20 +26,58 @@ type source struct {
 	closers []io.Closer
 }
 
-// openSource dispatches on the reference's form: an existing file is a
-// docker-save tarball, "oci:" names an OCI layout, anything else is a
-// registry reference.
+// openSource dispatches on the reference's form: "oci:" names an OCI
+// layout, "docker://" or "registry://" a registry reference, an existing
+// file is a docker-save tarball, a reference that looks like a path (see
+// LooksLikePath) and does not exist is an error wrapping fs.ErrNotExist,
+// anything else is a registry reference.
 func openSource(ctx context.Context, ref string, opts Options) (*source, error) {
 	if spec, ok := strings.CutPrefix(ref, "oci:"); ok {
 		return openLayout(ctx, spec, opts)
 	}
-	if fi, err := os.Stat(ref); err == nil {
-		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("image %s: not a regular file (a docker-save tarball is expected; use oci:DIR for an OCI layout)", ref)
+	for _, prefix := range registryPrefixes {
+		if r, ok := strings.CutPrefix(ref, prefix); ok {
+			return openRemote(ctx, r, opts)
 		}
+	}
+	fi, err := os.Stat(ref)
+	switch {
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("image %s: not a regular file (a docker-save tarball is expected; use oci:DIR for an OCI layout)", ref)
+	case err == nil:
 		return openTarball(ctx, ref)
+	case LooksLikePath(ref):
+		// The stat error without its "stat NAME:" prefix, which would
+		// repeat the name: "no such file or directory".
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("image %s: %w (a reference that looks like a path is read as a file; write docker://%s to pull it from a registry)", ref, err, ref)
 	}
 	return openRemote(ctx, ref, opts)
+}
+
+// registryPrefixes force a reference to be pulled from a registry, even
+// one that looks like a path.
+var registryPrefixes = []string{"docker://", "registry://"}
+
+// LooksLikePath says whether an image reference names a file rather than a
+// registry image: it ends in .tar, .tar.gz or .tgz, or starts with ./,
+// ../, / or ~. Such a reference that does not exist is an error, never a
+// pull from a registry.
+func LooksLikePath(ref string) bool {
+	for _, suffix := range []string{".tar", ".tar.gz", ".tgz"} {
+		if strings.HasSuffix(ref, suffix) {
+			return true
+		}
+	}
+	for _, prefix := range []string{"./", "../", "/", "~"} {
+		if strings.HasPrefix(ref, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // openRegular opens a file without blocking on a FIFO and refuses anything
