@@ -1,0 +1,136 @@
+package ssh
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// HostKeyError is a host key assay does not trust: unknown, changed,
+// revoked, or a certificate no trusted authority signed. It names the
+// key's fingerprint so that the operator can check it out of band.
+type HostKeyError struct {
+	// Address is host:port as dialled.
+	Address string
+	// Fingerprint is the SHA256 fingerprint of the key presented (of the
+	// certified key, for a certificate); Type is its algorithm.
+	Fingerprint, Type string
+	// Files are the known_hosts files searched.
+	Files []string
+	// Known are the keys the files hold for the host when the key
+	// presented is not one of them (a changed key).
+	Known []knownhosts.KnownKey
+	// Revoked is the @revoked line that names the key.
+	Revoked *knownhosts.KnownKey
+	// Err is the reason a certificate was refused.
+	Err error
+}
+
+func (e *HostKeyError) Error() string {
+	files := strings.Join(e.Files, ", ")
+	host, port, _ := net.SplitHostPort(e.Address)
+	switch {
+	case e.Revoked != nil:
+		return fmt.Sprintf("host key %s (%s) of %s is revoked (@revoked at %s:%d): refused", e.Fingerprint, e.Type, e.Address, e.Revoked.Filename, e.Revoked.Line)
+	case len(e.Known) > 0:
+		var known []string
+		for _, k := range e.Known {
+			known = append(known, fmt.Sprintf("%s (%s) at %s:%d", ssh.FingerprintSHA256(k.Key), k.Key.Type(), k.Filename, k.Line))
+		}
+		return fmt.Sprintf("host key of %s CHANGED: it presented %s (%s), but known_hosts holds %s; a man in the middle or a reinstalled host: check the new key out of band, then remove the old line (ssh-keygen -R %s -f FILE) and add the new one",
+			e.Address, e.Fingerprint, e.Type, strings.Join(known, ", "), knownhosts.Normalize(e.Address))
+	case e.Err != nil:
+		return fmt.Sprintf("host certificate of %s (key %s, %s) refused: %v; trust its authority with a @cert-authority line in %s", e.Address, e.Fingerprint, e.Type, e.Err, files)
+	default:
+		return fmt.Sprintf("host key %s (%s) of %s is not in %s: check the fingerprint out of band (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host), then add the key (ssh-keyscan -p %s %s >> FILE) or point --known-hosts at a file you trust",
+			e.Fingerprint, e.Type, e.Address, files, port, host)
+	}
+}
+
+// hostKeys verifies host keys against known_hosts files.
+type hostKeys struct {
+	files []string
+	check ssh.HostKeyCallback
+}
+
+func loadHostKeys(files []string) (*hostKeys, error) {
+	cb, err := knownhosts.New(files...)
+	if err != nil {
+		return nil, fmt.Errorf("read known_hosts: %w", err)
+	}
+	return &hostKeys{files: files, check: cb}, nil
+}
+
+// callback is the ssh.HostKeyCallback: the knownhosts check, its errors
+// turned into a *HostKeyError that names the fingerprint.
+func (h *hostKeys) callback(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	err := h.check(hostname, remote, key)
+	if err == nil {
+		return nil
+	}
+	shown := key
+	if c, ok := key.(*ssh.Certificate); ok {
+		shown = c.Key
+	}
+	he := &HostKeyError{Address: hostname, Fingerprint: ssh.FingerprintSHA256(shown), Type: key.Type(), Files: h.files}
+	var ke *knownhosts.KeyError
+	var re *knownhosts.RevokedError
+	switch {
+	case errors.As(err, &re):
+		he.Revoked = &re.Revoked
+	case errors.As(err, &ke):
+		he.Known = ke.Want
+	default:
+		he.Err = err
+	}
+	return he
+}
+
+// probeKey is a key no known_hosts file holds: checking it lists the keys
+// known for a host.
+var probeKey = func() ssh.PublicKey {
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		panic(err)
+	}
+	k, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// algorithms are the host key algorithms to ask a host for: those of the
+// keys known for it, so that a server with several host keys presents the
+// one that can be checked (ssh(1) does the same). nil (the library's
+// preference, certificates first) when no plain key is known for the host,
+// as with a @cert-authority line.
+func (h *hostKeys) algorithms(hostport string) []string {
+	var ke *knownhosts.KeyError
+	if err := h.check(hostport, &net.TCPAddr{IP: net.IPv4zero}, probeKey); !errors.As(err, &ke) || len(ke.Want) == 0 {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(algos ...string) {
+		for _, a := range algos {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	for _, k := range ke.Want {
+		if k.Key.Type() == ssh.KeyAlgoRSA {
+			add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA)
+			continue
+		}
+		add(k.Key.Type())
+	}
+	return out
+}
