@@ -63,6 +63,9 @@ func (g Gate) TargetExitCode(t *TargetResult) int {
 		}
 		return exitcode.ScanFailed
 	}
+	if t.Report == nil {
+		return exitcode.Clean
+	}
 	return g.exitCode(t.Report)
 }
 
