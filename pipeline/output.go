@@ -250,3 +250,12 @@ func TargetFileName(info target.Info) string {
 	}
 	return s
 }
+
+// WriteJSONTo writes v as indented JSON to the file name inside dir.
+func WriteJSONTo(dir *safefile.Dir, name string, v any) error {
+	return dir.Write(name, 0o644, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}

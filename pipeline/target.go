@@ -36,6 +36,9 @@ type TargetSpec struct {
 	Targets   []string
 	Inventory string
 	SSH       SSHOptions
+	// AllowFailedTargets keeps a target that could not be scanned from
+	// making the exit code 3 (--allow-failed-targets).
+	AllowFailedTargets bool
 }
 
 // Bounds of the warnings about an image's skipped layer entries: at most
