@@ -105,11 +105,13 @@ var probeKey = func() ssh.PublicKey {
 	return k
 }()
 
-// algorithms are the host key algorithms to ask a host for: those of the
-// keys known for it, so that a server with several host keys presents the
-// one that can be checked (ssh(1) does the same). nil (the library's
-// preference, certificates first) when no plain key is known for the host,
-// as with a @cert-authority line.
+// algorithms are the host key algorithms to ask a host for, in order: those
+// of the keys known for it first, so that a server with several host keys
+// presents the one that can be checked (ssh(1) does the same), then the
+// other plain keys, then certificates. A server without a key of a known
+// type then shows another, which is refused as a changed key. nil (the
+// library's preference, certificates first) when no plain key is known
+// for the host, as with a @cert-authority line.
 func (h *hostKeys) algorithms(hostport string) []string {
 	var ke *knownhosts.KeyError
 	if err := h.check(hostport, &net.TCPAddr{IP: net.IPv4zero}, probeKey); !errors.As(err, &ke) || len(ke.Want) == 0 {
@@ -132,5 +134,14 @@ func (h *hostKeys) algorithms(hostport string) []string {
 		}
 		add(k.Key.Type())
 	}
+	var certs []string
+	for _, a := range ssh.SupportedAlgorithms().HostKeys {
+		if strings.Contains(a, "-cert-") {
+			certs = append(certs, a)
+			continue
+		}
+		add(a)
+	}
+	add(certs...)
 	return out
 }

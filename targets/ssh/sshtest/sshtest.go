@@ -109,7 +109,66 @@ type Running struct {
 	cmd     *exec.Cmd
 	mu      sync.Mutex
 	stderr  strings.Builder
+	waiters []waiter
 	done    chan struct{}
+}
+
+type waiter struct {
+	text string
+	ch   chan struct{}
+}
+
+// Await returns a channel closed once sshd logs, from now on, a line
+// holding text ("Accepted publickey": a session has started).
+func (r *Running) Await(text string) <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := make(chan struct{})
+	r.waiters = append(r.waiters, waiter{text, ch})
+	return ch
+}
+
+// AwaitReading returns a channel closed once a session has started and
+// the server's processes have made reads more read(2) calls since: the
+// client is past logging in and starting SFTP, and reading files.
+func (r *Running) AwaitReading(reads int) <-chan struct{} {
+	accepted := r.Await("Accepted publickey")
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		select {
+		case <-accepted:
+		case <-r.done:
+			return
+		}
+		base := r.readCalls()
+		for r.readCalls()-base < reads {
+			select {
+			case <-r.done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	return ch
+}
+
+// readCalls sums the read(2) calls (syscr) of the server's processes.
+func (r *Running) readCalls() int {
+	n := 0
+	for _, pid := range descendants(r.cmd.Process.Pid) {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/io")
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "syscr: "); ok {
+				c, _ := strconv.Atoi(v)
+				n += c
+			}
+		}
+	}
+	return n
 }
 
 // Start starts the server and waits until it listens. It is stopped at
@@ -153,7 +212,7 @@ func Start(t testing.TB, s Server) *Running {
 		"AuthorizedKeysFile " + filepath.Join(s.Dir, "authorized_keys"),
 		"PubkeyAuthentication yes", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
 		"UsePAM no", "PermitRootLogin prohibit-password", "AllowUsers " + s.User,
-		"ChrootDirectory " + s.Tree, "ForceCommand internal-sftp", "Subsystem sftp internal-sftp",
+		"ChrootDirectory " + s.Tree, "ForceCommand internal-sftp -l INFO", "Subsystem sftp internal-sftp",
 		"AllowAgentForwarding no", "AllowTcpForwarding no", "X11Forwarding no", "PermitTTY no",
 		"LogLevel INFO", "MaxStartups 100",
 	}
@@ -187,6 +246,15 @@ func Start(t testing.TB, s Server) *Running {
 		for sc.Scan() {
 			r.mu.Lock()
 			r.stderr.WriteString(sc.Text() + "\n")
+			kept := r.waiters[:0]
+			for _, w := range r.waiters {
+				if strings.Contains(sc.Text(), w.text) {
+					close(w.ch)
+				} else {
+					kept = append(kept, w)
+				}
+			}
+			r.waiters = kept
 			r.mu.Unlock()
 			if strings.Contains(sc.Text(), "Server listening on") {
 				once.Do(func() { close(ready) })
