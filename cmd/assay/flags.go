@@ -68,7 +68,7 @@ func registerScan(fs *pflag.FlagSet, c *pipeline.ScanConfig) {
 // registerRemote adds the flags that choose SSH targets and say how they
 // are reached and trusted (scan and collect).
 func registerRemote(fs *pflag.FlagSet, t *pipeline.TargetSpec) {
-	fs.StringArrayVar(&t.Targets, "target", nil, "scan a host over SSH (SFTP, read-only): ssh://[user@]host[:port] (repeatable)")
+	fs.StringArrayVar(&t.Targets, "target", nil, "scan the host at `URL`, ssh://[user@]host[:port], over SSH (SFTP, read-only; repeatable)")
 	fs.StringVar(&t.Inventory, "inventory", "", "scan the SSH targets listed in `FILE`: one ssh:// URL a line, or YAML (.yaml) with per-host user, port and labels")
 	fs.StringArrayVar(&t.SSH.KnownHosts, "known-hosts", nil, "check host keys against this known_hosts `FILE` (repeatable; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts); an unknown or changed key fails the target")
 	fs.StringArrayVar(&t.SSH.Identities, "identity", nil, "authenticate with the private key in `FILE` and its FILE-cert.pub certificate (repeatable; ssh-agent's keys are offered too)")
@@ -140,7 +140,7 @@ type outputFlags struct {
 
 func (o *outputFlags) register(fs *pflag.FlagSet, formats *exporters.Registry) {
 	fs.StringArrayVarP(&o.formats, "format", "f", nil,
-		"output `FORMAT` ("+strings.Join(formats.Names(), ", ")+"); repeat as FORMAT=FILE to write several outputs from one scan (default table)")
+		"output `FORMAT` ("+strings.Join(formats.Names(), ", ")+"); repeat as FORMAT=FILE to write several outputs from one scan, FORMAT=DIR/ for one file per target (default table)")
 	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` (atomically) instead of stdout")
 	fs.StringVar(&o.failOn, "fail-on", "info", "lowest `SEVERITY` of a mandatory finding that fails the run (exit 1): info, low, medium, high, critical, or none")
 }
