@@ -157,8 +157,12 @@ func (l *sshLab) writeTree(h *labHost, i int) {
 
 // start makes the keys and trees and starts every host's sshd.
 func (l *sshLab) start() {
+	keys := map[string]sshtest.Key{} // one user key per type, shared by the hosts of that type
 	for i, h := range l.hosts {
-		h.key = sshtest.Keygen(l.t, l.client, h.name+"_"+h.keyType, h.keyType)
+		if _, ok := keys[h.keyType]; !ok {
+			keys[h.keyType] = sshtest.Keygen(l.t, l.client, "id_"+h.keyType, h.keyType)
+		}
+		h.key = keys[h.keyType]
 		l.writeTree(h, i)
 		h.server = sshtest.Start(l.t, sshtest.Server{
 			Dir: filepath.Join(l.base, h.name, "sshd"), Tree: h.tree, Listen: h.ip + ":" + h.port, NetNS: h.ns,
