@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -56,6 +57,10 @@ func (e *HostKeyError) Error() string {
 type hostKeys struct {
 	files []string
 	check ssh.HostKeyCallback
+	// authorities are the keys of @cert-authority lines: knownhosts lists
+	// them among the keys "known" for a host when a plain key does not
+	// match, which would read as a changed key.
+	authorities map[string]bool
 }
 
 func loadHostKeys(files []string) (*hostKeys, error) {
@@ -63,7 +68,37 @@ func loadHostKeys(files []string) (*hostKeys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read known_hosts: %w", err)
 	}
-	return &hostKeys{files: files, check: cb}, nil
+	h := &hostKeys{files: files, check: cb, authorities: map[string]bool{}}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read known_hosts: %w", err)
+		}
+		for len(data) > 0 {
+			marker, _, key, _, rest, err := ssh.ParseKnownHosts(data)
+			if err != nil {
+				break // knownhosts.New has accepted the file: the rest is comments
+			}
+			if marker == "cert-authority" {
+				h.authorities[string(key.Marshal())] = true
+			}
+			data = rest
+		}
+	}
+	return h, nil
+}
+
+// plainKnown drops the certificate authorities from the keys knownhosts
+// reports for a host.
+func (h *hostKeys) plainKnown(keys []knownhosts.KnownKey) (plain []knownhosts.KnownKey, authority bool) {
+	for _, k := range keys {
+		if h.authorities[string(k.Key.Marshal())] {
+			authority = true
+			continue
+		}
+		plain = append(plain, k)
+	}
+	return plain, authority
 }
 
 // callback is the ssh.HostKeyCallback: the knownhosts check, its errors
@@ -84,7 +119,11 @@ func (h *hostKeys) callback(hostname string, remote net.Addr, key ssh.PublicKey)
 	case errors.As(err, &re):
 		he.Revoked = &re.Revoked
 	case errors.As(err, &ke):
-		he.Known = ke.Want
+		plain, authority := h.plainKnown(ke.Want)
+		he.Known = plain
+		if len(plain) == 0 && authority {
+			he.Err = errors.New("it presented a plain key, and only a certificate authority is trusted for this host")
+		}
 	default:
 		he.Err = err
 	}
@@ -111,12 +150,17 @@ var probeKey = func() ssh.PublicKey {
 // other plain keys, then certificates. A server without a key of a known
 // type then shows another, which is refused as a changed key. nil (the
 // library's preference, certificates first) when no plain key is known
-// for the host, as with a @cert-authority line.
+// for the host, as with only a @cert-authority line.
 func (h *hostKeys) algorithms(hostport string) []string {
 	var ke *knownhosts.KeyError
-	if err := h.check(hostport, &net.TCPAddr{IP: net.IPv4zero}, probeKey); !errors.As(err, &ke) || len(ke.Want) == 0 {
+	if err := h.check(hostport, &net.TCPAddr{IP: net.IPv4zero}, probeKey); !errors.As(err, &ke) {
 		return nil
 	}
+	plain, _ := h.plainKnown(ke.Want)
+	if len(plain) == 0 {
+		return nil
+	}
+	ke.Want = plain
 	var out []string
 	seen := map[string]bool{}
 	add := func(algos ...string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/internal/testenv"
 	"github.com/assay-dev/assay/targets/ssh"
 	"github.com/assay-dev/assay/targets/ssh/sshtest"
 	"github.com/assay-dev/assay/targets/targettest"
@@ -248,4 +250,87 @@ func TestDown(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Stage != "connect" || !strings.Contains(err.Error(), addr.String()) {
 		t.Errorf("dial a closed port: %v", err)
 	}
+}
+
+// TestCertificatesAndAgent: a host certificate trusted through a
+// @cert-authority line, a user certificate found beside its key, and keys
+// held by a real ssh-agent.
+func TestCertificatesAndAgent(t *testing.T) {
+	sshtest.Require(t)
+	testenv.RequireTool(t, "ssh-agent", "openssh-client")
+	base := sshtest.BaseDir(t)
+	client := t.TempDir()
+	ca := sshtest.Keygen(t, client, "ca", "ed25519")
+	user := sshtest.Keygen(t, client, "id_user", "ed25519")
+	sshtest.Sign(t, ca, user, "auditor", false)
+	agentKey := sshtest.Keygen(t, client, "id_agent", "ecdsa")
+	root := filepath.Join(base, "tree")
+	sshtest.WriteFile(t, root, "etc/hostname", "certified\n", 0o644)
+	caFile := filepath.Join(client, "ca.pub")
+	if err := os.WriteFile(caFile, []byte(ca.Public+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	listen := sshtest.FreeAddr(t)
+	r := sshtest.Start(t, sshtest.Server{Dir: filepath.Join(base, "sshd"), Tree: root, Listen: listen, User: "auditor",
+		AuthorizedKeys: []string{agentKey.Public}, HostCA: &ca, Extra: []string{"TrustedUserCAKeys " + caFile}})
+	host, port, _ := strings.Cut(listen, ":")
+	kh := filepath.Join(client, "known_hosts")
+	if err := os.WriteFile(kh, []byte("@cert-authority ["+host+"]:"+port+" "+ca.Public+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := ssh.ParseURL("ssh://auditor@" + listen)
+	read := func(t *testing.T, cfg ssh.Config) {
+		t.Helper()
+		cfg.KnownHosts = []string{kh}
+		d, err := ssh.NewDialer(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgt, err := d.Dial(context.Background(), addr)
+		if err != nil {
+			t.Fatalf("dial: %v\nsshd: %s", err, r.Log())
+		}
+		defer tgt.Close()
+		if b, err := fs.ReadFile(tgt, "etc/hostname"); err != nil || string(b) != "certified\n" {
+			t.Errorf("read: %q, %v", b, err)
+		}
+	}
+	t.Run("user certificate", func(t *testing.T) { read(t, ssh.Config{Identities: []string{user.Private}}) })
+	t.Run("ssh-agent", func(t *testing.T) {
+		sock := filepath.Join(client, "agent.sock")
+		agent := exec.Command("ssh-agent", "-D", "-a", sock)
+		if err := agent.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { agent.Process.Kill(); agent.Wait() }()
+		for i := 0; i < 100; i++ {
+			if _, err := os.Stat(sock); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		add := exec.Command("ssh-add", agentKey.Private)
+		add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+		if out, err := add.CombinedOutput(); err != nil {
+			t.Fatalf("ssh-add: %v: %s", err, out)
+		}
+		read(t, ssh.Config{AgentSocket: sock})
+	})
+	t.Run("host certificate by an untrusted authority", func(t *testing.T) {
+		other := sshtest.Keygen(t, client, "other_ca", "ed25519")
+		bad := filepath.Join(client, "known_hosts_other")
+		if err := os.WriteFile(bad, []byte("@cert-authority ["+host+"]:"+port+" "+other.Public+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := ssh.NewDialer(ssh.Config{KnownHosts: []string{bad}, Identities: []string{user.Private}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tgt, err := d.Dial(context.Background(), addr); err == nil {
+			tgt.Close()
+			t.Fatal("a certificate by an untrusted authority was accepted")
+		} else if !strings.Contains(err.Error(), "host certificate of") {
+			t.Errorf("refusal: %v", err)
+		}
+	})
 }

@@ -80,6 +80,22 @@ func Keygen(t testing.TB, dir, name, typ string) Key {
 	return Key{Private: p, Public: strings.TrimSpace(string(pub))}
 }
 
+// Sign certifies key with the CA key ca (ssh-keygen -s) for principal: a
+// host certificate when host is set, a user certificate otherwise. The
+// certificate is written beside the key, KEY-cert.pub, where ssh(1) and
+// assay look for it.
+func Sign(t testing.TB, ca, key Key, principal string, host bool) {
+	t.Helper()
+	args := []string{"-q", "-s", ca.Private, "-I", principal, "-n", principal, "-V", "-5m:+1h"}
+	if host {
+		args = append(args, "-h")
+	}
+	args = append(args, key.Private+".pub")
+	if out, err := exec.Command("ssh-keygen", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen -s: %v: %s", err, out)
+	}
+}
+
 // Server describes one sshd to start.
 type Server struct {
 	// Dir holds the server's own files (host key, configuration, account
@@ -98,6 +114,9 @@ type Server struct {
 	// MountKernel mounts a sysfs and a procfs at the tree's sys and proc,
 	// from inside the server's namespaces: its interfaces and neighbours.
 	MountKernel bool
+	// HostCA, when set, signs the host key for the listen address's host:
+	// sshd presents the certificate (HostCertificate).
+	HostCA *Key
 	// Extra are more sshd_config lines.
 	Extra []string
 }
@@ -194,6 +213,12 @@ func Start(t testing.TB, s Server) *Running {
 	must(os.MkdirAll(s.Dir, 0o755))
 	r := &Running{Server: s, done: make(chan struct{})}
 	r.HostKey = Keygen(t, s.Dir, "ssh_host_key", s.HostKeyType)
+	var hostCert []string
+	if s.HostCA != nil {
+		host, _, _ := strings.Cut(s.Listen, ":")
+		Sign(t, *s.HostCA, r.HostKey, host, true)
+		hostCert = []string{"HostCertificate " + r.HostKey.Private + "-cert.pub"}
+	}
 	// Accounts: sshd's privilege separation user, and the scanning user.
 	must(os.WriteFile(filepath.Join(s.Dir, "passwd"), []byte(
 		"root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\n"+
@@ -216,6 +241,7 @@ func Start(t testing.TB, s Server) *Running {
 		"AllowAgentForwarding no", "AllowTcpForwarding no", "X11Forwarding no", "PermitTTY no",
 		"LogLevel INFO", "MaxStartups 100",
 	}
+	cfg = append(cfg, hostCert...)
 	cfg = append(cfg, s.Extra...)
 	conf := filepath.Join(s.Dir, "sshd_config")
 	must(os.WriteFile(conf, []byte(strings.Join(cfg, "\n")+"\n"), 0o644))
