@@ -184,7 +184,7 @@ func WriteJSON(output string, stdout io.Writer, v any) error {
 // checkOutputDir refuses, before anything runs, a DIR/ output that is not a
 // directory (a missing one is created).
 func checkOutputDir(dir string) error {
-	fi, err := os.Stat(dir)
+	fi, err := os.Stat(filepath.Clean(dir))
 	if err == nil && !fi.IsDir() {
 		return fmt.Errorf("output %s is not a directory: FORMAT=DIR/ writes one file per target into a directory", dir)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -84,7 +85,7 @@ func collectTargets(ctx context.Context, env *pipeline.Env, cfg pipeline.ScanCon
 	perTarget := strings.HasSuffix(output, "/")
 	var dir *safefile.Dir
 	if perTarget {
-		if fi, err := os.Stat(output); err == nil && !fi.IsDir() {
+		if fi, err := os.Stat(filepath.Clean(output)); err == nil && !fi.IsDir() {
 			return exitcode.UsageError(fmt.Errorf("output %s is not a directory: -o DIR/ writes one file per target into a directory", output))
 		}
 	} else if err := pipeline.CheckOutputFile(output); err != nil {
