@@ -100,7 +100,8 @@ func (e *Env) prepareRemote(ctx context.Context, cfg ScanConfig, compile bool) (
 	p := &Pipeline{Bundles: bundles, Collectors: e.Collectors, Logger: e.Logger, CollectorTimeout: cfg.CollectorTimeout, Tool: e.Tool,
 		Data: &Data{Logger: e.Logger}}
 	if compile {
-		eng, err := e.Compile(ctx, bundles, engine.WithEvalTimeout(cfg.EvalTimeout))
+		eng, err := e.Compile(ctx, bundles, engine.WithEvalTimeout(cfg.EvalTimeout),
+			engine.WithMemoryBudget(cfg.MaxMemory), engine.WithOverBudget(cfg.OverBudget))
 		if err != nil {
 			return nil, err
 		}
