@@ -64,19 +64,29 @@ func (e *Exporter) Export(ctx context.Context, r *report.Report) error {
 	var ins []Input
 	for i := range r.Targets {
 		t := &r.Targets[i]
-		rep := t.Report
-		if rep == nil {
-			rep = &report.Report{Tool: r.Tool}
-		}
-		if t.Status == report.TargetFailed {
-			c := *rep
-			c.Collectors = append([]report.CollectorResult{{Type: "target", Name: string(rep.Target.Kind), Status: report.CollectorFailed,
-				Error: "target not scanned: " + t.Error}}, rep.Collectors...)
-			rep = &c
-		}
-		ins = append(ins, Input{Report: rep, ExitCode: e.gate.TargetExitCode(t), Failing: len(e.gate.Failing(rep)), Documents: rep.Documents})
+		in := TargetInput(r, t)
+		in.ExitCode, in.Failing = e.gate.TargetExitCode(t), len(e.gate.Failing(in.Report))
+		ins = append(ins, in)
 	}
 	return Render(ctx, e.w, Page{Generator: r.Tool, Reports: ins})
+}
+
+// TargetInput is the report to render for one section t of the
+// multi-target report r, without its gate's verdict (ExitCode, Failing): a
+// target that could not be scanned shows its reason as the failure of a
+// pseudo collector "target".
+func TargetInput(r *report.Report, t *report.TargetResult) Input {
+	rep := t.Report
+	if rep == nil {
+		rep = &report.Report{Tool: r.Tool}
+	}
+	if t.Status == report.TargetFailed {
+		c := *rep
+		c.Collectors = append([]report.CollectorResult{{Type: "target", Name: string(rep.Target.Kind), Status: report.CollectorFailed,
+			Error: "target not scanned: " + t.Error}}, rep.Collectors...)
+		rep = &c
+	}
+	return Input{Report: rep, Documents: rep.Documents}
 }
 
 // Input is one report to render, with what its gate decided: a scan's own,
