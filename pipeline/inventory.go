@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"go.yaml.in/yaml/v3"
 
@@ -86,8 +87,10 @@ func ReadInventory(file string) ([]RemoteTarget, error) {
 	return parseLineInventory(file, data)
 }
 
+// readInventoryFile reads the inventory within its limit. It is opened
+// without blocking, so that a FIFO is refused instead of waited on.
 func readInventoryFile(file string) ([]byte, error) {
-	f, err := os.Open(file)
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("--inventory: %w", err)
 	}

@@ -3,10 +3,12 @@ package ssh
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -60,7 +62,14 @@ func loadIdentity(file string) (*identity, error) {
 }
 
 func readSmall(file string) ([]byte, error) {
-	f, err := os.Open(file)
+	return readBounded(file, maxKeyFile, "not a key")
+}
+
+// readBounded reads a regular file of at most limit bytes, from one open
+// descriptor. It is opened without blocking, so that a FIFO given for a
+// key or known_hosts file is refused instead of waiting for a writer.
+func readBounded(file string, limit int64, what string) ([]byte, error) {
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -72,10 +81,21 @@ func readSmall(file string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", file)
 	}
-	if fi.Size() > maxKeyFile {
-		return nil, fmt.Errorf("%s: larger than %d KiB: not a key", file, maxKeyFile>>10)
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
 	}
-	return os.ReadFile(file)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %s: %s", file, sizeText(limit), what)
+	}
+	return data, nil
+}
+
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
 }
 
 // agentKeys returns the keys (and certificates) of the ssh-agent at socket,
@@ -86,6 +106,9 @@ func agentKeys(socket string, timeout time.Duration) ([]ssh.Signer, func(), erro
 	if err != nil {
 		return nil, func() {}, fmt.Errorf("ssh-agent at %s (SSH_AUTH_SOCK): %w", socket, err)
 	}
+	// An agent that stops answering must not hold the login past the
+	// connect timeout: listing the keys and signing share this deadline.
+	_ = conn.SetDeadline(time.Now().Add(timeout))
 	signers, err := agent.NewClient(conn).Signers()
 	if err != nil {
 		conn.Close()

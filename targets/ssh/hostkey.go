@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -63,17 +62,27 @@ type hostKeys struct {
 	authorities map[string]bool
 }
 
+// maxKnownHostsFile bounds one known_hosts file: a line is a few hundred
+// bytes, so this is a hundred thousand hosts and more.
+const maxKnownHostsFile = 64 << 20
+
 func loadHostKeys(files []string) (*hostKeys, error) {
+	// Each file is checked first (a regular file, within the limit), so
+	// that knownhosts, which opens them by name, never waits on a FIFO.
+	contents := make([][]byte, len(files))
+	for i, f := range files {
+		data, err := readBounded(f, maxKnownHostsFile, "not a known_hosts file")
+		if err != nil {
+			return nil, fmt.Errorf("read known_hosts: %w", err)
+		}
+		contents[i] = data
+	}
 	cb, err := knownhosts.New(files...)
 	if err != nil {
 		return nil, fmt.Errorf("read known_hosts: %w", err)
 	}
 	h := &hostKeys{files: files, check: cb, authorities: map[string]bool{}}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("read known_hosts: %w", err)
-		}
+	for _, data := range contents {
 		for len(data) > 0 {
 			marker, _, key, _, rest, err := ssh.ParseKnownHosts(data)
 			if err != nil {
