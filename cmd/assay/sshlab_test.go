@@ -213,8 +213,8 @@ func (l *sshLab) identities(hosts ...*labHost) []string {
 	return out
 }
 
-// assay runs the CLI, inside ns when it is not "".
-func runAssay(t *testing.T, ns string, args ...string) (stdout, stderr string, code int) {
+// runAssayNS runs the CLI, inside ns when it is not "".
+func runAssayNS(t *testing.T, ns string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	exe, err := exec.LookPath("assay")
 	if err != nil {
@@ -262,7 +262,7 @@ func TestSSHLab(t *testing.T) {
 	t.Run("inventory scan equals root scans", func(t *testing.T) {
 		args := append([]string{"scan", "--inventory", inv, "--known-hosts", kh, "--parallel", "3",
 			"-f", "json=" + filepath.Join(out, "all.json"), "-f", "sarif=" + out + "/sarif/", "-f", "prometheus=" + out + "/prom/", "-f", "table"}, ids...)
-		stdout, stderr, code := runAssay(t, h1.ns, args...)
+		stdout, stderr, code := runAssayNS(t, h1.ns, args...)
 		if code != 1 {
 			t.Fatalf("exit %d, want 1 (violations): %s\n%s", code, stdout, stderr)
 		}
@@ -287,7 +287,7 @@ func TestSSHLab(t *testing.T) {
 			if labels, _ := sec["labels"].(map[string]any); labels["name"] != h.name || labels["site"] != "lab" {
 				t.Errorf("%s: labels %v", h.name, sec["labels"])
 			}
-			rootOut, rootErr, rootCode := runAssay(t, "", "scan", "--root", h.tree, "-f", "json")
+			rootOut, rootErr, rootCode := runAssayNS(t, "", "scan", "--root", h.tree, "-f", "json")
 			if rootCode != 1 {
 				t.Fatalf("--root %s: exit %d: %s", h.tree, rootCode, rootErr)
 			}
@@ -316,9 +316,6 @@ func TestSSHLab(t *testing.T) {
 		if p, ok := testenv.OptionalTool(t, "promtool", "prometheus"); ok {
 			for _, h := range l.hosts {
 				f := filepath.Join(out, "prom", strings.ReplaceAll(strings.TrimPrefix(h.url(), "ssh://"), ":", "_")+".prom")
-				if b, err := exec.Command(p, "check", "metrics").CombinedOutput(); err != nil {
-					_ = b
-				}
 				cmd := exec.Command(p, "check", "metrics")
 				cmd.Stdin, _ = os.Open(f)
 				if b, err := cmd.CombinedOutput(); err != nil {
@@ -331,14 +328,14 @@ func TestSSHLab(t *testing.T) {
 	t.Run("collected documents equal root collects", func(t *testing.T) {
 		docs := filepath.Join(out, "docs") + "/"
 		args := append([]string{"collect", "--inventory", inv, "--known-hosts", kh, "-o", docs}, ids...)
-		_, stderr, code := runAssay(t, h1.ns, args...)
+		_, stderr, code := runAssayNS(t, h1.ns, args...)
 		if code != 0 {
 			t.Fatalf("collect: exit %d: %s", code, stderr)
 		}
 		for _, h := range l.hosts {
 			var remote, local map[string]any
 			readJSON(t, filepath.Join(docs, strings.ReplaceAll(strings.TrimPrefix(h.url(), "ssh://"), ":", "_")+".json"), &remote)
-			rootOut, rootErr, rootCode := runAssay(t, "", "collect", "--root", h.tree)
+			rootOut, rootErr, rootCode := runAssayNS(t, "", "collect", "--root", h.tree)
 			if rootCode != 0 {
 				t.Fatalf("collect --root: %s", rootErr)
 			}
@@ -386,7 +383,7 @@ func TestSSHLab(t *testing.T) {
 				for _, u := range tc.targets {
 					args = append(args, "--target", u)
 				}
-				stdout, stderr, code := runAssay(t, h1.ns, append(args, tc.ids...)...)
+				stdout, stderr, code := runAssayNS(t, h1.ns, append(args, tc.ids...)...)
 				if code != 3 {
 					t.Fatalf("exit %d, want 3: %s", code, stderr)
 				}
@@ -417,7 +414,7 @@ func TestSSHLab(t *testing.T) {
 			})
 		}
 		// Failed targets allowed: the down host alone is no failure.
-		_, stderr, code := runAssay(t, h1.ns, append([]string{"scan", "--known-hosts", kh, "--target", "ssh://root@" + h1.ip + ":2200", "--allow-failed-targets", "-f", "json"}, ids...)...)
+		_, stderr, code := runAssayNS(t, h1.ns, append([]string{"scan", "--known-hosts", kh, "--target", "ssh://root@" + h1.ip + ":2200", "--allow-failed-targets", "-f", "json"}, ids...)...)
 		if code != 0 {
 			t.Errorf("--allow-failed-targets: exit %d, want 0: %s", code, stderr)
 		}
@@ -441,7 +438,7 @@ func TestSSHLab(t *testing.T) {
 		defer h3.server.Signal(syscall.SIGCONT)
 		args := append([]string{"scan", "-b", bundle, "--known-hosts", kh, "--read-timeout", "3s", "--parallel", "3", "-f", "json",
 			"--target", h1.url(), "--target", h3.url(), "--target", h2.url()}, ids...)
-		stdout, stderr, code := runAssay(t, h1.ns, args...)
+		stdout, stderr, code := runAssayNS(t, h1.ns, args...)
 		if code != 3 {
 			t.Fatalf("exit %d, want 3: %s\nh3's sshd: %s", code, stderr, h3.server.Log())
 		}
