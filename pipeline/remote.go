@@ -65,6 +65,9 @@ type remoteRun struct {
 	targets  []RemoteTarget
 	dialer   *ssh.Dialer
 	pipeline *Pipeline // bundles, engine, data; no target
+	// collectOnly: the documents are the output, redacted as collect's;
+	// a scan judges them as read and redacts the report.
+	collectOnly bool
 }
 
 // prepareRemote checks the targets and the SSH options, then loads (and,
@@ -88,7 +91,7 @@ func (e *Env) prepareRemote(ctx context.Context, cfg ScanConfig, compile bool) (
 	}
 	dialer, err := ssh.NewDialer(ssh.Config{
 		KnownHosts: known, Identities: spec.SSH.Identities, AgentSocket: spec.SSH.AgentSocket,
-		ConnectTimeout: spec.SSH.ConnectTimeout, ReadTimeout: spec.SSH.ReadTimeout, Logger: e.logger(),
+		ConnectTimeout: spec.SSH.ConnectTimeout, ReadTimeout: spec.SSH.ReadTimeout, AllowProc: spec.AllowProc, Logger: e.logger(),
 	})
 	if err != nil {
 		return nil, exitcode.UsageError(err)
@@ -98,8 +101,13 @@ func (e *Env) prepareRemote(ctx context.Context, cfg ScanConfig, compile bool) (
 		return nil, err
 	}
 	p := &Pipeline{Bundles: bundles, Collectors: e.Collectors, Logger: e.Logger, CollectorTimeout: cfg.CollectorTimeout, Tool: e.Tool,
-		Data: &Data{Logger: e.Logger}}
+		Data: &Data{Logger: e.Logger}, Secrets: e.Secrets}
 	if compile {
+		// A bundle naming a secret this run does not allow is refused
+		// before any host is contacted, as for a local scan.
+		if err := checkSecrets(e.Secrets, bundles); err != nil {
+			return nil, err
+		}
 		eng, err := e.Compile(ctx, bundles, engine.WithEvalTimeout(cfg.EvalTimeout),
 			engine.WithMemoryBudget(cfg.MaxMemory), engine.WithOverBudget(cfg.OverBudget))
 		if err != nil {
@@ -107,7 +115,7 @@ func (e *Env) prepareRemote(ctx context.Context, cfg ScanConfig, compile bool) (
 		}
 		p.Engine = eng
 	}
-	return &remoteRun{env: e, cfg: cfg, targets: targets, dialer: dialer, pipeline: p}, nil
+	return &remoteRun{env: e, cfg: cfg, targets: targets, dialer: dialer, pipeline: p, collectOnly: !compile}, nil
 }
 
 // remoteOutcome is how collecting one target went.
@@ -185,7 +193,11 @@ func (r *remoteRun) collect(ctx context.Context, i int) *remoteOutcome {
 	}()
 	p := *r.pipeline
 	p.Target, p.Logger, p.Abandoned = tgt, logger, abandoned
-	o.collected = p.Collect(ctx)
+	if r.collectOnly {
+		o.collected = p.Collect(ctx)
+	} else {
+		o.collected = p.collect(ctx)
+	}
 	if err := tgt.Err(); err != nil {
 		o.err = err
 	} else if err := ctx.Err(); err != nil {
@@ -241,6 +253,9 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 			sec.Report.DataSources = sources
 			sec.Report.Sort()
 		}
+		red := newRedactor(p.Secrets)
+		red.redactReport(sec.Report)
+		sec.Error = red.String(sec.Error)
 		r.Targets[i] = sec
 	})
 	if err := ctx.Err(); err != nil {

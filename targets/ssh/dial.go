@@ -36,7 +36,11 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// ReadTimeout bounds each SFTP operation (0: DefaultReadTimeout).
 	ReadTimeout time.Duration
-	Logger      *slog.Logger
+	// AllowProc lets collectors read what the host's processes keep in
+	// /proc (--allow-proc); without it the rules of targets.ProcRefused
+	// apply to the path the server resolves.
+	AllowProc bool
+	Logger    *slog.Logger
 }
 
 // Dialer connects to SSH targets with one configuration: known_hosts and
@@ -157,6 +161,7 @@ func (d *Dialer) Dial(ctx context.Context, addr Address) (*Target, error) {
 	}
 	_ = conn.SetDeadline(time.Time{})
 	t := newTarget(addr, client, sf, d.cfg.ReadTimeout, d.cfg.Logger)
+	t.allowProc = d.cfg.AllowProc
 	return t, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/internal/testenv"
+	"github.com/assay-dev/assay/targets"
 	"github.com/assay-dev/assay/targets/ssh"
 	"github.com/assay-dev/assay/targets/ssh/sshtest"
 	"github.com/assay-dev/assay/targets/targettest"
@@ -56,6 +57,13 @@ type server struct {
 
 func startServer(t *testing.T, tree func(dir string)) *server {
 	t.Helper()
+	return startServerWith(t, tree, sshtest.Server{})
+}
+
+// startServerWith starts a server with the settings of cfg (MountKernel,
+// Extra) over the tree.
+func startServerWith(t *testing.T, tree func(dir string), cfg sshtest.Server) *server {
+	t.Helper()
 	sshtest.Require(t)
 	base := sshtest.BaseDir(t)
 	client := t.TempDir()
@@ -66,7 +74,8 @@ func startServer(t *testing.T, tree func(dir string)) *server {
 	}
 	tree(root)
 	listen := sshtest.FreeAddr(t)
-	r := sshtest.Start(t, sshtest.Server{Dir: filepath.Join(base, "sshd"), Tree: root, Listen: listen, User: "auditor", AuthorizedKeys: []string{key.Public}})
+	cfg.Dir, cfg.Tree, cfg.Listen, cfg.User, cfg.AuthorizedKeys = filepath.Join(base, "sshd"), root, listen, "auditor", []string{key.Public}
+	r := sshtest.Start(t, cfg)
 	kh := filepath.Join(client, "known_hosts")
 	if err := os.WriteFile(kh, []byte(r.KnownHostsLine(true)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -333,4 +342,56 @@ func TestCertificatesAndAgent(t *testing.T) {
 			t.Errorf("refusal: %v", err)
 		}
 	})
+}
+
+// TestProc: what processes keep in the host's /proc is refused over SSH
+// as on a local target, unless allowed (--allow-proc), whether named or
+// reached through a link; what blocks is refused even then; the network
+// tables the collectors read are not.
+func TestProc(t *testing.T) {
+	s := startServerWith(t, func(dir string) {
+		for _, l := range [][2]string{{"environ-link", "/proc/self/environ"}, {"proc-link", "/proc"}} {
+			if err := os.Symlink(l[1], filepath.Join(dir, l[0])); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, sshtest.Server{MountKernel: true})
+	for _, allow := range []bool{false, true} {
+		tgt, err := s.dial(t, ssh.Config{AllowProc: allow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name, refused string // refused: "" when read, else what the error says
+			allowed       bool   // read with AllowProc
+		}{
+			{"proc/self/environ", `"environ" of a process`, true},
+			{"environ-link", `"environ" of a process`, true},
+			{"proc-link/self/cmdline", `"cmdline" of a process`, true},
+			{"proc/1/status", "", true},
+			{"proc/net/arp", "", true},
+			{"proc/sys/kernel/hostname", "", true},
+			{"proc/kallsyms", "the addresses of the kernel's symbols", true},
+			{"proc/kmsg", "reading it blocks", false},
+		} {
+			_, err := fs.ReadFile(tgt, tc.name)
+			want := tc.refused
+			if allow && tc.allowed {
+				want = ""
+			}
+			switch {
+			case want == "" && err != nil:
+				t.Errorf("AllowProc %v: read %s: %v", allow, tc.name, err)
+			case want != "" && (!errors.Is(err, targets.ErrProcRefused) || !strings.Contains(err.Error(), want)):
+				t.Errorf("AllowProc %v: read %s: %v, want it refused: %s", allow, tc.name, err, want)
+			}
+		}
+		if _, err := tgt.ReadLink("proc/self/fd/0"); !allow && !errors.Is(err, targets.ErrProcRefused) {
+			t.Errorf("readlink proc/self/fd/0: %v, want it refused", err)
+		}
+		if err := tgt.Err(); err != nil {
+			t.Errorf("AllowProc %v: connection: %v", allow, err)
+		}
+		tgt.Close()
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/targets"
 )
 
 // ErrConnectionLost wraps every error of a target whose connection ended
@@ -34,6 +36,7 @@ type Target struct {
 	sftp        *sftp.Client
 	readTimeout time.Duration
 	logger      *slog.Logger
+	allowProc   bool
 
 	mu     sync.Mutex
 	err    error // why the connection ended early, once it has
@@ -165,9 +168,47 @@ func (t *Target) ReadLink(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := t.checkProc("readlink", name, p); err != nil {
+		return "", err
+	}
 	var link string
 	err = t.do("readlink", name, func() (err error) { link, err = t.sftp.ReadLink(p); return err })
 	return link, err
+}
+
+// checkProc refuses what a local target refuses on procfs
+// (targets.ProcRefused): the processes' secrets and memory, unless
+// allowed, and the files whose reading blocks or acts. The server
+// resolves the path p (the link itself, for readlink: its directory), so
+// no link elsewhere leads around the rules; SFTP cannot tell a file
+// system's type, so procfs is the one at /proc.
+func (t *Target) checkProc(op, name, p string) error {
+	dir, leaf := p, ""
+	if op == "readlink" {
+		dir, leaf = path.Dir(p), path.Base(p)
+	}
+	var real string
+	if err := t.do("realpath", name, func() (err error) { real, err = t.sftp.RealPath(dir); return err }); err != nil {
+		if lost := t.Err(); lost != nil {
+			return &fs.PathError{Op: op, Path: name, Err: lost}
+		}
+		return nil // nothing there to read: the operation itself says so
+	}
+	if leaf != "" {
+		real = path.Join(real, leaf)
+	}
+	rel, ok := strings.CutPrefix(path.Clean(real), "/proc")
+	if !ok || rel != "" && rel[0] != '/' {
+		return nil
+	}
+	var parts []string
+	if rel = strings.Trim(rel, "/"); rel != "" {
+		parts = strings.Split(rel, "/")
+	}
+	if err := targets.ProcRefused(parts, t.allowProc); err != nil {
+		return &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	return nil
 }
 
 // ReadDir implements fs.ReadDirFS, sorted by name; entries describe the
@@ -207,6 +248,9 @@ func (t *Target) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: %s", target.ErrNotRegular, target.TypeString(fi.Mode()))}
 	}
 	p, _ := remote("open", name)
+	if err := t.checkProc("open", name, p); err != nil {
+		return nil, err
+	}
 	var f *sftp.File
 	if err := t.do("open", name, func() (err error) { f, err = t.sftp.OpenFile(p, os.O_RDONLY); return err }); err != nil {
 		return nil, err
