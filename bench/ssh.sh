@@ -3,9 +3,10 @@
 # in its own network namespace and chrooted into its own tree, scanned with
 # `assay scan --inventory --parallel 16` from inside the first one's
 # namespace. Prints hosts per minute and assay's peak RSS for inventories of
-# N/5, N/2 and N targets (the RSS must not grow with the targets: each
-# target's documents are dropped once judged), and the same trees scanned
-# locally with --root one after the other.
+# N/3, 2N/3 and N targets, each at least 16 so that as many are read at once
+# (the RSS must not grow with the targets: each target's documents are
+# dropped once judged), and the same trees scanned locally with --root one
+# after the other.
 #
 # Needs root (namespaces, sshd), openssh-server, iproute2, GNU time.
 set -uo pipefail

@@ -16,7 +16,8 @@ import (
 // runs only with ASSAY_SSH_BENCH=N (N sshd servers, 50 in the bench). It
 // scans inventories of growing size with --parallel 16 and reports hosts
 // per minute and assay's peak RSS (GNU time), then the same trees scanned
-// locally with --root one after the other.
+// locally with --root one after the other. Each inventory holds at least
+// 16 targets, so that the rows differ in the number of targets only.
 func TestSSHScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("ASSAY_SSH_BENCH"))
 	if n == 0 {
@@ -65,10 +66,14 @@ func TestSSHScale(t *testing.T) {
 	}
 	var report strings.Builder
 	fmt.Fprintf(&report, "| targets | --parallel | wall | hosts/minute | peak RSS |\n|---|---|---|---|---|\n")
-	for _, size := range []int{n / 5, n / 2, n} {
-		if size < 1 {
+	// Every size at least --parallel, so that the rows differ in the
+	// number of targets only, not in how many are read at once.
+	done := map[int]bool{}
+	for _, size := range []int{max(n/3, min(16, n)), max(2*n/3, min(16, n)), n} {
+		if size < 1 || done[size] {
 			continue
 		}
+		done[size] = true
 		inv := l.inventory(fmt.Sprintf("inv-%d.yaml", size), l.hosts[:size]...)
 		out := t.TempDir()
 		d, kb, code := measure(l.hosts[0].ns, append([]string{"scan", "--inventory", inv, "--known-hosts", kh, "--parallel", "16",
