@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sync"
 
 	"github.com/spf13/cobra"
 
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/pipeline"
 )
@@ -29,6 +31,13 @@ names as passwords) and nothing that processes keep in /proc unless you
 allow it: --allow-env, --allow-secret-file, --allow-proc. The values of the
 secrets allowed are redacted from every output (docs/security.md).
 
+With --target ssh://HOST (repeatable) or --inventory FILE it scans hosts
+assay is not installed on, over SSH: files are read over SFTP, read-only,
+host keys are checked against known_hosts, and one report holds a section
+per target (docs/targets.md). A target that cannot be scanned is reported
+with its reason and fails the run (exit 3) unless --allow-failed-targets;
+the exit code is the worst of the targets'.
+
 Exit codes: 0 nothing at or above --fail-on; 1 a mandatory violation at or
 above --fail-on; 2 a usage, bundle or input error, or a secret not allowed;
 3 the scan itself failed (a collector or a policy could not run to
@@ -40,7 +49,11 @@ completion).`,
   assay scan --root /mnt/rootfs -b ./my-bundle -f sarif=assay.sarif -f table
 
   # gate CI on high and critical mandatory findings only
-  assay scan --image app.tar --fail-on high`,
+  assay scan --image app.tar --fail-on high
+
+  # hosts over SSH, 16 at a time, one SARIF file and one textfile per host
+  assay scan --inventory fleet.yaml --identity ~/.ssh/audit_ed25519 --parallel 16 \
+    -f table -f sarif=out/ -f prometheus=/var/lib/node_exporter/textfile/assay/`,
 		Args: noBundleArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env := c.env(cmd)
@@ -55,6 +68,20 @@ completion).`,
 				return err
 			}
 			ctx := cmd.Context()
+			if cfg.Target.Remote() {
+				if explainPolicy != "" {
+					return exitcode.UsageError(errors.New("--explain traces a policy on one target: use it with the host, --root or --image, not --target or --inventory"))
+				}
+				out.Gate.AllowFailedTargets = cfg.Target.AllowFailedTargets
+				r, err := env.ScanTargets(ctx, cfg)
+				if err != nil {
+					if exitcode.Of(err, -1) != -1 {
+						return err // bad targets, keys or bundles: 2
+					}
+					return pipeline.ScanFailed(err)
+				}
+				return out.Deliver(ctx, r, cmd.OutOrStdout(), colorAllowed(cmd.OutOrStdout()))
+			}
 			s, err := env.NewScanner(ctx, cfg)
 			if err != nil {
 				return err
@@ -80,6 +107,7 @@ completion).`,
 	registerScan(cmd.Flags(), &cfg)
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	secrets.register(cmd.Flags())
+	registerRemote(cmd.Flags(), &cfg.Target)
 	of.register(cmd.Flags(), c.base.Formats)
 	cmd.Flags().StringVar(&explainPolicy, "explain", "", explainHelp)
 	completeOutputFlags(cmd, c.base.Formats.Names())

@@ -25,6 +25,8 @@ func TestTable(t *testing.T) {
 		{"sample-fail-on-critical.txt", exportertest.Sample(), false, report.Gate{FailOn: report.SeverityCritical}},
 		{"empty.txt", exportertest.SampleEmpty(), false, report.Gate{}},
 		{"image-skips.txt", exportertest.ImageSkips(), false, report.Gate{}},
+		{"multi-target.txt", exportertest.MultiTarget(), false, report.Gate{}},
+		{"multi-target-allow-failed.txt", exportertest.MultiTarget(), false, report.Gate{AllowFailedTargets: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
