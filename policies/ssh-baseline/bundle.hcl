@@ -9,6 +9,115 @@ bundle "ssh-baseline" {
   description = "OpenSSH server hardening (CIS Debian 12 section 5.1, dev-sec ssh-baseline)"
 }
 
+# Tunables. Overlays (assay scan --overlay FILE, docs/tailoring.md) set
+# them without touching this file, so a signed copy stays verified; the
+# defaults are this bundle's own profile. Policies read them at
+# data.assay.params["ssh-baseline"] (lib.params in rego/lib.rego).
+
+param "max_auth_tries" {
+  type        = number
+  default     = 4
+  description = "Highest MaxAuthTries accepted (sshd-max-auth-tries)"
+}
+
+param "client_alive_interval" {
+  type        = number
+  default     = 300
+  description = "Highest ClientAliveInterval accepted, in seconds (sshd-client-alive)"
+}
+
+param "client_alive_interval_min" {
+  type        = number
+  default     = 1
+  description = "Lowest ClientAliveInterval accepted, in seconds; 0 turns the keepalive off (sshd-client-alive)"
+}
+
+param "client_alive_count_max" {
+  type        = number
+  default     = 3
+  description = "Highest ClientAliveCountMax accepted (sshd-client-alive)"
+}
+
+param "client_alive_count_max_min" {
+  type        = number
+  default     = 1
+  description = "Lowest ClientAliveCountMax accepted; set 0 with client_alive_count_max = 0 to require 0 (sshd-client-alive)"
+}
+
+param "login_grace_time" {
+  type        = number
+  default     = 60
+  description = "Highest LoginGraceTime accepted, in seconds; 0 (no limit) is always refused (sshd-login-grace-time)"
+}
+
+param "max_startups" {
+  type        = list(number)
+  default     = [10, 30, 60]
+  description = "Loosest MaxStartups accepted as [start, rate, full]: each part of the setting must be at most this one's (sshd-max-startups)"
+}
+
+param "max_sessions" {
+  type        = number
+  default     = 10
+  description = "Highest MaxSessions accepted (sshd-max-sessions)"
+}
+
+param "log_levels" {
+  type        = list(string)
+  default     = ["VERBOSE", "INFO"]
+  description = "LogLevel values accepted (sshd-log-level)"
+}
+
+param "ciphers_allowed" {
+  type        = list(string)
+  default     = ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com", "aes256-ctr", "aes192-ctr", "aes128-ctr"]
+  description = "Ciphers that may be offered; any other is a finding (sshd-ciphers). The default is every cipher OpenSSH 8.0 to 10.x knows but the CBC modes and 3DES"
+}
+
+param "macs_allowed" {
+  type        = list(string)
+  default     = ["hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "umac-128-etm@openssh.com", "hmac-sha2-512", "hmac-sha2-256", "umac-128@openssh.com"]
+  description = "MACs that may be offered; any other is a finding (sshd-macs). The default is every MAC OpenSSH knows but MD5, SHA-1, the truncated -96 ones and umac-64"
+}
+
+param "kex_algorithms_allowed" {
+  type = list(string)
+  default = [
+    "mlkem768x25519-sha256", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com", "sntrup4591761x25519-sha512@tinyssh.org",
+    "mlkem768nistp256-sha256", "curve25519-sha256", "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521",
+    "diffie-hellman-group-exchange-sha256", "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512", "diffie-hellman-group14-sha256",
+  ]
+  description = "Key exchange algorithms that may be offered; any other is a finding (sshd-kex). The default is every one OpenSSH knows but the SHA-1 ones"
+}
+
+param "host_key_algorithms_allowed" {
+  type = list(string)
+  default = [
+    "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "webauthn-sk-ecdsa-sha2-nistp256@openssh.com", "webauthn-sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256", "rsa-sha2-256-cert-v01@openssh.com",
+    "ssh-rsa", "ssh-rsa-cert-v01@openssh.com", "ssh-dss", "ssh-dss-cert-v01@openssh.com",
+    "ssh-mldsa44-ed25519@openssh.com", "ssh-mldsa44-ed25519-cert-v01@openssh.com",
+  ]
+  description = "HostKeyAlgorithms that may be offered; any other is a finding (sshd-host-keys). The default is every algorithm OpenSSH 8.0 to 10.x knows: not judged unless an overlay narrows it"
+}
+
+param "host_key_types_allowed" {
+  type        = list(string)
+  default     = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"]
+  description = "Types of the host key files sshd loads that are accepted (sshd-host-keys); DSA keys are always a finding of their own"
+}
+
+param "rsa_host_key_min_bits" {
+  type        = number
+  default     = 3072
+  description = "Fewest bits of an RSA host key (sshd-host-keys)"
+}
+
 collect "sshd_config" "main" {
   path = "/etc/ssh/sshd_config"
   # the settings root gets when logging in from elsewhere (Match blocks)
