@@ -63,6 +63,9 @@ type Pipeline struct {
 	// (nil: nothing); their values are redacted from the documents and
 	// reports the pipeline returns.
 	Secrets *datasource.Secrets
+	// Tailoring is what the overlays changed in Bundles (ApplyOverlays);
+	// every report of the pipeline records it.
+	Tailoring *report.Tailoring
 }
 
 // Collected is the output of the collect phase.
@@ -200,6 +203,7 @@ func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []repor
 		p.Explained(ex)
 	}
 	r := NewReport(p.Tool, info, p.Bundles)
+	r.Tailoring = p.Tailoring
 	r.Host, _ = col.Host["hostname"].(string)
 	r.Collectors = col.Collectors
 	r.Documents = len(col.Documents)

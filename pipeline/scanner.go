@@ -38,6 +38,9 @@ type ScanConfig struct {
 	// so the secrets the data sources name are not checked when the
 	// bundles load.
 	CollectOnly bool
+	// Overlays are overlay files (--overlay), applied in order after the
+	// bundles load; they are read again on every (re)load.
+	Overlays []string
 }
 
 // Scanner is a loaded scan: bundles compiled and a target open, ready to
@@ -80,6 +83,10 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	bundles, tailoring, err := s.env.ApplyOverlays(bundles, s.cfg.Overlays)
+	if err != nil {
+		return nil, err
+	}
 	opts := []engine.Option{engine.WithEvalTimeout(s.cfg.EvalTimeout),
 		engine.WithMemoryBudget(s.cfg.MaxMemory), engine.WithOverBudget(s.cfg.OverBudget)}
 	if s.cfg.Parallel > 0 {
@@ -99,7 +106,7 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	return &Pipeline{
 		Bundles: bundles, Engine: eng, Target: s.target, Collectors: s.env.Collectors, Logger: s.env.Logger,
 		CollectorTimeout: s.cfg.CollectorTimeout, Parallel: s.cfg.Parallel, Tool: s.env.Tool,
-		Data: s.data, Abandoned: &s.abandoned, Secrets: s.env.Secrets,
+		Data: s.data, Abandoned: &s.abandoned, Secrets: s.env.Secrets, Tailoring: tailoring,
 	}, nil
 }
 

@@ -28,6 +28,7 @@ func (c *cli) evalCmd() *cobra.Command {
 		cf            conftestFlags
 		secrets       secretFlags
 		explainPolicy string
+		overlays      []string
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --documents FILE... [flags]",
@@ -75,6 +76,10 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 			if err != nil {
 				return err
 			}
+			bs, tailoring, err := env.ApplyOverlays(bs, overlays)
+			if err != nil {
+				return err
+			}
 			if err := env.SelectNamespaces(bs, cf.namespaces, cf.allNamespaces); err != nil {
 				return err
 			}
@@ -94,7 +99,7 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 			if err != nil {
 				return err
 			}
-			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine, Secrets: env.Secrets}
+			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine, Secrets: env.Secrets, Tailoring: tailoring}
 			explain, err := explainTo(cmd, p, out, explainPolicy)
 			if err != nil {
 				return err
@@ -110,6 +115,7 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, bundleHelp)
 	registerFetch(cmd.Flags(), &fetch)
 	secrets.register(cmd.Flags())
+	registerOverlays(cmd.Flags(), &overlays)
 	cmd.Flags().StringArrayVar(&documents, "documents", nil, "document `FILE`s to judge (repeatable; also taken as arguments)")
 	registerDocuments(cmd.Flags(), &docOpts)
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")

@@ -40,8 +40,9 @@ starts or waits for a scan; a scan that fails or exceeds --scan-timeout keeps
 the previous results and sets assay_scan_success to 0.
 
 /healthz answers as soon as the server is up; /-/ready once a scan has
-completed. SIGHUP reloads the bundles (a bundle error keeps the old ones and
-sets assay_config_last_reload_successful to 0); SIGTERM shuts down gracefully.
+completed. SIGHUP reloads the bundles and re-reads the --overlay files (an
+error in either keeps the old ones and sets assay_config_last_reload_successful
+to 0); SIGTERM shuts down gracefully.
 
 TLS and basic authentication are configured with --web.config.file, in the
 format of the Prometheus exporter-toolkit (tls_server_config,
@@ -132,6 +133,7 @@ bundles, interval and target at start, then each scan.`,
 		},
 	}
 	registerScan(cmd.Flags(), &cfg)
+	registerOverlays(cmd.Flags(), &cfg.Overlays)
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	secrets.register(cmd.Flags())
 	f := cmd.Flags()
