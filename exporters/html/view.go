@@ -59,7 +59,7 @@ type targetView struct {
 	PoliciesTotal  int
 
 	Bundles     []bundleView
-	Overlays    []fileView // tailoring files applied (issue 14); none yet
+	Overlays    []fileView // tailoring files applied (tailoring.go)
 	WaiverFiles []fileView // waiver files read (issue 14); none yet
 	Disabled    []disabledView
 	DataSources []report.DataSource
@@ -381,7 +381,8 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 	// What reports do not carry yet renders from the view as soon as they
 	// do (issue 14: overlays, waiver files, disabled policies, waivers on
 	// policies and findings; a verified bundle's signer key id): fill
-	// Signer, Overlays, WaiverFiles, Disabled and the Waiver fields here.
+	// Signer, WaiverFiles and the Waiver fields here (overlays: tailoringView).
+	tailoringView(t, r.Tailoring)
 	for _, b := range r.Bundles {
 		t.Bundles = append(t.Bundles, bundleView{Name: b.Name, Version: b.Version, Revision: b.Revision, Digest: b.Digest, Source: b.Source, Description: b.Description})
 	}

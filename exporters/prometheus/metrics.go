@@ -85,6 +85,7 @@ var allDescs = []*prom.Desc{
 	descBuildInfo, descIfaceInfo, descNeighborInfo, descNetDropped,
 	descDataUp, descDataLastSuccess, descDataDuration, descDataEntries,
 	descCollectorOverruns, descOverBudget,
+	descOverlayInfo, descPolicyDisabled,
 }
 
 // Descs lists every metric descriptor assay publishes (docs/metrics.md).
@@ -458,6 +459,7 @@ func build(r *report.Report) []prom.Metric {
 		m.add(descDataEntries, prom.GaugeValue, float64(d.Entries), d.Bundle, d.Name, d.Kind)
 	}
 	netMetrics(&m, r.Net)
+	tailoringMetrics(&m, r.Tailoring)
 	return m
 }
 

@@ -232,6 +232,7 @@ func buildRun(r *report.Report, code int) (*Run, error) {
 	if rep.Host != "" {
 		run.Properties = map[string]any{"assay/host": rep.Host}
 	}
+	addTailoring(&run, rep)
 	return &run, nil
 }
 

@@ -159,6 +159,7 @@ func (t *Exporter) writeReport(b *strings.Builder, r *report.Report, code int) {
 		b.WriteByte('\n')
 	}
 	t.writeProblems(b, r)
+	t.writeTailoring(b, r)
 	t.writeSummary(b, r, code)
 }
 
