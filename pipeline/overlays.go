@@ -34,14 +34,20 @@ func (e *Env) ApplyOverlays(bundles []*bundle.Bundle, files []string) ([]*bundle
 		}
 		parsed = append(parsed, f)
 	}
-	if !diags.HasErrors() {
-		tailored, t, d := overlay.Apply(bundles, parsed)
-		diags = append(diags, d...)
-		if !diags.HasErrors() {
-			e.warn(diags, sources)
-			e.logger().Debug("overlays applied", "overlays", len(t.Overlays), "disabled", len(t.Disabled), "severities", len(t.Severities), "params", len(t.Params))
-			return tailored, t, nil
+	// A file with mistakes is still checked against the bundles, as far
+	// as it could be read, so that one run lists every mistake.
+	usable := parsed[:0:0]
+	for _, f := range parsed {
+		if f.Name != "" {
+			usable = append(usable, f)
 		}
+	}
+	tailored, t, d := overlay.Apply(bundles, usable)
+	diags = append(diags, d...)
+	if !diags.HasErrors() {
+		e.warn(diags, sources)
+		e.logger().Debug("overlays applied", "overlays", len(t.Overlays), "disabled", len(t.Disabled), "severities", len(t.Severities), "params", len(t.Params))
+		return tailored, t, nil
 	}
 	return nil, nil, &DiagnosticsError{Diags: diags, Files: sources, Code: exitcode.Usage, Message: "the overlays have errors (see above)"}
 }
