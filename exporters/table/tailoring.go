@@ -7,8 +7,11 @@ import (
 	"github.com/assay-dev/assay/core/report"
 )
 
-// maxParams bounds the params the table names; -f json lists them all.
-const maxParams = 8
+// Bounds of the params the table lists; -f json lists them all.
+const (
+	maxParams = 8
+	maxValue  = 80 // bytes of a param value
+)
 
 // writeTailoring lists, above the summary, the overlays applied (name and
 // the start of the file's SHA-256), every policy they disabled with its
@@ -27,15 +30,12 @@ func (t *Exporter) writeTailoring(b *strings.Builder, r *report.Report) {
 	for _, s := range tl.Severities {
 		fmt.Fprintf(b, "%s %s/%s %s → %s by %s\n", t.paint(cyan, "severity"), s.Bundle, s.Policy, s.From, s.To, s.Overlay)
 	}
-	if n := len(tl.Params); n > 0 {
-		names := make([]string, 0, min(n, maxParams))
-		for _, p := range tl.Params[:min(n, maxParams)] {
-			names = append(names, fmt.Sprintf("%s.%s=%s", p.Bundle, p.Name, report.Shorten(report.ValueText(p.Value), 60)))
+	for i, p := range tl.Params {
+		if i == maxParams {
+			fmt.Fprintf(b, "%s and %d more (-f json lists them)\n", t.paint(cyan, "param"), len(tl.Params)-i)
+			break
 		}
-		more := ""
-		if n > maxParams {
-			more = fmt.Sprintf(", and %d more (-f json lists them)", n-maxParams)
-		}
-		fmt.Fprintf(b, "%s %s%s\n", t.paint(cyan, "params"), strings.Join(names, ", "), more)
+		fmt.Fprintf(b, "%s %s.%s = %s (default %s) by %s\n", t.paint(cyan, "param"), p.Bundle, p.Name,
+			report.Shorten(report.ValueText(p.Value), maxValue), report.Shorten(report.ValueText(p.Default), maxValue), p.Overlay)
 	}
 }

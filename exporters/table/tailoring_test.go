@@ -24,7 +24,7 @@ func TestTailoring(t *testing.T) {
 		"overlay acme-cis-l1 (sha256 3f2a9c0d1e4b, overlays/cis-l1.hcl)",
 		"disabled image-baseline/no-shell by acme-cis-l1: debug images ship a shell; ticket SEC-12 & <co>",
 		"severity image-baseline/no-root-user high → critical by acme-cis-l1",
-		`params image-baseline.allowed_users=["app","nobody"], image-baseline.max_layers=40`,
+		`param image-baseline.max_layers = 40 (default 30) by acme-cis-l1`,
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table does not say %q:\n%s", want, buf.String())
