@@ -22,6 +22,8 @@ func Tailored() *report.Report {
 		Params: []report.ParamSetting{
 			{Bundle: "image-baseline", Name: "allowed_users", Value: []any{"app", "nobody"}, Default: []any{"app"}, Overlay: "lab"},
 			{Bundle: "image-baseline", Name: "max_layers", Value: 40, Default: 30, Overlay: "acme-cis-l1"},
+			{Bundle: "image-baseline", Name: "registries", Value: []any{"registry.example", "mirror.example"},
+				Default: []any{"registry.example", "docker.io", "quay.io", "ghcr.io", "gcr.io", "public.ecr.aws", "registry.k8s.io", "mcr.microsoft.com"}, Overlay: "acme-cis-l1"},
 		},
 	}
 	return r

@@ -35,7 +35,48 @@ func (t *Exporter) writeTailoring(b *strings.Builder, r *report.Report) {
 			fmt.Fprintf(b, "%s and %d more (-f json lists them)\n", t.paint(cyan, "param"), len(tl.Params)-i)
 			break
 		}
-		fmt.Fprintf(b, "%s %s.%s = %s (default %s) by %s\n", t.paint(cyan, "param"), p.Bundle, p.Name,
-			report.Shorten(report.ValueText(p.Value), maxValue), report.Shorten(report.ValueText(p.Default), maxValue), p.Overlay)
+		fmt.Fprintf(b, "%s %s.%s = %s by %s\n", t.paint(cyan, "param"), p.Bundle, p.Name, paramChange(p.Value, p.Default), p.Overlay)
 	}
+}
+
+// paramChange writes a param's value and default: both in full when they
+// are short, else what a long list lost and gained, which is what a reader
+// wants of an allow-list an overlay narrowed.
+func paramChange(value, def any) string {
+	v, d := report.ValueText(value), report.ValueText(def)
+	if len(v)+len(d) <= maxValue {
+		return fmt.Sprintf("%s (default %s)", v, d)
+	}
+	vl, vok := value.([]any)
+	dl, dok := def.([]any)
+	if !vok || !dok {
+		return fmt.Sprintf("%s (default %s)", report.Shorten(v, maxValue), report.Shorten(d, maxValue))
+	}
+	removed, added := listDiff(dl, vl), listDiff(vl, dl)
+	var parts []string
+	if len(removed) > 0 {
+		parts = append(parts, "without "+report.Shorten(strings.Join(removed, ", "), 2*maxValue))
+	}
+	if len(added) > 0 {
+		parts = append(parts, "adding "+report.Shorten(strings.Join(added, ", "), 2*maxValue))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "the default reordered")
+	}
+	return fmt.Sprintf("%d values (default %d: %s)", len(vl), len(dl), strings.Join(parts, "; "))
+}
+
+// listDiff lists the elements of a that b lacks, as text.
+func listDiff(a, b []any) []string {
+	in := map[string]bool{}
+	for _, e := range b {
+		in[report.ValueText(e)] = true
+	}
+	var out []string
+	for _, e := range a {
+		if s := report.ValueText(e); !in[s] {
+			out = append(out, strings.Trim(s, `"`))
+		}
+	}
+	return out
 }

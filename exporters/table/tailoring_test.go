@@ -25,6 +25,7 @@ func TestTailoring(t *testing.T) {
 		"disabled image-baseline/no-shell by acme-cis-l1: debug images ship a shell; ticket SEC-12 & <co>",
 		"severity image-baseline/no-root-user high → critical by acme-cis-l1",
 		`param image-baseline.max_layers = 40 (default 30) by acme-cis-l1`,
+		"param image-baseline.registries = 2 values (default 8: without docker.io, quay.io, ghcr.io, gcr.io, public.ecr.aws, registry.k8s.io, mcr.microsoft.com; adding mirror.example) by acme-cis-l1",
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table does not say %q:\n%s", want, buf.String())
