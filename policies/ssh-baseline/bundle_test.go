@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -294,6 +295,33 @@ func TestAllowListDefaults(t *testing.T) {
 			if isWeak(name) == allowed[name] {
 				t.Errorf("%s: %s was weak=%v, allowed=%v", param[section], name, isWeak(name), allowed[name])
 			}
+		}
+	}
+}
+
+// TestDocsListEveryParam keeps docs/policies/ssh-baseline.md's params
+// table and the bundle's param blocks in step.
+func TestDocsListEveryParam(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/policies/ssh-baseline.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, diags := (&bundle.Loader{Collectors: collector.NewRegistry(sshd.Type())}).Load(context.Background(), ".")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| ([a-z()]+) \\|").FindAllSubmatch(doc, -1) {
+		documented[string(m[1])] = true
+		if p := b.Param(string(m[1])); p == nil {
+			t.Errorf("docs list param %s, which the bundle does not declare", m[1])
+		} else if p.TypeName() != string(m[2]) {
+			t.Errorf("docs give %s the type %s; the bundle %s", m[1], m[2], p.TypeName())
+		}
+	}
+	for _, name := range b.ParamNames() {
+		if !documented[name] {
+			t.Errorf("docs/policies/ssh-baseline.md has no row for param %s", name)
 		}
 	}
 }
