@@ -177,6 +177,8 @@ func TestErrors(t *testing.T) {
   description = file("/etc/passwd")
 }`, "o.hcl:2,17", "file"},
 		{"syntax", `overlay "o" {`, "o.hcl:1,13", "Unclosed configuration block"},
+		{"deep nesting", "overlay \"o\" {\n  bundle \"ssh-baseline\" {\n    params = { ciphers_allowed = " + strings.Repeat("[", 300) + strings.Repeat("]", 300) + " }\n  }\n}\n",
+			"o.hcl:3,287", "Nested too deeply"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, diags := Parse([]byte(tc.src), "o.hcl")
