@@ -126,8 +126,8 @@ func (s *Scanner) Scan(ctx context.Context) (*report.Report, error) {
 	return s.Pipeline().Scan(ctx)
 }
 
-// Reload re-reads the bundles; on error the scanner keeps the bundles it
-// had.
+// Reload re-reads the bundles and the overlay files; on error the scanner
+// keeps the bundles and overlays it had.
 func (s *Scanner) Reload(ctx context.Context) error {
 	p, err := s.load(ctx)
 	if err != nil {
