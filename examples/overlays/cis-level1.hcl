@@ -13,12 +13,12 @@ overlay "cis-debian12-l1" {
   bundle "ssh-baseline" {
     # Pinned, so the profile holds whatever the bundle's defaults become.
     params = {
-      max_auth_tries             = 4            # 5.1.16: 4 or less
-      login_grace_time           = 60           # 5.1.13: 1 to 60 seconds
-      max_sessions               = 10           # 5.1.17: 10 or less
-      max_startups               = [10, 30, 60] # 5.1.18: 10:30:60 or stricter
+      max_auth_tries             = 4                   # 5.1.16: 4 or less
+      login_grace_time           = 60                  # 5.1.13: 1 to 60 seconds
+      max_sessions               = 10                  # 5.1.17: 10 or less
+      max_startups               = [10, 30, 60]        # 5.1.18: 10:30:60 or stricter
       log_levels                 = ["VERBOSE", "INFO"] # 5.1.14
-      client_alive_interval_min  = 1            # 5.1.7: both greater than zero
+      client_alive_interval_min  = 1                   # 5.1.7: both greater than zero
       client_alive_count_max_min = 1
     }
 

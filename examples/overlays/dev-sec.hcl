@@ -13,13 +13,13 @@ overlay "dev-sec" {
 
   bundle "ssh-baseline" {
     params = {
-      max_auth_tries             = 2    # sshd-19
-      login_grace_time           = 30   # sshd-18
-      max_sessions               = 10   # sshd-20
+      max_auth_tries             = 2            # sshd-19
+      login_grace_time           = 30           # sshd-18
+      max_sessions               = 10           # sshd-20
       max_startups               = [10, 30, 60] # sshd-21
       log_levels                 = ["VERBOSE"]  # sshd-13
-      client_alive_interval      = 300  # sshd-36
-      client_alive_count_max     = 3    # sshd-37
+      client_alive_interval      = 300          # sshd-36
+      client_alive_count_max     = 3            # sshd-37
       client_alive_count_max_min = 1
 
       # sshd-01: the ciphers the role configures
