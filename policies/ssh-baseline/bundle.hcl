@@ -177,11 +177,11 @@ policy "sshd-permit-empty-passwords" {
 }
 
 policy "sshd-max-auth-tries" {
-  title       = "MaxAuthTries is 4 or less"
+  title       = "MaxAuthTries is limited (4 or less by default)"
   severity    = "medium"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.16", "devsec-sshd-19"]
-  remediation = "Set `MaxAuthTries 4` (or lower)."
+  remediation = "Set `MaxAuthTries` to the limit the finding names or lower (4, unless an overlay sets another)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/max_auth_tries.rego")
 }
@@ -191,17 +191,17 @@ policy "sshd-client-alive" {
   severity    = "medium"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.7", "devsec-sshd-36", "devsec-sshd-37"]
-  remediation = "Set `ClientAliveInterval 300` (1-300 seconds) and `ClientAliveCountMax 3` (1-3)."
+  remediation = "Set `ClientAliveInterval` and `ClientAliveCountMax` within the ranges the finding names (1-300 seconds and 1-3, unless an overlay sets others): `ClientAliveInterval 300`, `ClientAliveCountMax 3`."
   input       = [collect.sshd_config.main]
   rego        = file("rego/client_alive.rego")
 }
 
 policy "sshd-login-grace-time" {
-  title       = "LoginGraceTime is one minute or less"
+  title       = "LoginGraceTime is short (one minute or less by default)"
   severity    = "low"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.13", "devsec-sshd-18"]
-  remediation = "Set `LoginGraceTime 60` (1 to 60 seconds)."
+  remediation = "Set `LoginGraceTime` within the range the finding names (1 to 60 seconds, unless an overlay sets another)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/login_grace_time.rego")
 }
@@ -257,11 +257,11 @@ policy "sshd-ignore-rhosts" {
 }
 
 policy "sshd-log-level" {
-  title       = "LogLevel is VERBOSE or INFO"
+  title       = "LogLevel records logins (VERBOSE or INFO by default)"
   severity    = "low"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.14", "devsec-sshd-13"]
-  remediation = "Set `LogLevel VERBOSE` (records key fingerprints) or `LogLevel INFO`."
+  remediation = "Set `LogLevel VERBOSE` (records key fingerprints) or another level the finding names (`INFO`, unless an overlay sets others)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/log_level.rego")
 }
@@ -297,7 +297,7 @@ policy "sshd-kex" {
 }
 
 policy "sshd-host-keys" {
-  title       = "An Ed25519 host key is used; no DSA host key; RSA host keys have at least 3072 bits"
+  title       = "An Ed25519 host key is used; no DSA host key; RSA host keys are long enough (3072 bits by default)"
   severity    = "medium"
   enforcement = "mandatory"
   controls    = ["devsec-sshd-14"]
@@ -317,21 +317,21 @@ policy "sshd-banner" {
 }
 
 policy "sshd-max-startups" {
-  title       = "MaxStartups is 10:30:60 or stricter"
+  title       = "MaxStartups throttles unauthenticated connections (10:30:60 or stricter by default)"
   severity    = "medium"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.18", "devsec-sshd-21"]
-  remediation = "Set `MaxStartups 10:30:60`."
+  remediation = "Set `MaxStartups` to the limit the finding names or stricter (10:30:60, unless an overlay sets another)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/max_startups.rego")
 }
 
 policy "sshd-max-sessions" {
-  title       = "MaxSessions is 10 or less"
+  title       = "MaxSessions is limited (10 or less by default)"
   severity    = "low"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.17", "devsec-sshd-20"]
-  remediation = "Set `MaxSessions 10` (or lower)."
+  remediation = "Set `MaxSessions` to the limit the finding names or lower (10, unless an overlay sets another)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/max_sessions.rego")
 }
