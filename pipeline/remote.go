@@ -100,8 +100,12 @@ func (e *Env) prepareRemote(ctx context.Context, cfg ScanConfig, compile bool) (
 	if err != nil {
 		return nil, err
 	}
+	bundles, tailoring, err := e.ApplyOverlays(bundles, cfg.Overlays)
+	if err != nil {
+		return nil, err
+	}
 	p := &Pipeline{Bundles: bundles, Collectors: e.Collectors, Logger: e.Logger, CollectorTimeout: cfg.CollectorTimeout, Tool: e.Tool,
-		Data: &Data{Logger: e.Logger}, Secrets: e.Secrets}
+		Data: &Data{Logger: e.Logger}, Secrets: e.Secrets, Tailoring: tailoring}
 	if compile {
 		// A bundle naming a secret this run does not allow is refused
 		// before any host is contacted, as for a local scan.
@@ -226,6 +230,7 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 	}
 	r := NewReport(e.Tool, target.Info{}, p.Bundles)
 	r.StartedAt = start.UTC()
+	r.Tailoring = p.Tailoring
 	r.Targets = make([]report.TargetResult, len(run.targets))
 	var evalErr error
 	run.each(ctx, func(i int, o *remoteOutcome) {
