@@ -8,17 +8,22 @@ type Gate struct {
 	FailOn Severity
 	// Disabled reports findings but never fails (--fail-on none).
 	Disabled bool
+	// FailEmpty makes a run that checked nothing fail (exit code 3): every
+	// policy skipped, as when a scan's target holds none of what the
+	// bundles look at. assay scan sets it unless --allow-empty.
+	FailEmpty bool
 }
 
 // Failing returns the findings that fail the gate: mandatory violations
-// (deny, not warn) at or above FailOn that nothing waived.
+// (deny, not warn) at or above FailOn, neither waived nor already in the
+// baseline (Finding.Accepted).
 func (g Gate) Failing(r *Report) []Finding {
 	if g.Disabled {
 		return nil
 	}
 	var out []Finding
 	for _, f := range r.Findings {
-		if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && f.Waived == nil {
+		if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && !f.Accepted() {
 			out = append(out, f)
 		}
 	}
@@ -27,7 +32,8 @@ func (g Gate) Failing(r *Report) []Finding {
 
 // ExitCode is the process exit code the report deserves under the gate. A
 // policy that could not be evaluated makes the scan fail (3): a half-judged
-// result must never pass as clean.
+// result must never pass as clean; with FailEmpty, so does a run that
+// checked nothing.
 func (g Gate) ExitCode(r *Report) int {
 	if len(g.Failing(r)) > 0 {
 		return exitcode.Violations
@@ -36,6 +42,9 @@ func (g Gate) ExitCode(r *Report) int {
 		if p.Status == StatusError {
 			return exitcode.ScanFailed
 		}
+	}
+	if g.FailEmpty && r.NothingChecked() {
+		return exitcode.ScanFailed
 	}
 	return exitcode.Clean
 }
