@@ -27,6 +27,8 @@ type Destination struct {
 type Outputs struct {
 	Gate         report.Gate
 	Destinations []Destination
+	// ShowWaived lists waived findings in the table (--show-waived).
+	ShowWaived bool
 }
 
 // PlanOutputs checks the gate (--fail-on: a severity or "none") and every
@@ -97,13 +99,17 @@ func (e *Env) destinations(specs []string, output string) ([]Destination, error)
 
 // Deliver writes the report everywhere and turns the gate's verdict into
 // the run's result: an output that cannot be written is exit code 3, a
-// failing gate exit code 1. terminal says stdout is a terminal where colour
-// is allowed.
+// failing gate exit code 1, a run that checked nothing under a gate that
+// fails on it exit code 3 with the reasons (NothingChecked). terminal
+// says stdout is a terminal where colour is allowed.
 func (o *Outputs) Deliver(ctx context.Context, r *report.Report, stdout io.Writer, terminal bool) error {
 	if err := o.Write(ctx, r, stdout, terminal); err != nil {
 		return exitcode.ScanError(err)
 	}
 	if code := o.Gate.ExitCode(r); code != exitcode.Clean {
+		if o.Gate.FailEmpty && r.NothingChecked() {
+			return exitcode.ScanError(NothingChecked(r))
+		}
 		return exitcode.Silent(code)
 	}
 	return nil
@@ -115,7 +121,7 @@ func (o *Outputs) Deliver(ctx context.Context, r *report.Report, stdout io.Write
 // at their name.
 func (o *Outputs) Write(ctx context.Context, r *report.Report, stdout io.Writer, terminal bool) error {
 	for _, d := range o.Destinations {
-		opts := exporters.Options{Gate: o.Gate}
+		opts := exporters.Options{Gate: o.Gate, ShowWaived: o.ShowWaived}
 		if d.File == "" {
 			opts.Terminal = terminal
 			if err := d.Format.New(stdout, opts).Export(ctx, r); err != nil {

@@ -59,7 +59,20 @@ func ReadReports(paths []string, maxBytes int64) ([]*SavedReport, error) {
 // the documents of `assay collect`, a report of another schema version —
 // and a file larger than maxBytes, which it never reads past.
 func ReadReport(path string, maxBytes int64) (*SavedReport, error) {
-	data, err := readBounded(path, maxBytes)
+	return readReport(path, maxBytes, reportUse{tooLarge: tooLarge, otherVersion: "render it with the assay that wrote it"})
+}
+
+// reportUse is what a reader of saved reports tells the user: the error of
+// a file beyond its limit, and what to do with a report of another schema
+// version.
+type reportUse struct {
+	tooLarge     func(int64) error
+	otherVersion string
+}
+
+// readReport is ReadReport with the messages of one use.
+func readReport(path string, maxBytes int64, use reportUse) (*SavedReport, error) {
+	data, err := readBounded(path, maxBytes, use.tooLarge)
 	if err != nil {
 		return nil, err
 	}
@@ -89,8 +102,8 @@ func ReadReport(path string, maxBytes int64) (*SavedReport, error) {
 		}
 		return nil, &InputError{File: path, Err: fmt.Errorf("not an assay JSON report%s: want the output of 'assay scan -f json' or 'assay eval -f json', which has \"schema_version\" and \"tool\": {\"name\": \"assay\"}", by)}
 	case *head.SchemaVersion != report.SchemaVersion:
-		return nil, &InputError{File: path, Err: fmt.Errorf("schema_version %q: this assay reads JSON reports of schema version %q; render it with the assay that wrote it (assay %s)",
-			*head.SchemaVersion, report.SchemaVersion, head.Tool.Version)}
+		return nil, &InputError{File: path, Err: fmt.Errorf("schema_version %q: this assay reads JSON reports of schema version %q; %s (assay %s)",
+			*head.SchemaVersion, report.SchemaVersion, use.otherVersion, head.Tool.Version)}
 	}
 	var doc struct {
 		*report.Report
@@ -170,9 +183,10 @@ func badSeverity(data []byte) (int64, bool) {
 }
 
 // readBounded reads a file, a pipe or a device, never more than maxBytes+1
-// bytes. A FIFO is opened without blocking, so one nobody writes to ends at
-// once instead of hanging.
-func readBounded(path string, maxBytes int64) ([]byte, error) {
+// bytes; beyond maxBytes it fails with tooLarge's error. A FIFO is opened
+// without blocking, so one nobody writes to ends at once instead of
+// hanging.
+func readBounded(path string, maxBytes int64, tooLarge func(int64) error) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		var pe *fs.PathError

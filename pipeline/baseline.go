@@ -1,0 +1,54 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/assay-dev/assay/core/exitcode"
+	"github.com/assay-dev/assay/core/report"
+)
+
+// baselineUse is how --baseline and assay diff read reports: within
+// DefaultMaxReportSize, and a report of another schema version is made
+// again rather than rendered.
+var baselineUse = reportUse{
+	tooLarge: func(n int64) error {
+		return fmt.Errorf("larger than the %s limit of a JSON report", sizeText(n))
+	},
+	otherVersion: "scan again with this assay to make a report to compare with, not with the assay that wrote it",
+}
+
+// ReadBaseline reads --baseline: the JSON report of an earlier scan
+// (assay scan -f json). What is not one (another tool's JSON, a report of
+// another schema version, a file beyond DefaultMaxReportSize) is refused
+// with a usage error (exit code 2) naming the file, and the line and
+// column of a syntax error.
+func ReadBaseline(path string) (*SavedReport, error) {
+	r, err := readReport(path, DefaultMaxReportSize, baselineUse)
+	if err != nil {
+		return nil, exitcode.UsageError(fmt.Errorf("--baseline: %w", err))
+	}
+	return r, nil
+}
+
+// Diff compares two saved JSON reports: what the later one found that the
+// earlier did not (new), what both found (unchanged), and what only the
+// earlier found (fixed), matched by the baseline key
+// (report.Finding.BaselineKey). Files that are not reports are usage
+// errors (exit code 2).
+func Diff(earlier, later string) (*DiffResult, error) {
+	old, err := readReport(earlier, DefaultMaxReportSize, baselineUse)
+	if err != nil {
+		return nil, exitcode.UsageError(err)
+	}
+	cur, err := readReport(later, DefaultMaxReportSize, baselineUse)
+	if err != nil {
+		return nil, exitcode.UsageError(err)
+	}
+	c := report.Compare(old.Report.Findings, cur.Report.Findings)
+	return &DiffResult{
+		Earlier: DiffSide{File: earlier, Tool: old.Report.Tool, Target: old.Report.Target, StartedAt: old.Report.StartedAt},
+		Later:   DiffSide{File: later, Tool: cur.Report.Tool, Target: cur.Report.Target, StartedAt: cur.Report.StartedAt},
+		Summary: DiffSummary{New: len(c.New), Unchanged: len(c.Unchanged), Fixed: len(c.Fixed)},
+		New:     c.New, Unchanged: c.Unchanged, Fixed: c.Fixed,
+	}, nil
+}
