@@ -45,6 +45,10 @@ type summary struct {
 	Failing    int            `json:"failing"`
 	BySeverity map[string]int `json:"by_severity"`
 	ByStatus   map[string]int `json:"policies_by_status"`
+	// Waived counts the waived findings (counted in Findings too);
+	// Checked the policies that judged something (not skipped).
+	Waived  int `json:"waived"`
+	Checked int `json:"checked"`
 }
 
 // Export implements exporters.Exporter.
@@ -56,6 +60,8 @@ func (j *Exporter) Export(_ context.Context, r *report.Report) error {
 		Failing:    len(j.gate.Failing(r)),
 		BySeverity: map[string]int{},
 		ByStatus:   map[string]int{},
+		Waived:     r.WaivedCount(),
+		Checked:    r.Checked(),
 	}
 	for _, name := range report.SeverityNames() {
 		s.BySeverity[name] = 0
