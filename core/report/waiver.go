@@ -10,14 +10,9 @@ const StatusWaived Status = "waived"
 // WaiverKind says where the mark of an accepted risk comes from.
 type WaiverKind string
 
-// Waiver kinds.
-const (
-	// WaiverFromFile is a waiver block of a --waivers file (the default).
-	WaiverFromFile WaiverKind = "waiver"
-	// WaiverException is a conftest-style exception rule of the policy's
-	// own Rego package.
-	WaiverException WaiverKind = "exception"
-)
+// WaiverException is the kind of a conftest-style exception rule of the
+// policy's own Rego package; a waiver file's waivers have no kind.
+const WaiverException WaiverKind = "exception"
 
 // Waiver marks a finding as an accepted risk: it stays in every output,
 // marked, and does not count toward the gate or the exit code.
