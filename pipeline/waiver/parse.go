@@ -70,6 +70,11 @@ func decode(b *hcl.Block, ctx *hcl.EvalContext) (*Waiver, hcl.Diagnostics) {
 	// Unsupported arguments are errors; the others are still checked, so
 	// that one run reports every mistake.
 	content, d := b.Body.Content(waiverSchema)
+	for _, x := range d {
+		if x.Summary == "Unsupported argument" || x.Summary == "Unsupported block type" {
+			x.Detail += " A waiver takes policy, targets, paths, fingerprint, justification, approved_by, expires and ticket."
+		}
+	}
 	diags = append(diags, d...)
 	attrs := content.Attributes
 	for _, r := range required {

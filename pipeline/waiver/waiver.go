@@ -93,7 +93,10 @@ type File struct {
 // Load parses the files into one set. A waiver with an error is left out
 // and the others are kept, so that one run reports every mistake; any
 // error diagnostic means the set must not be used.
-func Load(files []File) (*Set, hcl.Diagnostics) {
+func Load(files []File) (*Set, hcl.Diagnostics) { return load(files, MaxWaivers) }
+
+// load is Load with at most max waivers.
+func load(files []File, max int) (*Set, hcl.Diagnostics) {
 	s := &Set{HCL: map[string]*hcl.File{}}
 	var diags hcl.Diagnostics
 	first := map[string]*Waiver{}
@@ -115,11 +118,11 @@ func Load(files []File) (*Set, hcl.Diagnostics) {
 				})
 				continue
 			}
-			if len(s.Waivers) == MaxWaivers {
+			if len(s.Waivers) == max {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Too many waivers",
-					Detail:   fmt.Sprintf("The waiver files hold more than %d waivers, the limit. Waive a whole policy or path with a pattern rather than each finding.", MaxWaivers),
+					Detail:   fmt.Sprintf("The waiver files hold more than %d waivers, the limit. Waive a whole policy or path with a pattern rather than each finding.", max),
 					Subject:  w.DeclRange.Ptr(),
 				})
 				return s, diags
