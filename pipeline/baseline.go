@@ -14,7 +14,7 @@ var baselineUse = reportUse{
 	tooLarge: func(n int64) error {
 		return fmt.Errorf("larger than the %s limit of a JSON report", sizeText(n))
 	},
-	otherVersion: "scan again with this assay to make a report to compare with, not with the assay that wrote it",
+	otherVersion: "it was written by assay %s: scan again with this assay to make a report to compare with",
 }
 
 // ReadBaseline reads --baseline: the JSON report of an earlier scan

@@ -50,7 +50,7 @@ func (e *Env) LoadWaivers(opts WaiverOptions, bundles []*bundle.Bundle) (*waiver
 	}
 	files := make([]waiver.File, 0, len(opts.Files))
 	for _, name := range opts.Files {
-		src, err := readBounded(name, waiver.MaxFileSize, func(n int64) error {
+		src, err := readBounded(name, waiver.MaxFileSize, "a waiver file (HCL)", func(n int64) error {
 			return fmt.Errorf("larger than the %s limit of a waiver file: split it, or waive with patterns", sizeText(n))
 		})
 		if err != nil {
