@@ -31,9 +31,11 @@ type Waiver struct {
 
 // ExceptionWaiver is the mark of a finding that an exception rule of the
 // Rego package pkg excepts (conftest's `exception`): every output shows it
-// as a waived finding, justified "exception rule in PKG".
-func ExceptionWaiver(pkg string) *Waiver {
-	return &Waiver{ID: "exception:" + pkg, Kind: WaiverException, Justification: "exception rule in " + pkg}
+// as a waived finding, justified "exception rule in PKG". rule is the name
+// the exception excepts ("" for the plain deny, violation and warn rules):
+// the id is "exception:PKG:RULE".
+func ExceptionWaiver(pkg, rule string) *Waiver {
+	return &Waiver{ID: "exception:" + pkg + ":" + rule, Kind: WaiverException, Justification: "exception rule in " + pkg}
 }
 
 // ExpiredWaiver marks a finding a waiver covered until it expired: the

@@ -22,7 +22,7 @@ func TestExceptionsFlowEverywhere(t *testing.T) {
 		Severity: report.SeverityHigh, Enforcement: report.Mandatory, Message: "Containers must not run as root",
 		Target: "deployment.yaml", Path: "deployment.yaml"}
 	f.ComputeFingerprint()
-	f.Waived = report.ExceptionWaiver("main")
+	f.Waived = report.ExceptionWaiver("main", "run_as_root")
 	r := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "assay", Version: "1.2.3"},
@@ -42,11 +42,11 @@ func TestExceptionsFlowEverywhere(t *testing.T) {
 	}
 	want := map[string]*regexp.Regexp{
 		"table":      regexp.MustCompile(`(?m)^high \(waived\) +k8s/main .*\n(.|\n)*· 1 waived ·`),
-		"json":       regexp.MustCompile(`"waived": \{\s+"id": "exception:main",\s+"kind": "exception",\s+"justification": "exception rule in main"`),
+		"json":       regexp.MustCompile(`"waived": \{\s+"id": "exception:main:run_as_root",\s+"kind": "exception",\s+"justification": "exception rule in main"`),
 		"sarif":      regexp.MustCompile(`"suppressions": \[\s+\{\s+"kind": "external",\s+"status": "accepted",\s+"justification": "exception rule in main"`),
-		"junit":      regexp.MustCompile(`<skipped message="waived: exception rule in main \(waiver exception:main\)">`),
+		"junit":      regexp.MustCompile(`<skipped message="waived: exception rule in main \(waiver exception:main:run_as_root\)">`),
 		"prometheus": regexp.MustCompile(`(?m)^assay_findings_waived\{bundle="k8s",enforcement="mandatory",kind="deny",policy="main",policy_severity="high"\} 1$`),
-		"html":       regexp.MustCompile(`Waived</strong> by <code>exception:main</code>: exception rule in main`),
+		"html":       regexp.MustCompile(`Waived</strong> by <code>exception:main:run_as_root</code>: exception rule in main</p>`),
 	}
 	reg := all.Registry()
 	for _, name := range reg.Names() {

@@ -231,7 +231,7 @@ func Compliance() *report.Report {
 		Enforcement: report.Mandatory, Controls: []string{"MIG-1"}, Message: "key type ssh-dss is not allowed (allowed: ssh-ed25519)",
 		Target: "registry.example/app:2.0", Collector: "file.keys", Path: "/root/.ssh/authorized_keys", Line: 3,
 		Details: map[string]any{"evidence": "ssh-dss AAAAB3NzaC1kc3MAAACBAP legacy@build"}})
-	dss.Waived = report.ExceptionWaiver("assay.keys.no_dss")
+	dss.Waived = report.ExceptionWaiver("assay.keys.no_dss", "no_dss")
 	dss.Baseline = report.BaselineNew
 	maxAuth := f("sshd-max-auth-tries", "MaxAuthTries is low", report.SeverityMedium, "MaxAuthTries is 6; want 4 or less (sshd's default)", "/etc/ssh/sshd_config", 0)
 	maxAuth.Target = "registry.example/app:1.9"

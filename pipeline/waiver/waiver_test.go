@@ -229,7 +229,7 @@ waiver "stale" {
 	exact := f("ssh", "ciphers", "db-1", "/etc/ssh/sshd_config")
 	exact.Fingerprint = "0123456789abcdef0123456789abcdef"
 	exception := f("ssh", "root-login", "bastion-2", "/etc/ssh/sshd_config")
-	exception.Waived = report.ExceptionWaiver("assay.ssh.root")
+	exception.Waived = report.ExceptionWaiver("assay.ssh.root", "")
 	r := &report.Report{
 		Host: "bastion-1",
 		Policies: []report.PolicyResult{
@@ -252,7 +252,7 @@ waiver "stale" {
 	s.Apply(r, now)
 	want := []struct{ waived, expired string }{
 		{"root-on-bastions", ""}, {"root-on-bastions", ""}, {"", "keys-expired"}, {"keys-renewed", ""},
-		{"one-finding", ""}, {"exception:assay.ssh.root", ""}, {"", ""},
+		{"one-finding", ""}, {"exception:assay.ssh.root:", ""}, {"", ""},
 	}
 	for i, w := range want {
 		got := r.Findings[i]
