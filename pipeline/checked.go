@@ -37,5 +37,9 @@ func NothingChecked(r *report.Report) error {
 		}
 		parts = append(parts, fmt.Sprintf("%d because %s", len(g.Policies), report.Shorten(g.Reason, maxSkipReasonLen)))
 	}
-	return fmt.Errorf("%w: all %s were skipped (%s); %s", ErrNothingChecked, plural(len(r.Policies), "policy", "policies"), strings.Join(parts, "; "), todo)
+	all := fmt.Sprintf("all %d policies were", len(r.Policies))
+	if len(r.Policies) == 1 {
+		all = "the only policy was"
+	}
+	return fmt.Errorf("%w: %s skipped (%s); %s", ErrNothingChecked, all, strings.Join(parts, "; "), todo)
 }

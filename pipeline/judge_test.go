@@ -70,6 +70,11 @@ func TestNothingChecked(t *testing.T) {
 	if err := NothingChecked(r); !errors.Is(err, ErrNothingChecked) || !strings.Contains(err.Error(), "the bundles hold no policy") {
 		t.Errorf("no policy: %v", err)
 	}
+	r.Policies = []report.PolicyResult{{Bundle: "x", ID: "only", Status: report.StatusSkip, SkipReason: "reason z"}}
+	if got, want := NothingChecked(r).Error(), "nothing was checked: the only policy was skipped (1 because reason z); "; !strings.HasPrefix(got, want) {
+		t.Errorf("one policy: got %s, want it to start %s", got, want)
+	}
+	r.Policies = nil
 	for i, reason := range []string{"a", "b", "b", "c", "d", "e", "f", "g"} {
 		r.Policies = append(r.Policies, report.PolicyResult{Bundle: "x", ID: string(rune('p' + i)), Status: report.StatusSkip, SkipReason: "reason " + reason})
 	}
