@@ -13,7 +13,9 @@ import (
 // TestExplainSkips: a skipped policy says how the collectors it reads
 // fared; one that reads every collector of its bundle names them all.
 func TestExplainSkips(t *testing.T) {
-	col := func(typ, name string) *bundle.Collect { return &bundle.Collect{Type: collector.Type{Name: typ}, Name: name} }
+	col := func(typ, name string) *bundle.Collect {
+		return &bundle.Collect{Type: collector.Type{Name: typ}, Name: name}
+	}
 	b := &bundle.Bundle{Name: "b",
 		Collects: []*bundle.Collect{col("sshd_config", "main"), col("file", "keys"), col("file", "slow"), col("file", "broken"), col("file", "stuck"), col("file", "denied")},
 		Policies: []*bundle.Policy{
