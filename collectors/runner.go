@@ -109,7 +109,7 @@ func (r *Runner) runOne(ctx context.Context, logger *slog.Logger, job Job, aband
 	logger = logger.With("collector", job.ID(), "bundle", job.Bundle)
 	res := report.CollectorResult{Bundle: job.Bundle, Type: job.Type.Name, Name: job.Name, Status: report.CollectorOK}
 	info := r.Target.Info()
-	if job.Type.HostOnly && info.Kind != target.KindHost {
+	if job.Type.HostOnly && !info.Kind.Live() {
 		res.Status = report.CollectorNotApplicable
 		res.Error = fmt.Sprintf("%s facts describe a running host, not a %s target", job.Type.Name, info.Kind)
 		return Output{Job: job, Result: res}

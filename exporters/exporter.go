@@ -36,7 +36,10 @@ type Options struct {
 type Format struct {
 	Name string
 	Help string
-	New  func(w io.Writer, o Options) Exporter
+	// Ext is the file name extension of the format's files (".sarif"), for
+	// the outputs written one file per target (-f FORMAT=DIR/).
+	Ext string
+	New func(w io.Writer, o Options) Exporter
 }
 
 // Registry is the set of output formats, by name. exporters/all.Registry

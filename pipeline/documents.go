@@ -52,6 +52,37 @@ func NewDocumentsFile(tool report.Tool, c *Collected) *DocumentsFile {
 	return f
 }
 
+// TargetsDocumentsSchema identifies the JSON `assay collect` writes for
+// several SSH targets into one file: a section per target.
+const TargetsDocumentsSchema = "assay.documents.targets/v1"
+
+// TargetsDocumentsFile is `assay collect` over several targets into one
+// file: each section is the documents file of that target (absent for a
+// target never reached), with its status.
+type TargetsDocumentsFile struct {
+	Schema  string                 `json:"schema"`
+	Tool    report.Tool            `json:"tool"`
+	Targets []TargetDocumentsEntry `json:"targets"`
+}
+
+// TargetDocumentsEntry is one target of a TargetsDocumentsFile.
+type TargetDocumentsEntry struct {
+	Target    target.Info         `json:"target"`
+	Status    report.TargetStatus `json:"status"`
+	Error     string              `json:"error,omitempty"`
+	Labels    map[string]string   `json:"labels,omitempty"`
+	Documents *DocumentsFile      `json:"documents,omitempty"`
+}
+
+// NewTargetsDocumentsFile packages the sections of a multi-target collect.
+func NewTargetsDocumentsFile(tool report.Tool, sections []TargetDocuments) *TargetsDocumentsFile {
+	f := &TargetsDocumentsFile{Schema: TargetsDocumentsSchema, Tool: tool, Targets: []TargetDocumentsEntry{}}
+	for _, s := range sections {
+		f.Targets = append(f.Targets, TargetDocumentsEntry{Target: s.Info, Status: s.Status, Error: s.Error, Labels: s.Target.Labels, Documents: s.File})
+	}
+	return f
+}
+
 // InputError is a document file that cannot be read; it names the file and,
 // for syntax errors, the line and column.
 type InputError struct {

@@ -17,8 +17,8 @@ func (p *Pipeline) settle(r *report.Report) {
 	if p.Waivers != nil {
 		p.Waivers.Apply(r, p.now())
 	}
-	if p.Baseline != nil {
-		report.MarkBaseline(r, p.Baseline.Report, p.Baseline.Path)
+	if base := p.Baseline.For(r.Target.Name); base != nil {
+		report.MarkBaseline(r, base.Report, base.Path)
 	}
 	r.Scores = report.ComputeScores(r)
 }

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/internal/safefile"
 )
@@ -20,6 +22,9 @@ import (
 type Destination struct {
 	Format exporters.Format
 	File   string
+	// PerTarget writes one file per target into the directory File
+	// (-f FORMAT=DIR/), named after the target.
+	PerTarget bool
 }
 
 // Outputs are a run's outputs and CI gate, checked before the run starts
@@ -78,9 +83,20 @@ func (e *Env) destinations(specs []string, output string) ([]Destination, error)
 		if !hasFile {
 			file = output
 		}
+		perTarget := strings.HasSuffix(file, "/")
+		if perTarget {
+			if err := checkOutputDir(file); err != nil {
+				return nil, err
+			}
+		}
 		if file == "" || file == "-" {
 			file = ""
 			stdout++
+		} else if perTarget {
+			if prev, dup := files[filepath.Clean(file)+"/"+f.Name]; dup {
+				return nil, fmt.Errorf("format %s is written to %s twice (also as %s)", f.Name, file, prev)
+			}
+			files[filepath.Clean(file)+"/"+f.Name] = f.Name
 		} else if err := CheckOutputFile(file); err != nil {
 			return nil, err
 		} else if prev, dup := files[filepath.Clean(file)]; dup {
@@ -89,7 +105,7 @@ func (e *Env) destinations(specs []string, output string) ([]Destination, error)
 		} else {
 			files[filepath.Clean(file)] = f.Name
 		}
-		out = append(out, Destination{Format: f, File: file})
+		out = append(out, Destination{Format: f, File: file, PerTarget: perTarget})
 	}
 	if stdout > 1 {
 		return nil, errors.New("several formats would go to stdout: give each but one a file, as -f FORMAT=FILE")
@@ -107,12 +123,34 @@ func (o *Outputs) Deliver(ctx context.Context, r *report.Report, stdout io.Write
 		return exitcode.ScanError(err)
 	}
 	if code := o.Gate.ExitCode(r); code != exitcode.Clean {
-		if o.Gate.FailEmpty && r.NothingChecked() {
-			return exitcode.ScanError(NothingChecked(r))
+		if o.Gate.FailEmpty {
+			if err := nothingCheckedIn(r); err != nil {
+				return exitcode.ScanError(err)
+			}
 		}
 		return exitcode.Silent(code)
 	}
 	return nil
+}
+
+// nothingCheckedIn says which part of a report checked nothing: the report
+// itself, or each target of a multi-target report that was scanned and
+// checked nothing (a target that failed says why in its own section).
+func nothingCheckedIn(r *report.Report) error {
+	if !r.Multi() {
+		if r.NothingChecked() {
+			return NothingChecked(r)
+		}
+		return nil
+	}
+	var errs []error
+	for _, t := range r.Targets {
+		if t.Status == report.TargetFailed || t.Report == nil || !t.Report.NothingChecked() {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", t.Report.Target.Name, NothingChecked(t.Report)))
+	}
+	return errors.Join(errs...)
 }
 
 // Write exports the report to every destination. Files are written
@@ -122,6 +160,12 @@ func (o *Outputs) Deliver(ctx context.Context, r *report.Report, stdout io.Write
 func (o *Outputs) Write(ctx context.Context, r *report.Report, stdout io.Writer, terminal bool) error {
 	for _, d := range o.Destinations {
 		opts := exporters.Options{Gate: o.Gate, ShowWaived: o.ShowWaived}
+		if d.PerTarget {
+			if err := writePerTarget(ctx, d, opts, r); err != nil {
+				return err
+			}
+			continue
+		}
 		if d.File == "" {
 			opts.Terminal = terminal
 			if err := d.Format.New(stdout, opts).Export(ctx, r); err != nil {
@@ -163,4 +207,83 @@ func WriteJSON(output string, stdout io.Writer, v any) error {
 		return write(stdout)
 	}
 	return safefile.Write(output, 0o644, write)
+}
+
+// checkOutputDir refuses, before anything runs, a DIR/ output that is not a
+// directory (a missing one is created).
+func checkOutputDir(dir string) error {
+	fi, err := os.Stat(filepath.Clean(dir))
+	if err == nil && !fi.IsDir() {
+		return fmt.Errorf("output %s is not a directory: FORMAT=DIR/ writes one file per target into a directory", dir)
+	}
+	return nil
+}
+
+// writePerTarget writes one file per target into the directory of d: the
+// report restricted to that target, named after it (TargetFileName). Each
+// file is written as any other (safefile), and nothing below the directory
+// is followed.
+func writePerTarget(ctx context.Context, d Destination, opts exporters.Options, r *report.Report) error {
+	dir, err := safefile.OpenDir(d.File)
+	if err != nil {
+		return fmt.Errorf("write %s outputs to %s: %w", d.Format.Name, d.File, err)
+	}
+	defer dir.Close()
+	used := map[string]bool{}
+	n := len(r.Targets)
+	if !r.Multi() {
+		n = 1
+	}
+	for i := range n {
+		part := r
+		info := r.Target
+		if r.Multi() {
+			part, info = r.Only(i), r.Targets[i].Info()
+		}
+		name := TargetFileName(info)
+		for k := 2; used[name]; k++ {
+			name = fmt.Sprintf("%s-%d", TargetFileName(info), k)
+		}
+		used[name] = true
+		file := name + d.Format.Ext
+		if err := dir.Write(file, 0o644, func(w io.Writer) error { return d.Format.New(w, opts).Export(ctx, part) }); err != nil {
+			return fmt.Errorf("write %s output to %s: %w", d.Format.Name, filepath.Join(d.File, file), err)
+		}
+	}
+	return nil
+}
+
+// TargetFileName names a target's file in a per-target output directory:
+// its name without the ssh:// scheme, every character but letters, digits,
+// '.', '-', '_' and '@' replaced by '_' ("ssh://root@web1:22" →
+// "root@web1_22").
+func TargetFileName(info target.Info) string {
+	name := strings.TrimPrefix(info.Name, "ssh://")
+	if info.Kind == target.KindHost || name == "" || name == "/" {
+		name = string(info.Kind)
+	}
+	b := []byte(name)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '@'
+		if !ok {
+			b[i] = '_'
+		}
+	}
+	s := strings.Trim(string(b), ".")
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	if s == "" {
+		s = "target"
+	}
+	return s
+}
+
+// WriteJSONTo writes v as indented JSON to the file name inside dir.
+func WriteJSONTo(dir *safefile.Dir, name string, v any) error {
+	return dir.Write(name, 0o644, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
@@ -27,6 +28,9 @@ type SavedReport struct {
 	Path    string
 	Report  *report.Report
 	Summary ReportSummary
+	// Sections are the summaries of a multi-target report's sections
+	// (schema 2), one per Report.Targets entry.
+	Sections []ReportSummary
 }
 
 // ReportSummary is the "summary" object of a JSON report.
@@ -101,39 +105,111 @@ func readReport(path string, maxBytes int64, use reportUse) (*SavedReport, error
 			by = fmt.Sprintf(" (its tool is %q)", head.Tool.Name)
 		}
 		return nil, &InputError{File: path, Err: fmt.Errorf("not an assay JSON report%s: want the output of 'assay scan -f json' or 'assay eval -f json', which has \"schema_version\" and \"tool\": {\"name\": \"assay\"}", by)}
+	case *head.SchemaVersion == report.MultiSchemaVersion:
+		return readMultiReport(path, data)
 	case *head.SchemaVersion != report.SchemaVersion:
-		return nil, &InputError{File: path, Err: fmt.Errorf("schema_version %q: this assay reads JSON reports of schema version %q; %s",
-			*head.SchemaVersion, report.SchemaVersion, fmt.Sprintf(use.otherVersion, head.Tool.Version))}
+		return nil, &InputError{File: path, Err: fmt.Errorf("schema_version %q: this assay reads JSON reports of schema version %q (one target) and %q (several); %s",
+			*head.SchemaVersion, report.SchemaVersion, report.MultiSchemaVersion, fmt.Sprintf(use.otherVersion, head.Tool.Version))}
 	}
-	var doc struct {
-		*report.Report
-		Summary *ReportSummary `json:"summary"`
-	}
+	var doc savedSection
 	doc.Report = &report.Report{}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
+	if err := decodeReport(path, data, &doc); err != nil {
+		return nil, err
+	}
+	saved := &SavedReport{Path: path, Report: doc.Report, Summary: doc.summary(nil)}
+	doc.Report.Documents = saved.Summary.Documents
+	return saved, nil
+}
+
+// savedSection is a schema-1 report, or one section of a schema-2 report
+// (which adds status, error and labels).
+type savedSection struct {
+	*report.Report
+	Summary *ReportSummary      `json:"summary"`
+	Status  report.TargetStatus `json:"status"`
+	Error   string              `json:"error"`
+	Labels  map[string]string   `json:"labels"`
+}
+
+// summary is the saved summary, or for a report without one (older, or
+// hand-made) the default gate's verdict, as a scan without --fail-on would
+// have judged it; t is the section's target result in a schema-2 report.
+func (s *savedSection) summary(t *report.TargetResult) ReportSummary {
+	if s.Summary != nil {
+		return *s.Summary
+	}
+	gate := report.Gate{}
+	code := gate.ExitCode(s.Report)
+	if t != nil {
+		code = gate.TargetExitCode(t)
+	}
+	return ReportSummary{ExitCode: code, Failing: len(gate.Failing(s.Report)), Findings: len(s.Report.Findings)}
+}
+
+// readMultiReport reads a schema-2 report (docs/output.md, several
+// targets) into a multi-target report.Report.
+func readMultiReport(path string, data []byte) (*SavedReport, error) {
+	var doc struct {
+		SchemaVersion string          `json:"schema_version"`
+		Tool          report.Tool     `json:"tool"`
+		StartedAt     time.Time       `json:"started_at"`
+		Bundles       []report.Bundle `json:"bundles"`
+		Targets       []savedSection  `json:"targets"`
+		Timings       report.Timings  `json:"timings"`
+		Summary       *ReportSummary  `json:"summary"`
+	}
+	if err := decodeReport(path, data, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Targets) == 0 {
+		return nil, &InputError{File: path, Err: errors.New("a report of schema version \"2\" with no targets[]: want the output of 'assay scan --target|--inventory -f json'")}
+	}
+	r := &report.Report{SchemaVersion: doc.SchemaVersion, Tool: doc.Tool, StartedAt: doc.StartedAt, Bundles: doc.Bundles, Timings: doc.Timings,
+		Targets: make([]report.TargetResult, len(doc.Targets))}
+	saved := &SavedReport{Path: path, Report: r, Sections: make([]ReportSummary, len(doc.Targets))}
+	for i := range doc.Targets {
+		sec := &doc.Targets[i]
+		if sec.Report == nil {
+			sec.Report = &report.Report{}
+		}
+		switch sec.Status {
+		case report.TargetOK, report.TargetFailed:
+		default:
+			return nil, &InputError{File: path, Err: fmt.Errorf("targets[%d]: status %q: want %q or %q", i, sec.Status, report.TargetOK, report.TargetFailed)}
+		}
+		r.Targets[i] = report.TargetResult{Report: sec.Report, Status: sec.Status, Error: sec.Error, Labels: sec.Labels}
+		saved.Sections[i] = sec.summary(&r.Targets[i])
+		sec.Report.Documents = saved.Sections[i].Documents
+	}
+	if doc.Summary != nil {
+		saved.Summary = *doc.Summary
+	} else {
+		gate := report.Gate{}
+		saved.Summary = ReportSummary{ExitCode: gate.ExitCode(r), Failing: len(gate.Failing(r))}
+		for _, s := range saved.Sections {
+			saved.Summary.Documents += s.Documents
+			saved.Summary.Findings += s.Findings
+		}
+	}
+	return saved, nil
+}
+
+// decodeReport decodes a report's JSON into v; its errors name the file,
+// and the line and column where there is one.
+func decodeReport(path string, data []byte, v any) error {
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(v); err != nil {
 		if located := jsonError(path, data, err); located.(*InputError).Line > 0 {
-			return nil, located
+			return located
 		}
 		// A value the report model refuses: the only one is an unknown
 		// severity, which the decoder does not locate.
 		if off, ok := badSeverity(data); ok {
 			line, col := lineCol(data, off)
-			return nil, &InputError{File: path, Line: line, Col: col, Err: err}
+			return &InputError{File: path, Line: line, Col: col, Err: err}
 		}
-		return nil, &InputError{File: path, Err: err}
+		return &InputError{File: path, Err: err}
 	}
-	saved := &SavedReport{Path: path, Report: doc.Report}
-	if doc.Summary != nil {
-		saved.Summary = *doc.Summary
-	} else {
-		// An older or hand-made report without a summary: judge it with the
-		// default gate, as a scan without --fail-on would have.
-		gate := report.Gate{}
-		saved.Summary = ReportSummary{ExitCode: gate.ExitCode(doc.Report), Failing: len(gate.Failing(doc.Report)), Findings: len(doc.Report.Findings)}
-	}
-	doc.Report.Documents = saved.Summary.Documents
-	return saved, nil
+	return nil
 }
 
 // badSeverity finds the first "severity" whose value is not a severity
@@ -246,8 +322,18 @@ func sizeText(n int64) string {
 func WriteHTML(ctx context.Context, reports []*SavedReport, title string, generator report.Tool, output string, stdout io.Writer) error {
 	p := html.Page{Title: title, Generator: generator}
 	for _, r := range reports {
-		p.Reports = append(p.Reports, html.Input{Report: r.Report, Source: r.Path, ExitCode: r.Summary.ExitCode,
-			Failing: r.Summary.Failing, Documents: r.Summary.Documents})
+		if !r.Report.Multi() {
+			p.Reports = append(p.Reports, html.Input{Report: r.Report, Source: r.Path, ExitCode: r.Summary.ExitCode,
+				Failing: r.Summary.Failing, Documents: r.Summary.Documents})
+			continue
+		}
+		// A multi-target report: a report per target, as scan -f html
+		// shows it.
+		for i := range r.Report.Targets {
+			in := html.TargetInput(r.Report, &r.Report.Targets[i])
+			in.Source, in.ExitCode, in.Failing, in.Documents = r.Path, r.Sections[i].ExitCode, r.Sections[i].Failing, r.Sections[i].Documents
+			p.Reports = append(p.Reports, in)
+		}
 	}
 	render := func(w io.Writer) error { return html.Render(ctx, w, p) }
 	if output == "" || output == "-" {

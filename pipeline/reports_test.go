@@ -44,8 +44,17 @@ func TestReadReportRoundTrip(t *testing.T) {
 			if d := cmp.Diff(c.Report, got.Report, opts); d != "" {
 				t.Errorf("read back differs (-written +read):\n%s", d)
 			}
-			if got.Summary.ExitCode != gate.ExitCode(c.Report) || got.Summary.Failing != len(gate.Failing(c.Report)) || got.Summary.Documents != c.Report.Documents {
+			documents := 0
+			for _, s := range c.Report.Sections() {
+				documents += s.Documents
+			}
+			if got.Summary.ExitCode != gate.ExitCode(c.Report) || got.Summary.Failing != len(gate.Failing(c.Report)) || got.Summary.Documents != documents {
 				t.Errorf("summary %+v, want the gate's", got.Summary)
+			}
+			for i := range c.Report.Targets {
+				if s := got.Sections[i]; s.ExitCode != gate.TargetExitCode(&c.Report.Targets[i]) || s.Documents != c.Report.Targets[i].Report.Documents {
+					t.Errorf("section %d: summary %+v, want the gate's", i, s)
+				}
 			}
 		})
 	}

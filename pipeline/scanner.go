@@ -41,6 +41,11 @@ type ScanConfig struct {
 	// Waivers are the waiver files and their clock; they are read again,
 	// and checked against the bundles, on every (re)load.
 	Waivers WaiverOptions
+	// Baseline, when set, is the earlier report findings are compared
+	// with (--baseline): only new ones fail the gate. A multi-target run
+	// compares each target with that target's section of a multi-target
+	// baseline, or with a single-target baseline as a whole.
+	Baseline *SavedReport
 }
 
 // Scanner is a loaded scan: bundles compiled and a target open, ready to
@@ -109,6 +114,7 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 		Bundles: bundles, Engine: eng, Target: s.target, Collectors: s.env.Collectors, Logger: s.env.Logger,
 		CollectorTimeout: s.cfg.CollectorTimeout, Parallel: s.cfg.Parallel, Tool: s.env.Tool,
 		Data: s.data, Abandoned: &s.abandoned, Secrets: s.env.Secrets, Waivers: waivers, Now: s.cfg.Waivers.Clock(),
+		Baseline: s.cfg.Baseline,
 	}, nil
 }
 

@@ -30,6 +30,15 @@ type TargetSpec struct {
 	// (environ, cmdline, mem, …) and the kernel's memory files, on the
 	// host or in a --root tree (targets.AllowProc).
 	AllowProc bool
+	// Targets are ssh://[user@]host[:port] URLs (--target) and Inventory
+	// a file of them (--inventory): a multi-target run (ScanTargets,
+	// CollectTargets), reached and trusted as SSH says.
+	Targets   []string
+	Inventory string
+	SSH       SSHOptions
+	// AllowFailedTargets keeps a target that could not be scanned from
+	// making the exit code 3 (--allow-failed-targets).
+	AllowFailedTargets bool
 }
 
 // Bounds of the warnings about an image's skipped layer entries: at most
@@ -47,6 +56,8 @@ const (
 // cannot be reached is exit code 3.
 func (e *Env) OpenTarget(ctx context.Context, spec TargetSpec) (target.Target, error) {
 	switch {
+	case spec.Remote():
+		return nil, exitcode.UsageError(errors.New("--target and --inventory scan several targets: this command takes one (the host, --root or --image)"))
 	case spec.Root != "" && spec.Image != "":
 		return nil, exitcode.UsageError(errors.New("--root and --image choose different targets: give one"))
 	case spec.Image != "":

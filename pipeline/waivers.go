@@ -89,15 +89,16 @@ func policyNames(bundles []*bundle.Bundle) []string {
 // matched no finding (stale: remove or fix them) and those that expired
 // while still matching findings, which count again.
 func (e *Env) WarnWaivers(r *report.Report, set *waiver.Set) {
-	if set == nil || r.Waivers == nil {
+	if set == nil {
 		return
 	}
+	entries := waiverEntries(r)
 	decl := map[string]hcl.Range{}
 	for _, w := range set.Waivers {
 		decl[w.ID] = w.DeclRange
 	}
 	var diags hcl.Diagnostics
-	for _, w := range r.Waivers.Entries {
+	for _, w := range entries {
 		rng := decl[w.ID]
 		switch {
 		case w.Expired && w.Findings > 0:
@@ -121,6 +122,31 @@ func (e *Env) WarnWaivers(r *report.Report, set *waiver.Set) {
 		}
 	}
 	e.warn(diags, set.HCL)
+}
+
+// waiverEntries is what each waiver did over the whole run: in a
+// multi-target report, its findings summed over the targets, and stale
+// only if it matched nothing on any of them.
+func waiverEntries(r *report.Report) []report.WaiverEntry {
+	var out []report.WaiverEntry
+	index := map[string]int{}
+	for _, sec := range r.Sections() {
+		if sec.Waivers == nil {
+			continue
+		}
+		for _, w := range sec.Waivers.Entries {
+			i, ok := index[w.ID]
+			if !ok {
+				index[w.ID] = len(out)
+				out = append(out, w)
+				continue
+			}
+			out[i].Findings += w.Findings
+			out[i].Stale = out[i].Stale && w.Stale
+			out[i].Expired = out[i].Expired || w.Expired
+		}
+	}
+	return out
 }
 
 func plural(n int, one, many string) string {

@@ -86,16 +86,28 @@ func (d *Dir) checkProc(op, name string, h *os.File, leaf string) error {
 	if leaf != "" {
 		parts = append(parts, leaf)
 	}
+	if err := ProcRefused(parts, d.allowProc); err != nil {
+		return &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	return nil
+}
+
+// ProcRefused says why the procfs entry at parts (its path below the
+// procfs root: ["1", "environ"]) is not read, wrapping ErrProcRefused, or
+// nil when it may be; allow is the operator's --allow-proc. Dir applies it
+// to what the kernel says a handle is; an SSH target to the path its
+// server resolves.
+func ProcRefused(parts []string, allow bool) error {
 	if len(parts) == 1 {
 		if w, ok := alwaysRefused[parts[0]]; ok {
-			return &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("%w: %s", ErrProcRefused, w)}
+			return fmt.Errorf("%w: %s", ErrProcRefused, w)
 		}
 	}
-	if d.allowProc {
+	if allow {
 		return nil
 	}
 	if what := procRefusal(parts); what != "" {
-		return &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("%w: %s; the operator allows it with --allow-proc", ErrProcRefused, what)}
+		return fmt.Errorf("%w: %s; the operator allows it with --allow-proc", ErrProcRefused, what)
 	}
 	return nil
 }

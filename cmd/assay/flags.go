@@ -19,6 +19,7 @@ import (
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/internal/membudget"
 	"github.com/assay-dev/assay/pipeline"
+	"github.com/assay-dev/assay/targets/ssh"
 )
 
 // bundleHelp describes what --bundle accepts.
@@ -61,7 +62,20 @@ func registerScan(fs *pflag.FlagSet, c *pipeline.ScanConfig) {
 	registerTarget(fs, &c.Target)
 	fs.DurationVar(&c.CollectorTimeout, "collector-timeout", 5*time.Minute, "stop a collector that runs longer than this")
 	fs.DurationVar(&c.EvalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
-	fs.IntVar(&c.Parallel, "parallel", 0, "evaluations and collectors run at once (0: one per CPU)")
+	fs.IntVar(&c.Parallel, "parallel", 0, "evaluations and collectors run at once (0: one per CPU); with --target or --inventory, the targets scanned at once (0: 4)")
+}
+
+// registerRemote adds the flags that choose SSH targets and say how they
+// are reached and trusted (scan and collect).
+func registerRemote(fs *pflag.FlagSet, t *pipeline.TargetSpec) {
+	fs.StringArrayVar(&t.Targets, "target", nil, "scan the host at `URL`, ssh://[user@]host[:port], over SSH (SFTP, read-only; repeatable)")
+	fs.StringVar(&t.Inventory, "inventory", "", "scan the SSH targets listed in `FILE`: one ssh:// URL a line, or YAML (.yaml) with per-host user, port and labels")
+	fs.StringArrayVar(&t.SSH.KnownHosts, "known-hosts", nil, "check host keys against this known_hosts `FILE` (repeatable; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts); an unknown or changed key fails the target")
+	fs.StringArrayVar(&t.SSH.Identities, "identity", nil, "authenticate with the private key in `FILE` and its FILE-cert.pub certificate (repeatable; ssh-agent's keys are offered too)")
+	fs.DurationVar(&t.SSH.ConnectTimeout, "connect-timeout", ssh.DefaultConnectTimeout, "give up on a target that has not connected, shown its host key and accepted a key within this long")
+	fs.DurationVar(&t.SSH.ReadTimeout, "read-timeout", ssh.DefaultReadTimeout, "fail a target that does not answer one SFTP request within this long")
+	fs.BoolVar(&t.AllowFailedTargets, "allow-failed-targets", false, "a target that cannot be scanned is reported but does not make the exit code 3")
+	t.SSH.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
 }
 
 // registerDocuments adds the flags that bound the --documents files.
@@ -127,7 +141,7 @@ type outputFlags struct {
 
 func (o *outputFlags) register(fs *pflag.FlagSet, formats *exporters.Registry) {
 	fs.StringArrayVarP(&o.formats, "format", "f", nil,
-		"output `FORMAT` ("+strings.Join(formats.Names(), ", ")+"); repeat as FORMAT=FILE to write several outputs from one scan (default table)")
+		"output `FORMAT` ("+strings.Join(formats.Names(), ", ")+"); repeat as FORMAT=FILE to write several outputs from one scan, FORMAT=DIR/ for one file per target (default table)")
 	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` (atomically) instead of stdout")
 	fs.StringVar(&o.failOn, "fail-on", "info", "lowest `SEVERITY` of a mandatory finding that fails the run (exit 1): info, low, medium, high, critical, or none")
 	fs.BoolVar(&o.showWaived, "show-waived", false, "list waived findings in the table too (they are counted in its summary either way)")

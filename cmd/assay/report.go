@@ -23,7 +23,8 @@ func reportCmd() *cobra.Command {
 		Long: `Report renders JSON reports (written by 'assay scan -f json' or
 'assay eval -f json') as one HTML page an auditor can open anywhere: from a
 mail attachment or an artifact store, with no network and no server. Several
-reports (a fleet, a set of images) make one page with a target selector.
+reports (a fleet, a set of images), or the report of a scan over several
+targets (--target, --inventory), make one page with a target selector.
 
 The page holds everything inline and loads nothing; a Content-Security-Policy
 lets only its own stylesheet and script run. It reads completely with

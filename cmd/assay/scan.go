@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sync"
 
 	"github.com/spf13/cobra"
 
+	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/pipeline"
 )
@@ -37,6 +39,13 @@ every output, marked, and never fail the run. A baseline (--baseline, the
 JSON report of an earlier scan) lets only new findings fail it
 (docs/waivers.md).
 
+With --target ssh://HOST (repeatable) or --inventory FILE it scans hosts
+assay is not installed on, over SSH: files are read over SFTP, read-only,
+host keys are checked against known_hosts, and one report holds a section
+per target (docs/targets.md). A target that cannot be scanned is reported
+with its reason and fails the run (exit 3) unless --allow-failed-targets;
+the exit code is the worst of the targets'.
+
 Exit codes: 0 nothing at or above --fail-on; 1 a mandatory violation at or
 above --fail-on, neither waived nor in the baseline; 2 a usage, bundle,
 waiver or input error, or a secret not allowed; 3 the scan itself failed (a
@@ -53,7 +62,11 @@ look at (see --allow-empty).`,
   assay scan --image app.tar --fail-on high
 
   # accept listed risks until they expire; fail only on what the last release did not have
-  assay scan --image app.tar --waivers waivers.hcl --baseline last-release.json`,
+  assay scan --image app.tar --waivers waivers.hcl --baseline last-release.json
+
+  # hosts over SSH, 16 at a time, one SARIF file and one textfile per host
+  assay scan --inventory fleet.yaml --identity ~/.ssh/audit_ed25519 --parallel 16 \
+    -f table -f sarif=out/ -f prometheus=/var/lib/node_exporter/textfile/assay/`,
 		Args: noBundleArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env := c.env(cmd)
@@ -71,20 +84,32 @@ look at (see --allow-empty).`,
 			if cfg.Waivers, err = wf.options(); err != nil {
 				return err
 			}
-			var base *pipeline.SavedReport
 			if baseline != "" {
-				if base, err = pipeline.ReadBaseline(baseline); err != nil {
+				if cfg.Baseline, err = pipeline.ReadBaseline(baseline); err != nil {
 					return err
 				}
 			}
 			ctx := cmd.Context()
+			if cfg.Target.Remote() {
+				if explainPolicy != "" {
+					return exitcode.UsageError(errors.New("--explain traces a policy on one target: use it with the host, --root or --image, not --target or --inventory"))
+				}
+				out.Gate.AllowFailedTargets = cfg.Target.AllowFailedTargets
+				r, err := env.ScanTargets(ctx, cfg)
+				if err != nil {
+					if exitcode.Of(err, -1) != -1 {
+						return err // bad targets, keys or bundles: 2
+					}
+					return pipeline.ScanFailed(err)
+				}
+				return out.Deliver(ctx, r, cmd.OutOrStdout(), colorAllowed(cmd.OutOrStdout()))
+			}
 			s, err := env.NewScanner(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
 			p := s.Pipeline()
-			p.Baseline = base
 			explain, err := explainTo(cmd, p, out, explainPolicy)
 			if err != nil {
 				return err
@@ -105,6 +130,7 @@ look at (see --allow-empty).`,
 	registerScan(cmd.Flags(), &cfg)
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	secrets.register(cmd.Flags())
+	registerRemote(cmd.Flags(), &cfg.Target)
 	of.register(cmd.Flags(), c.base.Formats)
 	cmd.Flags().StringVar(&explainPolicy, "explain", "", explainHelp)
 	completeOutputFlags(cmd, c.base.Formats.Names())

@@ -28,6 +28,9 @@ type interfacesCollector struct{}
 // Collect emits one net.interface document per link of the scanner's
 // network namespace.
 func (c *interfacesCollector) Collect(ctx context.Context, env collector.Env, emit collector.Emitter) error {
+	if remote(env.Target) {
+		return c.collectRemote(ctx, env, emit)
+	}
 	h, links, err := openLinks()
 	if err != nil {
 		return err

@@ -28,6 +28,9 @@ type neighborsCollector struct {
 // heard. A capture that cannot run (no CAP_NET_RAW, a bad file) fails the
 // collector with that reason; other collectors carry on.
 func (c *neighborsCollector) Collect(ctx context.Context, env collector.Env, emit collector.Emitter) error {
+	if remote(env.Target) {
+		return c.collectRemote(ctx, env, emit)
+	}
 	h, links, err := openLinks()
 	if err != nil {
 		return err

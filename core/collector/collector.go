@@ -72,8 +72,9 @@ type Type struct {
 	// DocumentKinds are the values of the "kind" field of the documents it
 	// produces ("file", "sshd_config", "net.interface").
 	DocumentKinds []string
-	// HostOnly collectors describe the running machine (network state) and do
-	// not apply to --root or --image targets; the runner says so once.
+	// HostOnly collectors describe a running machine (network state): the
+	// host, or one reached over SSH (target.Kind.Live). They do not apply
+	// to --root or --image targets; the runner says so once.
 	HostOnly bool
 	// Help is one line for the docs.
 	Help string

@@ -8,6 +8,10 @@ type Gate struct {
 	FailOn Severity
 	// Disabled reports findings but never fails (--fail-on none).
 	Disabled bool
+	// AllowFailedTargets keeps a target that could not be scanned from
+	// failing a multi-target run (--allow-failed-targets); it is still
+	// reported, with its reason.
+	AllowFailedTargets bool
 	// FailEmpty makes a run that checked nothing fail (exit code 3): every
 	// policy skipped, as when a scan's target holds none of what the
 	// bundles look at. assay scan sets it unless --allow-empty.
@@ -16,15 +20,18 @@ type Gate struct {
 
 // Failing returns the findings that fail the gate: mandatory violations
 // (deny, not warn) at or above FailOn, neither waived nor already in the
-// baseline (Finding.Accepted).
+// baseline (Finding.Accepted), over every section of a multi-target
+// report.
 func (g Gate) Failing(r *Report) []Finding {
 	if g.Disabled {
 		return nil
 	}
 	var out []Finding
-	for _, f := range r.Findings {
-		if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && !f.Accepted() {
-			out = append(out, f)
+	for _, s := range r.Sections() {
+		for _, f := range s.Findings {
+			if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && !f.Accepted() {
+				out = append(out, f)
+			}
 		}
 	}
 	return out
@@ -33,8 +40,41 @@ func (g Gate) Failing(r *Report) []Finding {
 // ExitCode is the process exit code the report deserves under the gate. A
 // policy that could not be evaluated makes the scan fail (3): a half-judged
 // result must never pass as clean; with FailEmpty, so does a run that
-// checked nothing.
+// checked nothing. A multi-target report gets the worst code of its
+// targets, a failed target counting as 3 unless AllowFailedTargets.
 func (g Gate) ExitCode(r *Report) int {
+	if !r.Multi() {
+		return g.exitCode(r)
+	}
+	worst := exitcode.Clean
+	for _, t := range r.Targets {
+		code := exitcode.Clean
+		switch {
+		case t.Status == TargetFailed && !g.AllowFailedTargets:
+			code = exitcode.ScanFailed
+		case t.Status != TargetFailed && t.Report != nil:
+			code = g.exitCode(t.Report)
+		}
+		worst = max(worst, code)
+	}
+	return worst
+}
+
+// TargetExitCode is the exit code one section deserves on its own.
+func (g Gate) TargetExitCode(t *TargetResult) int {
+	if t.Status == TargetFailed {
+		if g.AllowFailedTargets {
+			return exitcode.Clean
+		}
+		return exitcode.ScanFailed
+	}
+	if t.Report == nil {
+		return exitcode.Clean
+	}
+	return g.exitCode(t.Report)
+}
+
+func (g Gate) exitCode(r *Report) int {
 	if len(g.Failing(r)) > 0 {
 		return exitcode.Violations
 	}

@@ -37,6 +37,10 @@ type Report struct {
 	// DataSources are the live data sources (data "ldap", data "http") the
 	// policies judged with, and whether that data is fresh.
 	DataSources []DataSource `json:"data_sources,omitempty"`
+	// Targets, when not nil, makes this a multi-target report (Multi): one
+	// section per target of a run over several (--target, --inventory).
+	// The JSON exporter writes it in its own shape (schema 2).
+	Targets []TargetResult `json:"-"`
 
 	// Waivers is what the waiver files did (waiver.go); Scores the
 	// weighted scores and control roll-ups (score.go); Baseline the
@@ -271,11 +275,14 @@ func (r *Report) Sort() {
 	})
 }
 
-// Counts tallies findings per severity.
+// Counts tallies findings per severity, over every section of a
+// multi-target report.
 func (r *Report) Counts() map[Severity]int {
 	c := map[Severity]int{}
-	for _, f := range r.Findings {
-		c[f.Severity]++
+	for _, s := range r.Sections() {
+		for _, f := range s.Findings {
+			c[f.Severity]++
+		}
 	}
 	return c
 }

@@ -24,9 +24,16 @@ const (
 	KindHost  Kind = "host"  // the running machine, root "/"
 	KindRoot  Kind = "root"  // an unpacked root filesystem (--root DIR)
 	KindImage Kind = "image" // a container image (--image REF)
+	// KindSSH is a running machine read over SFTP (--target ssh://HOST).
+	KindSSH Kind = "ssh"
 	// KindDocuments is what `assay eval` judges: documents read from files.
 	KindDocuments Kind = "documents"
 )
+
+// Live reports whether targets of kind k are running machines, whose
+// kernel state (network interfaces and neighbours) collectors may read:
+// the host, and hosts reached over SSH.
+func (k Kind) Live() bool { return k == KindHost || k == KindSSH }
 
 // Target is a read-only, confined view of a root filesystem.
 //

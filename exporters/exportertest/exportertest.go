@@ -46,6 +46,38 @@ func Cases() []Case {
 		{"sample", Sample()},
 		{"sample-empty", SampleEmpty()},
 		{"compliance", Compliance()},
+		{"multi-target", MultiTarget()},
+	}
+}
+
+// MultiTarget is a run over three SSH targets: one with Sample's findings,
+// one clean, and one that could not be scanned (its host key unknown).
+func MultiTarget() *report.Report {
+	web := Sample()
+	web.Target = target.Info{Kind: target.KindSSH, Name: "ssh://root@web-1:22"}
+	for i := range web.Findings {
+		web.Findings[i].Target = web.Target.Name
+		web.Findings[i].ComputeFingerprint()
+	}
+	db := SampleEmpty()
+	db.Target = target.Info{Kind: target.KindSSH, Name: "ssh://auditor@db-1:2222"}
+	db.Host = "db-1"
+	failed := &report.Report{
+		SchemaVersion: report.SchemaVersion, Tool: web.Tool, Target: target.Info{Kind: target.KindSSH, Name: "ssh://root@10.0.0.9:22"},
+		StartedAt: web.StartedAt, Bundles: web.Bundles, Timings: report.Timings{TotalSeconds: 0.05},
+	}
+	return &report.Report{
+		SchemaVersion: report.MultiSchemaVersion,
+		Tool:          web.Tool,
+		StartedAt:     web.StartedAt,
+		Bundles:       web.Bundles,
+		Timings:       report.Timings{TotalSeconds: 1.5},
+		Targets: []report.TargetResult{
+			{Report: web, Status: report.TargetOK, Labels: map[string]string{"role": "web", "site": "par1"}},
+			{Report: db, Status: report.TargetOK},
+			{Report: failed, Status: report.TargetFailed,
+				Error: "ssh://root@10.0.0.9:22: host key SHA256:AbCdEf (ssh-ed25519) of 10.0.0.9:22 is not in /root/.ssh/known_hosts: check the fingerprint out of band"},
+		},
 	}
 }
 

@@ -37,6 +37,7 @@ import (
 func Format() exporters.Format {
 	return exporters.Format{
 		Name: "html",
+		Ext:  ".html",
 		Help: "one self-contained HTML page for people and auditors (findings with evidence, scores, provenance); no network needed",
 		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
 	}
@@ -52,10 +53,40 @@ type Exporter struct {
 // and the findings that fail it.
 func New(w io.Writer, o exporters.Options) *Exporter { return &Exporter{w: w, gate: o.Gate} }
 
-// Export implements exporters.Exporter.
+// Export implements exporters.Exporter. A multi-target report is one page
+// with a report per target; a target that could not be scanned shows its
+// reason as the failure of a pseudo collector "target".
 func (e *Exporter) Export(ctx context.Context, r *report.Report) error {
-	in := Input{Report: r, ExitCode: e.gate.ExitCode(r), Failing: len(e.gate.Failing(r)), Documents: r.Documents}
-	return Render(ctx, e.w, Page{Generator: r.Tool, Reports: []Input{in}})
+	if !r.Multi() {
+		in := Input{Report: r, ExitCode: e.gate.ExitCode(r), Failing: len(e.gate.Failing(r)), Documents: r.Documents}
+		return Render(ctx, e.w, Page{Generator: r.Tool, Reports: []Input{in}})
+	}
+	var ins []Input
+	for i := range r.Targets {
+		t := &r.Targets[i]
+		in := TargetInput(r, t)
+		in.ExitCode, in.Failing = e.gate.TargetExitCode(t), len(e.gate.Failing(in.Report))
+		ins = append(ins, in)
+	}
+	return Render(ctx, e.w, Page{Generator: r.Tool, Reports: ins})
+}
+
+// TargetInput is the report to render for one section t of the
+// multi-target report r, without its gate's verdict (ExitCode, Failing): a
+// target that could not be scanned shows its reason as the failure of a
+// pseudo collector "target".
+func TargetInput(r *report.Report, t *report.TargetResult) Input {
+	rep := t.Report
+	if rep == nil {
+		rep = &report.Report{Tool: r.Tool}
+	}
+	if t.Status == report.TargetFailed {
+		c := *rep
+		c.Collectors = append([]report.CollectorResult{{Type: "target", Name: string(rep.Target.Kind), Status: report.CollectorFailed,
+			Error: "target not scanned: " + t.Error}}, rep.Collectors...)
+		rep = &c
+	}
+	return Input{Report: rep, Documents: rep.Documents}
 }
 
 // Input is one report to render, with what its gate decided: a scan's own,

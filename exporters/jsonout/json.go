@@ -16,6 +16,7 @@ import (
 func Format() exporters.Format {
 	return exporters.Format{
 		Name: "json",
+		Ext:  ".json",
 		Help: "the full report as JSON (findings, policy status, collector errors, timings)",
 		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
 	}
@@ -53,21 +54,31 @@ type summary struct {
 
 // Export implements exporters.Exporter.
 func (j *Exporter) Export(_ context.Context, r *report.Report) error {
+	var v any
+	if r.Multi() {
+		v = j.multi(r)
+	} else {
+		v = j.single(r)
+	}
+	enc := json.NewEncoder(j.w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json report: %w", err)
+	}
+	return nil
+}
+
+// single is the schema-1 object of one target's report.
+func (j *Exporter) single(r *report.Report) document {
 	s := summary{
 		ExitCode:   j.gate.ExitCode(r),
 		Documents:  r.Documents,
 		Findings:   len(r.Findings),
 		Failing:    len(j.gate.Failing(r)),
-		BySeverity: map[string]int{},
+		BySeverity: severities(r),
 		ByStatus:   map[string]int{},
 		Waived:     r.WaivedCount(),
 		Checked:    r.Checked(),
-	}
-	for _, name := range report.SeverityNames() {
-		s.BySeverity[name] = 0
-	}
-	for sev, n := range r.Counts() {
-		s.BySeverity[sev.String()] = n
 	}
 	for _, p := range r.Policies {
 		s.ByStatus[string(p.Status)]++
@@ -86,10 +97,70 @@ func (j *Exporter) Export(_ context.Context, r *report.Report) error {
 	if out.Bundles == nil {
 		out.Bundles = []report.Bundle{}
 	}
-	enc := json.NewEncoder(j.w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(document{Report: &out, Summary: s}); err != nil {
-		return fmt.Errorf("write json report: %w", err)
+	return document{Report: &out, Summary: s}
+}
+
+func severities(r *report.Report) map[string]int {
+	m := map[string]int{}
+	for _, name := range report.SeverityNames() {
+		m[name] = 0
 	}
-	return nil
+	for sev, n := range r.Counts() {
+		m[sev.String()] = n
+	}
+	return m
+}
+
+// multiDocument is the schema-2 object of a multi-target report: the run,
+// and one schema-1 section per target with its status.
+type multiDocument struct {
+	SchemaVersion string          `json:"schema_version"`
+	Tool          report.Tool     `json:"tool"`
+	StartedAt     any             `json:"started_at"`
+	Bundles       []report.Bundle `json:"bundles"`
+	Targets       []section       `json:"targets"`
+	Timings       report.Timings  `json:"timings"`
+	Summary       multiSummary    `json:"summary"`
+}
+
+type section struct {
+	document
+	Status report.TargetStatus `json:"status"`
+	Error  string              `json:"error,omitempty"`
+	Labels map[string]string   `json:"labels,omitempty"`
+}
+
+type multiSummary struct {
+	ExitCode      int            `json:"exit_code"`
+	Targets       int            `json:"targets"`
+	FailedTargets int            `json:"failed_targets"`
+	Documents     int            `json:"documents"`
+	Findings      int            `json:"findings"`
+	Failing       int            `json:"failing"`
+	BySeverity    map[string]int `json:"by_severity"`
+}
+
+func (j *Exporter) multi(r *report.Report) multiDocument {
+	out := multiDocument{
+		SchemaVersion: report.MultiSchemaVersion, Tool: r.Tool, StartedAt: r.StartedAt, Bundles: r.Bundles,
+		Targets: make([]section, 0, len(r.Targets)), Timings: r.Timings,
+		Summary: multiSummary{ExitCode: j.gate.ExitCode(r), Targets: len(r.Targets), FailedTargets: r.FailedTargets(),
+			Failing: len(j.gate.Failing(r)), BySeverity: severities(r)},
+	}
+	if out.Bundles == nil {
+		out.Bundles = []report.Bundle{}
+	}
+	for i := range r.Targets {
+		t := &r.Targets[i]
+		rep := t.Report
+		if rep == nil {
+			rep = &report.Report{SchemaVersion: report.SchemaVersion, Tool: r.Tool}
+		}
+		doc := j.single(rep)
+		doc.Summary.ExitCode = j.gate.TargetExitCode(t)
+		out.Targets = append(out.Targets, section{document: doc, Status: t.Status, Error: t.Error, Labels: t.Labels})
+		out.Summary.Documents += rep.Documents
+		out.Summary.Findings += len(rep.Findings)
+	}
+	return out
 }

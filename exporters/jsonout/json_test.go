@@ -25,6 +25,7 @@ func TestJSON(t *testing.T) {
 		// a waived finding and one in the baseline do not fail; the new
 		// one does.
 		{"compliance.json", exportertest.Compliance(), 1},
+		{"multi-target.json", exportertest.MultiTarget(), 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -35,9 +36,21 @@ func TestJSON(t *testing.T) {
 			if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 				t.Fatalf("not JSON: %v", err)
 			}
-			for _, k := range []string{"findings", "policies", "collectors", "bundles"} {
-				if _, ok := doc[k].([]any); !ok {
-					t.Errorf("%q is %T, want a list (never null)", k, doc[k])
+			sections := []map[string]any{doc}
+			if tc.r.Multi() {
+				sections = nil
+				for _, s := range doc["targets"].([]any) {
+					sections = append(sections, s.(map[string]any))
+				}
+				if len(sections) != len(tc.r.Targets) || doc["schema_version"] != report.MultiSchemaVersion {
+					t.Errorf("%d sections, schema %v; want %d, %s", len(sections), doc["schema_version"], len(tc.r.Targets), report.MultiSchemaVersion)
+				}
+			}
+			for _, sec := range sections {
+				for _, k := range []string{"findings", "policies", "collectors", "bundles"} {
+					if _, ok := sec[k].([]any); !ok {
+						t.Errorf("%q is %T, want a list (never null)", k, sec[k])
+					}
 				}
 			}
 			if got := doc["summary"].(map[string]any)["exit_code"]; got != tc.exitCode {

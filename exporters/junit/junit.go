@@ -26,6 +26,7 @@ import (
 func Format() exporters.Format {
 	return exporters.Format{
 		Name: "junit",
+		Ext:  ".xml",
 		Help: "JUnit XML: a testsuite per bundle, a testcase per policy, a failure per violation",
 		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
 	}
@@ -119,8 +120,45 @@ func (e *Exporter) Export(ctx context.Context, r *report.Report) error {
 
 func seconds(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) }
 
-// Build turns a report into the JUnit document. It does not change r.
+// Build turns a report into the JUnit document. It does not change r. A
+// multi-target report gives each target its own suites ("bundle
+// [target]"), and a target that could not be scanned a suite with one
+// error.
 func Build(r *report.Report) *TestSuites {
+	if !r.Multi() {
+		return build(r)
+	}
+	doc := &TestSuites{Name: "assay", Time: seconds(r.Timings.TotalSeconds)}
+	for i := range r.Targets {
+		t := &r.Targets[i]
+		rep := t.Report
+		if rep == nil {
+			rep = &report.Report{}
+		}
+		tgt := targetName(rep)
+		sub := build(rep)
+		for _, s := range sub.Suites {
+			s.Name += " [" + tgt + "]"
+			doc.Suites = append(doc.Suites, s)
+		}
+		if t.Status == report.TargetFailed {
+			s := TestSuite{Name: "target [" + tgt + "]", Package: "assay.target", Hostname: tgt, Time: seconds(rep.Timings.TotalSeconds),
+				Properties: []Property{{Name: "assay.target", Value: tgt}, {Name: "assay.target.kind", Value: string(rep.Target.Kind)}}}
+			add(&s, TestCase{Name: "scan [" + tgt + "]", Classname: "assay.target", Time: seconds(rep.Timings.TotalSeconds),
+				Errors: []Problem{{Message: "target not scanned: " + t.Error, Type: "target-failed", Text: t.Error}}})
+			doc.Suites = append(doc.Suites, s)
+		}
+	}
+	for i := range doc.Suites {
+		doc.Suites[i].ID = i
+		doc.Tests += doc.Suites[i].Tests
+		doc.Failures += doc.Suites[i].Failures
+		doc.Errors += doc.Suites[i].Errors
+	}
+	return doc
+}
+
+func build(r *report.Report) *TestSuites {
 	c := *r
 	c.Findings = append([]report.Finding(nil), r.Findings...)
 	c.Policies = append([]report.PolicyResult(nil), r.Policies...)

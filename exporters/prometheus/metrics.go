@@ -107,6 +107,9 @@ type ReportCollector struct {
 	// assay_scan_success 1 (the one-shot textfile has no daemon state).
 	end     time.Time
 	oneShot bool
+	// failed publishes assay_scan_success 0: a target of a multi-target
+	// run that could not be scanned.
+	failed bool
 }
 
 // NewReportCollector builds the metrics of r.
@@ -127,8 +130,8 @@ func (c *ReportCollector) Collect(ch chan<- prom.Metric) {
 		ch <- m
 	}
 	if c.oneShot {
-		ch <- prom.MustNewConstMetric(descScanSuccess, prom.GaugeValue, 1)
-		if !c.end.IsZero() {
+		ch <- prom.MustNewConstMetric(descScanSuccess, prom.GaugeValue, b2f(!c.failed))
+		if !c.end.IsZero() && !c.failed {
 			ch <- prom.MustNewConstMetric(descLastSuccess, prom.GaugeValue, float64(c.end.UnixNano())/1e9)
 		}
 	}

@@ -48,6 +48,7 @@ const (
 func Format() exporters.Format {
 	return exporters.Format{
 		Name: "sarif",
+		Ext:  ".sarif",
 		Help: "SARIF 2.1.0 for GitHub code scanning and other SARIF consumers",
 		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
 	}
@@ -123,8 +124,51 @@ func resultLevel(f *report.Finding) string {
 // so two bundles may reuse a policy id without sharing alerts.
 func RuleID(bundle, policy string) string { return bundle + "/" + policy }
 
-// Build turns a report into a SARIF log. It does not change r.
+// Build turns a report into a SARIF log. It does not change r. A
+// multi-target report gives one run per target, each with its own
+// automationDetails.id, so that each host's alerts open and close on their
+// own; a target that could not be scanned is a run with no results whose
+// invocation failed, with the reason.
 func Build(r *report.Report, gate report.Gate) (*Log, error) {
+	if !r.Multi() {
+		run, err := buildRun(r, gate.ExitCode(r))
+		if err != nil {
+			return nil, err
+		}
+		return &Log{Schema: SchemaURI, Version: Version, Runs: []Run{*run}}, nil
+	}
+	runs := make([]Run, 0, len(r.Targets))
+	for i := range r.Targets {
+		t := &r.Targets[i]
+		rep := t.Report
+		if rep == nil {
+			rep = &report.Report{Tool: r.Tool}
+		}
+		run, err := buildRun(rep, gate.TargetExitCode(t))
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Info().Name, err)
+		}
+		if t.Status == report.TargetFailed {
+			run.Invocations[0].ExecutionSuccessful = false
+			run.Invocations[0].ToolExecutionNotifications = append([]Notification{{
+				Descriptor: &ReportingDescriptorReference{ID: "target-failed"},
+				Level:      "error",
+				Message:    Message{Text: "target not scanned: " + t.Error},
+			}}, run.Invocations[0].ToolExecutionNotifications...)
+		}
+		if len(t.Labels) > 0 {
+			if run.Properties == nil {
+				run.Properties = map[string]any{}
+			}
+			run.Properties["assay/labels"] = t.Labels
+		}
+		runs = append(runs, *run)
+	}
+	return &Log{Schema: SchemaURI, Version: Version, Runs: runs}, nil
+}
+
+// buildRun is the run of one target's report, whose exit code is code.
+func buildRun(r *report.Report, code int) (*Run, error) {
 	rep := sortedCopy(r)
 	rules, index, err := buildRules(rep)
 	if err != nil {
@@ -157,7 +201,6 @@ func Build(r *report.Report, gate report.Gate) (*Log, error) {
 		return nil, fmt.Errorf("sarif: %d policies exceed GitHub's limit of %d rules per run", len(rules), MaxRulesPerRun)
 	}
 
-	code := gate.ExitCode(rep)
 	inv := Invocation{
 		ExecutionSuccessful:        code != exitcode.ScanFailed,
 		ExitCode:                   &code,
@@ -187,7 +230,7 @@ func Build(r *report.Report, gate report.Gate) (*Log, error) {
 		ColumnKind:         "unicodeCodePoints",
 	}
 	run.Properties = runProperties(rep)
-	return &Log{Schema: SchemaURI, Version: Version, Runs: []Run{run}}, nil
+	return &run, nil
 }
 
 // sortedCopy copies the slices Build orders, so the caller's report stays as
@@ -469,6 +512,12 @@ func rootLocation(r *report.Report) ArtifactLocation {
 			loc.URI = (&url.URL{Scheme: "file", Path: strings.TrimSuffix(t.Name, "/") + "/"}).String()
 		}
 		return loc
+	case target.KindSSH:
+		desc := "the root filesystem of the host reached at " + t.Name
+		if r.Host != "" {
+			desc += " (" + r.Host + ")"
+		}
+		return ArtifactLocation{Description: &Message{Text: desc}}
 	case target.KindImage:
 		desc := "the root filesystem of container image " + t.Name
 		if t.Digest != "" {

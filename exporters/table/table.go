@@ -19,6 +19,7 @@ import (
 func Format() exporters.Format {
 	return exporters.Format{
 		Name: "table",
+		Ext:  ".txt",
 		Help: "aligned, human-readable findings and a summary (default)",
 		New:  func(w io.Writer, o exporters.Options) exporters.Exporter { return New(w, o) },
 	}
@@ -65,9 +66,57 @@ func (t *Exporter) paint(code, s string) string {
 	return code + s + reset
 }
 
-// Export implements exporters.Exporter.
+// Export implements exporters.Exporter. A multi-target report is grouped
+// by target: a heading, the target's table and summary, then one line over
+// all targets.
 func (t *Exporter) Export(_ context.Context, r *report.Report) error {
 	var b strings.Builder
+	if r.Multi() {
+		t.writeMulti(&b, r)
+	} else {
+		t.writeReport(&b, r, t.gate.ExitCode(r))
+	}
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+func (t *Exporter) writeMulti(b *strings.Builder, r *report.Report) {
+	failed := 0
+	for i := range r.Targets {
+		sec := &r.Targets[i]
+		name := sec.Info().Name
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if sec.Status == report.TargetFailed {
+			failed++
+			fmt.Fprintf(b, "%s %s\n", t.paint(bold, "== "+name), t.paint(red+bold, "FAILED"))
+			fmt.Fprintf(b, "%s %s\n", t.paint(red+bold, "error"), oneLine(sec.Error))
+			if sec.Report != nil {
+				t.writeProblems(b, sec.Report)
+			}
+			continue
+		}
+		fmt.Fprintf(b, "%s\n", t.paint(bold, "== "+name))
+		t.writeReport(b, sec.Report, t.gate.TargetExitCode(sec))
+	}
+	verdict := t.paint(green+bold, "PASS")
+	switch t.gate.ExitCode(r) {
+	case exitcode.Violations:
+		verdict = t.paint(red+bold, "FAIL")
+	case exitcode.ScanFailed:
+		verdict = t.paint(red+bold, "ERROR")
+	}
+	findings := 0
+	for _, s := range r.Sections() {
+		findings += len(s.Findings)
+	}
+	fmt.Fprintf(b, "\n%s  %s (%d failed) · %s in %.2fs\n", verdict, plural(len(r.Targets), "target", "targets"), failed,
+		plural(findings, "finding", "findings"), r.Timings.TotalSeconds)
+}
+
+// writeReport writes one target's table, problems and summary line.
+func (t *Exporter) writeReport(b *strings.Builder, r *report.Report, code int) {
 	shown := make([]report.Finding, 0, len(r.Findings))
 	for _, f := range r.Findings {
 		if f.Waived == nil || t.showWaived {
@@ -117,13 +166,11 @@ func (t *Exporter) Export(_ context.Context, r *report.Report) error {
 		}
 		b.WriteByte('\n')
 	}
-	t.writeProblems(&b, r)
-	t.writeSkips(&b, r)
-	t.writeWaivers(&b, r)
-	t.writeScores(&b, r)
-	t.writeSummary(&b, r)
-	_, err := io.WriteString(t.w, b.String())
-	return err
+	t.writeProblems(b, r)
+	t.writeSkips(b, r)
+	t.writeWaivers(b, r)
+	t.writeScores(b, r)
+	t.writeSummary(b, r, code)
 }
 
 // writeProblems lists policies that could not be evaluated and collectors
@@ -167,7 +214,7 @@ const (
 	maxText    = 200 // bytes of a path or a reason
 )
 
-func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report) {
+func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report, code int) {
 	status := map[report.Status]int{}
 	for _, p := range r.Policies {
 		status[p.Status]++
@@ -199,7 +246,7 @@ func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report) {
 	}
 	docs := r.Documents
 	verdict := t.paint(green+bold, "PASS")
-	switch t.gate.ExitCode(r) {
+	switch code {
 	case exitcode.Violations:
 		verdict = t.paint(red+bold, "FAIL")
 	case exitcode.ScanFailed:

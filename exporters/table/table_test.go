@@ -28,6 +28,8 @@ func TestTable(t *testing.T) {
 		{"image-skips.txt", exportertest.ImageSkips(), false, report.Gate{}, false},
 		{"compliance.txt", exportertest.Compliance(), false, report.Gate{}, false},
 		{"compliance-show-waived.txt", exportertest.Compliance(), false, report.Gate{}, true},
+		{"multi-target.txt", exportertest.MultiTarget(), false, report.Gate{}, false},
+		{"multi-target-allow-failed.txt", exportertest.MultiTarget(), false, report.Gate{AllowFailedTargets: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
