@@ -6,6 +6,7 @@
 # linux/arm64):
 #   assay_VERSION_OS_ARCH.tar.gz   static binary, man pages, shell completions
 #   assay_VERSION_OS_ARCH.cdx.json CycloneDX SBOM of the binary
+# (VERSION without its leading v: v1.2.3 makes assay_1.2.3_linux_amd64.tar.gz)
 #   assay_PKGVERSION-1_ARCH.deb, assay-PKGVERSION-1.ARCH.rpm   (nfpm)
 #   SHA256SUMS                     of all of the above
 # and bin/OS_ARCH/assay for those and for $BUILD_ONLY (compiled, not
@@ -87,7 +88,7 @@ reprotar() { # reprotar OUT DIR-PARENT NAME
 for p in $platforms; do
   os=${p%/*} arch=${p#*/}
   bin=$dist/bin/${os}_$arch/assay
-  base=assay_${version}_${os}_$arch
+  base=assay_${version#v}_${os}_$arch
   echo "dist: package $os/$arch" >&2
 
   # The archive.
