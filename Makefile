@@ -13,7 +13,8 @@ TOOLS    ?= $(abspath $(shell $(GO) env GOCACHE)/../assay-tools)
 CONFTEST := $(TOOLS)/conftest-$(CONFTEST_VERSION)
 
 # Release artifacts (make dist, make image): where, for which platforms, and
-# the time every timestamp in them takes (the last commit's).
+# the time every timestamp in them takes (the last commit's). Their Go tools
+# (packaging/tools.sh: nfpm, cyclonedx-gomod, actionlint) share TOOLS.
 DIST       ?= dist
 PLATFORMS  ?= linux/amd64 linux/arm64
 IMAGE_ARCH ?= amd64
@@ -91,7 +92,7 @@ sshd-oracles-live:
 # Static binaries, .tar.gz archives (man pages, completions), CycloneDX
 # SBOMs, .deb and .rpm, SHA256SUMS: packaging/dist.sh says what and how.
 dist:
-	DIST=$(DIST) PLATFORMS='$(PLATFORMS)' VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) ./packaging/dist.sh
+	ASSAY_TOOLS=$(TOOLS) DIST=$(DIST) PLATFORMS='$(PLATFORMS)' VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) ./packaging/dist.sh
 
 # The container image, from make dist's static binary, without a daemon:
 # an OCI layout ($(DIST)/assay-image-oci) and a docker-save tarball
@@ -105,7 +106,7 @@ image:
 # Builds the artifacts (one platform packaged, twice, to check that they are
 # reproducible; the others compiled) and checks each: packaging/dist-test.sh.
 dist-test:
-	DIST=$(DIST) VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) ./packaging/dist-test.sh
+	ASSAY_TOOLS=$(TOOLS) DIST=$(DIST) VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) ./packaging/dist-test.sh
 
 clean:
 	rm -rf bin $(DIST)

@@ -2,7 +2,8 @@
 # tools.sh NAME... — prints the path of each pinned Go tool the release
 # scripts use, building it first if the cache does not hold it yet.
 #
-# Tools are built once into $ASSAY_TOOLS (default ~/.cache/assay-tools),
+# Tools are built once into $ASSAY_TOOLS (make passes its TOOLS; the default
+# is the same GOCACHE/../assay-tools, where make test keeps conftest),
 # outside the repository, one directory per NAME@VERSION, so every run (and
 # every worktree) on this machine shares them and a version bump builds anew.
 set -euo pipefail
@@ -13,7 +14,7 @@ declare -A modules=(
   [actionlint]=github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 )
 
-cache=${ASSAY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/assay-tools}
+cache=$(realpath -m "${ASSAY_TOOLS:-$(go env GOCACHE)/../assay-tools}")
 for name in "$@"; do
   mod=${modules[$name]:-}
   if [ -z "$mod" ]; then
@@ -28,7 +29,7 @@ for name in "$@"; do
     # its own go.mod, and leave this module's go.mod alone. Two runs building
     # it at once each rename a complete binary into place.
     tmp=$(mktemp -d "$cache/.build.XXXXXX")
-    (cd "$tmp" && GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS= go install "$mod")
+    (cd "$tmp" && GOBIN="$tmp" CGO_ENABLED=0 GOFLAGS='' go install "$mod")
     mv -f "$tmp/$name" "$dir/$name"
     rmdir "$tmp"
   fi
