@@ -4,7 +4,7 @@
 # To stay inside CI's budget it packages one platform (linux/amd64: archive,
 # SBOM, .deb, .rpm, image) and only compiles the others. It builds them all
 # a second time into a temporary directory and fails unless every artifact
-# is byte-identical, then runs the tests of packaging/ against them
+# is byte-identical, then runs the tests of packaging/disttest against them
 # (ASSAY_DIST): lintian, dpkg -i / -r, rpm, systemd-analyze, the image
 # scanned by assay itself, the Action's steps, actionlint, pre-commit, the
 # GitLab example.
