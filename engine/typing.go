@@ -431,7 +431,7 @@ func keyFunctions(c *ast.Compiler) map[string]map[int][]keyPath {
 				if len(rule.Head.Args) == 0 {
 					continue
 				}
-				fn := rule.Path().String()
+				fn := rule.Ref().String() // with its package: data.t.lib.setting
 				args := map[ast.Var]int{}
 				for i, a := range rule.Head.Args {
 					if v, ok := a.Value.(ast.Var); ok {
