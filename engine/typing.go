@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -59,6 +60,105 @@ type typing struct {
 	byFile map[string]*typedPackage
 	// mine are the errors typing wrote, rendered as they are.
 	mine map[*ast.Error]bool
+	// policies are the packages of every policy, typed or not; the other
+	// packages are libraries.
+	policies map[string]bool
+}
+
+// newPackage builds the typing of a package that judges documents of the
+// kinds, and puts its schema in the set.
+func (ty *typing) newPackage(kinds []string, aggregate bool) *typedPackage {
+	tp := &typedPackage{kinds: slices.Compact(slices.Sorted(slices.Values(kinds))), aggregate: aggregate}
+	switch {
+	case tp.aggregate:
+		tp.schema, _ = schema.Aggregate(tp.kinds...)
+		tp.ref = schemaRoot.Append(ast.StringTerm("aggregate " + strings.Join(tp.kinds, ",")))
+	case len(tp.kinds) == 1:
+		tp.schema, _ = schema.Of(tp.kinds[0])
+		tp.ref = KindSchemaRef(tp.kinds[0])
+	default:
+		tp.schema, _ = schema.Document(tp.kinds...)
+		tp.ref = schemaRoot.Append(ast.StringTerm("document " + strings.Join(tp.kinds, ",")))
+	}
+	ty.set.Put(tp.ref, tp.schema)
+	return tp
+}
+
+// typeLibraries types the library packages (no policy of their own) that
+// only typed packages use (refer to, not merely import), with the union of
+// their kinds, to a fixed point (a library used by a typed library): a
+// helper that reads input.openssh_relase is then caught too. A library
+// that an untyped policy uses, or that policies use both per document and
+// in aggregate, stays untyped; so does one whose package-scope METADATA
+// gives input a schema of its own.
+func (ty *typing) typeLibraries(modules map[string]*ast.Module) {
+	pkgs := map[string]bool{}
+	for _, m := range modules {
+		pkgs[m.Package.Path.String()] = true
+	}
+	// users[L] are the packages whose modules refer to library L.
+	users := map[string]map[string]bool{}
+	for _, m := range modules {
+		from := m.Package.Path.String()
+		use := func(ref ast.Ref) {
+			for n := len(ref); n >= 2; n-- {
+				to := ref[:n].String()
+				if to != from && pkgs[to] && !ty.policies[to] {
+					if users[to] == nil {
+						users[to] = map[string]bool{}
+					}
+					users[to][from] = true
+					return
+				}
+			}
+		}
+		// An import is not a use: the references through it are.
+		aliases := map[ast.Var]ast.Ref{}
+		for _, imp := range m.Imports {
+			if ref, ok := imp.Path.Value.(ast.Ref); ok && ref[0].Equal(ast.DefaultRootDocument) && len(ref) > 1 {
+				alias := imp.Alias
+				if alias == "" {
+					if s, ok := ref[len(ref)-1].Value.(ast.String); ok {
+						alias = ast.Var(s)
+					}
+				}
+				aliases[alias] = ref
+			}
+		}
+		for _, r := range m.Rules {
+			ast.WalkRefs(r, func(ref ast.Ref) bool {
+				if v, ok := ref[0].Value.(ast.Var); ok && aliases[v] != nil {
+					use(aliases[v].Concat(ref[1:]))
+				} else if ref[0].Equal(ast.DefaultRootDocument) {
+					use(ref)
+				}
+				return false
+			})
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for lib, from := range users {
+			if ty.byPackage[lib] != nil {
+				continue
+			}
+			var kinds []string
+			aggregate, ok := false, true
+			for i, u := range slices.Sorted(maps.Keys(from)) {
+				tp := ty.byPackage[u]
+				if tp == nil || (i > 0 && tp.aggregate != aggregate) {
+					ok = false
+					break
+				}
+				aggregate = tp.aggregate
+				kinds = append(kinds, tp.kinds...)
+			}
+			if ok {
+				ty.byPackage[lib] = ty.newPackage(kinds, aggregate)
+				changed = true
+			}
+		}
+	}
 }
 
 // own records an error typing wrote.
@@ -73,12 +173,15 @@ func (ty *typing) wrote(e *ast.Error) bool { return ty != nil && ty.mine[e] }
 // newTyping finds the typed packages: the policies of HCL bundles whose
 // inputs all name collectors whose document kinds have schemas.
 func newTyping(bundles []*bundle.Bundle) *typing {
-	ty := &typing{set: ast.NewSchemaSet(), byPackage: map[string]*typedPackage{}, byFile: map[string]*typedPackage{}, mine: map[*ast.Error]bool{}}
+	ty := &typing{set: ast.NewSchemaSet(), byPackage: map[string]*typedPackage{}, byFile: map[string]*typedPackage{}, mine: map[*ast.Error]bool{}, policies: map[string]bool{}}
 	for _, k := range schema.Kinds() {
 		s, _ := schema.Of(k)
 		ty.set.Put(KindSchemaRef(k), s)
 	}
 	for _, b := range bundles {
+		for _, p := range b.Policies {
+			ty.policies[p.Package.String()] = true
+		}
 		if b.Implicit {
 			continue
 		}
@@ -102,18 +205,7 @@ func newTyping(bundles []*bundle.Bundle) *typing {
 			} else if _, seen := ty.byPackage[key]; seen {
 				continue
 			}
-			tp := &typedPackage{kinds: slices.Compact(slices.Sorted(slices.Values(kinds))), aggregate: p.Mode == bundle.Aggregate}
-			if tp.aggregate {
-				tp.schema, _ = schema.Aggregate(tp.kinds...)
-				tp.ref = schemaRoot.Append(ast.StringTerm("aggregate " + strings.Join(tp.kinds, ",")))
-			} else if len(tp.kinds) == 1 {
-				tp.schema, _ = schema.Of(tp.kinds[0])
-				tp.ref = KindSchemaRef(tp.kinds[0])
-			} else {
-				tp.schema, _ = schema.Document(tp.kinds...)
-				tp.ref = schemaRoot.Append(ast.StringTerm("document " + strings.Join(tp.kinds, ",")))
-			}
-			ty.set.Put(tp.ref, tp.schema)
+			tp := ty.newPackage(kinds, p.Mode == bundle.Aggregate)
 			ty.byPackage[key] = tp
 		}
 	}
@@ -160,6 +252,7 @@ func (ty *typing) annotate(modules map[string]*ast.Module) map[string]*ast.Modul
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	ty.typeLibraries(modules)
 	out := make(map[string]*ast.Module, len(modules))
 	done := map[string]bool{}
 	// First the modules with a package-scope annotation, then any.

@@ -189,3 +189,34 @@ func TestUntypedStaysUntyped(t *testing.T) {
 		t.Errorf("attached schema: %q", got)
 	}
 }
+
+// TestTypedLibraries: a library package (no policy of its own) used only
+// by typed policies is typed with the union of their kinds, so a helper
+// that reads a misspelled field directly (the openssh-vulnerabilities
+// style) fails too; one that an untyped policy also uses stays untyped.
+func TestTypedLibraries(t *testing.T) {
+	const lib = "package l.lib\n\nrelease := input.openssh_relase\n\nmode := input.mode\n"
+	build := func(pols ...pol) *bundle.Bundle {
+		b := newBundle(t, "l", nil, pols...)
+		b.Modules = append(b.Modules, parseModule(t, "l/lib.rego", lib))
+		for _, typ := range all.Registry().All() {
+			b.Collects = append(b.Collects, &bundle.Collect{Type: typ, Name: "c"})
+		}
+		return b
+	}
+	uses := func(id string, inputs ...string) pol {
+		return pol{id: id, inputs: inputs, rego: fmt.Sprintf("package l.%s\n\nimport data.l.lib\n\ndeny contains lib.release if lib.mode\n", id)}
+	}
+	_, err := New(context.Background(), []*bundle.Bundle{build(uses("ssh", "sshd_config.c"), uses("files", "file.c"))})
+	if err == nil {
+		t.Fatal("a library used by typed policies read a misspelled field and compiled")
+	}
+	got := diagLines(t, err)
+	want := `l/lib.rego:3:18: Unknown document field: input.openssh_relase: file or sshd_config documents have no field "openssh_relase". Did you mean "openssh_release"?`
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("diagnostics %q,\nwant %q", got, want)
+	}
+	if _, err := New(context.Background(), []*bundle.Bundle{build(uses("ssh", "sshd_config.c"), uses("any"))}); err != nil {
+		t.Errorf("a library an untyped policy uses was typed: %v", err)
+	}
+}
