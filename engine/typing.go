@@ -29,6 +29,9 @@ import (
 // own METADATA (`schemas: [{input: schema.assay.sshd_config}]`).
 var schemaRoot = ast.Ref{ast.VarTerm("schema"), ast.StringTerm("assay")}
 
+// hostRef is where policies read the host facts.
+var hostRef = ast.MustParseRef("data.assay.host")
+
 // KindSchemaRef is the reference a METADATA annotation uses for the schema
 // of one document of kind: schema.assay.net_interface for net.interface.
 func KindSchemaRef(kind string) ast.Ref {
@@ -276,15 +279,22 @@ func (ty *typing) annotate(modules map[string]*ast.Module) map[string]*ast.Modul
 				continue
 			}
 			cpy := m.Copy()
-			input := &ast.SchemaAnnotation{Path: ast.InputRootRef.Copy(), Schema: tp.ref}
-			if idx >= 0 {
-				a := cpy.Annotations[idx]
-				if !slices.ContainsFunc(a.Schemas, func(s *ast.SchemaAnnotation) bool { return s.Path.Equal(ast.InputRootRef) }) {
-					a.Schemas = append(a.Schemas, input)
-				}
-			} else {
-				a := &ast.Annotations{Scope: "package", Schemas: []*ast.SchemaAnnotation{input}, Location: cpy.Package.Location}
+			// input, and the host facts every policy sees at
+			// data.assay.host, unless the author typed them already.
+			schemas := []*ast.SchemaAnnotation{
+				{Path: ast.InputRootRef.Copy(), Schema: tp.ref},
+				{Path: hostRef.Copy(), Schema: KindSchemaRef("host")},
+			}
+			if idx < 0 {
+				a := &ast.Annotations{Scope: "package", Location: cpy.Package.Location}
 				cpy.Annotations = append(cpy.Annotations, a.Copy(cpy.Package))
+				idx = len(cpy.Annotations) - 1
+			}
+			a := cpy.Annotations[idx]
+			for _, sa := range schemas {
+				if !slices.ContainsFunc(a.Schemas, func(s *ast.SchemaAnnotation) bool { return s.Path.Equal(sa.Path) }) {
+					a.Schemas = append(a.Schemas, sa)
+				}
 			}
 			out[k] = cpy
 			done[pkg] = true
@@ -326,7 +336,9 @@ func (ty *typing) fieldError(e *ast.Error) (*ast.Error, bool) {
 		}
 	}
 	what := "these documents"
-	if e.Location != nil {
+	if d.Ref.HasPrefix(hostRef) {
+		what = "the host facts (data.assay.host, a host document)"
+	} else if e.Location != nil {
 		if tp := ty.byFile[e.Location.File]; tp != nil {
 			what = tp.describe()
 		}

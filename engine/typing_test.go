@@ -9,6 +9,7 @@ import (
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/collectors/all"
+	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/internal/golden"
 )
 
@@ -218,5 +219,20 @@ func TestTypedLibraries(t *testing.T) {
 	}
 	if _, err := New(context.Background(), []*bundle.Bundle{build(uses("ssh", "sshd_config.c"), uses("any"))}); err != nil {
 		t.Errorf("a library an untyped policy uses was typed: %v", err)
+	}
+}
+
+// TestTypedHostFacts: a typed policy's data.assay.host has the host
+// schema.
+func TestTypedHostFacts(t *testing.T) {
+	b := newBundle(t, "h", nil, pol{id: "p", inputs: []string{"sshd_config.c"}, rego: "package h.p\n\ndeny contains data.assay.host.hostname if data.assay.host.os.id == \"debian\"\n\nwarn contains \"x\" if data.assay.host.hostnme\n"})
+	b.Collects = append(b.Collects, &bundle.Collect{Type: func() collector.Type { typ, _ := all.Registry().Lookup("sshd_config"); return typ }(), Name: "c"})
+	_, err := New(context.Background(), []*bundle.Bundle{b})
+	if err == nil {
+		t.Fatal("a misspelled host fact compiled")
+	}
+	want := []string{`h/p.rego:5:38: Unknown document field: data.assay.host.hostnme: the host facts (data.assay.host, a host document) have no field "hostnme". Did you mean "hostname"?`}
+	if got := diagLines(t, err); !slices.Equal(got, want) {
+		t.Errorf("diagnostics %q, want %q", got, want)
 	}
 }
