@@ -104,15 +104,19 @@ func (ty *typing) typeLibraries(modules map[string]*ast.Module) {
 	for _, m := range modules {
 		from := m.Package.Path.String()
 		use := func(ref ast.Ref) {
+			// The longest package the reference is in is its referent.
 			for n := len(ref); n >= 2; n-- {
 				to := ref[:n].String()
-				if to != from && pkgs[to] && !ty.policies[to] {
+				if !pkgs[to] {
+					continue
+				}
+				if to != from && !ty.policies[to] {
 					if users[to] == nil {
 						users[to] = map[string]bool{}
 					}
 					users[to][from] = true
-					return
 				}
+				return
 			}
 		}
 		// An import is not a use: the references through it are.
