@@ -445,13 +445,11 @@ func (ty *typing) checkConstKeys(c *ast.Compiler) ast.Errors {
 				case ast.String:
 					check("object.get", path, args[1])
 				case *ast.Array:
-					// object.get(input, ["settings", "x"], d): a path.
+					// object.get(input, ["settings", "x"], d): a path,
+					// each key checked below the ones before it.
 					for i := 0; i < k.Len(); i++ {
 						t := k.Elem(i)
-						if i == k.Len()-1 {
-							check("object.get", path, t)
-							break
-						}
+						check("object.get", path, t)
 						s, ok := t.Value.(ast.String)
 						if !ok {
 							return

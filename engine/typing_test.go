@@ -46,7 +46,7 @@ var typedCases = []typedCase{
 	{"sshd_config", "sshd_config", bundle.PerDocument, [3][3]string{
 		{`input.setings.permitrootlogin == "no"`, "setings", `input.sources.permitrootlogin.line > 0`},
 		{`"aes128-cbc" in lib.list("cipher")`, `"cipher"`, `"aes128-cbc" in lib.list("ciphers")`},
-		{`object.get(input, ["ssh_agent", "instaled"], false)`, `"instaled"`, `object.get(input, ["ssh_agent", "installed"], false)`},
+		{`object.get(input, ["ssh_agnt", "installed"], false)`, `"ssh_agnt"`, `object.get(input, ["ssh_agent", "installed"], false)`},
 	}},
 	{"file", "file", bundle.PerDocument, [3][3]string{
 		{`input.mod == "-rw-------"`, "mod", `input.mode == "-rw-------"`},
