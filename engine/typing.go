@@ -368,6 +368,18 @@ func hint(got string, known []string) string {
 			best, bestDist = k, d
 		}
 	}
+	if best == "" {
+		// An abbreviation: the one key that starts with it.
+		for _, k := range known {
+			if len(lower) >= 4 && strings.HasPrefix(k, lower) {
+				if best != "" {
+					best = ""
+					break
+				}
+				best = k
+			}
+		}
+	}
 	if best != "" {
 		return fmt.Sprintf(". Did you mean %q?", best)
 	}
