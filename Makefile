@@ -76,6 +76,7 @@ bench:
 
 docs:
 	$(GO) run ./cmd/assay docs docs/cli
+	$(GO) run ./cmd/assay schema --write-dir docs/schemas
 
 # The sshd collector's oracle: build every modelled OpenSSH release from a
 # clone of openssh-portable (OPENSSH_SRC) and record what their sshd -T

@@ -110,3 +110,25 @@ func TestManPages(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaDocsUpToDate keeps docs/schemas equal to the schemas the binary
+// embeds (core/schema); `make docs` regenerates it.
+func TestSchemaDocsUpToDate(t *testing.T) {
+	dir := t.TempDir()
+	if code := run([]string{"schema", "--write-dir", dir}); code != 0 {
+		t.Fatalf("assay schema --write-dir exited %d", code)
+	}
+	committed := filepath.Join("..", "..", "docs", "schemas")
+	generated, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	existing, _ := filepath.Glob(filepath.Join(committed, "*.json"))
+	if len(generated) == 0 || len(generated) != len(existing) {
+		t.Errorf("docs/schemas has %d files, assay embeds %d: run `make docs`", len(existing), len(generated))
+	}
+	for _, g := range generated {
+		want, _ := os.ReadFile(g)
+		got, err := os.ReadFile(filepath.Join(committed, filepath.Base(g)))
+		if err != nil || string(got) != string(want) {
+			t.Errorf("docs/schemas/%s is out of date: run `make docs`", filepath.Base(g))
+		}
+	}
+}
