@@ -81,6 +81,7 @@ With no --bundle, the built-in bundles run against the local host.`,
 		c.dataCmd(),
 		c.bundleCmd(),
 		migCmd(),
+		c.schemaCmd(),
 		versionCmd(),
 		docsCmd(),
 	)
