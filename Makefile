@@ -12,7 +12,15 @@ CONFTEST_VERSION := v0.71.1
 TOOLS    ?= $(abspath $(shell $(GO) env GOCACHE)/../assay-tools)
 CONFTEST := $(TOOLS)/conftest-$(CONFTEST_VERSION)
 
-.PHONY: all build run test test-unit test-e2e deps conftest lint fmt bench update-golden docs clean sshd-oracles sshd-oracles-live
+# Release artifacts (make dist, make image): where, for which platforms, and
+# the time every timestamp in them takes (the last commit's). Their Go tools
+# (packaging/tools.sh: nfpm, cyclonedx-gomod, actionlint) share TOOLS.
+DIST       ?= dist
+PLATFORMS  ?= linux/amd64 linux/arm64
+IMAGE_ARCH ?= amd64
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+
+.PHONY: all build run test test-unit test-e2e deps conftest lint fmt bench update-golden docs clean sshd-oracles sshd-oracles-live dist image dist-test
 
 all: build
 
@@ -68,6 +76,7 @@ bench:
 
 docs:
 	$(GO) run ./cmd/assay docs docs/cli
+	$(GO) run ./cmd/assay schema --write-dir docs/schemas
 
 # The sshd collector's oracle: build every modelled OpenSSH release from a
 # clone of openssh-portable (OPENSSH_SRC) and record what their sshd -T
@@ -81,5 +90,24 @@ sshd-oracles:
 sshd-oracles-live:
 	OPENSSH_SRC=$(OPENSSH_SRC) ./collectors/sshd/oracle/sshd-oracles.sh live
 
+# Static binaries, .tar.gz archives (man pages, completions), CycloneDX
+# SBOMs, .deb and .rpm, SHA256SUMS: packaging/dist.sh says what and how.
+dist:
+	ASSAY_TOOLS=$(TOOLS) DIST=$(DIST) PLATFORMS='$(PLATFORMS)' VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) ./packaging/dist.sh
+
+# The container image, from make dist's static binary, without a daemon:
+# an OCI layout ($(DIST)/assay-image-oci) and a docker-save tarball
+# ($(DIST)/assay-image.tar).
+image:
+	@test -x $(DIST)/bin/linux_$(IMAGE_ARCH)/assay || $(MAKE) dist PLATFORMS=linux/$(IMAGE_ARCH)
+	$(GO) run ./packaging/mkimage -binary $(DIST)/bin/linux_$(IMAGE_ARCH)/assay -arch $(IMAGE_ARCH) \
+		-version $(VERSION) -revision "$$(git rev-parse HEAD 2>/dev/null)" -created $(SOURCE_DATE_EPOCH) \
+		-oci $(DIST)/assay-image-oci -tar $(DIST)/assay-image.tar
+
+# Builds the artifacts (one platform packaged, twice, to check that they are
+# reproducible; the others compiled) and checks each: packaging/dist-test.sh.
+dist-test:
+	ASSAY_TOOLS=$(TOOLS) DIST=$(DIST) VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) ./packaging/dist-test.sh
+
 clean:
-	rm -rf bin
+	rm -rf bin $(DIST)

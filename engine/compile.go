@@ -32,11 +32,16 @@ func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Comp
 			modules[moduleKey(bi, mi, m.Filename)] = m.Parsed
 		}
 	}
+	ty := newTyping(bundles)
+	modules = ty.annotate(modules)
 	captured, unfusable := resolvedRules{}, map[string]bool{}
-	c := newCompiler(caps).WithStageAfterID(ast.StageResolveRefs, captureStage(captured, unfusable))
+	c := newCompiler(caps).WithSchemas(ty.set).WithStageAfterID(ast.StageResolveRefs, captureStage(captured, unfusable))
 	c.Compile(modules)
 	if c.Failed() {
-		return nil, nil, nil, nil, compileDiagnostics(c.Errors, bundles)
+		return nil, nil, nil, nil, compileDiagnostics(c.Errors, bundles, ty)
+	}
+	if errs := ty.checkConstKeys(c); len(errs) > 0 {
+		return nil, nil, nil, nil, compileDiagnostics(errs, bundles, ty)
 	}
 	return c, modules, captured, unfusable, nil
 }
@@ -67,14 +72,22 @@ func newCompiler(caps *ast.Capabilities) *ast.Compiler {
 // file, line and column, with the sandbox's refusals made explicit. The
 // bundle package maps locations, so that inline heredoc Rego points at the
 // right HCL line and column.
-func compileDiagnostics(errs ast.Errors, bundles []*bundle.Bundle) hcl.Diagnostics {
+func compileDiagnostics(errs ast.Errors, bundles []*bundle.Bundle, ty *typing) hcl.Diagnostics {
 	errs = append(ast.Errors(nil), errs...)
+	for i, e := range errs {
+		if f, ok := ty.fieldError(e); ok {
+			errs[i] = f
+		}
+	}
 	errs.Sort()
 	diags := make(hcl.Diagnostics, 0, len(errs))
 	hints := newHinter(bundles, sandboxCapabilities())
 	for _, e := range errs {
 		d := bundle.RegoDiagnostics(e, bundles...)[0]
-		if name, ok := refusedBuiltin(e); ok {
+		if ty.wrote(e) {
+			d.Summary = "Unknown document field"
+			d.Detail = e.Message // already sentences, ending in "?" or "."
+		} else if name, ok := refusedBuiltin(e); ok {
 			d.Summary = name + " is not allowed in assay policies"
 			d.Detail = "Policies run sandboxed: " + refusedBuiltins[name]
 		} else if h := hints.hint(e); h != "" {

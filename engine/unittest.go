@@ -191,7 +191,7 @@ func testBundle(ctx context.Context, bi int, b *bundle.Bundle, caps *ast.Capabil
 	if err != nil {
 		var astErrs ast.Errors
 		if errors.As(err, &astErrs) {
-			return nil, nil, compileDiagnostics(astErrs, []*bundle.Bundle{b})
+			return nil, nil, compileDiagnostics(astErrs, []*bundle.Bundle{b}, nil)
 		}
 		return nil, nil, fmt.Errorf("bundle %q: tests: %w", b.Name, err)
 	}

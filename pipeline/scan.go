@@ -22,6 +22,7 @@ import (
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
+	"github.com/assay-dev/assay/pipeline/waiver"
 )
 
 // Pipeline is a loaded scan: bundles compiled, target open.
@@ -66,6 +67,12 @@ type Pipeline struct {
 	// Tailoring is what the overlays changed in Bundles (ApplyOverlays);
 	// every report of the pipeline records it.
 	Tailoring *report.Tailoring
+	// Waivers, when set, mark the findings they cover, judged at Now (nil:
+	// the time of each scan); Baseline, when set, marks findings new or
+	// unchanged. See settle.
+	Waivers  *waiver.Set
+	Now      func() time.Time
+	Baseline *SavedReport
 }
 
 // Collected is the output of the collect phase.
@@ -216,6 +223,7 @@ func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []repor
 	r.Timings.TotalSeconds = r.Timings.CollectSeconds + r.Timings.EvaluateSeconds
 	r.StartedAt = evalStart.Add(-col.Duration).UTC()
 	r.Sort()
+	p.settle(r)
 	return r, nil
 }
 

@@ -41,6 +41,14 @@ type ScanConfig struct {
 	// Overlays are overlay files (--overlay), applied in order after the
 	// bundles load; they are read again on every (re)load.
 	Overlays []string
+	// Waivers are the waiver files and their clock; they are read again,
+	// and checked against the bundles, on every (re)load.
+	Waivers WaiverOptions
+	// Baseline, when set, is the earlier report findings are compared
+	// with (--baseline): only new ones fail the gate. A multi-target run
+	// compares each target with that target's section of a multi-target
+	// baseline, or with a single-target baseline as a whole.
+	Baseline *SavedReport
 }
 
 // Scanner is a loaded scan: bundles compiled and a target open, ready to
@@ -83,6 +91,13 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Waivers first: their mistakes are found in a moment, compiling the
+	// Rego takes longer. They are checked against the bundles as loaded,
+	// so a waiver of a policy an overlay disables is known (and stale).
+	waivers, err := s.env.LoadWaivers(s.cfg.Waivers, bundles)
+	if err != nil {
+		return nil, err
+	}
 	bundles, tailoring, err := s.env.ApplyOverlays(bundles, s.cfg.Overlays)
 	if err != nil {
 		return nil, err
@@ -107,6 +122,7 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 		Bundles: bundles, Engine: eng, Target: s.target, Collectors: s.env.Collectors, Logger: s.env.Logger,
 		CollectorTimeout: s.cfg.CollectorTimeout, Parallel: s.cfg.Parallel, Tool: s.env.Tool,
 		Data: s.data, Abandoned: &s.abandoned, Secrets: s.env.Secrets, Tailoring: tailoring,
+		Waivers: waivers, Now: s.cfg.Waivers.Clock(), Baseline: s.cfg.Baseline,
 	}, nil
 }
 

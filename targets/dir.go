@@ -235,7 +235,7 @@ func (fi *fileInfo) ModTime() time.Time { return time.Unix(fi.st.Mtim.Unix()) }
 func (fi *fileInfo) IsDir() bool        { return fi.st.Mode&unix.S_IFMT == unix.S_IFDIR }
 func (fi *fileInfo) Sys() any {
 	return &target.Stat{
-		UID: fi.st.Uid, GID: fi.st.Gid, Dev: fi.st.Dev, Ino: fi.st.Ino, Nlink: fi.st.Nlink,
+		UID: fi.st.Uid, GID: fi.st.Gid, Dev: fi.st.Dev, Ino: fi.st.Ino, Nlink: uint64(fi.st.Nlink),
 		Atime: time.Unix(fi.st.Atim.Unix()), Ctime: time.Unix(fi.st.Ctim.Unix()),
 	}
 }

@@ -399,7 +399,9 @@ collect "file" "etc" {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "report.json")
-	args := []string{"scan", "--image", saveImage(t, img), "-b", bundle, "-f", "json=" + out, "--log-level", "error"}
+	// The bundle has no policy: the scan checks nothing, and says so
+	// unless --allow-empty.
+	args := []string{"scan", "--image", saveImage(t, img), "-b", bundle, "-f", "json=" + out, "--log-level", "error", "--allow-empty"}
 	if code := run(args); code != 0 {
 		t.Fatalf("assay %s: exit %d", strings.Join(args, " "), code)
 	}
@@ -441,4 +443,73 @@ collect "file" "etc" {
 		return
 	}
 	t.Fatalf("no file collector in the report: %s", raw)
+}
+
+// TestImageConfigPolicy scans images with the bundle make dist-test judges
+// assay's own image with (packaging/image-policy): it must run as an
+// unprivileged user and hold no shell. The image's configuration reaches
+// the policies through the image_config collector, without the values of
+// its environment.
+func TestImageConfigPolicy(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	bundle := filepath.Join(filepath.Dir(file), "..", "..", "packaging", "image-policy")
+	passwd := "root:x:0:0:root:/root:/sbin/nologin\ntoor:x:0:0::/root:/sbin/nologin\nnobody:x:65534:65534::/nonexistent:/sbin/nologin\n"
+	configured := func(files map[string]string, user string) v1.Image {
+		t.Helper()
+		if files == nil {
+			files = map[string]string{}
+		}
+		files["etc/passwd"] = passwd
+		files["usr/bin/assay"] = "binary"
+		img, err := mutate.Config(osImage(t, files), v1.Config{
+			User: user, Entrypoint: []string{"/usr/bin/assay"},
+			Env: []string{"PATH=/usr/bin", "DEPLOY_TOKEN=hunter2-secret"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	for _, tc := range []struct {
+		name  string
+		img   v1.Image
+		code  int
+		finds []string
+	}{
+		{"nobody by number, no shell", configured(nil, "65534:65534"), 0, nil},
+		{"nobody by name", configured(nil, "nobody"), 0, nil},
+		{"no USER runs as root", configured(nil, ""), 1, []string{"USER is not set"}},
+		{"root by number", configured(nil, "0"), 1, []string{`runs as root: USER is \"0\"`}},
+		{"a name with uid 0", configured(nil, "toor"), 1, []string{`has uid 0 in /etc/passwd`}},
+		{"a shell", configured(map[string]string{"bin/sh": "#!"}, "65534"), 1, []string{"the image has a shell: /bin/sh"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ref := saveImage(t, tc.img)
+			report, docs := filepath.Join(dir, "report.json"), filepath.Join(dir, "docs.json")
+			args := []string{"scan", "--image", ref, "-b", bundle, "-f", "json=" + report, "--log-level", "error"}
+			if code := run(args); code != tc.code {
+				t.Fatalf("assay %s: exit %d, want %d", strings.Join(args, " "), code, tc.code)
+			}
+			raw, err := os.ReadFile(report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range tc.finds {
+				if !strings.Contains(string(raw), f) {
+					t.Errorf("the report does not say %q", f)
+				}
+			}
+			if code := run([]string{"collect", "--image", ref, "-b", bundle, "-o", docs, "--log-level", "error"}); code != 0 {
+				t.Fatalf("assay collect: exit %d", code)
+			}
+			raw, err = os.ReadFile(docs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(raw), `"DEPLOY_TOKEN"`) || strings.Contains(string(raw), "hunter2") {
+				t.Errorf("the documents should name DEPLOY_TOKEN without its value:\n%s", raw)
+			}
+		})
+	}
 }

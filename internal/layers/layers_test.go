@@ -44,9 +44,10 @@ var tiers = []struct {
 	{"pipeline", 4},
 	// 5: the command line only wires flags and renders.
 	{"cmd", 5},
-	// 6: benchmarks and examples may use anything.
+	// 6: benchmarks, examples and the release tooling may use anything.
 	{"bench", 6},
 	{"examples", 6},
+	{"packaging", 6},
 }
 
 // tierOf returns the tier and area of a package path relative to the

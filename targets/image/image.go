@@ -74,9 +74,10 @@ type Image struct {
 	info    target.Info
 	skips   report.SkipLog
 	closers []io.Closer
+	config  target.ImageConfig
 }
 
-var _ target.Target = (*Image)(nil)
+var _ target.Image = (*Image)(nil)
 
 // ErrMalformed is wrapped by Open when the image itself is broken: a bad
 // manifest or config, a missing blob, a corrupt tar or compressed stream.
@@ -99,6 +100,7 @@ func Open(ctx context.Context, ref string, opts Options) (*Image, error) {
 	}
 	img.closers = append(img.closers, src.closers...)
 	img.info = target.Info{Kind: target.KindImage, Name: ref, Digest: src.digest}
+	img.config = src.config
 	return img, nil
 }
 

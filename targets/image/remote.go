@@ -59,7 +59,11 @@ func openRemote(ctx context.Context, ref string, opts Options) (_ *source, err e
 	if err != nil {
 		return nil, malformed("layers: %v", err)
 	}
-	src := &source{digest: dg.String()}
+	cfg, err := remoteConfig(img)
+	if err != nil {
+		return nil, err
+	}
+	src := &source{digest: dg.String(), config: imageConfig(cfg)}
 	defer func() {
 		if err != nil {
 			closeAll(src.closers)

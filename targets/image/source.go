@@ -17,6 +17,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/assay-dev/assay/core/target"
 )
 
 // source is an image resolved to its layer blobs, bottom layer first.
@@ -24,6 +26,7 @@ type source struct {
 	digest  string
 	layers  []*layer
 	closers []io.Closer
+	config  target.ImageConfig
 }
 
 // openSource dispatches on the reference's form: "oci:" names an OCI
@@ -167,7 +170,7 @@ func openTarball(ctx context.Context, p string) (_ *source, err error) {
 		return nil, malformed("config lists %d layers, manifest.json %d", len(cfg.RootFS.DiffIDs), len(m[0].Layers))
 	}
 	sum := sha256.Sum256(rawCfg)
-	src := &source{digest: "sha256:" + hex.EncodeToString(sum[:]), closers: []io.Closer{f}}
+	src := &source{digest: "sha256:" + hex.EncodeToString(sum[:]), closers: []io.Closer{f}, config: imageConfig(cfg)}
 	// Docker 25+ also writes an OCI index: its manifest digest is the one a
 	// registry would show, so prefer it.
 	if rawIdx, err := read("index.json"); err == nil {
@@ -296,7 +299,15 @@ func openLayout(ctx context.Context, spec string, opts Options) (_ *source, err 
 	if err != nil {
 		return nil, malformed("manifest %s: %v", desc.Digest, err)
 	}
-	src := &source{digest: desc.Digest.String()}
+	rawCfg, err := readMetaBlob(ctx, root, m.Config)
+	if err != nil {
+		return nil, metaError(err, "config "+m.Config.Digest.String())
+	}
+	cfg, err := parseConfig(m.Config.Digest.String(), rawCfg)
+	if err != nil {
+		return nil, err
+	}
+	src := &source{digest: desc.Digest.String(), config: imageConfig(cfg)}
 	defer func() {
 		if err != nil {
 			closeAll(src.closers)

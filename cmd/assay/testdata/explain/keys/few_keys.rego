@@ -5,6 +5,6 @@ max_keys := 1
 warn contains msg if {
 	keys := [l | some l in input.content.lines; not startswith(l, "#")]
 	count(keys) > max_keys
-	not input.settings.allow_many
+	not input.link
 	msg := sprintf("%d keys; at most %d are expected", [count(keys), max_keys])
 }
