@@ -594,18 +594,14 @@ warn contains finding if {
 	}
 }
 
-# The searches that examine the document: those with a path that is the
-# document itself or holds it at a depth within their maxdepth.
-# The searches are in data files of some thousands each, each with its
-# own rules below: looking a path up in each is cheaper than gathering them.
-# ancestors maps the document's path and each directory above it to its
-# depth below them.
-ancestors[p] := depth if {
-	elems := split(trim_prefix(input.path, "/"), "/")
-	n := count(elems)
-	some depth in numbers.range(0, n)
-	p := concat("", ["/", concat("/", array.slice(elems, 0, n - depth))])
-}
+# The document's depth below the search path that found it (input.root:
+# no other compact search's paths contain it or lie inside it, so it is the
+# search path, and the searches that have it are the ones whose paths hold
+# the document).
+depth := n if {
+	input.root != "/"
+	n := count(split(trim_prefix(input.path, input.root), "/")) - 1
+} else := count(split(trim_prefix(input.path, "/"), "/"))
 
 reaches(maxdepth, _) if maxdepth < 0
 
@@ -689,11 +685,13 @@ unsure_before(states, i) if {
 	j < i
 }
 `, regoString(action), severity, pkg)
+	// The searches that examine the document: those whose path found it,
+	// within their maxdepth. Each data file has its rules: looking the
+	// path up in each is cheaper than gathering them.
 	for _, n := range dataNames {
 		fmt.Fprintf(&b, `
 searches contains id if {
-	some p, depth in ancestors
-	some id in data.%[1]s.paths[p]
+	some id in data.%[1]s.paths[input.root]
 	reaches(data.%[1]s.searches[id].maxdepth, depth)
 }
 
