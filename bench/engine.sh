@@ -11,6 +11,8 @@
 #   bench/engine.sh                 # every shape at 1,000 and 10,000 docs; per-package conftest at 1,000 only
 #   FULL=1 bench/engine.sh          # also conftest per-package at 10,000 (minutes a run)
 #   SHAPES="nested" SIZES="1000" RUNS=5 bench/engine.sh
+#   SIZES_large="1000" bench/engine.sh   # sizes of one shape
+#   PER_PACKAGE_RUNS=1 bench/engine.sh   # runs of conftest per-package (slow: minutes at 1,000 documents on a busy machine)
 #   BIG=100000 bench/engine.sh      # also assay alone on 100,000 nested documents (peak RSS must stay bounded)
 #   CONFTEST=/path/to/conftest bench/engine.sh   # reuse a conftest binary
 #   CONFTEST_CACHE=DIR bench/engine.sh           # keep conftest's figures and output in DIR
@@ -129,7 +131,7 @@ echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 104857
 echo "conftest: $CONFTEST_VERSION ($("$CONFTEST" --version | tr "\n" " "))"
 echo "assay:    $ASSAY_KIND"
 [[ -n "${CONFTEST_CACHE:-}" ]] && echo "conftest figures kept in and reused from ${CONFTEST_CACHE:-}"
-echo "policies: $NPOL per shape; medians of $RUNS runs (per-package conftest: 1 run above 1,000 documents)"
+echo "policies: $NPOL per shape; medians of $RUNS runs (per-package conftest: ${PER_PACKAGE_RUNS:-1 run above 1,000 documents}${PER_PACKAGE_RUNS:+ runs})"
 echo
 printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s  %s\n' shape docs layout tool wall_s cpu_s rss_MB wall_ratio cpu_ratio load findings
 status=0
@@ -137,7 +139,8 @@ for shape in $SHAPES; do
 	for layout in one-package per-package; do
 		gen policies "$shape" "$layout" "$WORK/$shape-$layout"
 	done
-	for n in $SIZES; do
+	sizes_var="SIZES_$shape"
+	for n in ${!sizes_var:-$SIZES}; do
 		gen docs "$shape" "$n" "$WORK/docs-$n"
 		docs=("$WORK/docs-$n"/*.json)
 		for layout in one-package per-package; do
@@ -155,6 +158,7 @@ for shape in $SHAPES; do
 					continue
 				fi
 				((n > 1000)) && runs=1
+				runs=${PER_PACKAGE_RUNS:-$runs}
 			fi
 			l=$(load)
 			read -r cw cc cr <<<"$(measure_conftest "conftest-$name" "$runs" "$CONFTEST" test --no-color -o json -p "$WORK/$shape-$layout" "${flags[@]}" "${docs[@]}")"
