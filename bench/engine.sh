@@ -13,6 +13,7 @@
 #   SHAPES="nested" SIZES="1000" RUNS=5 bench/engine.sh
 #   SIZES_large="1000" bench/engine.sh   # sizes of one shape
 #   PER_PACKAGE_RUNS=1 bench/engine.sh   # runs of conftest per-package (slow: minutes at 1,000 documents on a busy machine)
+#   PER_PACKAGE_SHAPES="flat nested" bench/engine.sh   # shapes whose conftest per-package layout runs (default: all)
 #   BIG=100000 bench/engine.sh      # also assay alone on 100,000 nested documents (peak RSS must stay bounded)
 #   CONFTEST=/path/to/conftest bench/engine.sh   # reuse a conftest binary
 #   CONFTEST_CACHE=DIR bench/engine.sh           # keep conftest's figures and output in DIR
@@ -70,15 +71,19 @@ measure() {
 	shift 2
 	local walls=() cpus=() rsss=() r
 	for ((r = 0; r < runs; r++)); do
+		rm -f "$WORK/time.txt" "$WORK/$name.json"
 		/usr/bin/time -v -o "$WORK/time.txt" "$@" >"$WORK/$name.json" 2>"$WORK/$name.err" || true
 		walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$WORK/time.txt")")
 		cpus+=("$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$WORK/time.txt")")
 		rsss+=("$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$WORK/time.txt")")
 	done
 	if ! jq -e . "$WORK/$name.json" >/dev/null 2>&1; then
+		# measure runs in a command substitution, where exit would not stop
+		# the script: say "failed" for the caller to report.
 		echo "engine.sh: $name produced no JSON; stderr:" >&2
 		head -20 "$WORK/$name.err" >&2
-		exit 3
+		echo "failed failed failed"
+		return
 	fi
 	echo "$(median "${walls[@]}") $(median "${cpus[@]}") $(median "${rsss[@]}")"
 }
@@ -149,8 +154,8 @@ for shape in $SHAPES; do
 			name="$shape-$layout-$n"
 			if [[ $layout == per-package ]]; then
 				flags=(--all-namespaces)
-				if ((n > 1000)) && [[ $FULL != 1 ]] && ! cached "conftest-$name" 1; then
-					printf '%-7s %-7s %-12s %-9s %s\n' "$shape" "$n" "$layout" conftest "skipped (minutes; FULL=1 runs it)"
+				if { ((n > 1000)) && [[ $FULL != 1 ]] || [[ " ${PER_PACKAGE_SHAPES:-$SHAPES} " != *" $shape "* ]]; } && ! cached "conftest-$name" 1; then
+					printf '%-7s %-7s %-12s %-9s %s\n' "$shape" "$n" "$layout" conftest "skipped (minutes; FULL=1 or PER_PACKAGE_SHAPES runs it)"
 					l=$(load)
 					read -r aw ac ar <<<"$(measure "assay-$name" "$runs" "$WORK/assay_cmd" "$WORK/$shape-$layout" "${docs[@]}")"
 					printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s  %s\n' "$shape" "$n" "$layout" assay "$aw" "$ac" "$ar" - - "$l" "$(assay_set "$WORK/assay-$name.json" | wc -l)"
@@ -164,9 +169,12 @@ for shape in $SHAPES; do
 			read -r cw cc cr <<<"$(measure_conftest "conftest-$name" "$runs" "$CONFTEST" test --no-color -o json -p "$WORK/$shape-$layout" "${flags[@]}" "${docs[@]}")"
 			read -r aw ac ar <<<"$(measure "assay-$name" "$RUNS" "$WORK/assay_cmd" "$WORK/$shape-$layout" "${docs[@]}")"
 			l="$l-$(load)"
-			conftest_set "$WORK/conftest-$name.json" >"$WORK/c.tsv"
-			assay_set "$WORK/assay-$name.json" >"$WORK/a.tsv"
-			if cmp -s "$WORK/c.tsv" "$WORK/a.tsv"; then
+			conftest_set "$WORK/conftest-$name.json" >"$WORK/c.tsv" 2>/dev/null || : >"$WORK/c.tsv"
+			assay_set "$WORK/assay-$name.json" >"$WORK/a.tsv" 2>/dev/null || : >"$WORK/a.tsv"
+			if [[ $cw == failed || $aw == failed ]]; then
+				same="FAILED: conftest $cw, assay $aw"
+				status=1
+			elif cmp -s "$WORK/c.tsv" "$WORK/a.tsv"; then
 				same="identical ($(wc -l <"$WORK/a.tsv"))"
 			else
 				same="DIFFERENT: conftest $(wc -l <"$WORK/c.tsv"), assay $(wc -l <"$WORK/a.tsv")"
@@ -175,8 +183,8 @@ for shape in $SHAPES; do
 			fi
 			printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s\n' "$shape" "$n" "$layout" conftest "$cw" "$cc" "$cr" "" "" ""
 			printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s  %s\n' "$shape" "$n" "$layout" assay "$aw" "$ac" "$ar" \
-				"$(awk -v a="$aw" -v c="$cw" 'BEGIN { printf "%.1fx", c / a }')" \
-				"$(awk -v a="$ac" -v c="$cc" 'BEGIN { printf "%.1fx", c / a }')" "$l" "$same"
+				"$(awk -v a="$aw" -v c="$cw" 'BEGIN { if (a + 0 > 0) printf "%.1fx", c / a; else print "-" }')" \
+				"$(awk -v a="$ac" -v c="$cc" 'BEGIN { if (a + 0 > 0) printf "%.1fx", c / a; else print "-" }')" "$l" "$same"
 			row engine "$shape $n $layout" conftest "$runs" "$cw" "$cc" "$cr" "$same" "$l"
 			row engine "$shape $n $layout" assay "$RUNS" "$aw" "$ac" "$ar" "$same" "$l"
 		done
@@ -185,10 +193,12 @@ for shape in $SHAPES; do
 done
 if ((BIG > 0)); then
 	# Bounded memory: assay alone on many nested documents, one package.
+	gen policies nested one-package "$WORK/nested-one-package"
 	gen docs nested "$BIG" "$WORK/docs-big"
 	l=$(load)
-	# relative names: 100,000 absolute paths would pass the argument limit
-	read -r aw ac ar <<<"$(cd "$WORK/docs-big" && measure "assay-big" 1 "$WORK/assay_cmd" "$WORK/nested-one-package" ./*.json)"
+	# 100,000 names pass the argument limit (a quarter of the stack limit):
+	# relative names, and a 64 MiB stack limit for this command.
+	read -r aw ac ar <<<"$(cd "$WORK/docs-big" && ulimit -s 65536 && measure "assay-big" 1 "$WORK/assay_cmd" "$WORK/nested-one-package" ./*.json)"
 	printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s  %s\n' nested "$BIG" one-package assay "$aw" "$ac" "$ar" - - "$l" "$(assay_set "$WORK/assay-big.json" | wc -l)"
 	row engine "nested $BIG one-package" assay 1 "$aw" "$ac" "$ar" "$(assay_set "$WORK/assay-big.json" | wc -l)" "$l"
 	rm -rf "$WORK/docs-big"
