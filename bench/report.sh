@@ -39,7 +39,7 @@ run() { # run SCRIPT SETTINGS
 	local script=$1 settings=$2
 	echo "== bench/$script $settings" >&2
 	(
-		eval "export $settings" # VAR=value words, quoted as in a shell
+		[[ -z $settings ]] || eval "export $settings" # VAR=value words, quoted as in a shell
 		RESULTS="$results" bash "$ROOT/bench/$script"
 	) | tee -a "$WORK/log.txt" >&2 || echo "bench/$script failed (exit ${PIPESTATUS[0]})" >>"$WORK/failed.txt"
 	logs+=("\`${settings:+$settings }bench/$script\`")
