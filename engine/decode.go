@@ -36,7 +36,7 @@ func (r *run) collect(o *outcome, b *binding, vals values, dc *docContext) {
 	add := func(p *policy, rule string, f report.Finding) {
 		if names := excepted[p.index]; names != nil && names[exceptionName(rule)] {
 			pkg := strings.TrimPrefix(p.src.Package.String(), "data.")
-			f.Waived = &report.Waiver{ID: "exception:" + pkg + ":" + exceptionName(rule), Justification: "exception rule in " + pkg}
+			f.Waived = report.ExceptionWaiver(pkg, exceptionName(rule))
 		}
 		o.findings = append(o.findings, policyFinding{policy: p.index, Finding: f})
 	}

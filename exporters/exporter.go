@@ -27,6 +27,9 @@ type Options struct {
 	// Gate is the CI gate in force, for formats that record the exit code
 	// (SARIF invocations) or mark failures.
 	Gate report.Gate
+	// ShowWaived lists waived findings in the table (--show-waived); other
+	// formats always carry them, marked.
+	ShowWaived bool
 }
 
 // Format is one registered output format.

@@ -32,6 +32,8 @@ type Destination struct {
 type Outputs struct {
 	Gate         report.Gate
 	Destinations []Destination
+	// ShowWaived lists waived findings in the table (--show-waived).
+	ShowWaived bool
 }
 
 // PlanOutputs checks the gate (--fail-on: a severity or "none") and every
@@ -113,16 +115,42 @@ func (e *Env) destinations(specs []string, output string) ([]Destination, error)
 
 // Deliver writes the report everywhere and turns the gate's verdict into
 // the run's result: an output that cannot be written is exit code 3, a
-// failing gate exit code 1. terminal says stdout is a terminal where colour
-// is allowed.
+// failing gate exit code 1, a run that checked nothing under a gate that
+// fails on it exit code 3 with the reasons (NothingChecked). terminal
+// says stdout is a terminal where colour is allowed.
 func (o *Outputs) Deliver(ctx context.Context, r *report.Report, stdout io.Writer, terminal bool) error {
 	if err := o.Write(ctx, r, stdout, terminal); err != nil {
 		return exitcode.ScanError(err)
 	}
 	if code := o.Gate.ExitCode(r); code != exitcode.Clean {
+		if o.Gate.FailEmpty {
+			if err := nothingCheckedIn(r); err != nil {
+				return exitcode.ScanError(err)
+			}
+		}
 		return exitcode.Silent(code)
 	}
 	return nil
+}
+
+// nothingCheckedIn says which part of a report checked nothing: the report
+// itself, or each target of a multi-target report that was scanned and
+// checked nothing (a target that failed says why in its own section).
+func nothingCheckedIn(r *report.Report) error {
+	if !r.Multi() {
+		if r.NothingChecked() {
+			return NothingChecked(r)
+		}
+		return nil
+	}
+	var errs []error
+	for _, t := range r.Targets {
+		if t.Status == report.TargetFailed || t.Report == nil || !t.Report.NothingChecked() {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", t.Report.Target.Name, NothingChecked(t.Report)))
+	}
+	return errors.Join(errs...)
 }
 
 // Write exports the report to every destination. Files are written
@@ -131,7 +159,7 @@ func (o *Outputs) Deliver(ctx context.Context, r *report.Report, stdout io.Write
 // at their name.
 func (o *Outputs) Write(ctx context.Context, r *report.Report, stdout io.Writer, terminal bool) error {
 	for _, d := range o.Destinations {
-		opts := exporters.Options{Gate: o.Gate}
+		opts := exporters.Options{Gate: o.Gate, ShowWaived: o.ShowWaived}
 		if d.PerTarget {
 			if err := writePerTarget(ctx, d, opts, r); err != nil {
 				return err

@@ -103,11 +103,17 @@ func (e *Env) prepareRemote(ctx context.Context, cfg ScanConfig, compile bool) (
 	p := &Pipeline{Bundles: bundles, Collectors: e.Collectors, Logger: e.Logger, CollectorTimeout: cfg.CollectorTimeout, Tool: e.Tool,
 		Data: &Data{Logger: e.Logger}, Secrets: e.Secrets}
 	if compile {
-		// A bundle naming a secret this run does not allow is refused
-		// before any host is contacted, as for a local scan.
+		// A bundle naming a secret this run does not allow, or a waiver
+		// file with a mistake, is refused before any host is contacted,
+		// as for a local scan.
 		if err := checkSecrets(e.Secrets, bundles); err != nil {
 			return nil, err
 		}
+		if p.Waivers, err = e.LoadWaivers(cfg.Waivers, bundles); err != nil {
+			return nil, err
+		}
+		p.Now = cfg.Waivers.Clock()
+		p.Baseline = cfg.Baseline
 		eng, err := e.Compile(ctx, bundles, engine.WithEvalTimeout(cfg.EvalTimeout),
 			engine.WithMemoryBudget(cfg.MaxMemory), engine.WithOverBudget(cfg.OverBudget))
 		if err != nil {
@@ -265,6 +271,7 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 		return nil, evalErr
 	}
 	r.Timings.TotalSeconds = time.Since(start).Seconds()
+	e.WarnWaivers(r, p.Waivers)
 	return r, nil
 }
 

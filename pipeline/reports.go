@@ -63,7 +63,20 @@ func ReadReports(paths []string, maxBytes int64) ([]*SavedReport, error) {
 // the documents of `assay collect`, a report of another schema version —
 // and a file larger than maxBytes, which it never reads past.
 func ReadReport(path string, maxBytes int64) (*SavedReport, error) {
-	data, err := readBounded(path, maxBytes)
+	return readReport(path, maxBytes, reportUse{tooLarge: tooLarge, otherVersion: "render it with the assay that wrote it (assay %s)"})
+}
+
+// reportUse is what a reader of saved reports tells the user: the error of
+// a file beyond its limit, and what to do with a report of another schema
+// version (a format of the version of the assay that wrote it).
+type reportUse struct {
+	tooLarge     func(int64) error
+	otherVersion string
+}
+
+// readReport is ReadReport with the messages of one use.
+func readReport(path string, maxBytes int64, use reportUse) (*SavedReport, error) {
+	data, err := readBounded(path, maxBytes, "a JSON report file", use.tooLarge)
 	if err != nil {
 		return nil, err
 	}
@@ -95,8 +108,8 @@ func ReadReport(path string, maxBytes int64) (*SavedReport, error) {
 	case *head.SchemaVersion == report.MultiSchemaVersion:
 		return readMultiReport(path, data)
 	case *head.SchemaVersion != report.SchemaVersion:
-		return nil, &InputError{File: path, Err: fmt.Errorf("schema_version %q: this assay reads JSON reports of schema version %q (one target) and %q (several); render it with the assay that wrote it (assay %s)",
-			*head.SchemaVersion, report.SchemaVersion, report.MultiSchemaVersion, head.Tool.Version)}
+		return nil, &InputError{File: path, Err: fmt.Errorf("schema_version %q: this assay reads JSON reports of schema version %q (one target) and %q (several); %s",
+			*head.SchemaVersion, report.SchemaVersion, report.MultiSchemaVersion, fmt.Sprintf(use.otherVersion, head.Tool.Version))}
 	}
 	var doc savedSection
 	doc.Report = &report.Report{}
@@ -246,9 +259,11 @@ func badSeverity(data []byte) (int64, bool) {
 }
 
 // readBounded reads a file, a pipe or a device, never more than maxBytes+1
-// bytes. A FIFO is opened without blocking, so one nobody writes to ends at
-// once instead of hanging.
-func readBounded(path string, maxBytes int64) ([]byte, error) {
+// bytes; beyond maxBytes it fails with tooLarge's error, on a directory
+// with one that asks for want ("a JSON report file"). A FIFO is opened
+// without blocking, so one nobody writes to ends at once instead of
+// hanging.
+func readBounded(path string, maxBytes int64, want string, tooLarge func(int64) error) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		var pe *fs.PathError
@@ -264,7 +279,7 @@ func readBounded(path string, maxBytes int64) ([]byte, error) {
 	}
 	switch {
 	case fi.IsDir():
-		return nil, &InputError{File: path, Err: errors.New("a directory: want a JSON report file")}
+		return nil, &InputError{File: path, Err: errors.New("a directory: want " + want)}
 	case fi.Mode().IsRegular() && fi.Size() > maxBytes:
 		return nil, &InputError{File: path, Err: tooLarge(maxBytes)}
 	case fi.Mode()&fs.ModeNamedPipe != 0:

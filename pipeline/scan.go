@@ -22,6 +22,7 @@ import (
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
+	"github.com/assay-dev/assay/pipeline/waiver"
 )
 
 // Pipeline is a loaded scan: bundles compiled, target open.
@@ -63,6 +64,12 @@ type Pipeline struct {
 	// (nil: nothing); their values are redacted from the documents and
 	// reports the pipeline returns.
 	Secrets *datasource.Secrets
+	// Waivers, when set, mark the findings they cover, judged at Now (nil:
+	// the time of each scan); Baseline, when set, marks findings new or
+	// unchanged. See settle.
+	Waivers  *waiver.Set
+	Now      func() time.Time
+	Baseline *SavedReport
 }
 
 // Collected is the output of the collect phase.
@@ -212,6 +219,7 @@ func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []repor
 	r.Timings.TotalSeconds = r.Timings.CollectSeconds + r.Timings.EvaluateSeconds
 	r.StartedAt = evalStart.Add(-col.Duration).UTC()
 	r.Sort()
+	p.settle(r)
 	return r, nil
 }
 

@@ -38,6 +38,14 @@ type ScanConfig struct {
 	// so the secrets the data sources name are not checked when the
 	// bundles load.
 	CollectOnly bool
+	// Waivers are the waiver files and their clock; they are read again,
+	// and checked against the bundles, on every (re)load.
+	Waivers WaiverOptions
+	// Baseline, when set, is the earlier report findings are compared
+	// with (--baseline): only new ones fail the gate. A multi-target run
+	// compares each target with that target's section of a multi-target
+	// baseline, or with a single-target baseline as a whole.
+	Baseline *SavedReport
 }
 
 // Scanner is a loaded scan: bundles compiled and a target open, ready to
@@ -80,6 +88,12 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Waivers first: their mistakes are found in a moment, compiling the
+	// Rego takes longer.
+	waivers, err := s.env.LoadWaivers(s.cfg.Waivers, bundles)
+	if err != nil {
+		return nil, err
+	}
 	opts := []engine.Option{engine.WithEvalTimeout(s.cfg.EvalTimeout),
 		engine.WithMemoryBudget(s.cfg.MaxMemory), engine.WithOverBudget(s.cfg.OverBudget)}
 	if s.cfg.Parallel > 0 {
@@ -99,7 +113,8 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	return &Pipeline{
 		Bundles: bundles, Engine: eng, Target: s.target, Collectors: s.env.Collectors, Logger: s.env.Logger,
 		CollectorTimeout: s.cfg.CollectorTimeout, Parallel: s.cfg.Parallel, Tool: s.env.Tool,
-		Data: s.data, Abandoned: &s.abandoned, Secrets: s.env.Secrets,
+		Data: s.data, Abandoned: &s.abandoned, Secrets: s.env.Secrets, Waivers: waivers, Now: s.cfg.Waivers.Clock(),
+		Baseline: s.cfg.Baseline,
 	}, nil
 }
 

@@ -312,7 +312,9 @@ func runAssay(t *testing.T, c parityCase) (outcome, string) {
 			Message  string `json:"message"`
 			Path     string `json:"path"`
 			Waived   *struct {
-				ID string `json:"id"`
+				ID            string `json:"id"`
+				Kind          string `json:"kind"`
+				Justification string `json:"justification"`
 			} `json:"waived"`
 		} `json:"findings"`
 	}
@@ -331,8 +333,8 @@ func runAssay(t *testing.T, c parityCase) (outcome, string) {
 		switch {
 		case f.Waived != nil:
 			id := strings.SplitN(f.Waived.ID, ":", 3)
-			if len(id) != 3 || id[0] != "exception" {
-				t.Fatalf("%s: waived finding with id %q: not an exception", c, f.Waived.ID)
+			if len(id) != 3 || id[0] != "exception" || f.Waived.Kind != "exception" || f.Waived.Justification != "exception rule in "+id[1] {
+				t.Fatalf("%s: waived finding %+v: not marked as an exception (id exception:PKG:RULE, kind exception, justification \"exception rule in PKG\")", c, *f.Waived)
 			}
 			o.Exceptions = append(o.Exceptions, fileKey(map[bool]string{true: "", false: file}[f.Path == "-"], id[1])+" "+id[2])
 		case f.Kind == "deny":

@@ -28,6 +28,8 @@ func (c *cli) evalCmd() *cobra.Command {
 		cf            conftestFlags
 		secrets       secretFlags
 		explainPolicy string
+		wf            waiverFlags
+		baseline      string
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --documents FILE... [flags]",
@@ -38,7 +40,10 @@ compare a whole fleet), or plain JSON and YAML files, each object one
 document, as conftest reads them; "-" reads standard input. A directory of
 conftest-style Rego is a bundle, so existing policies run unchanged, with
 conftest's --data, --namespace (main unless told), --all-namespaces,
---combine and exception rules (docs/bundles.md, "conftest compatibility").`,
+--combine and exception rules (docs/bundles.md, "conftest compatibility"),
+and an eval in which no policy had anything to judge exits 0, as conftest
+does. Waivers (--waivers) and a baseline (--baseline) work as for scan
+(docs/waivers.md).`,
 		Example: `  assay eval -b policies/rogue-hosts --documents host1.json host2.json host3.json
   assay eval -b ./conftest-policy --documents deployment.yaml -f json
   assay eval -b policy --data policy/data --all-namespaces manifests/*.yaml
@@ -66,12 +71,26 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 			if err := secrets.apply(env); err != nil {
 				return err
 			}
+			wopts, err := wf.options()
+			if err != nil {
+				return err
+			}
+			var base *pipeline.SavedReport
+			if baseline != "" {
+				if base, err = pipeline.ReadBaseline(baseline); err != nil {
+					return err
+				}
+			}
 			ctx := cmd.Context()
 			col, err := env.ReadDocumentFiles(documents, docOpts)
 			if err != nil {
 				return err
 			}
 			bs, err := env.LoadBundles(ctx, bundles, fetch)
+			if err != nil {
+				return err
+			}
+			waivers, err := env.LoadWaivers(wopts, bs)
 			if err != nil {
 				return err
 			}
@@ -94,7 +113,8 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 			if err != nil {
 				return err
 			}
-			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine, Secrets: env.Secrets}
+			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine, Secrets: env.Secrets,
+				Waivers: waivers, Now: wopts.Clock(), Baseline: base}
 			explain, err := explainTo(cmd, p, out, explainPolicy)
 			if err != nil {
 				return err
@@ -104,6 +124,7 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 				return pipeline.ScanFailed(err)
 			}
 			defer explain()
+			env.WarnWaivers(r, waivers)
 			return out.Deliver(ctx, r, cmd.OutOrStdout(), colorAllowed(cmd.OutOrStdout()))
 		},
 	}
@@ -119,6 +140,8 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 	of.register(cmd.Flags(), c.base.Formats)
 	cmd.Flags().StringVar(&explainPolicy, "explain", "", explainHelp)
 	completeOutputFlags(cmd, c.base.Formats.Names())
+	wf.register(cmd.Flags())
+	cmd.Flags().StringVar(&baseline, "baseline", "", "only findings not in `FILE`, the JSON report of an earlier run (assay eval -f json), fail this one; the summary counts new, unchanged and fixed findings")
 	return cmd
 }
 

@@ -133,9 +133,10 @@ func (s sizeFlag) Type() string { return "SIZE" }
 
 // outputFlags choose the formats, where each goes, and the CI gate.
 type outputFlags struct {
-	formats []string
-	output  string
-	failOn  string
+	formats    []string
+	output     string
+	failOn     string
+	showWaived bool
 }
 
 func (o *outputFlags) register(fs *pflag.FlagSet, formats *exporters.Registry) {
@@ -143,11 +144,17 @@ func (o *outputFlags) register(fs *pflag.FlagSet, formats *exporters.Registry) {
 		"output `FORMAT` ("+strings.Join(formats.Names(), ", ")+"); repeat as FORMAT=FILE to write several outputs from one scan, FORMAT=DIR/ for one file per target (default table)")
 	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` (atomically) instead of stdout")
 	fs.StringVar(&o.failOn, "fail-on", "info", "lowest `SEVERITY` of a mandatory finding that fails the run (exit 1): info, low, medium, high, critical, or none")
+	fs.BoolVar(&o.showWaived, "show-waived", false, "list waived findings in the table too (they are counted in its summary either way)")
 }
 
 // plan checks --fail-on and every -f/-o before anything runs.
 func (o *outputFlags) plan(env *pipeline.Env) (*pipeline.Outputs, error) {
-	return env.PlanOutputs(o.formats, o.output, o.failOn)
+	out, err := env.PlanOutputs(o.formats, o.output, o.failOn)
+	if err != nil {
+		return nil, err
+	}
+	out.ShowWaived = o.showWaived
+	return out, nil
 }
 
 // isTerminal reports whether w is an interactive terminal.

@@ -19,6 +19,9 @@ func (c *cli) scanCmd() *cobra.Command {
 		of            outputFlags
 		secrets       secretFlags
 		explainPolicy string
+		wf            waiverFlags
+		baseline      string
+		allowEmpty    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scan [flags]",
@@ -31,6 +34,11 @@ names as passwords) and nothing that processes keep in /proc unless you
 allow it: --allow-env, --allow-secret-file, --allow-proc. The values of the
 secrets allowed are redacted from every output (docs/security.md).
 
+Waivers (--waivers) accept a risk until they expire: their findings stay in
+every output, marked, and never fail the run. A baseline (--baseline, the
+JSON report of an earlier scan) lets only new findings fail it
+(docs/waivers.md).
+
 With --target ssh://HOST (repeatable) or --inventory FILE it scans hosts
 assay is not installed on, over SSH: files are read over SFTP, read-only,
 host keys are checked against known_hosts, and one report holds a section
@@ -39,9 +47,11 @@ with its reason and fails the run (exit 3) unless --allow-failed-targets;
 the exit code is the worst of the targets'.
 
 Exit codes: 0 nothing at or above --fail-on; 1 a mandatory violation at or
-above --fail-on; 2 a usage, bundle or input error, or a secret not allowed;
-3 the scan itself failed (a collector or a policy could not run to
-completion).`,
+above --fail-on, neither waived nor in the baseline; 2 a usage, bundle,
+waiver or input error, or a secret not allowed; 3 the scan itself failed (a
+collector or a policy could not run to completion), or nothing was checked:
+every policy was skipped, as when the target holds none of what the bundles
+look at (see --allow-empty).`,
 		Example: `  # this host, built-in bundles, a table on the terminal
   assay scan
 
@@ -50,6 +60,9 @@ completion).`,
 
   # gate CI on high and critical mandatory findings only
   assay scan --image app.tar --fail-on high
+
+  # accept listed risks until they expire; fail only on what the last release did not have
+  assay scan --image app.tar --waivers waivers.hcl --baseline last-release.json
 
   # hosts over SSH, 16 at a time, one SARIF file and one textfile per host
   assay scan --inventory fleet.yaml --identity ~/.ssh/audit_ed25519 --parallel 16 \
@@ -66,6 +79,15 @@ completion).`,
 			}
 			if cfg.MaxMemory, err = applyMemoryBudget(cfg.MaxMemory, env.Logger); err != nil {
 				return err
+			}
+			out.Gate.FailEmpty = !allowEmpty
+			if cfg.Waivers, err = wf.options(); err != nil {
+				return err
+			}
+			if baseline != "" {
+				if cfg.Baseline, err = pipeline.ReadBaseline(baseline); err != nil {
+					return err
+				}
 			}
 			ctx := cmd.Context()
 			if cfg.Target.Remote() {
@@ -101,6 +123,7 @@ completion).`,
 				return pipeline.ScanFailed(err)
 			}
 			defer explain()
+			env.WarnWaivers(r, p.Waivers)
 			return out.Deliver(ctx, r, cmd.OutOrStdout(), colorAllowed(cmd.OutOrStdout()))
 		},
 	}
@@ -111,6 +134,9 @@ completion).`,
 	of.register(cmd.Flags(), c.base.Formats)
 	cmd.Flags().StringVar(&explainPolicy, "explain", "", explainHelp)
 	completeOutputFlags(cmd, c.base.Formats.Names())
+	wf.register(cmd.Flags())
+	cmd.Flags().StringVar(&baseline, "baseline", "", "only findings not in `FILE`, the JSON report of an earlier run (assay scan -f json), fail this one; the summary counts new, unchanged and fixed findings")
+	cmd.Flags().BoolVar(&allowEmpty, "allow-empty", false, "exit 0 when every policy was skipped, rather than 3 (nothing was checked)")
 	return cmd
 }
 

@@ -29,6 +29,7 @@ func (c *cli) serveCmd() *cobra.Command {
 		webConfig   string
 		refresh     time.Duration
 		secrets     secretFlags
+		wf          waiverFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
@@ -41,7 +42,10 @@ the previous results and sets assay_scan_success to 0.
 
 /healthz answers as soon as the server is up; /-/ready once a scan has
 completed. SIGHUP reloads the bundles (a bundle error keeps the old ones and
-sets assay_config_last_reload_successful to 0); SIGTERM shuts down gracefully.
+sets assay_config_last_reload_successful to 0) and re-reads the waiver files;
+SIGTERM shuts down gracefully. A waiver stops applying when it expires, in
+the first scan after; assay_waiver_expiry_timestamp_seconds lets an alert
+fire before.
 
 TLS and basic authentication are configured with --web.config.file, in the
 format of the Prometheus exporter-toolkit (tls_server_config,
@@ -79,6 +83,10 @@ bundles, interval and target at start, then each scan.`,
 				if err := web.Validate(webConfig); err != nil {
 					return exitcode.UsageError(fmt.Errorf("--web.config.file %s: %w", webConfig, err))
 				}
+			}
+			var err error
+			if cfg.Waivers, err = wf.options(); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			env := c.env(cmd)
@@ -134,6 +142,7 @@ bundles, interval and target at start, then each scan.`,
 	registerScan(cmd.Flags(), &cfg)
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	secrets.register(cmd.Flags())
+	wf.register(cmd.Flags())
 	f := cmd.Flags()
 	f.DurationVar(&interval, "interval", 5*time.Minute, "time between the end of one scan and the start of the next")
 	f.DurationVar(&jitter, "jitter", 0, "add a random delay up to this to each interval, at most the interval (default: a tenth of --interval)")

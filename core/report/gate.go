@@ -12,11 +12,16 @@ type Gate struct {
 	// failing a multi-target run (--allow-failed-targets); it is still
 	// reported, with its reason.
 	AllowFailedTargets bool
+	// FailEmpty makes a run that checked nothing fail (exit code 3): every
+	// policy skipped, as when a scan's target holds none of what the
+	// bundles look at. assay scan sets it unless --allow-empty.
+	FailEmpty bool
 }
 
 // Failing returns the findings that fail the gate: mandatory violations
-// (deny, not warn) at or above FailOn that nothing waived, over every
-// section of a multi-target report.
+// (deny, not warn) at or above FailOn, neither waived nor already in the
+// baseline (Finding.Accepted), over every section of a multi-target
+// report.
 func (g Gate) Failing(r *Report) []Finding {
 	if g.Disabled {
 		return nil
@@ -24,7 +29,7 @@ func (g Gate) Failing(r *Report) []Finding {
 	var out []Finding
 	for _, s := range r.Sections() {
 		for _, f := range s.Findings {
-			if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && f.Waived == nil {
+			if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && !f.Accepted() {
 				out = append(out, f)
 			}
 		}
@@ -34,9 +39,9 @@ func (g Gate) Failing(r *Report) []Finding {
 
 // ExitCode is the process exit code the report deserves under the gate. A
 // policy that could not be evaluated makes the scan fail (3): a half-judged
-// result must never pass as clean. A multi-target report gets the worst
-// code of its targets, a failed target counting as 3 unless
-// AllowFailedTargets.
+// result must never pass as clean; with FailEmpty, so does a run that
+// checked nothing. A multi-target report gets the worst code of its
+// targets, a failed target counting as 3 unless AllowFailedTargets.
 func (g Gate) ExitCode(r *Report) int {
 	if !r.Multi() {
 		return g.exitCode(r)
@@ -77,6 +82,9 @@ func (g Gate) exitCode(r *Report) int {
 		if p.Status == StatusError {
 			return exitcode.ScanFailed
 		}
+	}
+	if g.FailEmpty && r.NothingChecked() {
+		return exitcode.ScanFailed
 	}
 	return exitcode.Clean
 }

@@ -41,6 +41,13 @@ type Report struct {
 	// section per target of a run over several (--target, --inventory).
 	// The JSON exporter writes it in its own shape (schema 2).
 	Targets []TargetResult `json:"-"`
+
+	// Waivers is what the waiver files did (waiver.go); Scores the
+	// weighted scores and control roll-ups (score.go); Baseline the
+	// comparison with an earlier report (baseline.go).
+	Waivers  *Waivers  `json:"waivers,omitempty"`
+	Scores   *Scores   `json:"scores,omitempty"`
+	Baseline *Baseline `json:"baseline,omitempty"`
 }
 
 // DataSource is the state of one live data source at a scan: a daemon keeps
@@ -155,6 +162,11 @@ type PolicyResult struct {
 	Documents int    `json:"documents"` // documents evaluated
 	Findings  int    `json:"findings"`
 	Error     string `json:"error,omitempty"`
+	// Waived counts the policy's waived findings (waiver.go).
+	Waived int `json:"waived,omitempty"`
+	// SkipReason says why a skipped policy judged nothing: the collectors
+	// it reads and how they fared.
+	SkipReason string `json:"skip_reason,omitempty"`
 }
 
 // FindingKind separates violations from warnings.
@@ -190,22 +202,12 @@ type Finding struct {
 	// Fingerprint identifies the finding across runs: same policy, same
 	// target, same place, same message.
 	Fingerprint string `json:"fingerprint"`
-	// Waived is set when something accepted the finding: it stays in the
-	// report but never fails the gate. Today only conftest exception rules
-	// waive findings (docs/bundles.md); waiver files will too (issue 14).
-	Waived *Waiver `json:"waived,omitempty"`
-}
-
-// Waiver says why a finding is accepted rather than enforced.
-type Waiver struct {
-	// ID names what waived it: "exception:PACKAGE:RULE" for a conftest
-	// exception rule of PACKAGE that excepts RULE ("" for the plain
-	// deny, violation and warn rules).
-	ID            string `json:"id"`
-	Justification string `json:"justification"`
-	ApprovedBy    string `json:"approved_by,omitempty"`
-	Expires       string `json:"expires,omitempty"`
-	Ticket        string `json:"ticket,omitempty"`
+	// Waived marks an accepted risk; WaiverExpired a waiver that covered
+	// the finding until it expired (waiver.go).
+	Waived        *Waiver        `json:"waived,omitempty"`
+	WaiverExpired *ExpiredWaiver `json:"waiver_expired,omitempty"`
+	// Baseline is "new" or "unchanged" against --baseline (baseline.go).
+	Baseline BaselineState `json:"baseline,omitempty"`
 }
 
 // ComputeFingerprint sets f.Fingerprint from the fields that identify the

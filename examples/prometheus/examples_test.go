@@ -54,7 +54,6 @@ func TestAlertRules(t *testing.T) {
 
 // TestAlertRuleTestsCanFail: the rule tests catch a broken rule.
 func TestAlertRuleTestsCanFail(t *testing.T) {
-	dir := t.TempDir()
 	rules, err := os.ReadFile("assay-alerts.yml")
 	if err != nil {
 		t.Fatal(err)
@@ -63,14 +62,23 @@ func TestAlertRuleTestsCanFail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	broken := strings.Replace(string(rules), `enforcement="mandatory"} > 0`, `enforcement="mandatory"} > 5`, 1)
-	if broken == string(rules) {
-		t.Fatal("could not break the rule: expression changed?")
-	}
-	os.WriteFile(filepath.Join(dir, "assay-alerts.yml"), []byte(broken), 0o644)
-	os.WriteFile(filepath.Join(dir, "assay-alerts.test.yml"), tests, 0o644)
-	if out, err := run(t, dir, "promtool", "test", "rules", "assay-alerts.test.yml"); err == nil {
-		t.Fatalf("rule tests passed on a broken rule:\n%s", out)
+	for _, tc := range []struct{ name, from, to string }{
+		{"violation threshold", `enforcement="mandatory"} > 0`, `enforcement="mandatory"} > 5`},
+		{"waiver warned a week ahead only", `time() < 14 * 86400 > 0`, `time() < 7 * 86400 > 0`},
+		{"expired waiver still alerting", `time() < 14 * 86400 > 0`, `time() < 14 * 86400`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			broken := strings.Replace(string(rules), tc.from, tc.to, 1)
+			if broken == string(rules) {
+				t.Fatal("could not break the rule: expression changed?")
+			}
+			os.WriteFile(filepath.Join(dir, "assay-alerts.yml"), []byte(broken), 0o644)
+			os.WriteFile(filepath.Join(dir, "assay-alerts.test.yml"), tests, 0o644)
+			if out, err := run(t, dir, "promtool", "test", "rules", "assay-alerts.test.yml"); err == nil {
+				t.Fatalf("rule tests passed on a broken rule:\n%s", out)
+			}
+		})
 	}
 }
 

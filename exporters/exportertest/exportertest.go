@@ -45,6 +45,7 @@ func Cases() []Case {
 		{"empty", &report.Report{}},
 		{"sample", Sample()},
 		{"sample-empty", SampleEmpty()},
+		{"compliance", Compliance()},
 		{"multi-target", MultiTarget()},
 	}
 }
@@ -234,6 +235,90 @@ func RootPaths() *report.Report {
 			f("/", 0, "the root itself"),
 		},
 	}
+}
+
+// Compliance is an image scan run as a compliance program does it: a
+// waived finding, one whose waiver expired, one an exception rule of the
+// policy's Rego excepts, a stale waiver, a baseline (new, unchanged and
+// fixed findings), a skipped policy with its reason, and the scores and
+// control roll-up (computed by hand in docs/waivers.md's example: ssh
+// 6/14 = 42.9, keys 10/10 = 100, overall 16/24 = 66.7).
+func Compliance() *report.Report {
+	f := func(policy, title string, sev report.Severity, msg, path string, line int, controls ...string) report.Finding {
+		return finding(report.Finding{Bundle: "ssh-baseline", PolicyID: policy, Title: title, Kind: report.Deny, Severity: sev,
+			Enforcement: report.Mandatory, Controls: controls, Message: msg, Target: "registry.example/app:2.0",
+			Collector: "sshd_config.main", Path: path, Line: line})
+	}
+	rootLogin := f("sshd-permit-root-login", "Root cannot log in over SSH", report.SeverityHigh, `PermitRootLogin is "yes"; want "no"`, "/etc/ssh/sshd_config", 4, "CIS-5.2.8")
+	rootLogin.Waived = &report.Waiver{ID: "legacy-root-login", Justification: "Break-glass image; key-only root, reviewed quarterly",
+		ApprovedBy: "secops@example.com", Expires: "2027-03-31", Ticket: "SEC-1234"}
+	rootLogin.Baseline = report.BaselineUnchanged
+	password := f("sshd-password-auth", "Password authentication is disabled", report.SeverityHigh, `PasswordAuthentication is "yes"; want "no"`,
+		"/etc/ssh/sshd_config", 5, "CIS-5.2.12", "NIST-800-53:IA-2")
+	password.WaiverExpired = &report.ExpiredWaiver{ID: "old-password-waiver", Expired: "2026-01-01"}
+	password.Baseline = report.BaselineUnchanged
+	x11 := f("sshd-x11-forwarding", "X11 forwarding is disabled", report.SeverityMedium, `X11Forwarding is "yes"; want "no"`, "/etc/ssh/sshd_config", 6, "CIS-5.2.6")
+	x11.Baseline = report.BaselineNew
+	dss := finding(report.Finding{Bundle: "authorized-keys", PolicyID: "no-dss", Title: "No DSA keys", Kind: report.Deny, Severity: report.SeverityCritical,
+		Enforcement: report.Mandatory, Controls: []string{"MIG-1"}, Message: "key type ssh-dss is not allowed (allowed: ssh-ed25519)",
+		Target: "registry.example/app:2.0", Collector: "file.keys", Path: "/root/.ssh/authorized_keys", Line: 3,
+		Details: map[string]any{"evidence": "ssh-dss AAAAB3NzaC1kc3MAAACBAP legacy@build"}})
+	dss.Waived = report.ExceptionWaiver("assay.keys.no_dss", "no_dss")
+	dss.Baseline = report.BaselineNew
+	maxAuth := f("sshd-max-auth-tries", "MaxAuthTries is low", report.SeverityMedium, "MaxAuthTries is 6; want 4 or less (sshd's default)", "/etc/ssh/sshd_config", 0)
+	maxAuth.Target = "registry.example/app:1.9"
+
+	r := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "assay", Version: "1.2.3"},
+		Target:        target.Info{Kind: target.KindImage, Name: "registry.example/app:2.0", Digest: "sha256:" + strings.Repeat("ef", 32)},
+		StartedAt:     Started,
+		Duration:      time.Second,
+		Timings:       report.Timings{TotalSeconds: 1, CollectSeconds: 0.8, EvaluateSeconds: 0.2},
+		Documents:     3,
+		Bundles: []report.Bundle{
+			{Name: "ssh-baseline", Version: "1.0.0", Source: "policies/ssh-baseline"},
+			{Name: "authorized-keys", Version: "0.3.0", Source: "policies/authorized-keys"},
+		},
+		Collectors: []report.CollectorResult{
+			{Bundle: "ssh-baseline", Type: "sshd_config", Name: "main", Status: report.CollectorOK, Documents: 2, DurationSeconds: 0.01},
+			{Bundle: "ssh-baseline", Type: "sshd_config", Name: "match", Status: report.CollectorNotApplicable, Error: "/etc/ssh/sshd_config.d/match.conf: not applicable"},
+			{Bundle: "authorized-keys", Type: "file", Name: "keys", Status: report.CollectorOK, Documents: 1, DurationSeconds: 0.02},
+		},
+		Policies: []report.PolicyResult{
+			{Bundle: "authorized-keys", ID: "no-dss", Title: "No DSA keys", Severity: report.SeverityCritical, Enforcement: report.Mandatory,
+				Controls: []string{"MIG-1"}, Status: report.StatusWaived, Documents: 1, Findings: 1, Waived: 1},
+			{Bundle: "ssh-baseline", ID: "sshd-banner", Title: "A banner is shown", Severity: report.SeverityLow, Enforcement: report.Advisory,
+				Controls: []string{"CIS-5.2.15"}, Status: report.StatusPass, Documents: 2},
+			{Bundle: "ssh-baseline", ID: "sshd-match-only", Title: "Match blocks are judged", Severity: report.SeverityInfo, Enforcement: report.Mandatory,
+				Status: report.StatusSkip, SkipReason: "collector sshd_config.match does not apply: /etc/ssh/sshd_config.d/match.conf: not applicable"},
+			{Bundle: "ssh-baseline", ID: "sshd-password-auth", Title: "Password authentication is disabled", Severity: report.SeverityHigh, Enforcement: report.Mandatory,
+				Controls: []string{"CIS-5.2.12", "NIST-800-53:IA-2"}, Status: report.StatusFail, Documents: 2, Findings: 1},
+			{Bundle: "ssh-baseline", ID: "sshd-permit-root-login", Title: "Root cannot log in over SSH", Severity: report.SeverityHigh, Enforcement: report.Mandatory,
+				Controls: []string{"CIS-5.2.8"}, Status: report.StatusWaived, Documents: 2, Findings: 1, Waived: 1},
+			{Bundle: "ssh-baseline", ID: "sshd-x11-forwarding", Title: "X11 forwarding is disabled", Severity: report.SeverityMedium, Enforcement: report.Mandatory,
+				Controls: []string{"CIS-5.2.6"}, Status: report.StatusFail, Documents: 2, Findings: 1},
+		},
+		Findings: []report.Finding{rootLogin, password, x11, dss},
+		Waivers: &report.Waivers{
+			Now:   time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
+			Files: []report.WaiverFile{{Path: "waivers.hcl", SHA256: strings.Repeat("5a", 32)}},
+			Entries: []report.WaiverEntry{
+				{Waiver: *rootLogin.Waived, Policy: "ssh-baseline/sshd-permit-root-login", Source: "waivers.hcl:1",
+					ExpiresAt: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), Findings: 1},
+				{Waiver: report.Waiver{ID: "old-password-waiver", Justification: "migration to keys", ApprovedBy: "secops@example.com", Expires: "2026-01-01"},
+					Policy: "ssh-baseline/sshd-password-auth", Source: "waivers.hcl:10", ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Expired: true, Findings: 1},
+				{Waiver: report.Waiver{ID: "stale-bastion", Justification: "bastion hosts", ApprovedBy: "secops@example.com", Expires: "2026-12-01"},
+					Policy: "ssh-baseline/sshd-*", Source: "waivers.hcl:18", ExpiresAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Stale: true},
+			},
+		},
+		Baseline: &report.Baseline{File: "baseline.json", Tool: report.Tool{Name: "assay", Version: "1.2.2"},
+			Target: target.Info{Kind: target.KindImage, Name: "registry.example/app:1.9"}, StartedAt: Started.Add(-24 * time.Hour),
+			New: 2, Unchanged: 2, Fixed: 1, FixedFindings: []report.Finding{maxAuth}},
+	}
+	r.Sort()
+	r.Scores = report.ComputeScores(r)
+	return r
 }
 
 // Sample is the report the JSON and table golden files are made from: a

@@ -256,14 +256,10 @@ func statusRank(s string) int {
 	return len(statusOrder)
 }
 
-// framework is the framework a control belongs to: the text before its
-// first "-" ("CIS-5.2.12" → "CIS"), or the whole name.
-func framework(control string) string {
-	if i := strings.IndexByte(control, '-'); i > 0 {
-		return control[:i]
-	}
-	return control
-}
+// framework is the framework a control belongs to, as the report's scores
+// say (report.Framework): "CIS-5.2.12" → "CIS", "NIST-800-53:AC-2" →
+// "NIST-800-53".
+func framework(control string) string { return report.Framework(control) }
 
 // anchors hands out the page's fragment ids: a policy's own ID where it is
 // unique ("#sshd-password-auth"), BUNDLE/ID where two bundles share an ID,
@@ -373,17 +369,34 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 	for _, s := range []report.Status{report.StatusPass, report.StatusFail, report.StatusWarn, report.StatusError, report.StatusSkip} {
 		t.PolicyCounts = append(t.PolicyCounts, count{string(s), byStatus[s]})
 	}
+	if n := byStatus[report.StatusWaived]; n > 0 {
+		t.PolicyCounts = append(t.PolicyCounts, count{string(report.StatusWaived), n})
+	}
 	sevCounts := r.Counts()
 	for s := report.SeverityCritical; s >= report.SeverityInfo; s-- {
 		t.SeverityCounts = append(t.SeverityCounts, count{s.String(), sevCounts[s]})
 	}
 
 	// What reports do not carry yet renders from the view as soon as they
-	// do (issue 14: overlays, waiver files, disabled policies, waivers on
-	// policies and findings; a verified bundle's signer key id): fill
-	// Signer, Overlays, WaiverFiles, Disabled and the Waiver fields here.
+	// do (issue 14: overlays, disabled policies; a verified bundle's
+	// signer key id): fill Signer, Overlays and Disabled here. Waiver
+	// files, waivers and scores are filled from the report below.
+	if r.Waivers != nil {
+		for _, f := range r.Waivers.Files {
+			t.WaiverFiles = append(t.WaiverFiles, fileView{Path: f.Path, SHA256: f.SHA256})
+		}
+	}
 	for _, b := range r.Bundles {
 		t.Bundles = append(t.Bundles, bundleView{Name: b.Name, Version: b.Version, Revision: b.Revision, Digest: b.Digest, Source: b.Source, Description: b.Description})
+	}
+
+	// An expired waiver's justification and approver come from the
+	// waivers the report lists.
+	waivers := map[string]report.WaiverEntry{}
+	if r.Waivers != nil {
+		for _, w := range r.Waivers.Entries {
+			waivers[w.ID] = w
+		}
 	}
 
 	// Findings go under their policy, in report order (worst first).
@@ -395,7 +408,7 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 		if _, seen := occ[k]; !seen && !slices.ContainsFunc(r.Policies, func(p report.PolicyResult) bool { return p.Bundle == f.Bundle && p.ID == f.PolicyID }) {
 			orphans = append(orphans, k)
 		}
-		occ[k] = append(occ[k], newOccurrence(f))
+		occ[k] = append(occ[k], newOccurrence(f, waivers))
 	}
 	policies := slices.Clone(r.Policies)
 	for _, k := range orphans {
@@ -442,6 +455,15 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 		if pv.Title == "" {
 			pv.Title = pv.ID
 		}
+		if p.Status == report.StatusWaived {
+			// Every occurrence is waived: the policy says by which waiver.
+			for _, o := range pv.Occurrences {
+				if o.Waiver != nil && !o.Waiver.Expired {
+					pv.Waiver = o.Waiver
+					break
+				}
+			}
+		}
 		switch p.Status {
 		case report.StatusPass:
 			t.Passed = append(t.Passed, pv)
@@ -459,6 +481,16 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 		views = append(views, pv)
 	}
 	t.Scores = scores(views)
+	if sc := r.Scores; sc != nil {
+		t.Scores.Overall.Score = scoreText(sc.Overall.Score)
+		byBundle := map[string]string{}
+		for _, b := range sc.Bundles {
+			byBundle[b.Bundle] = scoreText(b.Score)
+		}
+		for i := range t.Scores.Bundles {
+			t.Scores.Bundles[i].Score = byBundle[t.Scores.Bundles[i].Name]
+		}
+	}
 
 	for _, c := range r.Collectors {
 		t.Collectors = append(t.Collectors, collectorView{
@@ -470,9 +502,20 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 	return t
 }
 
+// scoreText writes a report's score for the page, "" when it has none.
+func scoreText(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.1f %%", *p)
+}
+
 // skipReason says why a policy judged nothing: the reason the report gives,
 // or what a skip means.
 func skipReason(p report.PolicyResult) string {
+	if p.SkipReason != "" && p.SkipReason != report.NoDocumentReason {
+		return p.SkipReason
+	}
 	if p.Error != "" {
 		return p.Error
 	}
@@ -483,7 +526,7 @@ func skipReason(p report.PolicyResult) string {
 // keeps it whole.
 const maxDetailBytes = 4096
 
-func newOccurrence(f report.Finding) occurrence {
+func newOccurrence(f report.Finding, waivers map[string]report.WaiverEntry) occurrence {
 	o := occurrence{
 		Kind:        string(f.Kind),
 		Severity:    f.Severity.String(),
@@ -494,6 +537,12 @@ func newOccurrence(f report.Finding) occurrence {
 	}
 	if o.Location == "" {
 		o.Location = f.Target
+	}
+	if w := f.Waived; w != nil {
+		o.Waiver = &waiverView{ID: w.ID, Justification: w.Justification, ApprovedBy: w.ApprovedBy, Expires: w.Expires, Ticket: w.Ticket}
+	} else if w := f.WaiverExpired; w != nil {
+		e := waivers[w.ID]
+		o.Waiver = &waiverView{ID: w.ID, Justification: e.Justification, ApprovedBy: e.ApprovedBy, Expires: w.Expired, Ticket: e.Ticket, Expired: true}
 	}
 	for _, k := range slices.Sorted(maps.Keys(f.Details)) {
 		v := f.Details[k]

@@ -166,7 +166,7 @@ func TestSectionsWhenPresent(t *testing.T) {
 func TestDetailLimit(t *testing.T) {
 	long := strings.Repeat("€", maxDetailBytes) // 3 bytes each: the limit falls inside one
 	cut := maxDetailBytes - maxDetailBytes%3
-	o := newOccurrence(report.Finding{Message: "m", Details: map[string]any{"evidence": long, "other": long, "short": 7}})
+	o := newOccurrence(report.Finding{Message: "m", Details: map[string]any{"evidence": long, "other": long, "short": 7}}, nil)
 	for _, got := range []string{o.Evidence, o.Details[0].Value} {
 		if !utf8.ValidString(got) {
 			t.Errorf("cut inside a character: %q", got[len(got)-60:])

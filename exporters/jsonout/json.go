@@ -46,6 +46,10 @@ type summary struct {
 	Failing    int            `json:"failing"`
 	BySeverity map[string]int `json:"by_severity"`
 	ByStatus   map[string]int `json:"policies_by_status"`
+	// Waived counts the waived findings (counted in Findings too);
+	// Checked the policies that judged something (not skipped).
+	Waived  int `json:"waived"`
+	Checked int `json:"checked"`
 }
 
 // Export implements exporters.Exporter.
@@ -73,6 +77,8 @@ func (j *Exporter) single(r *report.Report) document {
 		Failing:    len(j.gate.Failing(r)),
 		BySeverity: severities(r),
 		ByStatus:   map[string]int{},
+		Waived:     r.WaivedCount(),
+		Checked:    r.Checked(),
 	}
 	for _, p := range r.Policies {
 		s.ByStatus[string(p.Status)]++

@@ -22,6 +22,9 @@ func TestJSON(t *testing.T) {
 		{"sample.json", exportertest.Sample(), 1},
 		{"empty.json", exportertest.SampleEmpty(), 0},
 		{"image-skips.json", exportertest.ImageSkips(), 0},
+		// a waived finding and one in the baseline do not fail; the new
+		// one does.
+		{"compliance.json", exportertest.Compliance(), 1},
 		{"multi-target.json", exportertest.MultiTarget(), 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -232,9 +232,20 @@ func build(r *report.Report) *TestSuites {
 			fmt.Fprintf(&out, ", controls %s", strings.Join(p.Controls, ", "))
 		}
 		fmt.Fprintf(&out, "; %d documents judged\n", p.Documents)
+		var waiver *report.Waiver // of the first waived finding
 		for _, f := range byPolicy[p.Bundle+"\x00"+p.ID] {
 			line := oneLine(f)
-			if f.Kind == report.Warn {
+			switch {
+			case f.Waived != nil:
+				// An accepted risk is not a failure: it is listed, with
+				// its justification, and skips the testcase when it is
+				// all there is.
+				if waiver == nil {
+					waiver = f.Waived
+				}
+				fmt.Fprintf(&out, "waived: %s — %s\n", line, waiverText(f.Waived))
+				continue
+			case f.Kind == report.Warn:
 				fmt.Fprintf(&out, "warning: %s\n", line)
 				continue
 			}
@@ -245,8 +256,15 @@ func build(r *report.Report) *TestSuites {
 			tc.Errors = append(tc.Errors, Problem{Message: "evaluation failed: " + p.Error, Type: "evaluation", Text: p.Error})
 		case report.StatusSkip:
 			if len(tc.Failures) == 0 {
-				tc.Skipped = &Skipped{Message: "no document to judge"}
+				msg := "no document to judge"
+				if p.SkipReason != "" && p.SkipReason != report.NoDocumentReason {
+					msg += ": " + p.SkipReason
+				}
+				tc.Skipped = &Skipped{Message: msg}
 			}
+		}
+		if waiver != nil && len(tc.Failures) == 0 && len(tc.Errors) == 0 && tc.Skipped == nil {
+			tc.Skipped = &Skipped{Message: "waived: " + waiverText(waiver)}
 		}
 		tc.SystemOut = out.String()
 		add(s, tc)
@@ -369,7 +387,30 @@ func failureText(f *report.Finding) string {
 	if f.Fingerprint != "" {
 		fmt.Fprintf(&b, "fingerprint: %s\n", f.Fingerprint)
 	}
+	if w := f.WaiverExpired; w != nil {
+		fmt.Fprintf(&b, "waiver %s expired %s: the finding counts again\n", w.ID, w.Expired)
+	}
+	if f.Baseline != "" {
+		fmt.Fprintf(&b, "baseline: %s\n", f.Baseline)
+	}
 	return b.String()
+}
+
+// waiverText is a waiver's justification and who accepted the risk until
+// when: "Break-glass host (waiver legacy-root, approved by secops, expires
+// 2027-03-31, ticket SEC-1)".
+func waiverText(w *report.Waiver) string {
+	parts := []string{"waiver " + w.ID}
+	if w.ApprovedBy != "" {
+		parts = append(parts, "approved by "+w.ApprovedBy)
+	}
+	if w.Expires != "" {
+		parts = append(parts, "expires "+w.Expires)
+	}
+	if w.Ticket != "" {
+		parts = append(parts, "ticket "+w.Ticket)
+	}
+	return w.Justification + " (" + strings.Join(parts, ", ") + ")"
 }
 
 func enforcement(e report.Enforcement) string {

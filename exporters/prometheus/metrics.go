@@ -40,7 +40,9 @@ func desc(name, help string, labels ...string) *prom.Desc {
 
 // The metric descriptors; docs/metrics.md documents each one.
 var (
-	descFindings = desc("findings", "Findings of the last scan per policy: kind is deny (violation) or warn; policy_severity is the policy's severity.",
+	descFindings = desc("findings", "Findings of the last scan per policy, waived ones apart: kind is deny (violation) or warn; policy_severity is the policy's severity.",
+		"bundle", "policy", "policy_severity", "enforcement", "kind")
+	descFindingsWaived = desc("findings_waived", "Waived findings of the last scan per policy (waivers and exception rules), present when the scan uses waivers.",
 		"bundle", "policy", "policy_severity", "enforcement", "kind")
 	descPolicyStatus = desc("policy_status", "Outcome of each policy in the last scan: 1 for the current status, 0 for the others.",
 		"bundle", "policy", "status")
@@ -76,6 +78,12 @@ var (
 	descIfaceInfo    = desc("net_interface_info", "Local network interfaces and their MAC addresses; always 1.", "interface", "mac")
 	descNeighborInfo = desc("net_neighbor_info", "Neighbours seen (ARP/NDP caches, captures) and their MAC addresses; always 1.", "interface", "ip", "mac", "source")
 	descNetDropped   = desc("net_info_dropped", "Network info series left out because a scan saw more than the cap.", "metric")
+
+	descWaiverExpiry   = desc("waiver_expiry_timestamp_seconds", "Unix time at which each waiver stops applying.", "waiver")
+	descWaiverFindings = desc("waiver_findings", "Findings each waiver matched in the last scan (0: stale; expired waivers count the findings that count again).", "waiver")
+	descScore          = desc("compliance_score", "Weighted share of applicable policies that passed (waived counts as passed), 0 to 1; bundle=\"\" is the overall score.", "bundle")
+	descControlStatus  = desc("control_status", "Outcome of each control in the last scan (the worst of the policies naming it): 1 for the current status, 0 for the others.",
+		"framework", "control", "status")
 )
 
 var allDescs = []*prom.Desc{
@@ -85,6 +93,7 @@ var allDescs = []*prom.Desc{
 	descBuildInfo, descIfaceInfo, descNeighborInfo, descNetDropped,
 	descDataUp, descDataLastSuccess, descDataDuration, descDataEntries,
 	descCollectorOverruns, descOverBudget,
+	descFindingsWaived, descWaiverExpiry, descWaiverFindings, descScore, descControlStatus,
 }
 
 // Descs lists every metric descriptor assay publishes (docs/metrics.md).
@@ -337,22 +346,30 @@ func (m *metrics) add(d *prom.Desc, t prom.ValueType, v float64, labels ...strin
 	}
 }
 
-var statuses = []report.Status{report.StatusPass, report.StatusWarn, report.StatusFail, report.StatusError, report.StatusSkip}
+var statuses = []report.Status{report.StatusPass, report.StatusWarn, report.StatusFail, report.StatusError, report.StatusSkip, report.StatusWaived}
 
 // build turns a report into its metrics, once per scan.
 func build(r *report.Report) []prom.Metric {
 	var m metrics
 	type key struct{ bundle, policy string }
-	type counts struct{ deny, warn int }
+	type counts struct{ deny, warn, waivedDeny, waivedWarn int }
 	found := map[key]*counts{}
+	waivers := r.Waivers != nil
 	for _, f := range r.Findings {
 		k := key{f.Bundle, f.PolicyID}
 		if found[k] == nil {
 			found[k] = &counts{}
 		}
-		if f.Kind == report.Warn {
+		switch {
+		case f.Waived != nil && f.Kind == report.Warn:
+			found[k].waivedWarn++
+			waivers = true
+		case f.Waived != nil:
+			found[k].waivedDeny++
+			waivers = true
+		case f.Kind == report.Warn:
 			found[k].warn++
-		} else {
+		default:
 			found[k].deny++
 		}
 	}
@@ -390,6 +407,10 @@ func build(r *report.Report) []prom.Metric {
 		}
 		m.add(descFindings, prom.GaugeValue, float64(c.deny), p.Bundle, p.ID, p.Severity.String(), enf, string(report.Deny))
 		m.add(descFindings, prom.GaugeValue, float64(c.warn), p.Bundle, p.ID, p.Severity.String(), enf, string(report.Warn))
+		if waivers {
+			m.add(descFindingsWaived, prom.GaugeValue, float64(c.waivedDeny), p.Bundle, p.ID, p.Severity.String(), enf, string(report.Deny))
+			m.add(descFindingsWaived, prom.GaugeValue, float64(c.waivedWarn), p.Bundle, p.ID, p.Severity.String(), enf, string(report.Warn))
+		}
 		for _, s := range statuses {
 			m.add(descPolicyStatus, prom.GaugeValue, b2f(p.Status == s), p.Bundle, p.ID, string(s))
 		}
@@ -457,8 +478,51 @@ func build(r *report.Report) []prom.Metric {
 		m.add(descDataDuration, prom.GaugeValue, d.FetchSeconds, d.Bundle, d.Name, d.Kind)
 		m.add(descDataEntries, prom.GaugeValue, float64(d.Entries), d.Bundle, d.Name, d.Kind)
 	}
+	complianceMetrics(&m, r)
 	netMetrics(&m, r.Net)
 	return m
+}
+
+// complianceMetrics publishes the waivers' expiry and use, the scores and
+// the controls' outcomes. Waivers and controls are named by the operator
+// and the bundles, and bounded by them (waiver.MaxWaivers).
+func complianceMetrics(m *metrics, r *report.Report) {
+	if r.Waivers != nil {
+		seen := map[string]bool{}
+		for _, w := range r.Waivers.Entries {
+			if seen[w.ID] {
+				continue
+			}
+			seen[w.ID] = true
+			if !w.ExpiresAt.IsZero() {
+				m.add(descWaiverExpiry, prom.GaugeValue, float64(w.ExpiresAt.Unix()), w.ID)
+			}
+			m.add(descWaiverFindings, prom.GaugeValue, float64(w.Findings), w.ID)
+		}
+	}
+	s := r.Scores
+	if s == nil {
+		return
+	}
+	if s.Overall.Score != nil {
+		m.add(descScore, prom.GaugeValue, *s.Overall.Score/100, "")
+	}
+	for _, b := range s.Bundles {
+		if b.Score != nil && b.Bundle != "" {
+			m.add(descScore, prom.GaugeValue, *b.Score/100, b.Bundle)
+		}
+	}
+	seen := map[string]bool{}
+	for _, c := range s.Controls {
+		k := label(c.Control)
+		if seen[k] { // a duplicate would make the registry reject the scrape
+			continue
+		}
+		seen[k] = true
+		for _, st := range statuses {
+			m.add(descControlStatus, prom.GaugeValue, b2f(c.Status == st), c.Framework, c.Control, string(st))
+		}
+	}
 }
 
 func netMetrics(m *metrics, n *report.Net) {

@@ -229,9 +229,7 @@ func buildRun(r *report.Report, code int) (*Run, error) {
 		Results:            results,
 		ColumnKind:         "unicodeCodePoints",
 	}
-	if rep.Host != "" {
-		run.Properties = map[string]any{"assay/host": rep.Host}
-	}
+	run.Properties = runProperties(rep)
 	return &run, nil
 }
 
@@ -376,6 +374,10 @@ func buildResult(r *report.Report, f *report.Finding, ruleID string, ruleIndex i
 	if f.Target != "" {
 		props["assay/target"] = f.Target
 	}
+	if f.WaiverExpired != nil {
+		props["assay/waiver_expired"] = f.WaiverExpired.ID
+		props["assay/waiver_expired_on"] = f.WaiverExpired.Expired
+	}
 	return Result{
 		RuleID:              ruleID,
 		RuleIndex:           ruleIndex,
@@ -384,8 +386,50 @@ func buildResult(r *report.Report, f *report.Finding, ruleID string, ruleIndex i
 		Message:             Message{Text: msg},
 		Locations:           []Location{{PhysicalLocation: &loc}},
 		PartialFingerprints: fp,
+		Suppressions:        suppressions(f),
+		BaselineState:       string(f.Baseline),
 		Properties:          props,
 	}
+}
+
+// suppressions marks a waived finding as SARIF does an accepted external
+// suppression, with the waiver's justification; its id, approver, expiry
+// and ticket (or the exception rule) go in the properties.
+func suppressions(f *report.Finding) []Suppression {
+	w := f.Waived
+	if w == nil {
+		return nil
+	}
+	props := map[string]any{"assay/waiver": w.ID}
+	for k, v := range map[string]string{"assay/kind": string(w.Kind), "assay/approved_by": w.ApprovedBy, "assay/expires": w.Expires, "assay/ticket": w.Ticket} {
+		if v != "" {
+			props[k] = v
+		}
+	}
+	return []Suppression{{Kind: "external", Status: "accepted", Justification: w.Justification, Properties: props}}
+}
+
+// runProperties are what the run says beyond its results: the host, the
+// scores and control roll-up, the waivers and how each fared, and the
+// baseline's counts.
+func runProperties(r *report.Report) map[string]any {
+	props := map[string]any{}
+	if r.Host != "" {
+		props["assay/host"] = r.Host
+	}
+	if r.Scores != nil {
+		props["assay/scores"] = r.Scores
+	}
+	if r.Waivers != nil {
+		props["assay/waivers"] = r.Waivers
+	}
+	if b := r.Baseline; b != nil {
+		props["assay/baseline"] = map[string]any{"file": b.File, "new": b.New, "unchanged": b.Unchanged, "fixed": b.Fixed}
+	}
+	if len(props) == 0 {
+		return nil
+	}
+	return props
 }
 
 // artifactURI turns a path inside the target ("/etc/ssh/sshd_config") into a

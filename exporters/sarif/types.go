@@ -122,7 +122,20 @@ type Result struct {
 	Message             Message           `json:"message"`
 	Locations           []Location        `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
-	Properties          map[string]any    `json:"properties,omitempty"`
+	// Suppressions mark a waived finding; BaselineState is "new" or
+	// "unchanged" against --baseline.
+	Suppressions  []Suppression  `json:"suppressions,omitempty"`
+	BaselineState string         `json:"baselineState,omitempty"`
+	Properties    map[string]any `json:"properties,omitempty"`
+}
+
+// Suppression is an accepted risk: a waiver (kind external, status
+// accepted) with its justification.
+type Suppression struct {
+	Kind          string         `json:"kind"`
+	Status        string         `json:"status,omitempty"`
+	Justification string         `json:"justification,omitempty"`
+	Properties    map[string]any `json:"properties,omitempty"`
 }
 
 // Location wraps a physical location.

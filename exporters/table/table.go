@@ -27,15 +27,16 @@ func Format() exporters.Format {
 
 // Exporter writes the human-readable table.
 type Exporter struct {
-	w     io.Writer
-	color bool
-	gate  report.Gate
+	w          io.Writer
+	color      bool
+	gate       report.Gate
+	showWaived bool
 }
 
 // New returns a table exporter writing to w; on a terminal (o.Terminal) it
-// uses ANSI colours.
+// uses ANSI colours. Waived findings are listed only with o.ShowWaived.
 func New(w io.Writer, o exporters.Options) *Exporter {
-	return &Exporter{w: w, color: o.Terminal, gate: o.Gate}
+	return &Exporter{w: w, color: o.Terminal, gate: o.Gate, showWaived: o.ShowWaived}
 }
 
 const (
@@ -116,16 +117,23 @@ func (t *Exporter) writeMulti(b *strings.Builder, r *report.Report) {
 
 // writeReport writes one target's table, problems and summary line.
 func (t *Exporter) writeReport(b *strings.Builder, r *report.Report, code int) {
-	if len(r.Findings) > 0 {
+	shown := make([]report.Finding, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		if f.Waived == nil || t.showWaived {
+			shown = append(shown, f)
+		}
+	}
+	if len(shown) > 0 {
 		rows := [][]string{{"SEVERITY", "POLICY", "LOCATION", "MESSAGE"}}
 		colors := []string{bold}
-		for _, f := range r.Findings {
+		for _, f := range shown {
 			sev := f.Severity.String()
 			if f.Kind == report.Warn {
 				sev += " (warn)"
 			} else if f.Enforcement == report.Advisory {
 				sev += " (advisory)"
 			}
+			sev += marks(&f)
 			loc := f.Location()
 			if loc == "" {
 				loc = f.Target
@@ -159,6 +167,9 @@ func (t *Exporter) writeReport(b *strings.Builder, r *report.Report, code int) {
 		b.WriteByte('\n')
 	}
 	t.writeProblems(b, r)
+	t.writeSkips(b, r)
+	t.writeWaivers(b, r)
+	t.writeScores(b, r)
 	t.writeSummary(b, r, code)
 }
 
@@ -209,12 +220,22 @@ func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report, code int) 
 		status[p.Status]++
 	}
 	var parts []string
-	for _, s := range []report.Status{report.StatusPass, report.StatusFail, report.StatusWarn, report.StatusError, report.StatusSkip} {
+	for _, s := range []report.Status{report.StatusPass, report.StatusFail, report.StatusWarn, report.StatusError, report.StatusSkip, report.StatusWaived} {
 		if n := status[s]; n > 0 || s == report.StatusPass || s == report.StatusFail {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
 	}
-	counts := r.Counts()
+	// Findings are counted as the gate sees them: waived ones apart.
+	counts := map[report.Severity]int{}
+	findings, waived := 0, 0
+	for _, f := range r.Findings {
+		if f.Waived != nil {
+			waived++
+			continue
+		}
+		findings++
+		counts[f.Severity]++
+	}
 	var sev []string
 	for s := report.SeverityCritical; s >= report.SeverityInfo; s-- {
 		txt := fmt.Sprintf("%d %s", counts[s], s)
@@ -231,10 +252,39 @@ func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report, code int) 
 	case exitcode.ScanFailed:
 		verdict = t.paint(red+bold, "ERROR")
 	}
-	fmt.Fprintf(b, "%s  %s (%s) · %s (%s) · %s · %s in %.2fs\n",
+	var extra []string
+	if waived > 0 {
+		extra = append(extra, fmt.Sprintf("%d waived", waived))
+	}
+	if n := len(r.ExpiredWaivers()); n > 0 {
+		extra = append(extra, t.paint(yellow, plural(n, "waiver", "waivers")+" expired"))
+	}
+	if b := r.Baseline; b != nil {
+		extra = append(extra, fmt.Sprintf("%d new, %d unchanged, %d fixed", b.New, b.Unchanged, b.Fixed))
+	}
+	if n := failedCollectors(r); n > 0 {
+		extra = append(extra, t.paint(red, plural(n, "collector", "collectors")+" failed"))
+	}
+	if len(extra) > 0 {
+		extra = append([]string{""}, extra...)
+	}
+	fmt.Fprintf(b, "%s  %s (%s) · %s (%s)%s · %s · %s in %.2fs\n",
 		verdict, plural(len(r.Policies), "policy", "policies"), strings.Join(parts, ", "),
-		plural(len(r.Findings), "finding", "findings"), strings.Join(sev, ", "),
+		plural(findings, "finding", "findings"), strings.Join(sev, ", "), strings.Join(extra, " · "),
 		plural(docs, "document", "documents"), r.Target.Name, r.Timings.TotalSeconds)
+}
+
+// failedCollectors counts the collectors that failed, timed out or were
+// still running from an earlier scan.
+func failedCollectors(r *report.Report) int {
+	n := 0
+	for _, c := range r.Collectors {
+		switch c.Status {
+		case report.CollectorFailed, report.CollectorTimeout, report.CollectorStillRunning:
+			n++
+		}
+	}
+	return n
 }
 
 func columnWidths(rows [][]string) []int {

@@ -15,22 +15,25 @@ import (
 
 func TestTable(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		r     *report.Report
-		color bool
-		gate  report.Gate
+		name       string
+		r          *report.Report
+		color      bool
+		gate       report.Gate
+		showWaived bool
 	}{
-		{"sample.txt", exportertest.Sample(), false, report.Gate{}},
-		{"sample-color.txt", exportertest.Sample(), true, report.Gate{}},
-		{"sample-fail-on-critical.txt", exportertest.Sample(), false, report.Gate{FailOn: report.SeverityCritical}},
-		{"empty.txt", exportertest.SampleEmpty(), false, report.Gate{}},
-		{"image-skips.txt", exportertest.ImageSkips(), false, report.Gate{}},
-		{"multi-target.txt", exportertest.MultiTarget(), false, report.Gate{}},
-		{"multi-target-allow-failed.txt", exportertest.MultiTarget(), false, report.Gate{AllowFailedTargets: true}},
+		{"sample.txt", exportertest.Sample(), false, report.Gate{}, false},
+		{"sample-color.txt", exportertest.Sample(), true, report.Gate{}, false},
+		{"sample-fail-on-critical.txt", exportertest.Sample(), false, report.Gate{FailOn: report.SeverityCritical}, false},
+		{"empty.txt", exportertest.SampleEmpty(), false, report.Gate{}, false},
+		{"image-skips.txt", exportertest.ImageSkips(), false, report.Gate{}, false},
+		{"compliance.txt", exportertest.Compliance(), false, report.Gate{}, false},
+		{"compliance-show-waived.txt", exportertest.Compliance(), false, report.Gate{}, true},
+		{"multi-target.txt", exportertest.MultiTarget(), false, report.Gate{}, false},
+		{"multi-target-allow-failed.txt", exportertest.MultiTarget(), false, report.Gate{AllowFailedTargets: true}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := table.New(&buf, exporters.Options{Terminal: tc.color, Gate: tc.gate}).Export(context.Background(), tc.r); err != nil {
+			if err := table.New(&buf, exporters.Options{Terminal: tc.color, Gate: tc.gate, ShowWaived: tc.showWaived}).Export(context.Background(), tc.r); err != nil {
 				t.Fatal(err)
 			}
 			if !tc.color && strings.Contains(buf.String(), "\x1b[") {
