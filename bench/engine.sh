@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # bench/engine.sh — assay's Rego engine against conftest, in one run, on the
-# same 50 policies over 1,000 and 10,000 JSON documents, in both layouts
-# conftest users have: all policies in one package, and one package per
-# policy (conftest --all-namespaces). Prints median wall time, CPU time and
-# peak RSS of both tools, the ratios, and checks that both report the same
-# set of (file, kind, message) findings.
+# same 50 conftest-style policies over generated JSON documents of three
+# shapes (bench/enginegen: flat ~1 KB, nested host facts ~4 KB with arrays
+# of objects, large ~64 KB), in both layouts conftest users have: all
+# policies in one package, and one package per policy (conftest
+# --all-namespaces). Prints median wall time, CPU time and peak RSS of both
+# tools, the ratios, and checks that both report the same set of (file,
+# kind, message) findings.
 #
-#   bench/engine.sh                 # 1,000 and 10,000 docs; per-package conftest at 1,000 only
-#   FULL=1 bench/engine.sh          # also conftest per-package at 10,000 (about 4-5 minutes a run)
-#   SIZES="1000" RUNS=5 bench/engine.sh
+#   bench/engine.sh                 # every shape at 1,000 and 10,000 docs; per-package conftest at 1,000 only
+#   FULL=1 bench/engine.sh          # also conftest per-package at 10,000 (minutes a run)
+#   SHAPES="nested" SIZES="1000" RUNS=5 bench/engine.sh
+#   SIZES_large="1000" bench/engine.sh   # sizes of one shape
+#   PER_PACKAGE_RUNS=1 bench/engine.sh   # runs of conftest per-package (slow: minutes at 1,000 documents on a busy machine)
+#   PER_PACKAGE_SHAPES="flat nested" bench/engine.sh   # shapes whose conftest per-package layout runs (default: all)
+#   BIG=100000 bench/engine.sh      # also assay alone on 100,000 nested documents (peak RSS must stay bounded)
 #   CONFTEST=/path/to/conftest bench/engine.sh   # reuse a conftest binary
 #   CONFTEST_CACHE=DIR bench/engine.sh           # keep conftest's figures and output in DIR
 #                                                # and reuse them on later runs (the inputs
 #                                                # are generated identically every time)
 #   ASSAY=/path/to/assay bench/engine.sh         # judge with this binary instead of building one
 #   ASSAY_ENV="GOMEMLIMIT=150MiB" bench/engine.sh # assay with a soft memory limit
+#   RESULTS=FILE bench/engine.sh                 # also append one tab-separated row per
+#                                                # measurement to FILE (bench/report.sh reads it)
 #
 # conftest is installed into a scratch GOBIN; it is not a project dependency.
 # Needs: go, jq, /usr/bin/time (GNU time).
@@ -22,6 +30,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SIZES=${SIZES:-"1000 10000"}
+SHAPES=${SHAPES:-"flat nested large"}
+BIG=${BIG:-0}
+RESULTS=${RESULTS:-/dev/null}
 RUNS=${RUNS:-3}
 FULL=${FULL:-0}
 CONFTEST_VERSION=v0.71.1
@@ -46,58 +57,11 @@ if [[ -z "${ASSAY:-}" ]]; then
 	ASSAY="$WORK/assay"
 fi
 
-# --- policies ----------------------------------------------------------------
-# Policy i denies containers whose setting s<i> is above 97 (about 2% of
-# documents each) and warns about single-replica deployments of team t<i%10>.
-gen_policy() { # gen_policy INDEX PACKAGE
-	local i=$1 pkg=$2 s
-	s=$(printf 's%02d' "$i")
-	cat <<EOF
-package $pkg
-
-deny contains msg if {
-	some c in input.spec.template.spec.containers
-	c.settings.$s > 97
-	msg := sprintf("p$(printf %02d "$i"): container %s of %s sets $s to %d", [c.name, input.metadata.name, c.settings.$s])
-}
-
-warn contains msg if {
-	input.metadata.labels.team == "t$((i % 10))"
-	input.spec.replicas < 2
-	msg := sprintf("p$(printf %02d "$i"): %s runs a single replica", [input.metadata.name])
-}
-EOF
-}
-mkdir -p "$WORK/one-package" "$WORK/per-package"
-for ((i = 0; i < NPOL; i++)); do
-	gen_policy "$i" main >"$WORK/one-package/$(printf 'p%02d' "$i").rego"
-	gen_policy "$i" "$(printf 'p%02d' "$i")" >"$WORK/per-package/$(printf 'p%02d' "$i").rego"
-done
-
-# --- documents ---------------------------------------------------------------
-# Deployment-like objects with 50 pseudo-random settings (a fixed LCG, so
-# every run judges the same documents).
-gen_docs() { # gen_docs DIR COUNT
-	mkdir -p "$1"
-	awk -v dir="$1" -v n="$2" -v npol="$NPOL" 'BEGIN {
-		seed = 12345
-		for (d = 0; d < n; d++) {
-			f = sprintf("%s/d%05d.json", dir, d)
-			seed = (seed * 1103515245 + 12345) % 2147483648; replicas = 1 + int(seed / 65536) % 4
-			seed = (seed * 1103515245 + 12345) % 2147483648; team = int(seed / 65536) % 10
-			s = ""
-			for (k = 0; k < npol; k++) {
-				seed = (seed * 1103515245 + 12345) % 2147483648
-				s = s sprintf("%s\"s%02d\": %d", (k ? ", " : ""), k, int(seed / 65536) % 100)
-			}
-			printf "{\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\",\n" > f
-			printf " \"metadata\": {\"name\": \"app-%05d\", \"namespace\": \"ns-%d\", \"labels\": {\"team\": \"t%d\", \"env\": \"prod\"}},\n", d, d % 7, team > f
-			printf " \"spec\": {\"replicas\": %d, \"template\": {\"spec\": {\"containers\": [\n", replicas > f
-			printf "  {\"name\": \"main\", \"image\": \"registry.example/app:1.%d\", \"settings\": {%s}}]}}}}\n", d % 9, s > f
-			close(f)
-		}
-	}'
-}
+# --- policies and documents ----------------------------------------------------
+# bench/enginegen writes both, from a fixed seed: every run judges the same
+# inputs.
+(cd "$ROOT" && go build -o "$WORK/enginegen" ./bench/enginegen)
+gen() { "$WORK/enginegen" "$@"; }
 
 # --- measurement -------------------------------------------------------------
 # measure NAME RUNS CMD... : runs CMD RUNS times under GNU time, keeps the
@@ -107,15 +71,19 @@ measure() {
 	shift 2
 	local walls=() cpus=() rsss=() r
 	for ((r = 0; r < runs; r++)); do
+		rm -f "$WORK/time.txt" "$WORK/$name.json"
 		/usr/bin/time -v -o "$WORK/time.txt" "$@" >"$WORK/$name.json" 2>"$WORK/$name.err" || true
 		walls+=("$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$WORK/time.txt")")
 		cpus+=("$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$WORK/time.txt")")
 		rsss+=("$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$WORK/time.txt")")
 	done
 	if ! jq -e . "$WORK/$name.json" >/dev/null 2>&1; then
+		# measure runs in a command substitution, where exit would not stop
+		# the script: say "failed" for the caller to report.
 		echo "engine.sh: $name produced no JSON; stderr:" >&2
 		head -20 "$WORK/$name.err" >&2
-		exit 3
+		echo "failed failed failed"
+		return
 	fi
 	echo "$(median "${walls[@]}") $(median "${cpus[@]}") $(median "${rsss[@]}")"
 }
@@ -159,50 +127,84 @@ if [[ -n "${ASSAY_ENV:-}" ]]; then
 fi
 chmod +x "$WORK/assay_cmd"
 
+load() { cut -d' ' -f1 /proc/loadavg; }
+# row NAME... : one results row: bench case tool runs wall cpu rss findings load
+row() { printf '%s\t' "$@" | sed 's/\t$//' >>"$RESULTS"; echo >>"$RESULTS"; }
+
 echo
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "conftest: $CONFTEST_VERSION ($("$CONFTEST" --version | tr "\n" " "))"
 echo "assay:    $ASSAY_KIND"
 [[ -n "${CONFTEST_CACHE:-}" ]] && echo "conftest figures kept in and reused from ${CONFTEST_CACHE:-}"
-echo "policies: $NPOL; medians of $RUNS runs (per-package conftest: 1 run at 10,000 documents)"
+echo "policies: $NPOL per shape; medians of $RUNS runs (per-package conftest: ${PER_PACKAGE_RUNS:-1 run above 1,000 documents}${PER_PACKAGE_RUNS:+ runs})"
 echo
-printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' docs layout tool wall_s cpu_s rss_MB wall_ratio cpu_ratio findings
+printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s  %s\n' shape docs layout tool wall_s cpu_s rss_MB wall_ratio cpu_ratio load findings
 status=0
-for n in $SIZES; do
-	gen_docs "$WORK/docs-$n" "$n"
-	docs=("$WORK/docs-$n"/*.json)
+for shape in $SHAPES; do
 	for layout in one-package per-package; do
-		flags=()
-		runs=$RUNS
-		if [[ $layout == per-package ]]; then
-			flags=(--all-namespaces)
-			if ((n > 1000)) && [[ $FULL != 1 ]] && ! cached "conftest-$layout-$n" 1; then
-				printf '%-7s %-12s %-9s %s\n' "$n" "$layout" conftest "skipped (about 250 s; FULL=1 runs it)"
-				read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$runs" "$WORK/assay_cmd" "$WORK/$layout" "${docs[@]}")"
-				printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' "$n" "$layout" assay "$aw" "$ac" "$ar" - - "$(assay_set "$WORK/assay-$layout-$n.json" | wc -l)"
-				continue
-			fi
-			((n > 1000)) && runs=1
-		fi
-		read -r cw cc cr <<<"$(measure_conftest "conftest-$layout-$n" "$runs" "$CONFTEST" test --no-color -o json -p "$WORK/$layout" "${flags[@]}" "${docs[@]}")"
-		read -r aw ac ar <<<"$(measure "assay-$layout-$n" "$RUNS" "$WORK/assay_cmd" "$WORK/$layout" "${docs[@]}")"
-		conftest_set "$WORK/conftest-$layout-$n.json" >"$WORK/c.tsv"
-		assay_set "$WORK/assay-$layout-$n.json" >"$WORK/a.tsv"
-		if cmp -s "$WORK/c.tsv" "$WORK/a.tsv"; then
-			same="identical ($(wc -l <"$WORK/a.tsv"))"
-		else
-			same="DIFFERENT: conftest $(wc -l <"$WORK/c.tsv"), assay $(wc -l <"$WORK/a.tsv")"
-			diff "$WORK/c.tsv" "$WORK/a.tsv" | head -5 >&2 || true
-			status=1
-		fi
-		printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s\n' "$n" "$layout" conftest "$cw" "$cc" "$cr" "" ""
-		printf '%-7s %-12s %-9s %9s %9s %8s %10s %10s  %s\n' "$n" "$layout" assay "$aw" "$ac" "$ar" \
-			"$(awk -v a="$aw" -v c="$cw" 'BEGIN { printf "%.1fx", c / a }')" \
-			"$(awk -v a="$ac" -v c="$cc" 'BEGIN { printf "%.1fx", c / a }')" "$same"
+		gen policies "$shape" "$layout" "$WORK/$shape-$layout"
 	done
-	rm -rf "$WORK/docs-$n"
+	sizes_var="SIZES_$shape"
+	for n in ${!sizes_var:-$SIZES}; do
+		gen docs "$shape" "$n" "$WORK/docs-$n"
+		docs=("$WORK/docs-$n"/*.json)
+		for layout in one-package per-package; do
+			flags=()
+			runs=$RUNS
+			name="$shape-$layout-$n"
+			if [[ $layout == per-package ]]; then
+				flags=(--all-namespaces)
+				if { ((n > 1000)) && [[ $FULL != 1 ]] || [[ " ${PER_PACKAGE_SHAPES:-$SHAPES} " != *" $shape "* ]]; } && ! cached "conftest-$name" 1; then
+					printf '%-7s %-7s %-12s %-9s %s\n' "$shape" "$n" "$layout" conftest "skipped (minutes; FULL=1 or PER_PACKAGE_SHAPES runs it)"
+					l=$(load)
+					read -r aw ac ar <<<"$(measure "assay-$name" "$runs" "$WORK/assay_cmd" "$WORK/$shape-$layout" "${docs[@]}")"
+					printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s  %s\n' "$shape" "$n" "$layout" assay "$aw" "$ac" "$ar" - - "$l" "$(assay_set "$WORK/assay-$name.json" | wc -l)"
+					row engine "$shape $n $layout" assay "$runs" "$aw" "$ac" "$ar" "$(assay_set "$WORK/assay-$name.json" | wc -l)" "$l"
+					continue
+				fi
+				((n > 1000)) && runs=1
+				runs=${PER_PACKAGE_RUNS:-$runs}
+			fi
+			l=$(load)
+			read -r cw cc cr <<<"$(measure_conftest "conftest-$name" "$runs" "$CONFTEST" test --no-color -o json -p "$WORK/$shape-$layout" "${flags[@]}" "${docs[@]}")"
+			read -r aw ac ar <<<"$(measure "assay-$name" "$RUNS" "$WORK/assay_cmd" "$WORK/$shape-$layout" "${docs[@]}")"
+			l="$l-$(load)"
+			conftest_set "$WORK/conftest-$name.json" >"$WORK/c.tsv" 2>/dev/null || : >"$WORK/c.tsv"
+			assay_set "$WORK/assay-$name.json" >"$WORK/a.tsv" 2>/dev/null || : >"$WORK/a.tsv"
+			if [[ $cw == failed || $aw == failed ]]; then
+				same="FAILED: conftest $cw, assay $aw"
+				status=1
+			elif cmp -s "$WORK/c.tsv" "$WORK/a.tsv"; then
+				same="identical ($(wc -l <"$WORK/a.tsv"))"
+			else
+				same="DIFFERENT: conftest $(wc -l <"$WORK/c.tsv"), assay $(wc -l <"$WORK/a.tsv")"
+				diff "$WORK/c.tsv" "$WORK/a.tsv" | head -5 >&2 || true
+				status=1
+			fi
+			printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s\n' "$shape" "$n" "$layout" conftest "$cw" "$cc" "$cr" "" "" ""
+			printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s  %s\n' "$shape" "$n" "$layout" assay "$aw" "$ac" "$ar" \
+				"$(awk -v a="$aw" -v c="$cw" 'BEGIN { if (a + 0 > 0) printf "%.1fx", c / a; else print "-" }')" \
+				"$(awk -v a="$ac" -v c="$cc" 'BEGIN { if (a + 0 > 0) printf "%.1fx", c / a; else print "-" }')" "$l" "$same"
+			row engine "$shape $n $layout" conftest "$runs" "$cw" "$cc" "$cr" "$same" "$l"
+			row engine "$shape $n $layout" assay "$RUNS" "$aw" "$ac" "$ar" "$same" "$l"
+		done
+		rm -rf "$WORK/docs-$n"
+	done
 done
+if ((BIG > 0)); then
+	# Bounded memory: assay alone on many nested documents, one package.
+	gen policies nested one-package "$WORK/nested-one-package"
+	gen docs nested "$BIG" "$WORK/docs-big"
+	l=$(load)
+	# 100,000 names pass the argument limit (a quarter of the stack limit):
+	# relative names, and a 64 MiB stack limit for this command.
+	read -r aw ac ar <<<"$(cd "$WORK/docs-big" && ulimit -s 65536 && measure "assay-big" 1 "$WORK/assay_cmd" "$WORK/nested-one-package" ./*.json)"
+	printf '%-7s %-7s %-12s %-9s %9s %9s %8s %10s %10s %5s  %s\n' nested "$BIG" one-package assay "$aw" "$ac" "$ar" - - "$l" "$(assay_set "$WORK/assay-big.json" | wc -l)"
+	row engine "nested $BIG one-package" assay 1 "$aw" "$ac" "$ar" "$(assay_set "$WORK/assay-big.json" | wc -l)" "$l"
+	rm -rf "$WORK/docs-big"
+fi
 echo
-echo "wall_ratio and cpu_ratio: conftest / assay (higher is better for assay)."
-echo "targets at 10,000 documents: >= 5x one-package, >= 50x per-package, assay peak RSS < 200 MB."
+echo "wall_ratio and cpu_ratio: conftest / assay (higher is better for assay); load: 1-minute load average before-after."
+echo "targets at 10,000 documents, every shape: >= 5x one-package, >= 50x per-package, assay peak RSS < 200 MB;"
+echo "at 100,000 nested documents (BIG=100000) assay peak RSS < 250 MB."
 exit $status

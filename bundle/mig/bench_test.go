@@ -33,7 +33,7 @@ func actionN(n int) []byte {
 func BenchmarkConvert4000(b *testing.B) {
 	a := actionN(4000)
 	for b.Loop() {
-		if _, err := Convert(a, "b"); err != nil {
+		if _, err := Convert(a, "b", PerSearch); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -52,7 +52,7 @@ func BenchmarkMIG4000(b *testing.B) {
 		}
 		os.WriteFile(dir+"/authorized_keys", []byte(body), 0o600)
 	}
-	bundle, err := Convert(actionN(4000), "b")
+	bundle, err := Convert(actionN(4000), "b", PerSearch)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func BenchmarkImportedScan(b *testing.B) {
 	for _, n := range []int{1000, 4000} {
 		b.Run(fmt.Sprintf("searches=%d", n), func(b *testing.B) {
 			root := migTree(b, n)
-			_, dir := convertDir(b, actionN(n), "ak")
+			_, dir := convertDir(b, actionN(n), "ak", PerSearch)
 			b.ReportAllocs()
 			for b.Loop() {
 				r, err := scanDir(b, dir, root).Scan(context.Background())

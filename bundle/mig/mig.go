@@ -87,8 +87,15 @@ type Bundle struct {
 	Notes []string
 }
 
-// Convert turns a MIG action into a bundle named name.
-func Convert(action []byte, name string) (*Bundle, error) {
+// labelled is a search with its MIG label.
+type labelled struct {
+	label string
+	s     Search
+}
+
+// Convert turns a MIG action into a bundle named name, laid out as shape
+// says (the compact shape is described in compact.go).
+func Convert(action []byte, name string, shape Shape) (*Bundle, error) {
 	var a Action
 	dec := json.NewDecoder(bytes.NewReader(action))
 	if err := dec.Decode(&a); err != nil {
@@ -96,10 +103,6 @@ func Convert(action []byte, name string) (*Bundle, error) {
 	}
 	if a.SyntaxVersion != 0 && a.SyntaxVersion != 2 {
 		return nil, fmt.Errorf("MIG action syntax version %d: only version 2 is supported", a.SyntaxVersion)
-	}
-	type labelled struct {
-		label string
-		s     Search
 	}
 	var searches []labelled
 	var notes []string
@@ -139,6 +142,26 @@ func Convert(action []byte, name string) (*Bundle, error) {
 	severity := severityOf(a.Threat.Level)
 
 	out := &Bundle{Files: map[string][]byte{}, Notes: notes}
+	// Every search is checked, whatever its shape: a regex that does not
+	// compile is refused now, not when the bundle is first loaded.
+	for _, ls := range searches {
+		if err := checkSearch(ls.s); err != nil {
+			return nil, fmt.Errorf("search %q: %w", ls.label, err)
+		}
+		if ls.s.Options.MatchLimit > 0 {
+			out.Notes = append(out.Notes, fmt.Sprintf("search %q: matchlimit %v dropped: assay reports every match", ls.label, ls.s.Options.MatchLimit))
+		}
+	}
+	var compact []labelled
+	switch shape {
+	case Auto:
+		compact, searches = splitCompact(searches, CompactThreshold)
+	case Compact:
+		compact, searches = splitCompact(searches, 1)
+	case PerSearch:
+	default:
+		return nil, fmt.Errorf("shape %q: want one of %s", shape, shapeNames())
+	}
 	used := map[string]bool{}
 	labels := make(map[string]string, len(searches)) // collect block name → MIG label
 	fileName := "bundle.hcl"
@@ -154,13 +177,7 @@ func Convert(action []byte, name string) (*Bundle, error) {
 		id := identifier(ls.label, used)
 		body.AppendNewline()
 		cb := body.AppendNewBlock("collect", []string{"file", id}).Body()
-		n, err := searchBody(cb, ls.s)
-		if err != nil {
-			return nil, fmt.Errorf("search %q: %w", ls.label, err)
-		}
-		for _, note := range n {
-			out.Notes = append(out.Notes, fmt.Sprintf("search %q: %s", ls.label, note))
-		}
+		searchBody(cb, ls.s)
 		body.AppendNewline()
 		pb := body.AppendNewBlock("policy", []string{id}).Body()
 		title := "MIG search " + ls.label
@@ -178,9 +195,33 @@ func Convert(action []byte, name string) (*Bundle, error) {
 		pb.SetAttributeRaw("rego", hclwrite.TokensForFunctionCall("file", hclwrite.TokensForValue(cty.StringVal(RegoFile))))
 		labels[id] = ls.label
 	}
+	if len(compact) > 0 {
+		if len(searches) > 0 {
+			// The compact blocks go to a file of their own.
+			out.Files[fileName] = hclwrite.Format(f.Bytes())
+			fileName = "compact.hcl"
+			f = hclwrite.NewEmptyFile()
+			body = f.Body()
+			body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment,
+				Bytes: fmt.Appendf(nil, "# The %d searches of MIG action %q written compact (bundle %q).\n", len(compact), a.Name, name)}})
+		}
+		if err := writeCompact(out, body, name, a.Name, severity, compact, used); err != nil {
+			return nil, err
+		}
+	}
 	out.Files[fileName] = hclwrite.Format(f.Bytes())
-	out.Files[RegoFile] = regoFor(PackageOf(name), a.Name, severity, labels)
+	if len(searches) > 0 {
+		out.Files[RegoFile] = regoFor(PackageOf(name), a.Name, severity, labels)
+	}
 	return out, nil
+}
+
+func shapeNames() string {
+	names := make([]string, len(Shapes))
+	for i, s := range Shapes {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }
 
 // SearchesPerFile bounds the searches of one HCL file: bundle.hcl holds
@@ -200,30 +241,52 @@ func PackageOf(name string) string {
 	return "assay.mig." + identifier(name, map[string]bool{})
 }
 
-// searchBody writes one search's attributes; it returns notes on what has
-// no equivalent.
-func searchBody(b *hclwrite.Body, s Search) ([]string, error) {
-	var notes []string
+// checkSearch refuses what no shape can convert: a search without
+// paths, a relative path, a regex that does not compile, a digest of an
+// unknown length.
+func checkSearch(s Search) error {
 	if len(s.Paths) == 0 {
-		return nil, fmt.Errorf("no paths: MIG requires at least one")
+		return fmt.Errorf("no paths: MIG requires at least one")
 	}
-	paths := make([]string, len(s.Paths))
-	for i, p := range s.Paths {
+	for _, p := range s.Paths {
 		if !strings.HasPrefix(p, "/") {
-			return nil, fmt.Errorf("path %q is not absolute", p)
+			return fmt.Errorf("path %q is not absolute", p)
 		}
-		// MIG paths are literal; assay's may be globs.
-		paths[i] = globEscape(p)
 	}
 	// Names and contents are regular expressions (RE2 in MIG as here, "!"
-	// negating): one that does not compile is refused now, not when the
-	// generated bundle is first loaded.
+	// negating).
 	for _, res := range [][]string{s.Names, s.Contents} {
 		for _, re := range res {
 			if _, err := regexp.Compile(strings.TrimPrefix(re, "!")); err != nil {
-				return nil, fmt.Errorf("regular expression %q: %w", re, err)
+				return fmt.Errorf("regular expression %q: %w", re, err)
 			}
 		}
+	}
+	for _, d := range []struct {
+		family string
+		v      []string
+		lens   map[int]string
+	}{{"sha2", s.SHA2, sha2Lengths}, {"sha3", s.SHA3, sha3Lengths}} {
+		for _, h := range d.v {
+			if _, ok := d.lens[len(h)]; !ok {
+				return fmt.Errorf("%s digest %q: length %d is not supported", d.family, h, len(h))
+			}
+		}
+	}
+	return nil
+}
+
+var (
+	sha2Lengths = map[int]string{64: "sha256", 96: "sha384", 128: "sha512"}
+	sha3Lengths = map[int]string{64: "sha3_256", 128: "sha3_512"}
+)
+
+// searchBody writes one search's attributes (checkSearch passed).
+func searchBody(b *hclwrite.Body, s Search) {
+	paths := make([]string, len(s.Paths))
+	for i, p := range s.Paths {
+		// MIG paths are literal; assay's may be globs.
+		paths[i] = globEscape(p)
 	}
 	strs := func(attr string, v []string) {
 		if len(v) > 0 {
@@ -253,36 +316,24 @@ func searchBody(b *hclwrite.Body, s Search) ([]string, error) {
 	strs("mtime", s.Mtimes)
 	strs("md5", lower(s.MD5))
 	strs("sha1", lower(s.SHA1))
-	byLen := func(family string, v []string, lens map[int]string) error {
+	byLen := func(v []string, lens map[int]string) {
 		got := map[string][]string{}
 		for _, h := range v {
-			algo, ok := lens[len(h)]
-			if !ok {
-				return fmt.Errorf("%s digest %q: length %d is not supported", family, h, len(h))
-			}
+			algo := lens[len(h)]
 			got[algo] = append(got[algo], strings.ToLower(h))
 		}
 		for _, algo := range slices.Sorted(maps.Keys(got)) {
 			b.SetAttributeValue(algo, list(got[algo]))
 		}
-		return nil
 	}
-	if err := byLen("sha2", s.SHA2, map[int]string{64: "sha256", 96: "sha384", 128: "sha512"}); err != nil {
-		return nil, err
-	}
-	if err := byLen("sha3", s.SHA3, map[int]string{64: "sha3_256", 128: "sha3_512"}); err != nil {
-		return nil, err
-	}
+	byLen(s.SHA2, sha2Lengths)
+	byLen(s.SHA3, sha3Lengths)
 	if o.ReturnSHA256 {
 		b.SetAttributeValue("hashes", list([]string{"sha256"}))
 	}
 	if o.Decompress {
 		b.SetAttributeValue("decompress", cty.True)
 	}
-	if o.MatchLimit > 0 {
-		notes = append(notes, fmt.Sprintf("matchlimit %v dropped: assay reports every match", o.MatchLimit))
-	}
-	return notes, nil
 }
 
 func list(v []string) cty.Value {
@@ -442,10 +493,11 @@ type Imported struct {
 }
 
 // Import converts the MIG action in the file src into a bundle named
-// name, written to the directory out; either defaults to src's base name.
+// name, laid out as shape says, written to the directory out; out and name
+// default to src's base name.
 // Its errors are the user's to fix (a file that cannot be read, an action
 // that cannot be converted, a directory that cannot be written).
-func Import(src, out, name string) (*Imported, error) {
+func Import(src, out, name string, shape Shape) (*Imported, error) {
 	data, err := os.ReadFile(src)
 	if err != nil {
 		return nil, fmt.Errorf("mig import: %w", err)
@@ -457,7 +509,7 @@ func Import(src, out, name string) (*Imported, error) {
 	if out == "" {
 		out = base
 	}
-	b, err := Convert(data, name)
+	b, err := Convert(data, name, shape)
 	if err != nil {
 		return nil, fmt.Errorf("mig import %s: %w", src, err)
 	}

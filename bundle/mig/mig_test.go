@@ -100,7 +100,7 @@ func TestConvertExampleAndRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Convert(action, "authorized-keys")
+	b, err := Convert(action, "authorized-keys", PerSearch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestConvertExampleAndRun(t *testing.T) {
 }
 
 func TestGeneratedBundleLoads(t *testing.T) {
-	_, dir := convertDir(t, readExample(t), "authorized-keys-mig")
+	_, dir := convertDir(t, readExample(t), "authorized-keys-mig", PerSearch)
 	loaded := loadDir(t, dir)
 	if len(loaded.Collects) != 3 || len(loaded.Policies) != 3 {
 		t.Errorf("%d collects, %d policies; want 3 and 3", len(loaded.Collects), len(loaded.Policies))
@@ -174,7 +174,7 @@ func TestConvertErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Convert([]byte(tt.json), "b")
+			_, err := Convert([]byte(tt.json), "b", PerSearch)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want %q", err, tt.want)
 			}
@@ -185,7 +185,7 @@ func TestConvertErrors(t *testing.T) {
 func TestIdentifiersAndOptions(t *testing.T) {
 	b, err := Convert([]byte(`{"operations":[{"module":"file","parameters":{"searches":{
 	  "1st search": {"paths":["/a*b"], "sha2":["`+strings.Repeat("A", 64)+`"], "options":{"matchlimit":10, "returnsha256": true}},
-	  "1st_search": {"paths":["/"], "names":["x"]}}}}]}`), "b")
+	  "1st_search": {"paths":["/"], "names":["x"]}}}}]}`), "b", PerSearch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestConvertShape(t *testing.T) {
 	  "1st search": {"paths":["/a"], "names":["x"]},
 	  "café \"quoted\"": {"paths":["/b"], "names":["y"]},
 	  "plain": {"paths":["/c"], "names":["z"]}}}}]}`)
-	b, err := Convert(action, "my-inv")
+	b, err := Convert(action, "my-inv", PerSearch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestConvertShape(t *testing.T) {
 	}
 
 	// A second investigation, imported under another name, runs beside it.
-	_, dir2 := convertDir(t, action, "other")
+	_, dir2 := convertDir(t, action, "other", PerSearch)
 	if _, diags := fileLoader.LoadAll(context.Background(), []string{dir, dir2}); diags.HasErrors() {
 		t.Errorf("two imported investigations conflict: %v", diags)
 	}
@@ -273,7 +273,7 @@ func TestConvertShape(t *testing.T) {
 // searches per HCL file, and loads as one bundle.
 func TestConvertSplitsFiles(t *testing.T) {
 	n := 2*SearchesPerFile + 7
-	b, dir := convertDir(t, actionN(n), "big")
+	b, dir := convertDir(t, actionN(n), "big", PerSearch)
 	if diff := cmp.Diff([]string{"bundle.hcl", RegoFile, "searches-0002.hcl", "searches-0003.hcl"}, slices.Sorted(maps.Keys(b.Files))); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}

@@ -72,7 +72,7 @@ func scanDir(t testing.TB, dir, root string) *pipeline.Pipeline {
 // example.policies.golden.json (their description, severity and
 // enforcement now come from the shared module's METADATA).
 func TestExampleFindings(t *testing.T) {
-	_, dir := convertDir(t, readExample(t), "authorized_keys")
+	_, dir := convertDir(t, readExample(t), "authorized_keys", PerSearch)
 	r, err := scanDir(t, dir, exampleTree(t)).Scan(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -110,9 +110,9 @@ func compareGolden(t *testing.T, golden string, v any) {
 
 // convertDir converts action into a bundle named name and writes it into
 // a new directory, whose path it returns with the bundle.
-func convertDir(t testing.TB, action []byte, name string) (*Bundle, string) {
+func convertDir(t testing.TB, action []byte, name string, shape Shape) (*Bundle, string) {
 	t.Helper()
-	b, err := Convert(action, name)
+	b, err := Convert(action, name, shape)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 // pipeline's registries (collector types, data kinds, output formats).
 type cli struct {
 	log  logFlags
+	prof profileFlags
 	base pipeline.Env
 }
 
@@ -62,6 +63,7 @@ With no --bundle, the built-in bundles run against the local host.`,
 	}
 	root.SetVersionTemplate("assay {{.Version}}\n")
 	c.log.register(root.PersistentFlags())
+	c.prof.register(root.PersistentFlags())
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if _, err := c.log.logger(cmd.ErrOrStderr()); err != nil {
 			return exitcode.UsageError(err)
@@ -85,6 +87,7 @@ With no --bundle, the built-in bundles run against the local host.`,
 		versionCmd(),
 		docsCmd(),
 	)
+	profileCommands(root, &c.prof)
 	renderErrors(root)
 	return root
 }
