@@ -38,6 +38,9 @@ type Bundle struct {
 	// Live are the data blocks of live kinds (data "ldap", data "http"),
 	// decoded but not read: Fetch reads them before each evaluation.
 	Live []*LiveData
+	// Params are the bundle's tunables (param blocks), in declaration
+	// order; policies read their values at data.assay.params["NAME"].
+	Params []*Param
 	// Files holds the source of every file loaded (HCL, Rego, data), by the
 	// filename used in diagnostics, so the CLI can print snippets. Load fills
 	// it even when it returns errors.

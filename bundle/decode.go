@@ -22,6 +22,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "collect", LabelNames: []string{"kind", "name"}},
 		{Type: "policy", LabelNames: []string{"id"}},
 		{Type: "data", LabelNames: []string{"kind", "name"}},
+		{Type: "param", LabelNames: []string{"name"}},
 	},
 }
 

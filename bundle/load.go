@@ -243,6 +243,7 @@ func (l *loader) run() {
 		blocks = append(blocks, c.Blocks...)
 	}
 	l.bundleBlocks(blocks.OfType("bundle"))
+	l.paramBlocks(blocks.OfType("param"))
 	l.loadModules(false)
 	l.dataBlocks(blocks.OfType("data"))
 	l.loadDataFiles()

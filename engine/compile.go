@@ -173,7 +173,9 @@ func isWarnRule(rule string) bool { return strings.HasPrefix(rule, "warn") }
 var hostPath = storage.MustParsePath("/assay/host")
 
 // mergeData merges the bundles' data documents. Objects merge key by key;
-// any other clash between two bundles is an error.
+// any other clash between two bundles is an error. Each bundle's params go
+// to data.assay.params["BUNDLE"] (an empty object for a bundle without),
+// so a policy reads its thresholds from one place whatever overlays set.
 func mergeData(bundles []*bundle.Bundle) (map[string]any, error) {
 	out := map[string]any{}
 	for _, b := range bundles {
@@ -195,6 +197,18 @@ func mergeData(bundles []*bundle.Bundle) (map[string]any, error) {
 		return nil, errors.New("data: data.assay.host is reserved for host facts")
 	}
 	assay["host"] = map[string]any{}
+	if _, exists := assay["params"]; exists {
+		return nil, errors.New("data: data.assay.params is reserved for the bundles' params")
+	}
+	params := make(map[string]any, len(bundles))
+	for _, b := range bundles {
+		values, err := b.ParamValues()
+		if err != nil {
+			return nil, fmt.Errorf("bundle %q: %w", b.Name, err)
+		}
+		params[b.Name] = values
+	}
+	assay["params"] = params
 	return out, nil
 }
 

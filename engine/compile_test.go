@@ -19,6 +19,7 @@ func TestNewDataErrors(t *testing.T) {
 		{"clash between bundles", [2]map[string]any{{"x": 1}, {"x": 2}}, `bundle "b2": data: data.x is defined by two bundles`},
 		{"nested clash", [2]map[string]any{{"x": map[string]any{"y": 1}}, {"x": map[string]any{"y": "z"}}}, "data.x.y is defined by two bundles"},
 		{"host is reserved", [2]map[string]any{{"assay": map[string]any{"host": 1}}, nil}, "data.assay.host is reserved"},
+		{"params are reserved", [2]map[string]any{{"assay": map[string]any{"params": map[string]any{}}}, nil}, "data.assay.params is reserved"},
 		{"assay must be an object", [2]map[string]any{{"assay": 1}, nil}, "data.assay must be an object"},
 	}
 	for _, tt := range tests {

@@ -96,12 +96,16 @@ func (e *Env) prepareRemote(ctx context.Context, cfg ScanConfig, compile bool) (
 	if err != nil {
 		return nil, exitcode.UsageError(err)
 	}
-	bundles, err := e.LoadBundles(ctx, cfg.Bundles, cfg.Fetch)
+	loaded, err := e.LoadBundles(ctx, cfg.Bundles, cfg.Fetch)
+	if err != nil {
+		return nil, err
+	}
+	bundles, tailoring, err := e.ApplyOverlays(loaded, cfg.Overlays)
 	if err != nil {
 		return nil, err
 	}
 	p := &Pipeline{Bundles: bundles, Collectors: e.Collectors, Logger: e.Logger, CollectorTimeout: cfg.CollectorTimeout, Tool: e.Tool,
-		Data: &Data{Logger: e.Logger}, Secrets: e.Secrets}
+		Data: &Data{Logger: e.Logger}, Secrets: e.Secrets, Tailoring: tailoring}
 	if compile {
 		// A bundle naming a secret this run does not allow, or a waiver
 		// file with a mistake, is refused before any host is contacted,
@@ -109,7 +113,9 @@ func (e *Env) prepareRemote(ctx context.Context, cfg ScanConfig, compile bool) (
 		if err := checkSecrets(e.Secrets, bundles); err != nil {
 			return nil, err
 		}
-		if p.Waivers, err = e.LoadWaivers(cfg.Waivers, bundles); err != nil {
+		// Waivers are checked against the bundles as loaded, as for a
+		// local scan: a waiver of a policy an overlay disables is stale.
+		if p.Waivers, err = e.LoadWaivers(cfg.Waivers, loaded); err != nil {
 			return nil, err
 		}
 		p.Now = cfg.Waivers.Clock()
@@ -232,6 +238,7 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 	}
 	r := NewReport(e.Tool, target.Info{}, p.Bundles)
 	r.StartedAt = start.UTC()
+	r.Tailoring = p.Tailoring
 	r.Targets = make([]report.TargetResult, len(run.targets))
 	var evalErr error
 	run.each(ctx, func(i int, o *remoteOutcome) {

@@ -64,6 +64,9 @@ type Pipeline struct {
 	// (nil: nothing); their values are redacted from the documents and
 	// reports the pipeline returns.
 	Secrets *datasource.Secrets
+	// Tailoring is what the overlays changed in Bundles (ApplyOverlays);
+	// every report of the pipeline records it.
+	Tailoring *report.Tailoring
 	// Waivers, when set, mark the findings they cover, judged at Now (nil:
 	// the time of each scan); Baseline, when set, marks findings new or
 	// unchanged. See settle.
@@ -207,6 +210,7 @@ func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []repor
 		p.Explained(ex)
 	}
 	r := NewReport(p.Tool, info, p.Bundles)
+	r.Tailoring = p.Tailoring
 	r.Host, _ = col.Host["hostname"].(string)
 	r.Collectors = col.Collectors
 	r.Documents = len(col.Documents)

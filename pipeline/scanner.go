@@ -38,6 +38,9 @@ type ScanConfig struct {
 	// so the secrets the data sources name are not checked when the
 	// bundles load.
 	CollectOnly bool
+	// Overlays are overlay files (--overlay), applied in order after the
+	// bundles load; they are read again on every (re)load.
+	Overlays []string
 	// Waivers are the waiver files and their clock; they are read again,
 	// and checked against the bundles, on every (re)load.
 	Waivers WaiverOptions
@@ -89,8 +92,13 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 		return nil, err
 	}
 	// Waivers first: their mistakes are found in a moment, compiling the
-	// Rego takes longer.
+	// Rego takes longer. They are checked against the bundles as loaded,
+	// so a waiver of a policy an overlay disables is known (and stale).
 	waivers, err := s.env.LoadWaivers(s.cfg.Waivers, bundles)
+	if err != nil {
+		return nil, err
+	}
+	bundles, tailoring, err := s.env.ApplyOverlays(bundles, s.cfg.Overlays)
 	if err != nil {
 		return nil, err
 	}
@@ -113,8 +121,8 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	return &Pipeline{
 		Bundles: bundles, Engine: eng, Target: s.target, Collectors: s.env.Collectors, Logger: s.env.Logger,
 		CollectorTimeout: s.cfg.CollectorTimeout, Parallel: s.cfg.Parallel, Tool: s.env.Tool,
-		Data: s.data, Abandoned: &s.abandoned, Secrets: s.env.Secrets, Waivers: waivers, Now: s.cfg.Waivers.Clock(),
-		Baseline: s.cfg.Baseline,
+		Data: s.data, Abandoned: &s.abandoned, Secrets: s.env.Secrets, Tailoring: tailoring,
+		Waivers: waivers, Now: s.cfg.Waivers.Clock(), Baseline: s.cfg.Baseline,
 	}, nil
 }
 
@@ -134,8 +142,8 @@ func (s *Scanner) Scan(ctx context.Context) (*report.Report, error) {
 	return s.Pipeline().Scan(ctx)
 }
 
-// Reload re-reads the bundles; on error the scanner keeps the bundles it
-// had.
+// Reload re-reads the bundles and the overlay files; on error the scanner
+// keeps the bundles and overlays it had.
 func (s *Scanner) Reload(ctx context.Context) error {
 	p, err := s.load(ctx)
 	if err != nil {

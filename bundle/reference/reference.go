@@ -15,14 +15,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/assay-dev/assay/bundle"
 )
 
 // Param is a parameter a policy takes, with its default.
-//
-// Bundles have no parameters yet: issue 14 (overlays) adds param blocks.
-// When it does, paramsOf returns them and every page lists them, with no
-// other change here.
 type Param struct {
 	Name        string
 	Type        string
@@ -30,9 +28,69 @@ type Param struct {
 	Description string
 }
 
-// paramsOf returns the parameters of a policy (none until bundles have
-// param blocks).
-func paramsOf(*bundle.Bundle, *bundle.Policy) []Param { return nil }
+// bundleParams lists the bundle's param blocks, in declaration order.
+func bundleParams(b *bundle.Bundle) []Param {
+	out := make([]Param, 0, len(b.Params))
+	for _, p := range b.Params {
+		out = append(out, Param{Name: p.Name, Type: p.TypeName(), Default: bundle.ValueString(p.Default), Description: p.Description})
+	}
+	return out
+}
+
+// paramsOf returns the params a policy's module reads: those it names
+// after a "params" key (lib.params.max_auth_tries,
+// data.assay.params["BUNDLE"].NAME), or all of the bundle's when it takes
+// the bundle's params as a whole (cfg := data.assay.params["BUNDLE"]).
+func paramsOf(b *bundle.Bundle, p *bundle.Policy) []Param {
+	if len(b.Params) == 0 || p.Module == nil || p.Module.Parsed == nil {
+		return nil
+	}
+	all := bundleParams(b)
+	used := map[string]bool{}
+	whole := false
+	ast.WalkRefs(p.Module.Parsed, func(r ast.Ref) bool {
+		for i := 1; i < len(r); i++ {
+			if !isKey(r[i], "params") {
+				continue
+			}
+			rest := r[i+1:]
+			if len(rest) > 0 && isKey(rest[0], b.Name) {
+				rest = rest[1:]
+				if len(rest) == 0 {
+					whole = true
+				}
+			}
+			if len(rest) > 0 {
+				if s, ok := rest[0].Value.(ast.String); ok && b.Param(string(s)) != nil {
+					used[string(s)] = true
+				}
+			}
+		}
+		return false
+	})
+	if whole {
+		return all
+	}
+	var out []Param
+	for _, pa := range all {
+		if used[pa.Name] {
+			out = append(out, pa)
+		}
+	}
+	return out
+}
+
+// isKey reports whether a ref term is the key name: a string, or the
+// first term's variable.
+func isKey(t *ast.Term, name string) bool {
+	switch v := t.Value.(type) {
+	case ast.String:
+		return string(v) == name
+	case ast.Var:
+		return string(v) == name
+	}
+	return false
+}
 
 // FileName is the name of a bundle's page: "NAME.md".
 func FileName(b *bundle.Bundle) string { return b.Name + ".md" }
@@ -83,6 +141,10 @@ func page(w *bytes.Buffer, b *bundle.Bundle) {
 	}
 	if names := dataNames(b); len(names) > 0 {
 		fmt.Fprintf(w, "## Data\n\nPolicies read %s.\n\n", strings.Join(names, ", "))
+	}
+	if params := bundleParams(b); len(params) > 0 {
+		fmt.Fprintf(w, "## Params\n\nThe bundle's tunables: an overlay (`--overlay FILE`) sets them without changing the bundle, and policies read the values in force at `data.assay.params[%q]`.\n\n", b.Name)
+		paramRows(w, params)
 	}
 
 	for _, p := range policies {
@@ -138,7 +200,13 @@ func paramTable(w *bytes.Buffer, params []Param) {
 	if len(params) == 0 {
 		return
 	}
-	w.WriteString("**Parameters.**\n\n| parameter | type | default | meaning |\n|---|---|---|---|\n")
+	w.WriteString("**Parameters.**\n\n")
+	paramRows(w, params)
+}
+
+// paramRows writes a table of params.
+func paramRows(w *bytes.Buffer, params []Param) {
+	w.WriteString("| parameter | type | default | meaning |\n|---|---|---|---|\n")
 	for _, pa := range params {
 		def := "required"
 		if pa.Default != "" {

@@ -70,3 +70,71 @@ func TestParamTable(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
 }
+
+// TestParams: a bundle's params get a section of their own, and each
+// policy lists those its module reads, by name or as a whole.
+func TestParams(t *testing.T) {
+	fsys := fstest.MapFS{"bundle.hcl": {Data: []byte(`bundle "tun" {}
+param "limit" {
+  type        = number
+  default     = 4
+  description = "highest tries"
+}
+param "names" {
+  type    = list(string)
+  default = ["a"]
+}
+policy "one" {
+  rego = <<-EOT
+    package tun.one
+    deny contains "x" if input.n > data.assay.params.tun.limit
+  EOT
+}
+policy "all" {
+  rego = <<-EOT
+    package tun.all
+    cfg := data.assay.params["tun"]
+    deny contains "x" if not input.n in cfg.names
+  EOT
+}
+policy "none" {
+  rego = <<-EOT
+    package tun.none
+    deny contains "x" if input.bad
+  EOT
+}
+`)}}
+	b, diags := (&bundle.Loader{}).LoadFS(context.Background(), fsys, "tun")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, b); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	section := func(id string) string {
+		i := strings.Index(page, "## "+id+"\n")
+		if i < 0 {
+			t.Fatalf("no section %s:\n%s", id, page)
+		}
+		rest := page[i+1:]
+		if j := strings.Index(rest, "\n## "); j >= 0 {
+			rest = rest[:j]
+		}
+		return rest
+	}
+	limit, names := "| `limit` | number | `4` | highest tries |", "| `names` | list(string) | `[\"a\"]` |  |"
+	if s := section("Params"); !strings.Contains(s, limit) || !strings.Contains(s, names) || !strings.Contains(s, `data.assay.params["tun"]`) {
+		t.Errorf("Params section:\n%s", s)
+	}
+	if s := section("one"); !strings.Contains(s, limit) || strings.Contains(s, names) {
+		t.Errorf("policy one:\n%s", s)
+	}
+	if s := section("all"); !strings.Contains(s, limit) || !strings.Contains(s, names) {
+		t.Errorf("policy all:\n%s", s)
+	}
+	if s := section("none"); strings.Contains(s, "**Parameters.**") {
+		t.Errorf("policy none:\n%s", s)
+	}
+}

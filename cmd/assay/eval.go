@@ -28,6 +28,7 @@ func (c *cli) evalCmd() *cobra.Command {
 		cf            conftestFlags
 		secrets       secretFlags
 		explainPolicy string
+		overlays      []string
 		wf            waiverFlags
 		baseline      string
 	)
@@ -94,6 +95,10 @@ does. Waivers (--waivers) and a baseline (--baseline) work as for scan
 			if err != nil {
 				return err
 			}
+			bs, tailoring, err := env.ApplyOverlays(bs, overlays)
+			if err != nil {
+				return err
+			}
 			if err := env.SelectNamespaces(bs, cf.namespaces, cf.allNamespaces); err != nil {
 				return err
 			}
@@ -114,7 +119,7 @@ does. Waivers (--waivers) and a baseline (--baseline) work as for scan
 				return err
 			}
 			p := &pipeline.Pipeline{Bundles: bs, Engine: eng, Collectors: env.Collectors, Tool: env.Tool, Combine: cf.combine, Secrets: env.Secrets,
-				Waivers: waivers, Now: wopts.Clock(), Baseline: base}
+				Tailoring: tailoring, Waivers: waivers, Now: wopts.Clock(), Baseline: base}
 			explain, err := explainTo(cmd, p, out, explainPolicy)
 			if err != nil {
 				return err
@@ -131,6 +136,7 @@ does. Waivers (--waivers) and a baseline (--baseline) work as for scan
 	cmd.Flags().StringArrayVarP(&bundles, "bundle", "b", nil, bundleHelp)
 	registerFetch(cmd.Flags(), &fetch)
 	secrets.register(cmd.Flags())
+	registerOverlays(cmd.Flags(), &overlays)
 	cmd.Flags().StringArrayVar(&documents, "documents", nil, "document `FILE`s to judge (repeatable; also taken as arguments)")
 	registerDocuments(cmd.Flags(), &docOpts)
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")

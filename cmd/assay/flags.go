@@ -78,6 +78,11 @@ func registerRemote(fs *pflag.FlagSet, t *pipeline.TargetSpec) {
 	t.SSH.AgentSocket = os.Getenv("SSH_AUTH_SOCK")
 }
 
+// registerOverlays adds --overlay, for the commands that evaluate.
+func registerOverlays(fs *pflag.FlagSet, files *[]string) {
+	fs.StringArrayVar(files, "overlay", nil, "tailor the bundles with the overlay `FILE`: set their params, disable policies (with a reason), change severities; the bundles stay as signed (repeatable, applied in order)")
+}
+
 // registerDocuments adds the flags that bound the --documents files.
 func registerDocuments(fs *pflag.FlagSet, o *pipeline.DocumentOptions) {
 	o.MaxSize = pipeline.DefaultMaxDocumentSize

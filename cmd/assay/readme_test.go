@@ -46,3 +46,37 @@ func TestReadmeFirstPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeOverlay applies the README's own overlay as written: it must
+// load against the built-in bundles and disable the banner policy.
+func TestReadmeOverlay(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const marker = "overlay \"acme-lab\" {\n"
+	text := string(readme)
+	i := strings.Index(text, marker)
+	if i < 0 {
+		t.Fatal("README.md has no overlay")
+	}
+	end := strings.Index(text[i:], "```")
+	file := filepath.Join(t.TempDir(), "acme-lab.hcl")
+	if err := os.WriteFile(file, []byte(text[i:i+end]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "report.json")
+	demo := filepath.Join("..", "..", "examples", "demo", "rootfs")
+	if code := run([]string{"scan", "--root", demo, "--overlay", file, "-f", "json=" + out}); code != 1 {
+		t.Fatalf("scan exited %d, want 1", code)
+	}
+	report, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"name": "acme-lab"`, `"policy": "sshd-banner"`, `"reason": "lab hosts show no banner (SEC-12)"`} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report lacks %s", want)
+		}
+	}
+}

@@ -66,7 +66,10 @@ look at (see --allow-empty).`,
 
   # hosts over SSH, 16 at a time, one SARIF file and one textfile per host
   assay scan --inventory fleet.yaml --identity ~/.ssh/audit_ed25519 --parallel 16 \
-    -f table -f sarif=out/ -f prometheus=/var/lib/node_exporter/textfile/assay/`,
+    -f table -f sarif=out/ -f prometheus=/var/lib/node_exporter/textfile/assay/
+
+  # the built-in bundles tailored to CIS Level 1 (thresholds, disabled policies)
+  assay scan --root /mnt/rootfs --overlay examples/overlays/cis-level1.hcl`,
 		Args: noBundleArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env := c.env(cmd)
@@ -128,6 +131,7 @@ look at (see --allow-empty).`,
 		},
 	}
 	registerScan(cmd.Flags(), &cfg)
+	registerOverlays(cmd.Flags(), &cfg.Overlays)
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	secrets.register(cmd.Flags())
 	registerRemote(cmd.Flags(), &cfg.Target)

@@ -41,11 +41,11 @@ starts or waits for a scan; a scan that fails or exceeds --scan-timeout keeps
 the previous results and sets assay_scan_success to 0.
 
 /healthz answers as soon as the server is up; /-/ready once a scan has
-completed. SIGHUP reloads the bundles (a bundle error keeps the old ones and
-sets assay_config_last_reload_successful to 0) and re-reads the waiver files;
-SIGTERM shuts down gracefully. A waiver stops applying when it expires, in
-the first scan after; assay_waiver_expiry_timestamp_seconds lets an alert
-fire before.
+completed. SIGHUP reloads the bundles and re-reads the --overlay and waiver
+files (an error in any keeps the old ones and sets
+assay_config_last_reload_successful to 0); SIGTERM shuts down gracefully. A
+waiver stops applying when it expires, in the first scan after;
+assay_waiver_expiry_timestamp_seconds lets an alert fire before.
 
 TLS and basic authentication are configured with --web.config.file, in the
 format of the Prometheus exporter-toolkit (tls_server_config,
@@ -140,6 +140,7 @@ bundles, interval and target at start, then each scan.`,
 		},
 	}
 	registerScan(cmd.Flags(), &cfg)
+	registerOverlays(cmd.Flags(), &cfg.Overlays)
 	registerMemory(cmd.Flags(), &cfg.MaxMemory)
 	secrets.register(cmd.Flags())
 	wf.register(cmd.Flags())

@@ -27,6 +27,7 @@ func (c *cli) testCmd() *cobra.Command {
 		threshold float64
 		format    string
 		cf        conftestFlags
+		overlays  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "test [-b BUNDLE]... [BUNDLE]...",
@@ -67,6 +68,9 @@ Exit codes: 0 all passed; 1 a test failed or errored, or coverage is under
 			if err != nil {
 				return err
 			}
+			if bs, _, err = env.ApplyOverlays(bs, overlays); err != nil {
+				return err
+			}
 			data, err := pipeline.LoadData(cf.data)
 			if err != nil {
 				return err
@@ -105,6 +109,7 @@ Exit codes: 0 all passed; 1 a test failed or errored, or coverage is under
 	f.Float64Var(&threshold, "threshold", 0, "exit 1 when coverage is below this `PERCENT` (implies --coverage)")
 	f.StringVarP(&format, "format", "f", "table", "output `FORMAT`: table or json")
 	cf.register(f, false)
+	f.StringArrayVar(&overlays, "overlay", nil, "run the tests with the params the overlay `FILE` sets (repeatable, applied in order); tests read data.assay.params")
 	completeValues(cmd, "format", testFormats)
 	return cmd
 }

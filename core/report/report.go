@@ -26,6 +26,7 @@ type Report struct {
 	StartedAt     time.Time         `json:"started_at"`
 	Duration      time.Duration     `json:"-"`
 	Bundles       []Bundle          `json:"bundles"`
+	Tailoring     *Tailoring        `json:"tailoring,omitempty"` // what --overlay files changed (tailoring.go)
 	Collectors    []CollectorResult `json:"collectors"`
 	Policies      []PolicyResult    `json:"policies"`
 	Findings      []Finding         `json:"findings"`

@@ -59,7 +59,7 @@ type targetView struct {
 	PoliciesTotal  int
 
 	Bundles     []bundleView
-	Overlays    []fileView // tailoring files applied (issue 14); none yet
+	Overlays    []fileView // tailoring files applied (tailoring.go)
 	WaiverFiles []fileView // waiver files read (issue 14); none yet
 	Disabled    []disabledView
 	DataSources []report.DataSource
@@ -378,9 +378,10 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 	}
 
 	// What reports do not carry yet renders from the view as soon as they
-	// do (issue 14: overlays, disabled policies; a verified bundle's
-	// signer key id): fill Signer, Overlays and Disabled here. Waiver
+	// do (a verified bundle's signer key id): fill Signer here. Overlays
+	// and disabled policies come from the report's tailoring; waiver
 	// files, waivers and scores are filled from the report below.
+	tailoringView(t, r.Tailoring)
 	if r.Waivers != nil {
 		for _, f := range r.Waivers.Files {
 			t.WaiverFiles = append(t.WaiverFiles, fileView{Path: f.Path, SHA256: f.SHA256})

@@ -269,6 +269,7 @@ func build(r *report.Report) *TestSuites {
 		tc.SystemOut = out.String()
 		add(s, tc)
 	}
+	addTailoring(c.Tailoring, tgt, c.Bundles, suite)
 	for _, col := range c.Collectors {
 		failed := col.Status == report.CollectorFailed || col.Status == report.CollectorTimeout || col.Status == report.CollectorStillRunning
 		if !failed && col.SkippedTotal == 0 {

@@ -94,6 +94,7 @@ var allDescs = []*prom.Desc{
 	descDataUp, descDataLastSuccess, descDataDuration, descDataEntries,
 	descCollectorOverruns, descOverBudget,
 	descFindingsWaived, descWaiverExpiry, descWaiverFindings, descScore, descControlStatus,
+	descOverlayInfo, descPolicyDisabled,
 }
 
 // Descs lists every metric descriptor assay publishes (docs/metrics.md).
@@ -480,6 +481,7 @@ func build(r *report.Report) []prom.Metric {
 	}
 	complianceMetrics(&m, r)
 	netMetrics(&m, r.Net)
+	tailoringMetrics(&m, r.Tailoring)
 	return m
 }
 

@@ -230,6 +230,7 @@ func buildRun(r *report.Report, code int) (*Run, error) {
 		ColumnKind:         "unicodeCodePoints",
 	}
 	run.Properties = runProperties(rep)
+	addTailoring(&run, rep)
 	return &run, nil
 }
 

@@ -167,6 +167,7 @@ func (t *Exporter) writeReport(b *strings.Builder, r *report.Report, code int) {
 		b.WriteByte('\n')
 	}
 	t.writeProblems(b, r)
+	t.writeTailoring(b, r)
 	t.writeSkips(b, r)
 	t.writeWaivers(b, r)
 	t.writeScores(b, r)

@@ -3,6 +3,38 @@ bundle "authorized-keys" {
   description = "Every ~/.ssh/authorized_keys holds only comments, blank lines and approved keys"
 }
 
+# Tunables: overlays (--overlay FILE, docs/tailoring.md) set them without
+# touching this file. Policies read data.assay.params["authorized-keys"].
+param "allowed_key_types" {
+  type = list(string)
+  default = [
+    "ssh-ed25519",
+    "sk-ssh-ed25519@openssh.com",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-rsa",
+  ]
+  description = "Key types an authorized_keys line may hold (authorized-keys-lines)"
+}
+
+param "allowed_options" {
+  type = list(string)
+  default = [
+    "from",
+    "no-agent-forwarding",
+    "no-port-forwarding",
+    "no-pty",
+    "no-user-rc",
+    "no-X11-forwarding",
+    "restrict",
+    "expiry-time",
+    "verify-required",
+  ]
+  description = "Options an authorized_keys line may give, case-insensitively (authorized-keys-lines)"
+}
+
 # Every authorized_keys file of root and of each home directory, with its
 # lines, so that the policies can judge each one and point at it.
 collect "file" "authorized_keys" {
@@ -15,7 +47,7 @@ collect "file" "authorized_keys" {
 
 policy "authorized-keys-lines" {
   title       = "authorized_keys lines are comments, blank, or keys of an allowed type with allowed options"
-  description = "Each line of an authorized_keys file must be a comment, a blank line, or a public key whose type is listed in data.authorized_keys_policy.allowed_types and whose options are all listed in allowed_options. The file must not be writable by group or others, nor a symbolic link."
+  description = "Each line of an authorized_keys file must be a comment, a blank line, or a public key whose type the allowed_key_types param lists and whose options the allowed_options param all lists. The file must not be writable by group or others, nor a symbolic link."
   severity    = "high"
   enforcement = "mandatory"
   controls    = ["CIS-5.2.x", "NIST-AC-2"]

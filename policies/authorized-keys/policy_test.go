@@ -5,7 +5,6 @@ package authorizedkeys
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,17 +44,19 @@ func modules(t *testing.T) map[string]*ast.Module {
 	return mods
 }
 
+// bundleData is the data document the policies see without overlays:
+// the bundle's params at their defaults.
 func bundleData(t *testing.T) map[string]any {
 	t.Helper()
-	src, err := os.ReadFile("data/authorized_keys_policy.json")
+	b, diags := (&bundle.Loader{Collectors: collector.NewRegistry(file.Type())}).Load(context.Background(), ".")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	params, err := b.ParamValues()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v any
-	if err := json.Unmarshal(src, &v); err != nil {
-		t.Fatal(err)
-	}
-	return map[string]any{"authorized_keys_policy": v}
+	return map[string]any{"assay": map[string]any{"params": map[string]any{"authorized-keys": params}}}
 }
 
 // TestRegoUnitTests runs the bundle's Rego tests as `assay test` does.

@@ -9,6 +9,115 @@ bundle "ssh-baseline" {
   description = "OpenSSH server hardening (CIS Debian 12 section 5.1, dev-sec ssh-baseline)"
 }
 
+# Tunables. Overlays (assay scan --overlay FILE, docs/tailoring.md) set
+# them without touching this file, so a signed copy stays verified; the
+# defaults are this bundle's own profile. Policies read them at
+# data.assay.params["ssh-baseline"] (lib.params in rego/lib.rego).
+
+param "max_auth_tries" {
+  type        = number
+  default     = 4
+  description = "Highest MaxAuthTries accepted (sshd-max-auth-tries)"
+}
+
+param "client_alive_interval" {
+  type        = number
+  default     = 300
+  description = "Highest ClientAliveInterval accepted, in seconds (sshd-client-alive)"
+}
+
+param "client_alive_interval_min" {
+  type        = number
+  default     = 1
+  description = "Lowest ClientAliveInterval accepted, in seconds; 0 turns the keepalive off (sshd-client-alive)"
+}
+
+param "client_alive_count_max" {
+  type        = number
+  default     = 3
+  description = "Highest ClientAliveCountMax accepted (sshd-client-alive)"
+}
+
+param "client_alive_count_max_min" {
+  type        = number
+  default     = 1
+  description = "Lowest ClientAliveCountMax accepted; set 0 with client_alive_count_max = 0 to require 0 (sshd-client-alive)"
+}
+
+param "login_grace_time" {
+  type        = number
+  default     = 60
+  description = "Highest LoginGraceTime accepted, in seconds; 0 (no limit) is always refused (sshd-login-grace-time)"
+}
+
+param "max_startups" {
+  type        = list(number)
+  default     = [10, 30, 60]
+  description = "Loosest MaxStartups accepted as [start, rate, full]: each part of the setting must be at most this one's (sshd-max-startups)"
+}
+
+param "max_sessions" {
+  type        = number
+  default     = 10
+  description = "Highest MaxSessions accepted (sshd-max-sessions)"
+}
+
+param "log_levels" {
+  type        = list(string)
+  default     = ["VERBOSE", "INFO"]
+  description = "LogLevel values accepted (sshd-log-level)"
+}
+
+param "ciphers_allowed" {
+  type        = list(string)
+  default     = ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com", "aes256-ctr", "aes192-ctr", "aes128-ctr"]
+  description = "Ciphers that may be offered; any other is a finding (sshd-ciphers). The default is every cipher OpenSSH 8.0 to 10.x knows but the CBC modes and 3DES"
+}
+
+param "macs_allowed" {
+  type        = list(string)
+  default     = ["hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "umac-128-etm@openssh.com", "hmac-sha2-512", "hmac-sha2-256", "umac-128@openssh.com"]
+  description = "MACs that may be offered; any other is a finding (sshd-macs). The default is every MAC OpenSSH knows but MD5, SHA-1, the truncated -96 ones and umac-64"
+}
+
+param "kex_algorithms_allowed" {
+  type = list(string)
+  default = [
+    "mlkem768x25519-sha256", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com", "sntrup4591761x25519-sha512@tinyssh.org",
+    "mlkem768nistp256-sha256", "curve25519-sha256", "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521",
+    "diffie-hellman-group-exchange-sha256", "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512", "diffie-hellman-group14-sha256",
+  ]
+  description = "Key exchange algorithms that may be offered; any other is a finding (sshd-kex). The default is every one OpenSSH knows but the SHA-1 ones"
+}
+
+param "host_key_algorithms_allowed" {
+  type = list(string)
+  default = [
+    "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com", "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "webauthn-sk-ecdsa-sha2-nistp256@openssh.com", "webauthn-sk-ecdsa-sha2-nistp256-cert-v01@openssh.com",
+    "rsa-sha2-512", "rsa-sha2-512-cert-v01@openssh.com", "rsa-sha2-256", "rsa-sha2-256-cert-v01@openssh.com",
+    "ssh-rsa", "ssh-rsa-cert-v01@openssh.com", "ssh-dss", "ssh-dss-cert-v01@openssh.com",
+    "ssh-mldsa44-ed25519@openssh.com", "ssh-mldsa44-ed25519-cert-v01@openssh.com",
+  ]
+  description = "HostKeyAlgorithms that may be offered; any other is a finding (sshd-host-keys). The default is every algorithm OpenSSH 8.0 to 10.x knows: not judged unless an overlay narrows it"
+}
+
+param "host_key_types_allowed" {
+  type        = list(string)
+  default     = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"]
+  description = "Types of the host key files sshd loads that are accepted (sshd-host-keys); DSA keys are always a finding of their own"
+}
+
+param "rsa_host_key_min_bits" {
+  type        = number
+  default     = 3072
+  description = "Fewest bits of an RSA host key (sshd-host-keys)"
+}
+
 collect "sshd_config" "main" {
   path = "/etc/ssh/sshd_config"
   # the settings root gets when logging in from elsewhere (Match blocks)
@@ -68,11 +177,11 @@ policy "sshd-permit-empty-passwords" {
 }
 
 policy "sshd-max-auth-tries" {
-  title       = "MaxAuthTries is 4 or less"
+  title       = "MaxAuthTries is limited (4 or less by default)"
   severity    = "medium"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.16", "devsec-sshd-19"]
-  remediation = "Set `MaxAuthTries 4` (or lower)."
+  remediation = "Set `MaxAuthTries` to the limit the finding names or lower (4, unless an overlay sets another)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/max_auth_tries.rego")
 }
@@ -82,17 +191,17 @@ policy "sshd-client-alive" {
   severity    = "medium"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.7", "devsec-sshd-36", "devsec-sshd-37"]
-  remediation = "Set `ClientAliveInterval 300` (1-300 seconds) and `ClientAliveCountMax 3` (1-3)."
+  remediation = "Set `ClientAliveInterval` and `ClientAliveCountMax` within the ranges the finding names (1-300 seconds and 1-3, unless an overlay sets others): `ClientAliveInterval 300`, `ClientAliveCountMax 3`."
   input       = [collect.sshd_config.main]
   rego        = file("rego/client_alive.rego")
 }
 
 policy "sshd-login-grace-time" {
-  title       = "LoginGraceTime is one minute or less"
+  title       = "LoginGraceTime is short (one minute or less by default)"
   severity    = "low"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.13", "devsec-sshd-18"]
-  remediation = "Set `LoginGraceTime 60` (1 to 60 seconds)."
+  remediation = "Set `LoginGraceTime` within the range the finding names (1 to 60 seconds, unless an overlay sets another)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/login_grace_time.rego")
 }
@@ -148,11 +257,11 @@ policy "sshd-ignore-rhosts" {
 }
 
 policy "sshd-log-level" {
-  title       = "LogLevel is VERBOSE or INFO"
+  title       = "LogLevel records logins (VERBOSE or INFO by default)"
   severity    = "low"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.14", "devsec-sshd-13"]
-  remediation = "Set `LogLevel VERBOSE` (records key fingerprints) or `LogLevel INFO`."
+  remediation = "Set `LogLevel VERBOSE` (records key fingerprints) or another level the finding names (`INFO`, unless an overlay sets others)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/log_level.rego")
 }
@@ -188,7 +297,7 @@ policy "sshd-kex" {
 }
 
 policy "sshd-host-keys" {
-  title       = "An Ed25519 host key is used; no DSA host key; RSA host keys have at least 3072 bits"
+  title       = "An Ed25519 host key is used; no DSA host key; RSA host keys are long enough (3072 bits by default)"
   severity    = "medium"
   enforcement = "mandatory"
   controls    = ["devsec-sshd-14"]
@@ -208,21 +317,21 @@ policy "sshd-banner" {
 }
 
 policy "sshd-max-startups" {
-  title       = "MaxStartups is 10:30:60 or stricter"
+  title       = "MaxStartups throttles unauthenticated connections (10:30:60 or stricter by default)"
   severity    = "medium"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.18", "devsec-sshd-21"]
-  remediation = "Set `MaxStartups 10:30:60`."
+  remediation = "Set `MaxStartups` to the limit the finding names or stricter (10:30:60, unless an overlay sets another)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/max_startups.rego")
 }
 
 policy "sshd-max-sessions" {
-  title       = "MaxSessions is 10 or less"
+  title       = "MaxSessions is limited (10 or less by default)"
   severity    = "low"
   enforcement = "mandatory"
   controls    = ["CIS-Debian12-5.1.17", "devsec-sshd-20"]
-  remediation = "Set `MaxSessions 10` (or lower)."
+  remediation = "Set `MaxSessions` to the limit the finding names or lower (10, unless an overlay sets another)."
   input       = [collect.sshd_config.main]
   rego        = file("rego/max_sessions.rego")
 }

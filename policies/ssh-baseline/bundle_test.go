@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/collectors/sshd"
@@ -39,6 +41,10 @@ type bundleFile struct {
 		Name string   `hcl:"name,label"`
 		Rest hcl.Body `hcl:",remain"`
 	} `hcl:"collect,block"`
+	Params []struct {
+		Name string   `hcl:"name,label"`
+		Rest hcl.Body `hcl:",remain"`
+	} `hcl:"param,block"`
 	Policies []policyBlock `hcl:"policy,block"`
 }
 
@@ -135,6 +141,7 @@ func scan(t *testing.T, files map[string]string, spec *sshd.ConnInfo) []finding 
 	if err != nil {
 		t.Fatal(err)
 	}
+	store := inmem.NewFromObject(map[string]any{"assay": map[string]any{"params": map[string]any{"ssh-baseline": defaultParams(t)}}})
 	var out []finding
 	for id, file := range policies(t) {
 		src, err := os.ReadFile(file)
@@ -142,7 +149,7 @@ func scan(t *testing.T, files map[string]string, spec *sshd.ConnInfo) []finding 
 			t.Fatal(err)
 		}
 		pkg := strings.TrimPrefix(strings.SplitN(strings.SplitN(string(src), "package ", 2)[1], "\n", 2)[0], "")
-		rs, err := rego.New(rego.Query("data."+pkg+".deny"), rego.Module("lib.rego", string(lib)), rego.Module(file, string(src)), rego.Input(map[string]any(doc))).Eval(context.Background())
+		rs, err := rego.New(rego.Query("data."+pkg+".deny"), rego.Module("lib.rego", string(lib)), rego.Module(file, string(src)), rego.Input(map[string]any(doc)), rego.Store(store)).Eval(context.Background())
 		if err != nil {
 			t.Fatalf("%s: %v", id, err)
 		}
@@ -161,6 +168,21 @@ func scan(t *testing.T, files map[string]string, spec *sshd.ConnInfo) []finding 
 		}
 	}
 	return out
+}
+
+// defaultParams are the values of the bundle's params, as policies read
+// them when no overlay is applied.
+func defaultParams(t *testing.T) map[string]any {
+	t.Helper()
+	b, diags := (&bundle.Loader{Collectors: collector.NewRegistry(sshd.Type())}).Load(context.Background(), ".")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	params, err := b.ParamValues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return params
 }
 
 type sinkFunc func(document.Document)
@@ -211,5 +233,95 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if !found {
 		t.Error("connection from 10.1.2.3: no finding at the Match block's line 5")
+	}
+}
+
+// TestAllowListDefaults: the algorithm allow-lists replaced rules that
+// named weak algorithms (-cbc, 3des, md5, -96, umac-64, sha1 ...). Their
+// defaults must judge every algorithm the modelled OpenSSH releases know
+// as those rules did, so that today's findings stay what they were; and
+// they list nothing those releases do not know.
+func TestAllowListDefaults(t *testing.T) {
+	weak := map[string]func(string) bool{
+		"cipher": func(c string) bool {
+			return strings.HasSuffix(c, "-cbc") || strings.HasPrefix(c, "3des") || strings.Contains(c, "arcfour") ||
+				strings.Contains(c, "blowfish") || c == "rijndael-cbc@lysator.liu.se"
+		},
+		"mac": func(m string) bool {
+			return strings.Contains(m, "md5") || strings.Contains(m, "ripemd160") || strings.Contains(m, "-96") ||
+				strings.HasPrefix(m, "umac-64") || m == "hmac-sha1" || m == "hmac-sha1-etm@openssh.com"
+		},
+		"kex": func(k string) bool { return strings.HasSuffix(k, "-sha1") },
+		"key": func(string) bool { return false }, // HostKeyAlgorithms was not judged
+	}
+	param := map[string]string{"cipher": "ciphers_allowed", "mac": "macs_allowed", "kex": "kex_algorithms_allowed", "key": "host_key_algorithms_allowed"}
+	known := map[string]map[string]bool{}
+	files, err := filepath.Glob("../../collectors/sshd/releases/*.txt")
+	if err != nil || len(files) < 5 {
+		t.Fatalf("release tables: %v %v", files, err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		section := ""
+		for _, line := range strings.Split(string(src), "\n") {
+			if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+				section = strings.Trim(line, "[]")
+				continue
+			}
+			if _, ok := weak[section]; ok && line != "" {
+				if known[section] == nil {
+					known[section] = map[string]bool{}
+				}
+				known[section][line] = true
+			}
+		}
+	}
+	params := defaultParams(t)
+	for section, isWeak := range weak {
+		allowed := map[string]bool{}
+		for _, v := range params[param[section]].([]any) {
+			allowed[v.(string)] = true
+			if !known[section][v.(string)] {
+				t.Errorf("%s lists %s, which no modelled release knows", param[section], v)
+			}
+		}
+		if len(known[section]) < 5 {
+			t.Fatalf("%s: %d algorithms known", section, len(known[section]))
+		}
+		for name := range known[section] {
+			if isWeak(name) == allowed[name] {
+				t.Errorf("%s: %s was weak=%v, allowed=%v", param[section], name, isWeak(name), allowed[name])
+			}
+		}
+	}
+}
+
+// TestDocsListEveryParam keeps docs/policies/ssh-baseline.md's params
+// table and the bundle's param blocks in step.
+func TestDocsListEveryParam(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/policies/ssh-baseline.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, diags := (&bundle.Loader{Collectors: collector.NewRegistry(sshd.Type())}).Load(context.Background(), ".")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	documented := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| ([a-z()]+) \\|").FindAllSubmatch(doc, -1) {
+		documented[string(m[1])] = true
+		if p := b.Param(string(m[1])); p == nil {
+			t.Errorf("docs list param %s, which the bundle does not declare", m[1])
+		} else if p.TypeName() != string(m[2]) {
+			t.Errorf("docs give %s the type %s; the bundle %s", m[1], m[2], p.TypeName())
+		}
+	}
+	for _, name := range b.ParamNames() {
+		if !documented[name] {
+			t.Errorf("docs/policies/ssh-baseline.md has no row for param %s", name)
+		}
 	}
 }

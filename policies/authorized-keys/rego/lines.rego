@@ -2,10 +2,8 @@ package assay.authorized_keys.lines
 
 import data.assay.authorized_keys.parse
 
-# The bundle's data file; without it no key type or option is allowed.
-cfg := c if {
-	c := data.authorized_keys_policy
-} else := {"allowed_types": [], "allowed_options": []}
+# The bundle's params (param blocks in bundle.hcl), as overlays set them.
+cfg := data.assay.params["authorized-keys"]
 
 allowed_options := {lower(o) | some o in cfg.allowed_options}
 
@@ -19,8 +17,8 @@ deny contains finding if {
 deny contains finding if {
 	some i, line in input.content.lines
 	e := parse.entry(line)
-	not e.type in cfg.allowed_types
-	finding := at(i, sprintf("key type %s is not allowed (allowed: %s)", [e.type, concat(", ", cfg.allowed_types)]))
+	not e.type in cfg.allowed_key_types
+	finding := at(i, sprintf("key type %s is not allowed (allowed: %s)", [e.type, concat(", ", cfg.allowed_key_types)]))
 }
 
 deny contains finding if {

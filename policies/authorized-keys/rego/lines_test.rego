@@ -63,6 +63,6 @@ test_symlink_warns if {
 }
 
 test_allowed_types_come_from_data if {
-	r := lines.deny with input as doc([ed]) with data.authorized_keys_policy as {"allowed_types": ["ssh-rsa"], "allowed_options": []}
+	r := lines.deny with input as doc([ed]) with data.assay.params["authorized-keys"] as {"allowed_key_types": ["ssh-rsa"], "allowed_options": []}
 	count(r) == 1
 }

@@ -1,21 +1,15 @@
-# sshd-ciphers: Only strong ciphers are offered.
+# sshd-ciphers: Only strong ciphers are offered: those the ciphers_allowed
+# param lists (by default every cipher OpenSSH knows but the CBC modes,
+# 3DES, arcfour and blowfish).
 package assay.ssh.ciphers
 
 import rego.v1
 
 import data.assay.ssh.lib
 
-weak(c) if endswith(c, "-cbc")
-
-weak(c) if startswith(c, "3des")
-
-weak(c) if contains(c, "arcfour")
-
-weak(c) if contains(c, "blowfish")
-
-weak(c) if c == "rijndael-cbc@lysator.liu.se"
+allowed := {c | some c in lib.params.ciphers_allowed}
 
 deny contains lib.finding("ciphers", sprintf("Ciphers offers weak %s", [concat(",", bad)])) if {
-	bad := [c | some c in lib.list("ciphers"); weak(c)]
+	bad := [c | some c in lib.list("ciphers"); c != ""; not c in allowed]
 	count(bad) > 0
 }

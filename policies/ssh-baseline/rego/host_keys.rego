@@ -1,7 +1,11 @@
 # sshd-host-keys: an Ed25519 host key is used; no DSA host key; RSA host
-# keys have at least 3072 bits. Judged on the keys sshd would load from the
-# target (input.host_keys: type and size read from the key files), or on
-# the HostKey names when a document has no keys (documents from elsewhere).
+# keys have at least the rsa_host_key_min_bits param (3072); every host
+# key is of a type host_key_types_allowed lists, and HostKeyAlgorithms
+# offers only what host_key_algorithms_allowed lists (by default every
+# algorithm OpenSSH knows: overlays narrow it). Judged on the keys sshd
+# would load from the target (input.host_keys: type and size read from the
+# key files), or on the HostKey names when a document has no keys
+# (documents from elsewhere).
 package assay.ssh.host_keys
 
 import rego.v1
@@ -23,10 +27,25 @@ deny contains at(k, sprintf("HostKey %s is a DSA key", [k.path])) if {
 	k.type == "ssh-dss"
 }
 
-deny contains at(k, sprintf("HostKey %s is a %d-bit RSA key; want at least 3072 bits", [k.path, k.bits])) if {
+deny contains at(k, sprintf("HostKey %s is a %d-bit RSA key; want at least %v bits", [k.path, k.bits, min_bits])) if {
 	some k in input.host_keys
 	k.type == "ssh-rsa"
-	k.bits < 3072
+	min_bits := lib.params.rsa_host_key_min_bits
+	k.bits < min_bits
+}
+
+# A key of a type the profile does not allow (DSA has its own finding).
+deny contains at(k, sprintf("HostKey %s is a %s key; allowed: %s", [k.path, k.type, concat(", ", lib.params.host_key_types_allowed)])) if {
+	some k in input.host_keys
+	k.type
+	k.type != "ssh-dss"
+	not k.type in {t | some t in lib.params.host_key_types_allowed}
+}
+
+deny contains lib.finding("hostkeyalgorithms", sprintf("HostKeyAlgorithms offers weak %s", [concat(",", bad)])) if {
+	allowed := {a | some a in lib.params.host_key_algorithms_allowed}
+	bad := [a | some a in lib.list("hostkeyalgorithms"); a != ""; not a in allowed]
+	count(bad) > 0
 }
 
 deny contains lib.finding("hostkey", "no Ed25519 host key can be loaded") if {

@@ -6,6 +6,17 @@ package assay.ssh.lib
 
 import rego.v1
 
+# params are the bundle's tunables (its param blocks in bundle.hcl), as
+# overlays set them: thresholds and allow-lists. Every policy reads its
+# limits here, never from a constant.
+params := data.assay.params["ssh-baseline"]
+
+# want_range says what a range of numbers wants: "1 to 300", or "0" when
+# both ends are one number; unit follows ("1 to 300 seconds").
+want_range(lo, hi, unit) := sprintf("%v to %v%s", [lo, hi, unit]) if lo != hi
+
+want_range(lo, hi, unit) := sprintf("%v%s", [lo, unit]) if lo == hi
+
 # setting(k) is the effective value of keyword k.
 setting(k) := input.settings[k]
 

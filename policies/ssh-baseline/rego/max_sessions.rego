@@ -1,11 +1,12 @@
-# sshd-max-sessions: MaxSessions is 10 or less.
+# sshd-max-sessions: MaxSessions is at most the max_sessions param (10).
 package assay.ssh.max_sessions
 
 import rego.v1
 
 import data.assay.ssh.lib
 
-deny contains lib.finding("maxsessions", sprintf("MaxSessions is %v; want 10 or less", [n])) if {
+deny contains lib.finding("maxsessions", sprintf("MaxSessions is %v; want %v or less", [n, limit])) if {
 	n := lib.num("maxsessions")
-	n > 10
+	limit := lib.params.max_sessions
+	n > limit
 }
