@@ -22,6 +22,9 @@ type Bundle struct {
 	// Digest ("sha256:…") and Revision identify a bundle loaded from an
 	// archive (bundle/source); empty for a directory.
 	Digest, Revision string
+	// Signer is the id of the key whose signature verified the archive
+	// (--verify-key); empty when no signature was checked.
+	Signer string
 	// Implicit is set for a plain directory of conftest-style Rego with no
 	// HCL: each Rego package with deny/warn/violation rules becomes a policy.
 	Implicit bool

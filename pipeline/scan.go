@@ -289,7 +289,7 @@ func targetSkips(t target.Target) (report.CollectorResult, bool) {
 func NewReport(tool report.Tool, info target.Info, bundles []*bundle.Bundle) *report.Report {
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Tool: tool, Target: info}
 	for _, b := range bundles {
-		r.Bundles = append(r.Bundles, report.Bundle{Name: b.Name, Version: b.Version, Source: b.Source, Description: b.Description, Digest: b.Digest, Revision: b.Revision})
+		r.Bundles = append(r.Bundles, report.Bundle{Name: b.Name, Version: b.Version, Source: b.Source, Description: b.Description, Digest: b.Digest, Revision: b.Revision, Signer: b.Signer})
 	}
 	return r
 }

@@ -275,6 +275,7 @@ func LoadAll(ctx context.Context, sources []string, opts Options) ([]*bundle.Bun
 			b, more = opts.Loader.LoadFS(ctx, f.Artifact.FS, redact(src))
 			b.Source = redact(src)
 			b.Digest = f.Artifact.Digest
+			b.Signer = f.Artifact.KeyID
 			if m := f.Artifact.Manifest; m != nil {
 				b.Revision = m.Revision
 				if b.Version == "" {

@@ -92,6 +92,9 @@ type Bundle struct {
 	Description string `json:"description,omitempty"`
 	Digest      string `json:"digest,omitempty"`
 	Revision    string `json:"revision,omitempty"`
+	// Signer is the id of the key whose signature verified the bundle
+	// archive (--verify-key); absent when no signature was checked.
+	Signer string `json:"signer,omitempty"`
 }
 
 // CollectorStatus is how a collector's run ended.

@@ -377,10 +377,9 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 		t.SeverityCounts = append(t.SeverityCounts, count{s.String(), sevCounts[s]})
 	}
 
-	// What reports do not carry yet renders from the view as soon as they
-	// do (a verified bundle's signer key id): fill Signer here. Overlays
-	// and disabled policies come from the report's tailoring; waiver
-	// files, waivers and scores are filled from the report below.
+	// Provenance: overlays and disabled policies come from the report's
+	// tailoring; waiver files, waivers and scores from the report below;
+	// each bundle's signer from its verified signature.
 	tailoringView(t, r.Tailoring)
 	if r.Waivers != nil {
 		for _, f := range r.Waivers.Files {
@@ -388,7 +387,7 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 		}
 	}
 	for _, b := range r.Bundles {
-		t.Bundles = append(t.Bundles, bundleView{Name: b.Name, Version: b.Version, Revision: b.Revision, Digest: b.Digest, Source: b.Source, Description: b.Description})
+		t.Bundles = append(t.Bundles, bundleView{Name: b.Name, Version: b.Version, Revision: b.Revision, Digest: b.Digest, Source: b.Source, Description: b.Description, Signer: b.Signer})
 	}
 
 	// An expired waiver's justification and approver come from the
