@@ -137,9 +137,6 @@ type outputFlags struct {
 	output     string
 	failOn     string
 	showWaived bool
-	formats    []string
-	output     string
-	failOn     string
 	push       pushFlags
 }
 
