@@ -171,6 +171,10 @@ func readDocuments(path string, types *collector.Registry, opts DocumentOptions)
 	if info.Schema == DocumentsSchema {
 		return fromCollectFile(path, data, types)
 	}
+	if info.Schema == TargetsDocumentsSchema {
+		return nil, nil, nil, &targetsFileError{InputError{File: path,
+			Err: errors.New("this is the output of 'assay collect' over several targets: judge it with 'assay eval --fleet', each target its own section")}, data}
+	}
 	if netFactsHook(types, info.Kind) == nil {
 		// Kept as its text, which the engine decodes only while it
 		// judges it: held as Go maps, 10,000 such documents took most of
@@ -184,6 +188,16 @@ func readDocuments(path string, types *collector.Registry, opts DocumentOptions)
 	}
 	return []document.Entry{{File: path, Document: obj}}, nil, nil, nil
 }
+
+// targetsFileError is what readDocuments returns for a file of several
+// targets' documents (TargetsDocumentsSchema): an error for `assay eval`,
+// the file's data for `assay eval --fleet`.
+type targetsFileError struct {
+	InputError
+	data []byte
+}
+
+func (e *targetsFileError) Unwrap() error { return &e.InputError }
 
 // readLimited reads the file, refusing it once it has more than max bytes:
 // a regular file by its size, before reading; a pipe after reading max+1.

@@ -90,7 +90,7 @@ finding reported at the target it names (docs/fleet.md).`,
 			ctx := cmd.Context()
 			var (
 				col   *pipeline.Collected
-				fleet []*pipeline.Collected
+				fleet []pipeline.FleetInput
 			)
 			if fleetMode {
 				fleet, err = env.ReadFleetFiles(documents, docOpts)
