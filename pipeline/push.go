@@ -90,10 +90,40 @@ func Instance(r *report.Report) string {
 	return r.Target.Name
 }
 
-// Send pushes the report's metrics, replacing its target's group. The
-// error names the group and says what the gateway answered.
+// Send pushes the report's metrics, replacing its target's group; a
+// multi-target report pushes one group per target, and a target that
+// could not be scanned only sets assay_scan_success to 0 in its group,
+// which keeps its last good results. The error names each group that
+// failed and says what the gateway answered; once the gateway does not
+// answer, the groups left are not tried (each would wait as long).
 func (p *Push) Send(ctx context.Context, r *report.Report) error {
-	return prometheus.Push(ctx, p.group(Instance(r)), r)
+	if !r.Multi() {
+		return prometheus.Push(ctx, p.group(Instance(r)), r)
+	}
+	var errs []error
+	for i := range r.Targets {
+		t := &r.Targets[i]
+		if t.Report == nil {
+			continue
+		}
+		g := p.group(Instance(t.Report))
+		var err error
+		if t.Status == report.TargetFailed {
+			err = prometheus.PushFailed(ctx, g)
+		} else {
+			err = prometheus.Push(ctx, g, t.Report)
+		}
+		if err == nil {
+			continue
+		}
+		errs = append(errs, err)
+		var pe *prometheus.PushError
+		if errors.As(err, &pe) && pe.Unreachable && i+1 < len(r.Targets) {
+			errs = append(errs, fmt.Errorf("the groups of the %d targets after it were not pushed", len(r.Targets)-i-1))
+			break
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Delete removes the group of a target (assay push --delete): a host

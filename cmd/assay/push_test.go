@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -208,5 +210,117 @@ func TestPushHostileGateway(t *testing.T) {
 	_, stderr, code = execute(t, "push", srv.URL+"/redirect", "--delete", "--instance", "web-1")
 	if code != 3 || redirected.Load() {
 		t.Errorf("redirect: exit %d (want 3), followed %v\n%s", code, redirected.Load(), stderr)
+	}
+}
+
+// collectFile is the output of assay collect on a host with one interface
+// and the neighbors it sees (the rogue-hosts bundle's documents).
+func collectFile(host, mac string, neighbors ...string) map[string]any {
+	docs := []any{map[string]any{"bundle": "rogue-hosts", "collector": "interfaces.all",
+		"document": map[string]any{"kind": "net.interface", "collector": "all", "host": host, "name": "eth0", "mac": mac, "permanent_mac": ""}}}
+	for i, n := range neighbors {
+		docs = append(docs, map[string]any{"bundle": "rogue-hosts", "collector": "neighbors.cache",
+			"document": map[string]any{"kind": "net.neighbor", "collector": "cache", "host": host, "interface": "eth0",
+				"ip": fmt.Sprintf("10.77.0.%d", 100+i), "mac": n, "state": "REACHABLE", "source": "arp_cache"}})
+	}
+	return map[string]any{"schema": "assay.documents/v1", "tool": map[string]any{"name": "assay"},
+		"target": map[string]any{"kind": "ssh", "name": "ssh://root@" + host + ":22"}, "host": map[string]any{"hostname": host},
+		"collectors": []any{}, "documents": docs}
+}
+
+func writeJSONFile(t *testing.T, path string, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestPushFleet: a run over several targets pushes one group per target,
+// each with its own findings (the fleet policy's at the hosts that saw the
+// rogue); a target that could not be scanned sets assay_scan_success 0 in
+// its group and keeps its last good results there.
+func TestPushFleet(t *testing.T) {
+	gw := pushtest.Start(t)
+	dir := t.TempDir()
+	const rogue = "00:16:3e:66:00:66"
+	hosts := map[string]map[string]any{
+		"h1": collectFile("h1", "00:16:3e:77:00:01", "00:16:3e:77:00:02", rogue),
+		"h2": collectFile("h2", "00:16:3e:77:00:02", "00:16:3e:77:00:01", rogue),
+		"h3": collectFile("h3", "00:16:3e:77:00:03", "00:16:3e:77:00:01"),
+	}
+	multi := func(failed string) string {
+		var secs []any
+		for _, h := range []string{"h1", "h2", "h3"} {
+			f := hosts[h]
+			if h == failed {
+				secs = append(secs, map[string]any{"target": f["target"], "status": "failed", "error": "read timeout"})
+				continue
+			}
+			secs = append(secs, map[string]any{"target": f["target"], "status": "ok", "documents": f})
+		}
+		return writeJSONFile(t, filepath.Join(dir, "multi-"+failed+".json"),
+			map[string]any{"schema": "assay.documents.targets/v1", "tool": map[string]any{"name": "assay"}, "targets": secs})
+	}
+	bundle := filepath.Join("..", "..", "policies", "rogue-hosts")
+
+	if _, stderr, code := execute(t, "eval", "--fleet", "-b", bundle, "--documents", multi(""), "-f", "json=/dev/null", "--push", gw); code != 0 {
+		t.Fatalf("eval --fleet --push: exit %d\n%s", code, stderr)
+	}
+	groups := pushtest.Groups(t, gw)
+	if len(groups) != 3 {
+		t.Fatalf("%d groups, want one per target: %+v", len(groups), groups)
+	}
+	unowned := map[string]string{"bundle": "rogue-hosts", "policy": "rogue-hosts-unowned-neighbor", "kind": "deny"}
+	for h, want := range map[string]string{"h1": "1", "h2": "1", "h3": "0"} {
+		g, err := pushtest.Find(groups, "ssh://root@"+h+":22")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := sampleValue(t, g, "assay_findings", unowned); v != want {
+			t.Errorf("%s: unowned-neighbor findings %q, want %s", h, v, want)
+		}
+		if _, ok := g.Metrics["target"]; ok || len(g.Metrics["assay_findings"]) == 0 || g.Metrics["assay_findings"][0].Labels["target"] != "" {
+			t.Errorf("%s: pushed series carry a target label; instance is the target", h)
+		}
+	}
+
+	// h2 cannot be scanned this time: exit 3, its group says so and keeps
+	// the last good results.
+	if _, stderr, code := execute(t, "eval", "--fleet", "-b", bundle, "--documents", multi("h2"), "-f", "json=/dev/null", "--push", gw); code != 3 {
+		t.Fatalf("eval --fleet with a failed target: exit %d, want 3\n%s", code, stderr)
+	}
+	g, err := pushtest.Find(pushtest.Groups(t, gw), "ssh://root@h2:22")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sampleValue(t, g, "assay_scan_success", nil); v != "0" {
+		t.Errorf("h2 after a failed scan: assay_scan_success %q, want 0", v)
+	}
+	if v := sampleValue(t, g, "assay_findings", unowned); v != "1" {
+		t.Errorf("h2 after a failed scan: the last good findings are gone (%q, want 1)", v)
+	}
+	if len(g.Metrics["assay_last_scan_success_timestamp_seconds"]) != 1 {
+		t.Error("h2 after a failed scan: the last good scan's time is gone")
+	}
+
+	// A gateway that does not answer is not waited for once per target.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	out := filepath.Join(dir, "report.json")
+	_, stderr, code := execute(t, "eval", "--fleet", "-b", bundle, "--documents", multi(""), "-f", "json="+out, "--push", closed)
+	if code != 3 || strings.Count(stderr, "connection refused") != 1 || !strings.Contains(stderr, "the groups of the 2 targets after it were not pushed") {
+		t.Errorf("push to nobody: exit %d, want 3, one refusal and the groups not tried:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("the local output was not written: %v", err)
 	}
 }

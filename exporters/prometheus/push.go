@@ -2,9 +2,11 @@ package prometheus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -56,24 +58,40 @@ func NoRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 // those a textfile of r would hold (-f prometheus): what the last run
 // found, with assay_scan_success and its time.
 func Push(ctx context.Context, g Group, r *report.Report) error {
-	c := NewReportCollector(r)
-	c.oneShot = true
-	if !r.StartedAt.IsZero() {
-		c.end = r.StartedAt.Add(r.Duration)
-	}
-	if err := g.pusher(ctx).Collector(c).PushContext(ctx); err != nil {
-		return fmt.Errorf("push %s: %s", g.describe(), cleanAnswer(err.Error()))
-	}
-	return nil
+	return g.wrap("push", g.pusher(ctx).Collector(oneShot(r, false)).PushContext(ctx))
+}
+
+// PushFailed records a target that could not be scanned, as assay serve
+// does a failed scan: assay_scan_success drops to 0 and the rest of the
+// group, the last good scan's metrics and their time, stays (HTTP POST
+// replaces only the metrics it sends).
+func PushFailed(ctx context.Context, g Group) error {
+	failed := &ReportCollector{oneShot: true, failed: true} // assay_scan_success 0 only
+	return g.wrap("push", g.pusher(ctx).Collector(failed).AddContext(ctx))
 }
 
 // Delete removes the group from the Pushgateway (HTTP DELETE): the metrics
 // of a target that is no longer scanned.
 func Delete(ctx context.Context, g Group) error {
-	if err := g.pusher(ctx).Delete(); err != nil {
-		return fmt.Errorf("delete %s: %s", g.describe(), cleanAnswer(err.Error()))
+	return g.wrap("delete", g.pusher(ctx).Delete())
+}
+
+// PushError is a push or delete that failed. Unreachable says the request
+// got no answer (the gateway down, refused, too slow), which the next
+// request would likely share.
+type PushError struct {
+	msg         string
+	Unreachable bool
+}
+
+func (e *PushError) Error() string { return e.msg }
+
+func (g *Group) wrap(op string, err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	var ue *url.Error
+	return &PushError{msg: fmt.Sprintf("%s %s: %s", op, g.describe(), cleanAnswer(err.Error())), Unreachable: errors.As(err, &ue)}
 }
 
 func (g *Group) describe() string {
