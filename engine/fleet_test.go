@@ -183,3 +183,25 @@ deny contains {"msg": "m", "target": "h1"} if false`})
 		t.Errorf("EvalFleet = %v, want an error naming the duplicate", err)
 	}
 }
+
+// BenchmarkEvalFleet: the rogue-host join over b.N runs of 200 targets
+// with 20 neighbors each.
+func BenchmarkEvalFleet(b *testing.B) {
+	bun := newBundle(b, "net", nil, pol{id: "rogue", mode: bundle.Fleet, inputs: []string{"netmac.neighbors", "netmac.interfaces"}, rego: rogueFleet})
+	e := mustNew(b, []*bundle.Bundle{bun})
+	var docs [][]document.Entry
+	for i := range 200 {
+		d := []document.Entry{iface(fmt.Sprintf("00:16:3e:00:%02x:%02x", i/256, i%256))}
+		for j := range 20 {
+			d = append(d, neighbor(fmt.Sprintf("00:16:3e:00:%02x:%02x", (i+j+1)%200/256, (i+j+1)%200%256)))
+		}
+		docs = append(docs, d)
+	}
+	targets := fleetOf(docs...)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.EvalFleet(context.Background(), targets); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
