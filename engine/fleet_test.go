@@ -173,6 +173,19 @@ deny contains {"msg": "seen", "target": t.name} if { some t in input.targets; co
 	}
 }
 
+// TestExplainFleet: --explain refuses a fleet policy before any work
+// rather than tracing it as a per-document one.
+func TestExplainFleet(t *testing.T) {
+	b := newBundle(t, "net", nil, pol{id: "rogue", mode: bundle.Fleet, rego: rogueFleet})
+	e := mustNew(t, []*bundle.Bundle{b})
+	if _, err := e.FindPolicy("rogue"); err == nil || !strings.Contains(err.Error(), "net/rogue is a fleet policy") {
+		t.Errorf("FindPolicy = %v, want a refusal", err)
+	}
+	if _, err := e.Explain(context.Background(), Input{}, "net/rogue", nil); err == nil || !strings.Contains(err.Error(), "fleet policy") {
+		t.Errorf("Explain = %v, want a refusal", err)
+	}
+}
+
 func TestEvalFleetDuplicateNames(t *testing.T) {
 	b := newBundle(t, "net", nil, pol{id: "p", mode: bundle.Fleet, rego: `package p
 deny contains {"msg": "m", "target": "h1"} if false`})
