@@ -50,6 +50,9 @@ func (p *Pipeline) judgeFleet(ctx context.Context, members []FleetMember) error 
 		r.Timings.EvaluateSeconds += took
 		r.Timings.TotalSeconds += took
 		r.Sort()
+		// Again, with the fleet policies: their skip reasons, waivers,
+		// baseline and scores (each step idempotent).
+		p.settle(r)
 	}
 	return nil
 }
