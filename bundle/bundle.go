@@ -85,6 +85,11 @@ const (
 	// Aggregate evaluates the policy once over all its documents:
 	// input.documents is the list.
 	Aggregate Mode = "aggregate"
+	// Fleet evaluates the policy once over the documents of every target
+	// of the run: input.targets lists each target (its name, kind, host
+	// facts, labels and documents), and each finding names the target it
+	// is reported at (docs/fleet.md).
+	Fleet Mode = "fleet"
 )
 
 // Policy is one policy: metadata plus the Rego package that judges.

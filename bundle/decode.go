@@ -205,14 +205,15 @@ func decodePolicy(block *hcl.Block, ctx *hcl.EvalContext) (*policyBlock, hcl.Dia
 		diags = append(diags, moreDiags...)
 		if !moreDiags.HasErrors() {
 			switch m := Mode(s); m {
-			case PerDocument, Aggregate:
+			case PerDocument, Aggregate, Fleet:
 				pb.Mode = m
 			default:
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid mode",
-					Detail:   fmt.Sprintf("Mode %q is not one of %q (once per document, the default) or %q (once over all documents, as input.documents).", s, PerDocument, Aggregate),
-					Subject:  attr.Expr.Range().Ptr(),
+					Detail: fmt.Sprintf("Mode %q is not one of %q (once per document, the default), %q (once over all documents of a target, as input.documents) or %q (once over the documents of every target of the run, as input.targets).",
+						s, PerDocument, Aggregate, Fleet),
+					Subject: attr.Expr.Range().Ptr(),
 				})
 			}
 		}

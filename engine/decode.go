@@ -16,6 +16,9 @@ type docContext struct {
 	label     string // names the input in error messages
 	collector string
 	path      string // the document's path, for findings whose rule gave none
+	// fleet, for a fleet policy, holds the targets' names: each result
+	// must name one as its "target".
+	fleet map[string]int
 }
 
 // documentLabel names a document in error messages: its path, or its
@@ -156,7 +159,9 @@ func (r *run) decodeRule(s slot, v ast.Value, dc *docContext) ([]report.Finding,
 	case *ast.Array:
 		err = x.Iter(add)
 	case ast.Boolean:
-		if x {
+		if x && dc.fleet != nil {
+			err = fmt.Errorf("rule %s is true, but a fleet policy must say at which target each finding is: return {\"msg\": …, \"target\": NAME} with NAME from input.targets[_].name", s.rule)
+		} else if x {
 			f := r.finding(s, dc)
 			f.Message = s.policy.meta.Title
 			f.ComputeFingerprint()
@@ -200,6 +205,16 @@ func (r *run) decodeResult(s slot, v ast.Value, dc *docContext) (report.Finding,
 				}
 				f.Path = string(p)
 				return nil
+			case "target":
+				if dc.fleet == nil {
+					break // a detail, as before fleet mode
+				}
+				name, err := fleetTarget(s.rule, val.Value, dc.fleet)
+				if err != nil {
+					return err
+				}
+				f.Target = name
+				return nil
 			case "line":
 				n, err := lineOf(val.Value)
 				if err != nil {
@@ -223,6 +238,9 @@ func (r *run) decodeResult(s slot, v ast.Value, dc *docContext) (report.Finding,
 		}
 	default:
 		return f, fmt.Errorf("rule %s returned %s: want a string or an object with a string \"msg\"", s.rule, truncate(v.String()))
+	}
+	if dc.fleet != nil && f.Target == "" {
+		return f, fmt.Errorf("rule %s returned %s with no \"target\": a fleet policy must say at which target each finding is, as {\"msg\": …, \"target\": NAME} with NAME from input.targets[_].name", s.rule, truncate(v.String()))
 	}
 	f.ComputeFingerprint()
 	return f, nil

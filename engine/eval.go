@@ -18,7 +18,8 @@ import (
 // Eval judges the documents. Each document is converted to a Rego value
 // once and evaluated by one prepared query covering every per-document
 // policy that takes it; aggregate policies are evaluated once over all their
-// documents. A policy that fails is reported with status error and does not
+// documents. Fleet policies are left out of its result: EvalFleet judges
+// them over every target of the run. A policy that fails is reported with status error and does not
 // stop the others. Eval returns an error only when ctx ends or the engine
 // itself fails.
 func (e *Engine) Eval(ctx context.Context, in Input) (*Result, error) {
@@ -96,6 +97,7 @@ type policyError struct {
 type run struct {
 	e      *Engine
 	in     *Input
+	fleet  *fleetRun // EvalFleet's, nil for Eval
 	state  []policyState
 	jobs   []job
 	counts []int // documents evaluated, per policy
@@ -127,8 +129,8 @@ func (r *run) plan() {
 		if !ok {
 			g = &group{}
 			for _, p := range r.e.candidates(d.CollectorID) {
-				if !p.judges(d) {
-					continue
+				if p.fleet() || !p.judges(d) {
+					continue // fleet policies: EvalFleet
 				}
 				if p.aggregate() || p.combined(r.in) {
 					g.aggregate = append(g.aggregate, p)
@@ -215,6 +217,9 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 		return r.evaluate(ctx, j.group, v, &dc)
 	}
 
+	if j.policy.fleet() {
+		return r.doFleet(ctx, j)
+	}
 	if j.policy.combined(r.in) {
 		return r.doCombined(ctx, j)
 	}
@@ -442,8 +447,11 @@ func (r *run) result() *Result {
 			findings = append(findings, f.Finding)
 		}
 	}
-	policies := make([]report.PolicyResult, len(r.e.policies))
+	policies := make([]report.PolicyResult, 0, len(r.e.policies))
 	for i, p := range r.e.policies {
+		if p.fleet() {
+			continue // EvalFleet reports them
+		}
 		rp := p.meta
 		rp.Documents = r.counts[i]
 		t := tallies[i]
@@ -469,7 +477,7 @@ func (r *run) result() *Result {
 		default:
 			rp.Status = report.StatusPass
 		}
-		policies[i] = rp
+		policies = append(policies, rp)
 	}
 	rep := report.Report{Policies: policies, Findings: findings}
 	rep.Sort()

@@ -81,7 +81,16 @@ func (e *Engine) FindPolicy(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if p.fleet() {
+		return "", errFleetExplain(p)
+	}
 	return p.bundle.Name + "/" + p.src.ID, nil
+}
+
+// errFleetExplain: Explain traces one target's evaluation, and a fleet
+// policy is evaluated over every target at once (EvalFleet).
+func errFleetExplain(p *policy) error {
+	return fmt.Errorf("%s/%s is a fleet policy (mode = \"fleet\"), judged over every target at once, which --explain does not trace: test its Rego with assay test and input.targets", p.bundle.Name, p.src.ID)
 }
 
 func (e *Engine) lookupPolicy(name string) (*policy, error) {
@@ -125,6 +134,9 @@ func (e *Engine) Explain(ctx context.Context, in Input, name string, redact func
 	p, err := e.lookupPolicy(name)
 	if err != nil {
 		return nil, err
+	}
+	if p.fleet() {
+		return nil, errFleetExplain(p)
 	}
 	e.evalMu.Lock()
 	defer e.evalMu.Unlock()

@@ -197,6 +197,12 @@ func newTyping(bundles []*bundle.Bundle) *typing {
 			collects[c.ID()] = c
 		}
 		for _, p := range b.Policies {
+			if p.Mode == bundle.Fleet && len(p.Package) > 0 {
+				// input.targets has no schema (yet): a fleet policy's
+				// package stays untyped, and so do the libraries it uses.
+				ty.byPackage[p.Package.String()] = nil
+				continue
+			}
 			kinds, ok := policyKinds(p, collects)
 			if !ok || len(p.Package) == 0 {
 				continue

@@ -282,7 +282,8 @@ func readStdin(r io.Reader, types *collector.Registry, opts DocumentOptions) ([]
 	}
 	if trimmed[0] == '{' {
 		if info, err := engine.CheckJSON(data); err == nil && info.Schema == DocumentsSchema {
-			return fromCollectFile(stdinName, data, types)
+			docs, host, _, err := fromCollectFile(stdinName, data, types)
+			return docs, host, err
 		}
 	}
 	return readYAML(stdinName, data, opts)

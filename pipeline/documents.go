@@ -135,48 +135,69 @@ func (o DocumentOptions) maxSize() int64 {
 // out of range or nesting too deep is an InputError at its line and column
 // here, not a policy error later.
 func ReadDocuments(path string, types *collector.Registry, opts DocumentOptions) (docs []document.Entry, host document.Document, err error) {
+	docs, host, _, err = readDocuments(path, types, opts)
+	return docs, host, err
+}
+
+// readDocuments is ReadDocuments, and the target a collect file names
+// (nil for other files).
+func readDocuments(path string, types *collector.Registry, opts DocumentOptions) ([]document.Entry, document.Document, *target.Info, error) {
 	data, err := readLimited(path, opts.maxSize())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".yaml" || ext == ".yml" {
-		return readYAML(path, data, opts)
+		return noInfo(readYAML(path, data, opts))
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		return nil, nil, &InputError{File: path, Err: errors.New("empty file: want a JSON or YAML document")}
+		return nil, nil, nil, &InputError{File: path, Err: errors.New("empty file: want a JSON or YAML document")}
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
 		// Not JSON: let YAML try, which also covers JSON-compatible YAML.
-		return readYAML(path, data, opts)
+		return noInfo(readYAML(path, data, opts))
 	}
 	info, err := engine.CheckJSON(data)
 	if err != nil {
-		return nil, nil, checkError(path, data, err)
+		return nil, nil, nil, checkError(path, data, err)
 	}
 	if err := duplicates(path, data, info, opts); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if info.Top != '{' {
-		return nil, nil, &InputError{File: path, Line: 1, Col: 1, Err: fmt.Errorf("the top level is a %s: assay documents are JSON objects", kindName(info.Top))}
+		return nil, nil, nil, &InputError{File: path, Line: 1, Col: 1, Err: fmt.Errorf("the top level is a %s: assay documents are JSON objects", kindName(info.Top))}
 	}
 	if info.Schema == DocumentsSchema {
 		return fromCollectFile(path, data, types)
+	}
+	if info.Schema == TargetsDocumentsSchema {
+		return nil, nil, nil, &targetsFileError{InputError{File: path,
+			Err: errors.New("this is the output of 'assay collect' over several targets: judge it with 'assay eval --fleet', each target its own section")}, data}
 	}
 	if netFactsHook(types, info.Kind) == nil {
 		// Kept as its text, which the engine decodes only while it
 		// judges it: held as Go maps, 10,000 such documents took most of
 		// the memory of `assay eval` (docs/engine.md).
-		return []document.Entry{{File: path, JSON: trimmed}}, nil, nil
+		return []document.Entry{{File: path, JSON: trimmed}}, nil, nil, nil
 	}
 	// netFacts reads these as Go values.
 	obj, err := document.DecodeJSONObject(data)
 	if err != nil {
-		return nil, nil, jsonError(path, data, err)
+		return nil, nil, nil, jsonError(path, data, err)
 	}
-	return []document.Entry{{File: path, Document: obj}}, nil, nil
+	return []document.Entry{{File: path, Document: obj}}, nil, nil, nil
 }
+
+// targetsFileError is what readDocuments returns for a file of several
+// targets' documents (TargetsDocumentsSchema): an error for `assay eval`,
+// the file's data for `assay eval --fleet`.
+type targetsFileError struct {
+	InputError
+	data []byte
+}
+
+func (e *targetsFileError) Unwrap() error { return &e.InputError }
 
 // readLimited reads the file, refusing it once it has more than max bytes:
 // a regular file by its size, before reading; a pipe after reading max+1.
@@ -287,10 +308,16 @@ func kindName(k byte) string {
 	return "value"
 }
 
+// noInfo is for files that name no target.
+func noInfo(docs []document.Entry, host document.Document, err error) ([]document.Entry, document.Document, *target.Info, error) {
+	return docs, host, nil, err
+}
+
 // fromCollectFile reads the output of `assay collect`. Each document is
 // kept as its JSON text, as compactDocument keeps plain files.
-func fromCollectFile(path string, data []byte, types *collector.Registry) ([]document.Entry, document.Document, error) {
+func fromCollectFile(path string, data []byte, types *collector.Registry) ([]document.Entry, document.Document, *target.Info, error) {
 	var f struct {
+		Target    target.Info       `json:"target"`
 		Host      document.Document `json:"host"`
 		Documents []struct {
 			Bundle    string          `json:"bundle"`
@@ -301,30 +328,30 @@ func fromCollectFile(path string, data []byte, types *collector.Registry) ([]doc
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&f); err != nil {
-		return nil, nil, jsonError(path, data, err)
+		return nil, nil, nil, jsonError(path, data, err)
 	}
 	docs := make([]document.Entry, 0, len(f.Documents))
 	for i, e := range f.Documents {
 		if e.Document == nil || string(e.Document) == "null" {
-			return nil, nil, &InputError{File: path, Err: fmt.Errorf("documents[%d] has no \"document\"", i)}
+			return nil, nil, nil, &InputError{File: path, Err: fmt.Errorf("documents[%d] has no \"document\"", i)}
 		}
 		d := document.Entry{Bundle: e.Bundle, CollectorID: e.Collector, JSON: e.Document}
 		// The whole file passed engine.CheckJSON: this only reads the kind.
 		info, err := engine.CheckJSON(e.Document)
 		if err != nil || info.Top != '{' {
-			return nil, nil, collectEntryError(path, data, i)
+			return nil, nil, nil, collectEntryError(path, data, i)
 		}
 		if netFactsHook(types, info.Kind) != nil {
 			// netFacts reads these as Go values.
 			fields, err := d.Fields()
 			if err != nil {
-				return nil, nil, &InputError{File: path, Err: fmt.Errorf("documents[%d]: %w", i, err)}
+				return nil, nil, nil, &InputError{File: path, Err: fmt.Errorf("documents[%d]: %w", i, err)}
 			}
 			d.JSON, d.Document = nil, fields
 		}
 		docs = append(docs, d)
 	}
-	return docs, f.Host, nil
+	return docs, f.Host, &f.Target, nil
 }
 
 // collectEntryError locates what is wrong with the collect file's document

@@ -34,6 +34,9 @@ type Outputs struct {
 	Destinations []Destination
 	// ShowWaived lists waived findings in the table (--show-waived).
 	ShowWaived bool
+	// Push, when set, sends the metrics to a Pushgateway after the local
+	// outputs are written (--push).
+	Push *Push
 }
 
 // PlanOutputs checks the gate (--fail-on: a severity or "none") and every
@@ -114,12 +117,21 @@ func (e *Env) destinations(specs []string, output string) ([]Destination, error)
 }
 
 // Deliver writes the report everywhere and turns the gate's verdict into
-// the run's result: an output that cannot be written is exit code 3, a
-// failing gate exit code 1, a run that checked nothing under a gate that
-// fails on it exit code 3 with the reasons (NothingChecked). terminal
-// says stdout is a terminal where colour is allowed.
+// the run's result: an output that cannot be written or a push that fails
+// is exit code 3, a failing gate exit code 1, a run that checked nothing
+// under a gate that fails on it exit code 3 with the reasons
+// (NothingChecked). terminal says stdout is a terminal where colour is
+// allowed.
 func (o *Outputs) Deliver(ctx context.Context, r *report.Report, stdout io.Writer, terminal bool) error {
-	if err := o.Write(ctx, r, stdout, terminal); err != nil {
+	err := o.Write(ctx, r, stdout, terminal)
+	if o.Push != nil {
+		// Pushed even when a local output failed, and the other way round:
+		// each destination gets what it can.
+		if perr := o.Push.Send(ctx, r); perr != nil {
+			err = errors.Join(err, perr)
+		}
+	}
+	if err != nil {
 		return exitcode.ScanError(err)
 	}
 	if code := o.Gate.ExitCode(r); code != exitcode.Clean {

@@ -223,8 +223,10 @@ func (r *remoteRun) collect(ctx context.Context, i int) *remoteOutcome {
 // multi-target report (report.Report.Targets, in the order the targets
 // were named). A target that cannot be reached, verified, logged into or
 // read to the end is a failed section with its reason; the others
-// complete. Each target's documents are dropped once judged: memory grows
-// with the findings kept, not with the documents read.
+// complete. Each target's documents are dropped once judged, but for those
+// that fleet policies take, which are judged over every target that was
+// scanned at the end: memory grows with the findings and fleet documents
+// kept, not with the documents read.
 func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, error) {
 	start := time.Now()
 	run, err := e.prepareRemote(ctx, cfg, true)
@@ -241,6 +243,10 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 	r.Tailoring = p.Tailoring
 	r.Targets = make([]report.TargetResult, len(run.targets))
 	var evalErr error
+	// The fleet policies judge every target at the end: each target keeps
+	// the documents they take, and only those.
+	fleet := make([]*FleetMember, len(run.targets))
+	hasFleet := p.Engine.HasFleet()
 	run.each(ctx, func(i int, o *remoteOutcome) {
 		sec := report.TargetResult{Status: report.TargetOK, Labels: o.target.Labels}
 		if o.err == nil {
@@ -252,6 +258,10 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 				}
 			} else {
 				sec.Report = rep
+				if hasFleet {
+					fleet[i] = &FleetMember{Report: rep, Host: o.collected.Host, Labels: o.target.Labels,
+						Documents: fleetDocuments(p.Engine, o.collected.Documents)}
+				}
 			}
 		}
 		if o.err != nil {
@@ -276,6 +286,23 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 	}
 	if evalErr != nil {
 		return nil, evalErr
+	}
+	if hasFleet {
+		// Failed targets are left out: their documents are partial, and
+		// their sections hold no findings.
+		var members []FleetMember
+		for _, m := range fleet {
+			if m != nil {
+				members = append(members, *m)
+			}
+		}
+		if err := p.judgeFleet(ctx, members); err != nil {
+			return nil, err
+		}
+		red := newRedactor(p.Secrets)
+		for _, m := range members {
+			red.redactReport(m.Report)
+		}
 	}
 	r.Timings.TotalSeconds = time.Since(start).Seconds()
 	e.WarnWaivers(r, p.Waivers)

@@ -128,7 +128,8 @@ func (p *Pipeline) collect(ctx context.Context) *Collected {
 	return c
 }
 
-// Scan fetches the live data, collects and evaluates once. A data source
+// Scan fetches the live data, collects and evaluates once; the target is
+// a fleet of one for fleet policies. A data source
 // that cannot be fetched fails the scan (a *FetchError) before any
 // collector runs.
 func (p *Pipeline) Scan(ctx context.Context) (*report.Report, error) {
@@ -143,6 +144,9 @@ func (p *Pipeline) Scan(ctx context.Context) (*report.Report, error) {
 	}
 	r, err := p.evaluate(ctx, col, sources)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.judgeFleet(ctx, []FleetMember{{Report: r, Host: col.Host, Documents: col.Documents}}); err != nil {
 		return nil, err
 	}
 	r.StartedAt = start.UTC()
@@ -160,6 +164,9 @@ func (p *Pipeline) Evaluate(ctx context.Context, col *Collected) (*report.Report
 	}
 	r, err := p.evaluate(ctx, col, sources)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.judgeFleet(ctx, []FleetMember{{Report: r, Host: col.Host, Documents: col.Documents}}); err != nil {
 		return nil, err
 	}
 	newRedactor(p.Secrets).redactReport(r)

@@ -173,7 +173,10 @@ func policySection(w *bytes.Buffer, b *bundle.Bundle, p *bundle.Policy) {
 	}
 	row("reads", readsOf(b, p))
 	mode := "once per document (`input` is the document)"
-	if p.Mode == bundle.Aggregate {
+	switch p.Mode {
+	case bundle.Fleet:
+		mode = "once over every target of the run (`input.targets`), each finding at the target it names"
+	case bundle.Aggregate:
 		mode = "once over all its documents (`input.documents`)"
 	}
 	row("evaluated", mode)

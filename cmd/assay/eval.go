@@ -11,6 +11,7 @@ import (
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/core/exitcode"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/pipeline"
 )
@@ -31,6 +32,7 @@ func (c *cli) evalCmd() *cobra.Command {
 		overlays      []string
 		wf            waiverFlags
 		baseline      string
+		fleetMode     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval --documents FILE... [flags]",
@@ -44,8 +46,12 @@ conftest's --data, --namespace (main unless told), --all-namespaces,
 --combine and exception rules (docs/bundles.md, "conftest compatibility"),
 and an eval in which no policy had anything to judge exits 0, as conftest
 does. Waivers (--waivers) and a baseline (--baseline) work as for scan
-(docs/waivers.md).`,
-		Example: `  assay eval -b policies/rogue-hosts --documents host1.json host2.json host3.json
+(docs/waivers.md).
+
+With --fleet, each file is one target (the output of 'assay collect' on it):
+each is judged on its own, and fleet policies once over all of them, each
+finding reported at the target it names (docs/fleet.md).`,
+		Example: `  assay eval --fleet -b policies/rogue-hosts --documents host1.json --documents host2.json --documents host3.json
   assay eval -b ./conftest-policy --documents deployment.yaml -f json
   assay eval -b policy --data policy/data --all-namespaces manifests/*.yaml
   helm template ./chart | assay eval -b policy -`,
@@ -83,7 +89,15 @@ does. Waivers (--waivers) and a baseline (--baseline) work as for scan
 				}
 			}
 			ctx := cmd.Context()
-			col, err := env.ReadDocumentFiles(documents, docOpts)
+			var (
+				col   *pipeline.Collected
+				fleet []pipeline.FleetInput
+			)
+			if fleetMode {
+				fleet, err = env.ReadFleetFiles(documents, docOpts)
+			} else {
+				col, err = env.ReadDocumentFiles(documents, docOpts)
+			}
 			if err != nil {
 				return err
 			}
@@ -124,7 +138,11 @@ does. Waivers (--waivers) and a baseline (--baseline) work as for scan
 			if err != nil {
 				return err
 			}
-			r, err := p.Evaluate(ctx, col)
+			evaluate := func() (*report.Report, error) { return p.Evaluate(ctx, col) }
+			if fleetMode {
+				evaluate = func() (*report.Report, error) { return p.EvaluateFleet(ctx, fleet) }
+			}
+			r, err := evaluate()
 			if err != nil {
 				return pipeline.ScanFailed(err)
 			}
@@ -139,6 +157,7 @@ does. Waivers (--waivers) and a baseline (--baseline) work as for scan
 	registerOverlays(cmd.Flags(), &overlays)
 	cmd.Flags().StringArrayVar(&documents, "documents", nil, "document `FILE`s to judge (repeatable; also taken as arguments)")
 	registerDocuments(cmd.Flags(), &docOpts)
+	cmd.Flags().BoolVar(&fleetMode, "fleet", false, "each --documents file is one target (the output of 'assay collect' on it): judge each on its own and fleet policies over all of them")
 	cmd.Flags().DurationVar(&evalTimeout, "eval-timeout", 10*time.Second, "stop a policy evaluation that runs longer than this")
 	cmd.Flags().IntVar(&parallelism, "parallel", 0, "evaluations that run at once (0: one per CPU)")
 	registerMemory(cmd.Flags(), &maxMemory)

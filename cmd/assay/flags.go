@@ -142,6 +142,7 @@ type outputFlags struct {
 	output     string
 	failOn     string
 	showWaived bool
+	push       pushFlags
 }
 
 func (o *outputFlags) register(fs *pflag.FlagSet, formats *exporters.Registry) {
@@ -150,6 +151,7 @@ func (o *outputFlags) register(fs *pflag.FlagSet, formats *exporters.Registry) {
 	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` (atomically) instead of stdout")
 	fs.StringVar(&o.failOn, "fail-on", "info", "lowest `SEVERITY` of a mandatory finding that fails the run (exit 1): info, low, medium, high, critical, or none")
 	fs.BoolVar(&o.showWaived, "show-waived", false, "list waived findings in the table too (they are counted in its summary either way)")
+	o.push.register(fs)
 }
 
 // plan checks --fail-on and every -f/-o before anything runs.
@@ -159,6 +161,9 @@ func (o *outputFlags) plan(env *pipeline.Env) (*pipeline.Outputs, error) {
 		return nil, err
 	}
 	out.ShowWaived = o.showWaived
+	if out.Push, err = o.push.parse(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

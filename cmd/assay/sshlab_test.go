@@ -358,6 +358,53 @@ func TestSSHLab(t *testing.T) {
 		}
 	})
 
+	// Issue 19 §2: the rogue-hosts fleet policy over the inventory finds
+	// exactly the rogue's MAC, at the host that saw it (h2), in the scan
+	// and in assay eval --fleet over the collected files.
+	t.Run("the fleet policy finds exactly the rogue", func(t *testing.T) {
+		unowned := func(path string) map[string][]string {
+			var multi struct {
+				Targets []struct {
+					Target   struct{ Name string } `json:"target"`
+					Findings []struct {
+						PolicyID string         `json:"policy_id"`
+						Target   string         `json:"target"`
+						Details  map[string]any `json:"details"`
+					} `json:"findings"`
+				} `json:"targets"`
+			}
+			readJSON(t, path, &multi)
+			got := map[string][]string{}
+			for _, sec := range multi.Targets {
+				for _, f := range sec.Findings {
+					if f.PolicyID != "rogue-hosts-unowned-neighbor" {
+						continue
+					}
+					if f.Target != sec.Target.Name {
+						t.Errorf("%s: a finding of target %q in the section of %q", path, f.Target, sec.Target.Name)
+					}
+					got[f.Target] = append(got[f.Target], fmt.Sprint(f.Details["mac"]))
+				}
+			}
+			return got
+		}
+		want := map[string][]string{h2.url(): {rogueMAC}}
+		if got := unowned(filepath.Join(out, "all.json")); !reflect.DeepEqual(got, want) {
+			t.Errorf("scan --inventory: unowned MACs by target %v, want %v", got, want)
+		}
+		docs := filepath.Join(out, "docs")
+		args := []string{"eval", "--fleet", "-f", "json=" + filepath.Join(out, "fleet.json")}
+		for _, h := range l.hosts {
+			args = append(args, "--documents", filepath.Join(docs, strings.ReplaceAll(strings.TrimPrefix(h.url(), "ssh://"), ":", "_")+".json"))
+		}
+		if _, stderr, code := runAssayNS(t, "", args...); code != 1 {
+			t.Fatalf("eval --fleet: exit %d, want 1: %s", code, stderr)
+		}
+		if got := unowned(filepath.Join(out, "fleet.json")); !reflect.DeepEqual(got, want) {
+			t.Errorf("eval --fleet: unowned MACs by target %v, want %v", got, want)
+		}
+	})
+
 	t.Run("refused keys and a host that is down", func(t *testing.T) {
 		impostor := sshtest.Keygen(t, l.client, "impostor", "ed25519")
 		changed := filepath.Join(l.client, "known_hosts_changed")

@@ -324,22 +324,33 @@ func TestLab(t *testing.T) {
 		if len(flagged) != 1 || !flagged[r.mac] {
 			t.Errorf("unknown_neighbor flagged %v, want only %s", slices.Sorted(maps.Keys(flagged)), r.mac)
 		}
-		// The fleet view: every known host's interfaces and neighbors.
-		var docs []any
+		// The fleet view (mode "fleet"): every known host is a target with
+		// its interfaces and neighbors; h1 also heard the capture.
+		var targets []any
+		n := 0
 		for _, h := range l.known {
+			var docs []any
 			for _, d := range append(append([]document.Document(nil), ifaceDocs[h.name]...), neighDocs[h.name]...) {
 				docs = append(docs, map[string]any(d))
 			}
+			if h == h1 {
+				for _, d := range liveOut.Documents {
+					docs = append(docs, map[string]any(d))
+				}
+			}
+			n += len(docs)
+			targets = append(targets, map[string]any{"name": h.name, "kind": "host", "host": map[string]any{}, "labels": map[string]any{}, "documents": docs})
 		}
-		if len(docs) < 10 {
-			t.Fatalf("only %d documents from the known hosts: the subtests above failed", len(docs))
+		if n < 10 {
+			t.Fatalf("only %d documents from the known hosts: the subtests above failed", n)
 		}
-		for _, d := range liveOut.Documents {
-			docs = append(docs, map[string]any(d))
+		msgs := denyOf(t, "unowned_neighbor", map[string]any{"targets": targets}, nil)
+		macs := map[string]bool{}
+		for _, m := range msgs {
+			macs[strings.Fields(m)[1]] = true
 		}
-		msgs := denyOf(t, "unowned_neighbor", map[string]any{"documents": docs}, nil)
-		if len(msgs) != 1 || !strings.HasPrefix(msgs[0], "MAC "+r.mac+" is owned by no scanned host") {
-			t.Errorf("unowned_neighbor = %q, want one finding for %s", msgs, r.mac)
+		if len(msgs) == 0 || len(macs) != 1 || !macs[r.mac] || !strings.HasPrefix(msgs[0], "MAC "+r.mac+" is owned by no scanned host") {
+			t.Errorf("unowned_neighbor = %q, want findings for %s only", msgs, r.mac)
 		}
 	})
 }

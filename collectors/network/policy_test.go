@@ -70,6 +70,9 @@ func denyOf(t *testing.T, pkg string, input any, known []string) []string {
 	var out []string
 	for _, r := range rs {
 		for _, v := range r.Expressions[0].Value.([]any) {
+			if obj, ok := v.(map[string]any); ok { // fleet findings name their target
+				v = obj["msg"]
+			}
 			out = append(out, v.(string))
 		}
 	}

@@ -230,7 +230,7 @@ func contains(list []string, s string) bool {
 // the example alert rules, then asks Prometheus's HTTP API for the assay_
 // series and for the firing AssayMandatoryViolation alert.
 func TestEndToEnd(t *testing.T) {
-	promBin := tool(t, "prometheus")
+	tool(t, "prometheus")
 	if testing.Short() {
 		t.Skip("starts a real Prometheus; skipped with -short")
 	}
@@ -256,49 +256,10 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}()
 
-	dir := t.TempDir()
-	rules, err := filepath.Abs("assay-alerts.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	promAddr := freePort(t)
-	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files: [%q]
-scrape_configs:
-  - job_name: assay
+	api := startPrometheus(t, ctx, []string{"assay-alerts.yml"}, fmt.Sprintf(`  - job_name: assay
     static_configs:
       - targets: [%q]
-`, rules, l.Addr().String())
-	os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644)
-	logf, _ := os.Create(filepath.Join(dir, "prometheus.log"))
-	defer logf.Close()
-	cmd := exec.CommandContext(ctx, promBin,
-		"--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+promAddr,
-	)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		waited := make(chan struct{})
-		go func() { cmd.Wait(); close(waited) }()
-		select {
-		case <-waited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-waited
-		}
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "prometheus.log"))
-			t.Logf("prometheus log:\n%s", b)
-		}
-	}()
-	api := "http://" + promAddr + "/api/v1/"
+`, l.Addr().String()))
 
 	// The assay_ series arrive.
 	var series []map[string]any
@@ -351,6 +312,59 @@ scrape_configs:
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("firing alerts (policy → severity) %v, want %v", got, want)
 	}
+}
+
+// startPrometheus runs a real Prometheus until the test ends, scraping and
+// evaluating every second with the rule files (relative to this directory)
+// and the scrape configs given (YAML list items), and returns the URL of
+// its HTTP API ("http://…/api/v1/").
+func startPrometheus(t *testing.T, ctx context.Context, ruleFiles []string, scrapeConfigs string) string {
+	t.Helper()
+	promBin := tool(t, "prometheus")
+	dir := t.TempDir()
+	var rules []string
+	for _, f := range ruleFiles {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, fmt.Sprintf("%q", abs))
+	}
+	promAddr := freePort(t)
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [%s]
+scrape_configs:
+%s`, strings.Join(rules, ", "), scrapeConfigs)
+	os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644)
+	logf, _ := os.Create(filepath.Join(dir, "prometheus.log"))
+	cmd := exec.CommandContext(ctx, promBin,
+		"--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+promAddr,
+	)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		waited := make(chan struct{})
+		go func() { cmd.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-waited
+		}
+		logf.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "prometheus.log"))
+			t.Logf("prometheus log:\n%s", b)
+		}
+	})
+	return "http://" + promAddr + "/api/v1/"
 }
 
 func freePort(t *testing.T) string {

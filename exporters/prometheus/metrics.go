@@ -35,6 +35,9 @@ const (
 const ns = "assay"
 
 func desc(name, help string, labels ...string) *prom.Desc {
+	for _, l := range labels {
+		pushLabels[l] = true
+	}
 	return prom.NewDesc(ns+"_"+name, help, labels, nil)
 }
 

@@ -33,11 +33,11 @@ policy "rogue-hosts-local-neighbor" {
 
 policy "rogue-hosts-unowned-neighbor" {
   title       = "Every MAC address seen on the network belongs to a scanned host"
-  description = "Across all the documents judged together (assay eval --documents host1.json host2.json …), a neighbor MAC address that no scanned host has on any interface: a device nobody scans. Needs the documents of two or more hosts; a single host's scan flags nothing."
+  description = "Across every target of the run (assay scan --inventory, assay eval --fleet --documents host1.json host2.json …), a neighbor MAC address that no scanned host has on any interface and that known_macs.json does not list: a device nobody scans, reported at each host that sees it. Needs two or more hosts; a single host's scan flags nothing."
   severity    = "high"
   enforcement = "advisory"
   remediation = "Find the device from the hosts and interfaces that see it, then scan it or account for it in known_macs.json."
-  mode        = "aggregate"
+  mode        = "fleet"
   input       = [collect.interfaces.all, collect.neighbors.cache]
   rego        = file("rego/unowned_neighbor.rego")
 }
