@@ -42,6 +42,7 @@ func KindSchemaRef(kind string) ast.Ref {
 type typedPackage struct {
 	kinds     []string
 	aggregate bool
+	fleet     bool // input.targets[_].documents
 	ref       ast.Ref
 	schema    map[string]any
 }
@@ -49,8 +50,11 @@ type typedPackage struct {
 // describe names what the input is, for messages: "sshd_config documents".
 func (p *typedPackage) describe() string {
 	s := strings.Join(p.kinds, " or ") + " documents"
-	if p.aggregate {
+	switch {
+	case p.aggregate:
 		s += " (input.documents[_])"
+	case p.fleet:
+		s += " (input.targets[_].documents[_])"
 	}
 	return s
 }
@@ -73,6 +77,9 @@ type typing struct {
 func (ty *typing) newPackage(kinds []string, aggregate bool) *typedPackage {
 	tp := &typedPackage{kinds: slices.Compact(slices.Sorted(slices.Values(kinds))), aggregate: aggregate}
 	switch {
+	case tp.fleet:
+		tp.schema, _ = schema.Fleet(tp.kinds...)
+		tp.ref = schemaRoot.Append(ast.StringTerm("fleet " + strings.Join(tp.kinds, ",")))
 	case tp.aggregate:
 		tp.schema, _ = schema.Aggregate(tp.kinds...)
 		tp.ref = schemaRoot.Append(ast.StringTerm("aggregate " + strings.Join(tp.kinds, ",")))
@@ -83,6 +90,18 @@ func (ty *typing) newPackage(kinds []string, aggregate bool) *typedPackage {
 		tp.schema, _ = schema.Document(tp.kinds...)
 		tp.ref = schemaRoot.Append(ast.StringTerm("document " + strings.Join(tp.kinds, ",")))
 	}
+	ty.set.Put(tp.ref, tp.schema)
+	return tp
+}
+
+// newFleetOr builds the typing of a policy package of the given mode.
+func (ty *typing) newFleetOr(kinds []string, mode bundle.Mode) *typedPackage {
+	if mode != bundle.Fleet {
+		return ty.newPackage(kinds, mode == bundle.Aggregate)
+	}
+	tp := &typedPackage{kinds: slices.Compact(slices.Sorted(slices.Values(kinds))), fleet: true}
+	tp.schema, _ = schema.Fleet(tp.kinds...)
+	tp.ref = schemaRoot.Append(ast.StringTerm("fleet " + strings.Join(tp.kinds, ",")))
 	ty.set.Put(tp.ref, tp.schema)
 	return tp
 }
@@ -153,7 +172,9 @@ func (ty *typing) typeLibraries(modules map[string]*ast.Module) {
 			aggregate, ok := false, true
 			for i, u := range slices.Sorted(maps.Keys(from)) {
 				tp := ty.byPackage[u]
-				if tp == nil || (i > 0 && tp.aggregate != aggregate) {
+				// A library of fleet policies stays untyped: its helpers
+				// take targets and documents alike.
+				if tp == nil || tp.fleet || (i > 0 && tp.aggregate != aggregate) {
 					ok = false
 					break
 				}
@@ -197,19 +218,13 @@ func newTyping(bundles []*bundle.Bundle) *typing {
 			collects[c.ID()] = c
 		}
 		for _, p := range b.Policies {
-			if p.Mode == bundle.Fleet && len(p.Package) > 0 {
-				// input.targets has no schema (yet): a fleet policy's
-				// package stays untyped, and so do the libraries it uses.
-				ty.byPackage[p.Package.String()] = nil
-				continue
-			}
 			kinds, ok := policyKinds(p, collects)
 			if !ok || len(p.Package) == 0 {
 				continue
 			}
 			key := p.Package.String()
 			if prev := ty.byPackage[key]; prev != nil {
-				if prev.aggregate != (p.Mode == bundle.Aggregate) {
+				if prev.aggregate != (p.Mode == bundle.Aggregate) || prev.fleet != (p.Mode == bundle.Fleet) {
 					// One package judged both ways: leave it untyped.
 					ty.byPackage[key] = nil
 					continue
@@ -218,7 +233,7 @@ func newTyping(bundles []*bundle.Bundle) *typing {
 			} else if _, seen := ty.byPackage[key]; seen {
 				continue
 			}
-			tp := ty.newPackage(kinds, p.Mode == bundle.Aggregate)
+			tp := ty.newFleetOr(kinds, p.Mode)
 			ty.byPackage[key] = tp
 		}
 	}

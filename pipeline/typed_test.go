@@ -29,6 +29,21 @@ func TestTypedBuiltinStyles(t *testing.T) {
 			[]string{"rego/cve_2024_6387.rego:13,", `Keys are lower-case: "logingracetime".`}},
 		{"policies/rogue-hosts", "rego/local_neighbor.rego", `lib.norm(input.mac)`, `lib.norm(input.mca)`,
 			[]string{"rego/local_neighbor.rego:11,", `Did you mean "mac"?`}},
+		// fleet mode: input.targets[_].documents[_] is typed too
+		{"policies/rogue-hosts", "rego/unowned_neighbor.rego", `	some t in input.targets
+	some d in t.documents
+	d.kind == "net.interface"
+}
+
+owned`, `	some t in input.target
+	some d in t.documents
+	d.kind == "net.interface"
+}
+
+owned`,
+			[]string{"rego/unowned_neighbor.rego:19,", `Did you mean "targets"?`}},
+		{"policies/rogue-hosts", "rego/unowned_neighbor.rego", `d.permanent_mac != ""`, `d.permanent_mc != ""`,
+			[]string{"rego/unowned_neighbor.rego:34,", `Did you mean "permanent_mac"?`}},
 		{"policies/authorized-keys", "rego/known.rego", `some i, line in input.content.lines`, `some i, line in input.contents.lines`,
 			[]string{"rego/known.rego:31,", `Did you mean "content"?`}},
 		{"examples/ldap", "rego/authorized_keys.rego", `doc.path == "/etc/passwd"`, `doc.pth == "/etc/passwd"`,

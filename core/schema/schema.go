@@ -111,6 +111,40 @@ func Aggregate(kinds ...string) (map[string]any, bool) {
 	}, true
 }
 
+// Fleet is the schema of a fleet policy's input: input.targets, one entry
+// per target of the run with its name, kind, host facts, labels and the
+// documents of the kinds given (engine's EvalFleet builds it).
+func Fleet(kinds ...string) (map[string]any, bool) {
+	d, ok := Document(kinds...)
+	if !ok {
+		return nil, false
+	}
+	host, ok := Of("host")
+	if !ok {
+		return nil, false
+	}
+	str := map[string]any{"type": "string"}
+	target := map[string]any{
+		"type": "object",
+		"properties": map[string]any{
+			"name":      str,
+			"kind":      str,
+			"host":      host,
+			"labels":    map[string]any{"type": "object", "additionalProperties": str},
+			"documents": map[string]any{"type": "array", "items": d},
+		},
+		"additionalProperties": false,
+		"required":             []any{"name", "kind", "host", "labels", "documents"},
+	}
+	return map[string]any{
+		"type":                 "object",
+		"description":          "the input of a fleet policy: every target of the run",
+		"properties":           map[string]any{"targets": map[string]any{"type": "array", "items": target}},
+		"additionalProperties": false,
+		"required":             []any{"targets"},
+	}, true
+}
+
 // Field returns the schema of the field key of an object schema node. When
 // the node does not allow it, ok is false and known lists the fields it
 // does allow, sorted. A node that says nothing about its fields (no
