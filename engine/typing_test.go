@@ -68,6 +68,11 @@ var typedCases = []typedCase{
 		{`lib.field("sorce") == "arp_cache"`, `"sorce"`, `lib.field("source") == "arp_cache"`},
 		{`object.get(input, "interfac", "") == ""`, `"interfac"`, `object.get(input, "interface", "") == ""`},
 	}},
+	{"image_config", "image.config", bundle.PerDocument, [3][3]string{
+		{`input.usr == "root"`, "usr", `input.user == "root"`},
+		{`lib.field("entrypont") == []`, `"entrypont"`, `lib.field("entrypoint") == []`},
+		{`object.get(input, "env_name", []) == []`, `"env_name"`, `object.get(input, "env_names", []) == []`},
+	}},
 }
 
 // aggregateCases are read in aggregate mode, where input is
@@ -78,6 +83,11 @@ var aggregateCases = []typedCase{
 		{`some d in input.documents; d.pth == ""`, "pth", `some d in input.documents; d.path == ""`},
 		{`input.documnts[0].path == ""`, "documnts", `input.documents[0].path == ""`},
 		{`some d in input.documents; d.match.chekcs == []`, "chekcs", `some d in input.documents; d.match.checks == []`},
+	}},
+	{"image_config", "image.config", bundle.Aggregate, [3][3]string{
+		{`some d in input.documents; d.exposed_port == []`, "exposed_port", `some d in input.documents; d.exposed_ports == []`},
+		{`input.documents[0].workdir == ""`, "workdir", `input.documents[0].working_dir == ""`},
+		{`some d in input.documents; d.labels.x == ""; d.archtecture == "arm64"`, "archtecture", `some d in input.documents; d.labels.x == ""; d.architecture == "arm64"`},
 	}},
 }
 

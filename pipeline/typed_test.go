@@ -50,6 +50,10 @@ owned`,
 			[]string{"rego/authorized_keys.rego:30,", `Did you mean "path"?`}},
 		{"examples/github-actions/bundle", "rego/os_release.rego", `input.kind == "host"`, `input.knd == "host"`,
 			[]string{"rego/os_release.rego:4,", `Did you mean "kind"?`}},
+		// dist's image bundle: aggregate over image.config and file
+		// documents, the config picked out by a comprehension.
+		{"packaging/image-policy", "rego/non_root.rego", `user := split(config.user, ":")[0]`, `user := split(config.usr, ":")[0]`,
+			[]string{"rego/non_root.rego:8,", `Did you mean "user"?`}},
 	}
 	env := pipeline.Builtin(report.Tool{Name: "assay"})
 	for _, tt := range tests {

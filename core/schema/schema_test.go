@@ -11,7 +11,7 @@ import (
 // changed.
 func TestFilesCanonical(t *testing.T) {
 	kinds := Kinds()
-	if want := []string{"file", "host", "net.interface", "net.neighbor", "sshd_config"}; !slices.Equal(kinds, want) {
+	if want := []string{"file", "host", "image.config", "net.interface", "net.neighbor", "sshd_config"}; !slices.Equal(kinds, want) {
 		t.Fatalf("kinds %v, want %v", kinds, want)
 	}
 	for _, k := range kinds {
