@@ -40,20 +40,21 @@ func KindSchemaRef(kind string) ast.Ref {
 
 // typedPackage is one policy package compiled against schemas.
 type typedPackage struct {
-	kinds     []string
-	aggregate bool
-	fleet     bool // input.targets[_].documents
-	ref       ast.Ref
-	schema    map[string]any
+	kinds []string
+	// mode is bundle.PerDocument, Aggregate (input.documents[_]) or Fleet
+	// (input.targets[_].documents[_]).
+	mode   bundle.Mode
+	ref    ast.Ref
+	schema map[string]any
 }
 
 // describe names what the input is, for messages: "sshd_config documents".
 func (p *typedPackage) describe() string {
 	s := strings.Join(p.kinds, " or ") + " documents"
-	switch {
-	case p.aggregate:
+	switch p.mode {
+	case bundle.Aggregate:
 		s += " (input.documents[_])"
-	case p.fleet:
+	case bundle.Fleet:
 		s += " (input.targets[_].documents[_])"
 	}
 	return s
@@ -73,14 +74,14 @@ type typing struct {
 }
 
 // newPackage builds the typing of a package that judges documents of the
-// kinds, and puts its schema in the set.
-func (ty *typing) newPackage(kinds []string, aggregate bool) *typedPackage {
-	tp := &typedPackage{kinds: slices.Compact(slices.Sorted(slices.Values(kinds))), aggregate: aggregate}
+// kinds in a mode, and puts its schema in the set.
+func (ty *typing) newPackage(kinds []string, mode bundle.Mode) *typedPackage {
+	tp := &typedPackage{kinds: slices.Compact(slices.Sorted(slices.Values(kinds))), mode: typingMode(mode)}
 	switch {
-	case tp.fleet:
+	case tp.mode == bundle.Fleet:
 		tp.schema, _ = schema.Fleet(tp.kinds...)
 		tp.ref = schemaRoot.Append(ast.StringTerm("fleet " + strings.Join(tp.kinds, ",")))
-	case tp.aggregate:
+	case tp.mode == bundle.Aggregate:
 		tp.schema, _ = schema.Aggregate(tp.kinds...)
 		tp.ref = schemaRoot.Append(ast.StringTerm("aggregate " + strings.Join(tp.kinds, ",")))
 	case len(tp.kinds) == 1:
@@ -94,16 +95,13 @@ func (ty *typing) newPackage(kinds []string, aggregate bool) *typedPackage {
 	return tp
 }
 
-// newFleetOr builds the typing of a policy package of the given mode.
-func (ty *typing) newFleetOr(kinds []string, mode bundle.Mode) *typedPackage {
-	if mode != bundle.Fleet {
-		return ty.newPackage(kinds, mode == bundle.Aggregate)
+// typingMode is a policy's mode as typing tells them apart: aggregate,
+// fleet, or per document (which an unset mode means).
+func typingMode(m bundle.Mode) bundle.Mode {
+	if m == bundle.Aggregate || m == bundle.Fleet {
+		return m
 	}
-	tp := &typedPackage{kinds: slices.Compact(slices.Sorted(slices.Values(kinds))), fleet: true}
-	tp.schema, _ = schema.Fleet(tp.kinds...)
-	tp.ref = schemaRoot.Append(ast.StringTerm("fleet " + strings.Join(tp.kinds, ",")))
-	ty.set.Put(tp.ref, tp.schema)
-	return tp
+	return bundle.PerDocument
 }
 
 // typeLibraries types the library packages (no policy of their own) that
@@ -169,20 +167,20 @@ func (ty *typing) typeLibraries(modules map[string]*ast.Module) {
 				continue
 			}
 			var kinds []string
-			aggregate, ok := false, true
+			mode, ok := bundle.PerDocument, true
 			for i, u := range slices.Sorted(maps.Keys(from)) {
 				tp := ty.byPackage[u]
 				// A library of fleet policies stays untyped: its helpers
 				// take targets and documents alike.
-				if tp == nil || tp.fleet || (i > 0 && tp.aggregate != aggregate) {
+				if tp == nil || tp.mode == bundle.Fleet || (i > 0 && tp.mode != mode) {
 					ok = false
 					break
 				}
-				aggregate = tp.aggregate
+				mode = tp.mode
 				kinds = append(kinds, tp.kinds...)
 			}
 			if ok {
-				ty.byPackage[lib] = ty.newPackage(kinds, aggregate)
+				ty.byPackage[lib] = ty.newPackage(kinds, mode)
 				changed = true
 			}
 		}
@@ -224,7 +222,7 @@ func newTyping(bundles []*bundle.Bundle) *typing {
 			}
 			key := p.Package.String()
 			if prev := ty.byPackage[key]; prev != nil {
-				if prev.aggregate != (p.Mode == bundle.Aggregate) || prev.fleet != (p.Mode == bundle.Fleet) {
+				if prev.mode != typingMode(p.Mode) {
 					// One package judged both ways: leave it untyped.
 					ty.byPackage[key] = nil
 					continue
@@ -233,7 +231,7 @@ func newTyping(bundles []*bundle.Bundle) *typing {
 			} else if _, seen := ty.byPackage[key]; seen {
 				continue
 			}
-			tp := ty.newFleetOr(kinds, p.Mode)
+			tp := ty.newPackage(kinds, p.Mode)
 			ty.byPackage[key] = tp
 		}
 	}
