@@ -73,13 +73,10 @@ func (b *SavedReport) For(target string) *SavedReport {
 
 // compareSections compares two reports target by target: each section of
 // the later report with the earlier report's section of the same target
-// (For), and a target only the earlier report scanned as fixed whole. Two
-// single-target reports are compared as they are, whatever their targets'
-// names: a rebuilt image keeps its findings unchanged.
+// (For: a single-target earlier report is compared whole, whatever its
+// target's name, so a rebuilt image keeps its findings unchanged), and a
+// target only the earlier report scanned as fixed whole.
 func compareSections(old, cur *SavedReport) report.Comparison {
-	if !old.Report.Multi() && !cur.Report.Multi() {
-		return report.Compare(old.Report.Findings, cur.Report.Findings)
-	}
 	all := report.Comparison{New: []report.Finding{}, Unchanged: []report.Finding{}}
 	seen := map[string]bool{}
 	for _, sec := range cur.Report.Sections() {
