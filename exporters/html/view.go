@@ -60,7 +60,7 @@ type targetView struct {
 
 	Bundles     []bundleView
 	Overlays    []fileView // tailoring files applied (tailoring.go)
-	WaiverFiles []fileView // waiver files read (issue 14); none yet
+	WaiverFiles []fileView // waiver files read (report.Waivers)
 	Disabled    []disabledView
 	DataSources []report.DataSource
 
@@ -174,12 +174,12 @@ type scoresView struct {
 // Empty reports whether there is nothing to tally: no policy at all.
 func (s scoresView) Empty() bool { return s.Overall.Total() == 0 }
 
-// tally counts policy outcomes. Waived is filled once reports carry waivers.
+// tally counts policy outcomes.
 type tally struct {
 	Name                                  string
 	Pass, Fail, Warn, Error, Skip, Waived int
 	// Score is the report's own score for this bundle or overall, when it
-	// carries one (issue 14), e.g. "87 %".
+	// carries one (report.Scores), e.g. "87 %".
 	Score string
 }
 
