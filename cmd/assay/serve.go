@@ -145,6 +145,8 @@ bundles, interval and target at start, then each scan.`,
 	secrets.register(cmd.Flags())
 	wf.register(cmd.Flags())
 	f := cmd.Flags()
+	// serve has no SSH targets: its --parallel help leaves them out.
+	f.Lookup("parallel").Usage = "evaluations and collectors run at once (0: one per CPU)"
 	f.DurationVar(&interval, "interval", 5*time.Minute, "time between the end of one scan and the start of the next")
 	f.DurationVar(&jitter, "jitter", 0, "add a random delay up to this to each interval, at most the interval (default: a tenth of --interval)")
 	f.DurationVar(&scanTimeout, "scan-timeout", 0, "stop a scan that runs longer than this (0: the interval)")
