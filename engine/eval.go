@@ -220,12 +220,23 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 	if j.policy.fleet() {
 		return r.doFleet(ctx, j)
 	}
+	build := r.aggregateInput
 	if j.policy.combined(r.in) {
-		return r.doCombined(ctx, j)
+		build = r.combinedInput
 	}
-	dc := docContext{label: fmt.Sprintf("aggregate of %d documents", len(j.docs))}
-	terms := make([]*ast.Term, len(j.docs))
-	for k, i := range j.docs {
+	input, dc, err := build(j.docs)
+	if err != nil {
+		return outcome{errs: []policyError{{policy: j.policy.index, msg: err.Error()}}}, nil
+	}
+	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
+}
+
+// aggregateInput is the input of an aggregate policy over the documents
+// docs (indexes into the run's documents): {"documents": [DOCUMENT…]}.
+func (r *run) aggregateInput(docs []int) (ast.Value, docContext, error) {
+	dc := docContext{label: fmt.Sprintf("aggregate of %d documents", len(docs))}
+	terms := make([]*ast.Term, len(docs))
+	for k, i := range docs {
 		d := &r.in.Documents[i]
 		if k == 0 {
 			dc.collector = d.CollectorID
@@ -234,29 +245,17 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 		}
 		v, err := regoValue(d)
 		if err != nil {
-			return outcome{errs: []policyError{{policy: j.policy.index,
-				msg: fmt.Sprintf("%s: convert to Rego: %v", documentLabel(d, v, i), err)}}}, nil
+			return nil, dc, fmt.Errorf("%s: convert to Rego: %v", documentLabel(d, v, i), err)
 		}
 		terms[k] = ast.NewTerm(v)
 	}
-	input := ast.NewObject(ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(terms...)))
-	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
+	return ast.NewObject(ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(terms...))), dc, nil
 }
 
-// doCombined evaluates a policy once over its documents as conftest
-// --combine does: input is an array of {"path": FILE, "contents": DOCUMENT},
-// sorted by path, a file's documents in their order. Its findings point at
-// no file.
-func (r *run) doCombined(ctx context.Context, j *job) (outcome, error) {
-	input, dc, err := r.combinedInput(j.docs)
-	if err != nil {
-		return outcome{errs: []policyError{{policy: j.policy.index, msg: err.Error()}}}, nil
-	}
-	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
-}
-
-// combinedInput is the input of a combined policy over the documents docs
-// (indexes into the run's documents): an array of {"path", "contents"}.
+// combinedInput is the input of a policy over the documents docs (indexes
+// into the run's documents) as conftest --combine gives it: an array of
+// {"path": FILE, "contents": DOCUMENT}, sorted by path, a file's documents
+// in their order. Its findings point at no file.
 func (r *run) combinedInput(docs []int) (ast.Value, docContext, error) {
 	docs = slices.Clone(docs)
 	slices.SortStableFunc(docs, func(a, b int) int { return strings.Compare(r.in.Documents[a].File, r.in.Documents[b].File) })

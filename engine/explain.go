@@ -203,39 +203,23 @@ type explainer struct {
 // explainJob evaluates the policy on one job's input with the tracer and
 // turns each exit of a finding rule into explanations.
 func (x *explainer) explainJob(ctx context.Context, q *query, r *run, j *job) error {
-	var input ast.Value
-	var dc docContext
-	if j.doc < 0 && x.p.combined(r.in) {
-		v, c, err := r.combinedInput(j.docs)
-		if err != nil {
-			return nil // Eval reports the document's error
-		}
-		input, dc = v, c
-	} else if j.doc >= 0 {
+	var (
+		input ast.Value
+		dc    docContext
+		err   error
+	)
+	switch {
+	case j.doc >= 0:
 		d := &r.in.Documents[j.doc]
-		v, err := regoValue(d)
-		if err != nil {
-			return nil
-		}
-		input = v
-		dc = docContext{label: documentLabel(d, v, j.doc), collector: d.CollectorID, path: documentPath(d, v)}
-	} else {
-		terms := make([]*ast.Term, len(j.docs))
-		for k, i := range j.docs {
-			d := &r.in.Documents[i]
-			if k == 0 {
-				dc.collector = d.CollectorID
-			} else if dc.collector != d.CollectorID {
-				dc.collector = ""
-			}
-			v, err := regoValue(d)
-			if err != nil {
-				return nil
-			}
-			terms[k] = ast.NewTerm(v)
-		}
-		input = ast.NewObject(ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(terms...)))
-		dc.label = fmt.Sprintf("aggregate of %d documents", len(j.docs))
+		input, err = regoValue(d)
+		dc = docContext{label: documentLabel(d, input, j.doc), collector: d.CollectorID, path: documentPath(d, input)}
+	case x.p.combined(r.in):
+		input, dc, err = r.combinedInput(j.docs)
+	default:
+		input, dc, err = r.aggregateInput(j.docs)
+	}
+	if err != nil {
+		return nil // Eval reports the document's error
 	}
 	t := &explainTracer{x: x}
 	ectx, cancel := context.WithTimeout(ctx, x.e.cfg.evalTimeout)
