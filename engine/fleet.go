@@ -208,7 +208,6 @@ func fleetTarget(rule string, v ast.Value, names map[string]int) (string, error)
 func (r *run) fleetResult() *FleetResult {
 	f := r.fleet
 	n := len(f.targets)
-	type tally struct{ findings, deny, warn int }
 	errs := map[int]string{}
 	tallies := make([][]tally, len(r.e.policies)) // [policy][target]
 	docs := make([][]int, len(r.e.policies))
@@ -227,20 +226,12 @@ func (r *run) fleetResult() *FleetResult {
 				errs[pe.policy] = pe.msg
 			}
 		}
-		if r.state[p.index].timedOut.Load() || r.state[p.index].overBudget.Load() {
+		if r.stopped(p.index) {
 			continue
 		}
 		for _, pf := range o.findings {
 			t := f.names[pf.Target]
-			tl := &tallies[p.index][t]
-			tl.findings++
-			switch {
-			case pf.Waived != nil:
-			case pf.Kind == report.Deny:
-				tl.deny++
-			default:
-				tl.warn++
-			}
+			tallies[p.index][t].add(&pf.Finding)
 			out.Targets[t].Findings = append(out.Targets[t].Findings, pf.Finding)
 		}
 	}
@@ -255,24 +246,8 @@ func (r *run) fleetResult() *FleetResult {
 				tl = tallies[p.index][t]
 				rp.Documents = docs[p.index][t]
 			}
-			rp.Findings = tl.findings
-			switch {
-			case r.state[p.index].timedOut.Load():
-				rp.Status, rp.Error, rp.Findings = report.StatusError, fmt.Sprintf("evaluation exceeded %s", r.e.cfg.evalTimeout), 0
-			case r.state[p.index].overBudget.Load():
-				rp.Status, rp.Error, rp.Findings = report.StatusError, r.overBudgetError().Error(), 0
-			case errs[p.index] != "":
-				rp.Status, rp.Error = report.StatusError, errs[p.index]
-			case r.counts[p.index] == 0:
-				// No target had a document for it.
-				rp.Status = report.StatusSkip
-			case tl.deny > 0:
-				rp.Status = report.StatusFail
-			case tl.warn > 0:
-				rp.Status = report.StatusWarn
-			default:
-				rp.Status = report.StatusPass
-			}
+			// Skipped at every target when no target had a document for it.
+			r.settle(&rp, p.index, tl, errs[p.index], r.counts[p.index] > 0)
 			out.Targets[t].Policies = append(out.Targets[t].Policies, rp)
 		}
 	}
