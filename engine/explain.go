@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -563,13 +562,4 @@ func (x *explainer) sourceLine(file string, row int) string {
 		return ""
 	}
 	return strings.TrimRight(strings.ReplaceAll(lines[row-1], "\t", "  "), " \r")
-}
-
-// cut shortens s to n runes, ending with "…".
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }
