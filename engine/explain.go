@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -280,7 +281,9 @@ func (t *explainTracer) TraceEvent(e topdown.Event) {
 		return
 	}
 	name, ok := headName(r)
-	if !ok || !isFindingRule(t.x.p, name) {
+	// The policy's rules hold its exception rule too, for Eval to read;
+	// it reports nothing.
+	if !ok || name == exceptionRule || !slices.Contains(t.x.p.rules, name) {
 		return
 	}
 	// Every exit is kept until decoded (one set element, one exit), but
@@ -307,15 +310,6 @@ func (t *explainTracer) TraceEvent(e topdown.Event) {
 	}
 	ex.lines, ex.omitted = t.x.lines(r, &e)
 	t.exits = append(t.exits, ex)
-}
-
-func isFindingRule(p *policy, name string) bool {
-	for _, r := range p.rules {
-		if r == name {
-			return true
-		}
-	}
-	return false
 }
 
 // lines are the rule's head line and the lines of its body, each with the
