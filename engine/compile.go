@@ -212,6 +212,15 @@ func mergeData(bundles []*bundle.Bundle) (map[string]any, error) {
 	return out, nil
 }
 
+// checkExtraData refuses data given beside the bundles' (WithData,
+// TestOptions.Data: conftest's --data) that takes data.assay.
+func checkExtraData(extra map[string]any) error {
+	if _, ok := extra["assay"]; ok {
+		return errors.New("data: data.assay is reserved for assay's own facts; rename that key of the --data files")
+	}
+	return nil
+}
+
 // mergeInto merges src into dst, objects key by key; who says what defined
 // a value twice, for the error.
 func mergeInto(dst, src map[string]any, prefix, who string) error {

@@ -59,3 +59,37 @@ deny contains sprintf("%s is not in the directory", [input.user]) if not input.u
 		}
 	}
 }
+
+// TestExtraDataRefusals: data given beside the bundles' (WithData for
+// evaluation, TestOptions.Data for assay test) may not take data.assay nor
+// clash with a bundle's data, and is refused the same way by both.
+func TestExtraDataRefusals(t *testing.T) {
+	ctx := context.Background()
+	b := testBundleWithTests(t) // data.limits.max
+	cases := []struct {
+		name string
+		data map[string]any
+		want string
+	}{
+		{"reserved", map[string]any{"assay": map[string]any{}}, "data: data.assay is reserved for assay's own facts"},
+		{"clash", map[string]any{"limits": "x"}, "data.limits is defined by a bundle and by --data"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := New(ctx, []*bundle.Bundle{b}, WithData(c.data)); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("New: err %v, want %q", err, c.want)
+			}
+			if _, err := RunTests(ctx, []*bundle.Bundle{b}, TestOptions{Data: c.data}); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("RunTests: err %v, want %q", err, c.want)
+			}
+		})
+	}
+	// Data that merges is accepted by both.
+	extra := map[string]any{"limits": map[string]any{"min": 1}, "other": true}
+	if _, err := New(ctx, []*bundle.Bundle{b}, WithData(extra)); err != nil {
+		t.Errorf("New: %v", err)
+	}
+	if _, err := RunTests(ctx, []*bundle.Bundle{b}, TestOptions{Data: extra}); err != nil {
+		t.Errorf("RunTests: %v", err)
+	}
+}

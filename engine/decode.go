@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -283,11 +284,15 @@ func lineOf(v ast.Value) (int, error) {
 	return 0, fmt.Errorf("want a non-negative integer")
 }
 
-// truncate keeps error messages about huge values readable.
-func truncate(s string) string {
-	const limit = 200
-	if len(s) <= limit {
+// truncate keeps error messages about huge values readable: 200
+// characters, then "…".
+func truncate(s string) string { return cut(s, 201) }
+
+// cut shortens s to n runes, ending with "…"; it never splits a character.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return s[:limit] + "…"
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }

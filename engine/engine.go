@@ -12,7 +12,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -171,13 +170,11 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	if err != nil {
 		return nil, err
 	}
-	if len(e.cfg.data) > 0 {
-		if _, ok := e.cfg.data["assay"]; ok {
-			return nil, errors.New("data: data.assay is reserved for assay's own facts; rename that key of the --data files")
-		}
-		if err := mergeInto(data, e.cfg.data, "", "a bundle and by --data"); err != nil {
-			return nil, fmt.Errorf("data: %w", err)
-		}
+	if err := checkExtraData(e.cfg.data); err != nil {
+		return nil, err
+	}
+	if err := mergeInto(data, e.cfg.data, "", "a bundle and by --data"); err != nil {
+		return nil, fmt.Errorf("data: %w", err)
 	}
 	e.store = newStore(data)
 	e.static = make(map[string]bool, len(data))

@@ -220,12 +220,23 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 	if j.policy.fleet() {
 		return r.doFleet(ctx, j)
 	}
+	build := r.aggregateInput
 	if j.policy.combined(r.in) {
-		return r.doCombined(ctx, j)
+		build = r.combinedInput
 	}
-	dc := docContext{label: fmt.Sprintf("aggregate of %d documents", len(j.docs))}
-	terms := make([]*ast.Term, len(j.docs))
-	for k, i := range j.docs {
+	input, dc, err := build(j.docs)
+	if err != nil {
+		return outcome{errs: []policyError{{policy: j.policy.index, msg: err.Error()}}}, nil
+	}
+	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
+}
+
+// aggregateInput is the input of an aggregate policy over the documents
+// docs (indexes into the run's documents): {"documents": [DOCUMENT…]}.
+func (r *run) aggregateInput(docs []int) (ast.Value, docContext, error) {
+	dc := docContext{label: fmt.Sprintf("aggregate of %d documents", len(docs))}
+	terms := make([]*ast.Term, len(docs))
+	for k, i := range docs {
 		d := &r.in.Documents[i]
 		if k == 0 {
 			dc.collector = d.CollectorID
@@ -234,29 +245,17 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 		}
 		v, err := regoValue(d)
 		if err != nil {
-			return outcome{errs: []policyError{{policy: j.policy.index,
-				msg: fmt.Sprintf("%s: convert to Rego: %v", documentLabel(d, v, i), err)}}}, nil
+			return nil, dc, fmt.Errorf("%s: convert to Rego: %v", documentLabel(d, v, i), err)
 		}
 		terms[k] = ast.NewTerm(v)
 	}
-	input := ast.NewObject(ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(terms...)))
-	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
+	return ast.NewObject(ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(terms...))), dc, nil
 }
 
-// doCombined evaluates a policy once over its documents as conftest
-// --combine does: input is an array of {"path": FILE, "contents": DOCUMENT},
-// sorted by path, a file's documents in their order. Its findings point at
-// no file.
-func (r *run) doCombined(ctx context.Context, j *job) (outcome, error) {
-	input, dc, err := r.combinedInput(j.docs)
-	if err != nil {
-		return outcome{errs: []policyError{{policy: j.policy.index, msg: err.Error()}}}, nil
-	}
-	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
-}
-
-// combinedInput is the input of a combined policy over the documents docs
-// (indexes into the run's documents): an array of {"path", "contents"}.
+// combinedInput is the input of a policy over the documents docs (indexes
+// into the run's documents) as conftest --combine gives it: an array of
+// {"path": FILE, "contents": DOCUMENT}, sorted by path, a file's documents
+// in their order. Its findings point at no file.
 func (r *run) combinedInput(docs []int) (ast.Value, docContext, error) {
 	docs = slices.Clone(docs)
 	slices.SortStableFunc(docs, func(a, b int) int { return strings.Compare(r.in.Documents[a].File, r.in.Documents[b].File) })
@@ -402,7 +401,7 @@ func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value, ex
 		alone := exclusive || errors.Is(context.Cause(mctx), errOverBudgetAlone)
 		return nil, none, &evalFailure{overBudget: true, alone: alone, err: r.overBudgetError()}
 	case errors.Is(ectx.Err(), context.DeadlineExceeded):
-		return nil, none, &evalFailure{timeout: true, err: fmt.Errorf("evaluation exceeded %s", r.e.cfg.evalTimeout)}
+		return nil, none, &evalFailure{timeout: true, err: r.timeoutError()}
 	default:
 		return nil, none, &evalFailure{err: err}
 	}
@@ -411,39 +410,21 @@ func (r *run) evalQuery(ctx context.Context, pols []*policy, input ast.Value, ex
 // result merges the outcomes in job order, so that the result does not
 // depend on which worker finished first, and sorts it.
 func (r *run) result() *Result {
-	type tally struct {
-		err            string
-		findings       int
-		deny, warnings bool
-	}
 	tallies := make([]tally, len(r.e.policies))
+	errs := make([]string, len(r.e.policies)) // the first error of each policy
 	var findings []report.Finding
 	for i, o := range r.out {
 		r.out[i] = outcome{} // merged: let the collector have it
 		for _, pe := range o.errs {
-			t := &tallies[pe.policy]
-			if t.err == "" {
-				t.err = pe.msg
+			if errs[pe.policy] == "" {
+				errs[pe.policy] = pe.msg
 			}
 		}
 		for _, f := range o.findings {
-			idx := f.policy
-			if r.state[idx].timedOut.Load() || r.state[idx].overBudget.Load() {
-				// Which documents were judged before the deadline or the
-				// budget struck depends on scheduling: keep none, for a
-				// stable result.
+			if r.stopped(f.policy) {
 				continue
 			}
-			t := &tallies[idx]
-			t.findings++
-			switch {
-			case f.Waived != nil:
-				// Accepted: reported, but the policy passes for it.
-			case f.Kind == report.Deny:
-				t.deny = true
-			default:
-				t.warnings = true
-			}
+			tallies[f.policy].add(&f.Finding)
 			findings = append(findings, f.Finding)
 		}
 	}
@@ -454,32 +435,60 @@ func (r *run) result() *Result {
 		}
 		rp := p.meta
 		rp.Documents = r.counts[i]
-		t := tallies[i]
-		rp.Findings = t.findings
-		switch {
-		case r.state[i].timedOut.Load():
-			rp.Status = report.StatusError
-			rp.Error = fmt.Sprintf("evaluation exceeded %s", r.e.cfg.evalTimeout)
-			rp.Findings = 0
-		case r.state[i].overBudget.Load():
-			rp.Status = report.StatusError
-			rp.Error = r.overBudgetError().Error()
-			rp.Findings = 0
-		case t.err != "":
-			rp.Status = report.StatusError
-			rp.Error = t.err
-		case rp.Documents == 0:
-			rp.Status = report.StatusSkip
-		case t.deny:
-			rp.Status = report.StatusFail
-		case t.warnings:
-			rp.Status = report.StatusWarn
-		default:
-			rp.Status = report.StatusPass
-		}
+		r.settle(&rp, i, tallies[i], errs[i], rp.Documents > 0)
 		policies = append(policies, rp)
 	}
 	rep := report.Report{Policies: policies, Findings: findings}
 	rep.Sort()
 	return &Result{Policies: rep.Policies, Findings: rep.Findings}
+}
+
+// stopped says whether the policy was stopped for the deadline or the
+// memory budget. Which documents it judged before that depends on
+// scheduling: its findings are dropped, for a stable result.
+func (r *run) stopped(policy int) bool {
+	st := &r.state[policy]
+	return st.timedOut.Load() || st.overBudget.Load()
+}
+
+// tally counts the findings of one policy (at one target, for EvalFleet).
+type tally struct{ findings, deny, warn int }
+
+func (t *tally) add(f *report.Finding) {
+	t.findings++
+	switch {
+	case f.Waived != nil:
+		// Accepted: reported, but the policy passes for it.
+	case f.Kind == report.Deny:
+		t.deny++
+	default:
+		t.warn++
+	}
+}
+
+// settle sets the status, error and findings count of the result of
+// policy idx from its tally, its first error (or "") and whether it judged
+// any document.
+func (r *run) settle(rp *report.PolicyResult, idx int, t tally, err string, judged bool) {
+	rp.Findings = t.findings
+	switch {
+	case r.state[idx].timedOut.Load():
+		rp.Status, rp.Error, rp.Findings = report.StatusError, r.timeoutError().Error(), 0
+	case r.state[idx].overBudget.Load():
+		rp.Status, rp.Error, rp.Findings = report.StatusError, r.overBudgetError().Error(), 0
+	case err != "":
+		rp.Status, rp.Error = report.StatusError, err
+	case !judged:
+		rp.Status = report.StatusSkip
+	case t.deny > 0:
+		rp.Status = report.StatusFail
+	case t.warn > 0:
+		rp.Status = report.StatusWarn
+	default:
+		rp.Status = report.StatusPass
+	}
+}
+
+func (r *run) timeoutError() error {
+	return fmt.Errorf("evaluation exceeded %s", r.e.cfg.evalTimeout)
 }

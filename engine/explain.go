@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -203,39 +203,23 @@ type explainer struct {
 // explainJob evaluates the policy on one job's input with the tracer and
 // turns each exit of a finding rule into explanations.
 func (x *explainer) explainJob(ctx context.Context, q *query, r *run, j *job) error {
-	var input ast.Value
-	var dc docContext
-	if j.doc < 0 && x.p.combined(r.in) {
-		v, c, err := r.combinedInput(j.docs)
-		if err != nil {
-			return nil // Eval reports the document's error
-		}
-		input, dc = v, c
-	} else if j.doc >= 0 {
+	var (
+		input ast.Value
+		dc    docContext
+		err   error
+	)
+	switch {
+	case j.doc >= 0:
 		d := &r.in.Documents[j.doc]
-		v, err := regoValue(d)
-		if err != nil {
-			return nil
-		}
-		input = v
-		dc = docContext{label: documentLabel(d, v, j.doc), collector: d.CollectorID, path: documentPath(d, v)}
-	} else {
-		terms := make([]*ast.Term, len(j.docs))
-		for k, i := range j.docs {
-			d := &r.in.Documents[i]
-			if k == 0 {
-				dc.collector = d.CollectorID
-			} else if dc.collector != d.CollectorID {
-				dc.collector = ""
-			}
-			v, err := regoValue(d)
-			if err != nil {
-				return nil
-			}
-			terms[k] = ast.NewTerm(v)
-		}
-		input = ast.NewObject(ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(terms...)))
-		dc.label = fmt.Sprintf("aggregate of %d documents", len(j.docs))
+		input, err = regoValue(d)
+		dc = docContext{label: documentLabel(d, input, j.doc), collector: d.CollectorID, path: documentPath(d, input)}
+	case x.p.combined(r.in):
+		input, dc, err = r.combinedInput(j.docs)
+	default:
+		input, dc, err = r.aggregateInput(j.docs)
+	}
+	if err != nil {
+		return nil // Eval reports the document's error
 	}
 	t := &explainTracer{x: x}
 	ectx, cancel := context.WithTimeout(ctx, x.e.cfg.evalTimeout)
@@ -297,7 +281,9 @@ func (t *explainTracer) TraceEvent(e topdown.Event) {
 		return
 	}
 	name, ok := headName(r)
-	if !ok || !isFindingRule(t.x.p, name) {
+	// The policy's rules hold its exception rule too, for Eval to read;
+	// it reports nothing.
+	if !ok || name == exceptionRule || !slices.Contains(t.x.p.rules, name) {
 		return
 	}
 	// Every exit is kept until decoded (one set element, one exit), but
@@ -324,15 +310,6 @@ func (t *explainTracer) TraceEvent(e topdown.Event) {
 	}
 	ex.lines, ex.omitted = t.x.lines(r, &e)
 	t.exits = append(t.exits, ex)
-}
-
-func isFindingRule(p *policy, name string) bool {
-	for _, r := range p.rules {
-		if r == name {
-			return true
-		}
-	}
-	return false
 }
 
 // lines are the rule's head line and the lines of its body, each with the
@@ -579,13 +556,4 @@ func (x *explainer) sourceLine(file string, row int) string {
 		return ""
 	}
 	return strings.TrimRight(strings.ReplaceAll(lines[row-1], "\t", "  "), " \r")
-}
-
-// cut shortens s to n runes, ending with "…".
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

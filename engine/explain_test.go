@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -208,5 +209,35 @@ func TestFindPolicy(t *testing.T) {
 		if got != tc.want || (err == nil) != (tc.err == "") || (err != nil && err.Error() != tc.err) {
 			t.Errorf("FindPolicy(%q) = %q, %v; want %q, %q", tc.name, got, err, tc.want, tc.err)
 		}
+	}
+}
+
+// TestExplainSkipsExceptions: a conftest exception rule is evaluated with
+// a policy's finding rules but reports nothing; Explain explains only the
+// findings Eval reports.
+func TestExplainSkipsExceptions(t *testing.T) {
+	b := newBundle(t, "c", nil, pol{id: "p", rego: `package p
+
+deny contains "bad" if input.n > 1
+
+# A set of strings: conftest reads exception[_][_], so this excepts nothing.
+exception contains "notarule" if true`})
+	b.Implicit = true
+	e := mustNew(t, []*bundle.Bundle{b})
+	in := Input{Documents: []document.Entry{{Document: document.Document{"kind": "x", "n": 2}, File: "a.json"}}}
+	res := mustEval(t, e, in)
+	if len(res.Findings) != 1 || res.Findings[0].Message != "bad" || res.Findings[0].Waived != nil {
+		t.Fatalf("Eval findings %+v, want \"bad\" alone, not waived", res.Findings)
+	}
+	ex, err := e.Explain(context.Background(), in, "p", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range ex.Explanations {
+		got = append(got, x.Rule+": "+x.Finding.Message)
+	}
+	if want := []string{"deny: bad"}; !slices.Equal(got, want) {
+		t.Errorf("explained %q, want %q", got, want)
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -103,6 +104,9 @@ func (e *Engine) EvalFleet(ctx context.Context, targets []FleetTarget) (*FleetRe
 	r := &run{e: e, in: &Input{Documents: all}, state: make([]policyState, len(e.policies)),
 		fleet: &fleetRun{targets: targets, owner: owner, names: names}}
 	r.planFleet()
+	if len(r.jobs) > 0 {
+		r.fleet.entries()
+	}
 	if err := r.execute(ctx); err != nil {
 		return nil, err
 	}
@@ -114,6 +118,38 @@ type fleetRun struct {
 	targets []FleetTarget
 	owner   []int // the target of each document of Input.Documents
 	names   map[string]int
+	// items are each target's entry of input.targets but its documents
+	// (name, kind, host, labels): the same for every fleet policy, so
+	// built once (entries) before the policies run. hostErr is the error
+	// of the first target whose host facts do not convert.
+	items   [][][2]*ast.Term
+	hostErr string
+}
+
+// entries builds the items of every target.
+func (f *fleetRun) entries() {
+	f.items = make([][][2]*ast.Term, len(f.targets))
+	for i := range f.targets {
+		t := &f.targets[i]
+		host, err := ast.InterfaceToValue(map[string]any(t.Host))
+		if err != nil {
+			f.hostErr = fmt.Sprintf("target %q: host facts: %v", t.name(), err)
+			return
+		}
+		if t.Host == nil {
+			host = ast.NewObject()
+		}
+		labels := ast.NewObject()
+		for k, v := range t.Labels {
+			labels.Insert(ast.StringTerm(k), ast.StringTerm(v))
+		}
+		f.items[i] = [][2]*ast.Term{
+			ast.Item(ast.InternedTerm("name"), ast.StringTerm(t.name())),
+			ast.Item(ast.InternedTerm("kind"), ast.StringTerm(string(t.Target.Kind))),
+			ast.Item(ast.InternedTerm("host"), ast.NewTerm(host)),
+			ast.Item(ast.InternedTerm("labels"), ast.NewTerm(labels)),
+		}
+	}
 }
 
 // planFleet lays out one job per fleet policy that takes any document.
@@ -164,27 +200,12 @@ func (r *run) doFleet(ctx context.Context, j *job) (outcome, error) {
 		}
 		perTarget[f.owner[i]] = append(perTarget[f.owner[i]], ast.NewTerm(v))
 	}
+	if f.hostErr != "" {
+		return outcome{errs: []policyError{{policy: j.policy.index, msg: f.hostErr}}}, nil
+	}
 	entries := make([]*ast.Term, len(f.targets))
-	for i := range f.targets {
-		t := &f.targets[i]
-		host, err := ast.InterfaceToValue(map[string]any(t.Host))
-		if err != nil {
-			return outcome{errs: []policyError{{policy: j.policy.index, msg: fmt.Sprintf("target %q: host facts: %v", t.name(), err)}}}, nil
-		}
-		if t.Host == nil {
-			host = ast.NewObject()
-		}
-		labels := ast.NewObject()
-		for k, v := range t.Labels {
-			labels.Insert(ast.StringTerm(k), ast.StringTerm(v))
-		}
-		entries[i] = ast.ObjectTerm(
-			ast.Item(ast.InternedTerm("name"), ast.StringTerm(t.name())),
-			ast.Item(ast.InternedTerm("kind"), ast.StringTerm(string(t.Target.Kind))),
-			ast.Item(ast.InternedTerm("host"), ast.NewTerm(host)),
-			ast.Item(ast.InternedTerm("labels"), ast.NewTerm(labels)),
-			ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(perTarget[i]...)),
-		)
+	for i, items := range f.items {
+		entries[i] = ast.ObjectTerm(append(slices.Clip(items), ast.Item(ast.InternedTerm("documents"), ast.ArrayTerm(perTarget[i]...)))...)
 	}
 	input := ast.NewObject(ast.Item(ast.InternedTerm("targets"), ast.ArrayTerm(entries...)))
 	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
@@ -208,7 +229,6 @@ func fleetTarget(rule string, v ast.Value, names map[string]int) (string, error)
 func (r *run) fleetResult() *FleetResult {
 	f := r.fleet
 	n := len(f.targets)
-	type tally struct{ findings, deny, warn int }
 	errs := map[int]string{}
 	tallies := make([][]tally, len(r.e.policies)) // [policy][target]
 	docs := make([][]int, len(r.e.policies))
@@ -227,20 +247,12 @@ func (r *run) fleetResult() *FleetResult {
 				errs[pe.policy] = pe.msg
 			}
 		}
-		if r.state[p.index].timedOut.Load() || r.state[p.index].overBudget.Load() {
+		if r.stopped(p.index) {
 			continue
 		}
 		for _, pf := range o.findings {
 			t := f.names[pf.Target]
-			tl := &tallies[p.index][t]
-			tl.findings++
-			switch {
-			case pf.Waived != nil:
-			case pf.Kind == report.Deny:
-				tl.deny++
-			default:
-				tl.warn++
-			}
+			tallies[p.index][t].add(&pf.Finding)
 			out.Targets[t].Findings = append(out.Targets[t].Findings, pf.Finding)
 		}
 	}
@@ -255,24 +267,8 @@ func (r *run) fleetResult() *FleetResult {
 				tl = tallies[p.index][t]
 				rp.Documents = docs[p.index][t]
 			}
-			rp.Findings = tl.findings
-			switch {
-			case r.state[p.index].timedOut.Load():
-				rp.Status, rp.Error, rp.Findings = report.StatusError, fmt.Sprintf("evaluation exceeded %s", r.e.cfg.evalTimeout), 0
-			case r.state[p.index].overBudget.Load():
-				rp.Status, rp.Error, rp.Findings = report.StatusError, r.overBudgetError().Error(), 0
-			case errs[p.index] != "":
-				rp.Status, rp.Error = report.StatusError, errs[p.index]
-			case r.counts[p.index] == 0:
-				// No target had a document for it.
-				rp.Status = report.StatusSkip
-			case tl.deny > 0:
-				rp.Status = report.StatusFail
-			case tl.warn > 0:
-				rp.Status = report.StatusWarn
-			default:
-				rp.Status = report.StatusPass
-			}
+			// Skipped at every target when no target had a document for it.
+			r.settle(&rp, p.index, tl, errs[p.index], r.counts[p.index] > 0)
 			out.Targets[t].Policies = append(out.Targets[t].Policies, rp)
 		}
 	}

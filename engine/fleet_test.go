@@ -218,3 +218,29 @@ func BenchmarkEvalFleet(b *testing.B) {
 		}
 	}
 }
+
+// TestEvalFleetSharedTargets: the fleet policies evaluated at once see
+// the same targets' names, kinds, host facts and labels (built once per
+// EvalFleet), each with its own documents.
+func TestEvalFleetSharedTargets(t *testing.T) {
+	var pols []pol
+	for i := range 4 {
+		pols = append(pols, pol{id: fmt.Sprintf("p%d", i), mode: bundle.Fleet, inputs: []string{"netmac.interfaces"}, rego: fmt.Sprintf(`package p%d
+warn contains {"msg": sprintf("p%d %%s %%s %%s %%s %%d", [t.name, t.kind, t.host.hostname, t.labels.site, count(t.documents)]), "target": t.name} if some t in input.targets`, i, i)})
+	}
+	e := mustNew(t, []*bundle.Bundle{newBundle(t, "net", nil, pols...)}, WithParallelism(4))
+	fr, err := e.EvalFleet(context.Background(), fleetOf([]document.Entry{iface("aa"), neighbor("bb")}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, _ := summarizeFleet(fr)
+	var want []fleetBrief
+	for _, h := range []struct{ name, docs string }{{"h1", "1"}, {"h2", "0"}} {
+		for i := range 4 {
+			want = append(want, fleetBrief{h.name, fmt.Sprintf("p%d", i), fmt.Sprintf("p%d %s ssh %s.lan s%s %s", i, h.name, h.name, h.name, h.docs), report.Warn})
+		}
+	}
+	if diff := cmp.Diff(want, findings); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}

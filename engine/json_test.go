@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -161,4 +162,17 @@ func FuzzDecodeJSON(f *testing.F) {
 			t.Fatalf("got %v, want %v", got, want)
 		}
 	})
+}
+
+// TestTruncate: values quoted in error messages are cut by characters,
+// never inside one (a cut by bytes left invalid UTF-8 in the message).
+func TestTruncate(t *testing.T) {
+	long := strings.Repeat("€", 300)
+	got := truncate(long)
+	if !utf8.ValidString(got) || utf8.RuneCountInString(got) != 201 || !strings.HasSuffix(got, "€…") {
+		t.Errorf("truncate of 300 €: %q (%d runes, valid %v)", got, utf8.RuneCountInString(got), utf8.ValidString(got))
+	}
+	if s := strings.Repeat("x", 201); truncate(s) != s {
+		t.Errorf("truncate cut a value of 201 characters")
+	}
 }

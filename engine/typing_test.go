@@ -246,3 +246,30 @@ func TestTypedHostFacts(t *testing.T) {
 		t.Errorf("diagnostics %q, want %q", got, want)
 	}
 }
+
+// TestTypedFleet: a fleet policy's input is typed as input.targets, each
+// target with its name, host facts and the documents of its kinds.
+func TestTypedFleet(t *testing.T) {
+	build := func(body string) *bundle.Bundle {
+		b := newBundle(t, "f", nil, pol{id: "p", mode: bundle.Fleet, inputs: []string{"sshd_config.c"},
+			rego: "package f.p\n\ndeny contains {\"msg\": \"x\", \"target\": t.name} if {\n\tsome t in input.targets\n\tsome d in t.documents\n\t" + body + "\n}\n"})
+		b.Collects = append(b.Collects, &bundle.Collect{Type: func() collector.Type { typ, _ := all.Registry().Lookup("sshd_config"); return typ }(), Name: "c"})
+		return b
+	}
+	if _, err := New(context.Background(), []*bundle.Bundle{build(`d.settings.permitrootlogin == t.host.hostname`)}); err != nil {
+		t.Fatalf("a fleet policy spelled right does not compile: %v", err)
+	}
+	for _, tc := range []struct{ body, want string }{
+		{`d.settings.permitrootlgin == "no"`, `f/p.rego:6:13: Unknown document field: d.settings.permitrootlgin: sshd_config documents (input.targets[_].documents[_]) have no field "permitrootlgin". Did you mean "permitrootlogin"?`},
+		{`t.hostnme == "x"`, `f/p.rego:6:4: Unknown document field: t.hostnme: sshd_config documents (input.targets[_].documents[_]) have no field "hostnme". It has "documents", "host", "kind", "labels", "name".`},
+	} {
+		_, err := New(context.Background(), []*bundle.Bundle{build(tc.body)})
+		if err == nil {
+			t.Errorf("%s compiled", tc.body)
+			continue
+		}
+		if got := diagLines(t, err); len(got) != 1 || !strings.HasPrefix(got[0], tc.want) {
+			t.Errorf("%s: diagnostics %q,\nwant prefix %q", tc.body, got, tc.want)
+		}
+	}
+}

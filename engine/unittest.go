@@ -106,6 +106,9 @@ func RunTests(ctx context.Context, bundles []*bundle.Bundle, opts TestOptions) (
 			return nil, fmt.Errorf("test filter %q: %w", opts.Run, err)
 		}
 	}
+	if err := checkExtraData(opts.Data); err != nil {
+		return nil, err
+	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultEvalTimeout
 	}
@@ -155,13 +158,8 @@ func testBundle(ctx context.Context, bi int, b *bundle.Bundle, caps *ast.Capabil
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(opts.Data) > 0 {
-		if _, ok := opts.Data["assay"]; ok {
-			return nil, nil, errors.New("data: data.assay is reserved for assay's own facts; rename that key of the --data files")
-		}
-		if err := mergeInto(data, opts.Data, "", "a bundle and by --data"); err != nil {
-			return nil, nil, fmt.Errorf("bundle %q: data: %w", b.Name, err)
-		}
+	if err := mergeInto(data, opts.Data, "", "a bundle and by --data"); err != nil {
+		return nil, nil, fmt.Errorf("bundle %q: data: %w", b.Name, err)
 	}
 	store := newStore(data)
 	txn, err := store.NewTransaction(ctx)

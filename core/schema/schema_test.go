@@ -42,10 +42,11 @@ func TestField(t *testing.T) {
 		known []string
 	}{
 		{[]string{"settings", "permitrootlogin"}, true, false, nil},
-		{[]string{"settings", "permitrootlgin"}, false, false, nil},
+		{[]string{"settings", "permitrootlgin"}, false, false, []string{"passwordauthentication", "permitrootlogin"}},
 		{[]string{"mode"}, true, false, nil},
 		{[]string{"distribution", "anything"}, true, true, nil},
-		{[]string{"pth"}, false, false, nil},
+		// Refused: the fields of either kind are known.
+		{[]string{"pth"}, false, false, []string{"kind", "mode", "path", "settings"}},
 	}
 	for _, tt := range tests {
 		node := doc
@@ -62,6 +63,14 @@ func TestField(t *testing.T) {
 		}
 		if !ok && len(known) == 0 {
 			t.Errorf("%v: refused with no known fields", tt.path)
+		}
+		for _, k := range tt.known {
+			if !slices.Contains(known, k) {
+				t.Errorf("%v: known fields %v lack %q", tt.path, known, k)
+			}
+		}
+		if !slices.IsSorted(known) {
+			t.Errorf("%v: known fields %v not sorted", tt.path, known)
 		}
 	}
 	if _, ok := Document("nope"); ok {
