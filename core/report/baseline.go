@@ -143,24 +143,3 @@ func match(earlier, later []Finding) (unchanged []bool, fixed []Finding) {
 	sort.SliceStable(fixed, func(i, j int) bool { return less(&fixed[i], &fixed[j]) })
 	return unchanged, fixed
 }
-
-// less is the order of Report.Sort: severity (worst first), then bundle,
-// policy, path, line, message.
-func less(a, b *Finding) bool {
-	if a.Severity != b.Severity {
-		return a.Severity > b.Severity
-	}
-	if a.Bundle != b.Bundle {
-		return a.Bundle < b.Bundle
-	}
-	if a.PolicyID != b.PolicyID {
-		return a.PolicyID < b.PolicyID
-	}
-	if a.Path != b.Path {
-		return a.Path < b.Path
-	}
-	if a.Line != b.Line {
-		return a.Line < b.Line
-	}
-	return a.Message < b.Message
-}
