@@ -111,6 +111,13 @@ const (
 	CollectorStillRunning CollectorStatus = "still_running"
 )
 
+// Failed reports whether the collector did not run to the end: it failed,
+// timed out, or was still running from an earlier scan. Its documents, if
+// any, are not all there is to judge.
+func (s CollectorStatus) Failed() bool {
+	return s == CollectorFailed || s == CollectorTimeout || s == CollectorStillRunning
+}
+
 // CollectorResult is one collect block's run.
 type CollectorResult struct {
 	Bundle string `json:"bundle"`

@@ -183,8 +183,7 @@ func (t *Exporter) writeProblems(b *strings.Builder, r *report.Report) {
 		}
 	}
 	for _, c := range r.Collectors {
-		switch c.Status {
-		case report.CollectorFailed, report.CollectorTimeout, report.CollectorStillRunning:
+		if c.Status.Failed() {
 			fmt.Fprintf(b, "%s collector %s.%s (%s): %s\n", t.paint(red+bold, "error"), c.Type, c.Name, c.Bundle, c.Error)
 		}
 		if c.SkippedTotal > 0 {
@@ -280,8 +279,7 @@ func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report, code int) 
 func failedCollectors(r *report.Report) int {
 	n := 0
 	for _, c := range r.Collectors {
-		switch c.Status {
-		case report.CollectorFailed, report.CollectorTimeout, report.CollectorStillRunning:
+		if c.Status.Failed() {
 			n++
 		}
 	}
