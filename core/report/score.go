@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -92,21 +94,27 @@ type ControlStatus struct {
 	Policies []string `json:"policies"`
 }
 
-// statusRank orders statuses from worst to best for roll-ups; skip comes
-// last, so that a skipped policy never hides another's outcome.
-var statusRank = map[Status]int{StatusError: 0, StatusFail: 1, StatusWarn: 2, StatusWaived: 3, StatusPass: 4, StatusSkip: 5}
+// statusOrder lists the policy statuses from worst to best for roll-ups;
+// skip comes last, so that a skipped policy never hides another's outcome.
+var statusOrder = []Status{StatusError, StatusFail, StatusWarn, StatusWaived, StatusPass, StatusSkip}
+
+// Statuses lists the policy statuses from worst to best, the order of
+// roll-ups (CompareStatus).
+func Statuses() []Status { return slices.Clone(statusOrder) }
+
+// CompareStatus orders statuses for roll-ups: negative when a ranks worse
+// than b, positive when better, 0 when the same. An unknown status ranks
+// after every known one.
+func CompareStatus(a, b Status) int { return cmp.Compare(statusRank(a), statusRank(b)) }
 
 // Worse reports whether status a ranks worse than b in a roll-up.
-func Worse(a, b Status) bool {
-	ra, ok := statusRank[a]
-	if !ok {
-		ra = len(statusRank)
+func Worse(a, b Status) bool { return CompareStatus(a, b) < 0 }
+
+func statusRank(s Status) int {
+	if i := slices.Index(statusOrder, s); i >= 0 {
+		return i
 	}
-	rb, ok := statusRank[b]
-	if !ok {
-		rb = len(statusRank)
-	}
-	return ra < rb
+	return len(statusOrder)
 }
 
 // Framework is the framework a control belongs to: the text before a

@@ -2,13 +2,13 @@ package html
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
@@ -243,24 +243,6 @@ type controlPolicy struct {
 	Anchor, Label, Status string
 }
 
-// statusOrder ranks policy statuses from worst to best, for roll-ups.
-var statusOrder = []string{
-	string(report.StatusError), string(report.StatusFail), string(report.StatusWarn),
-	"waived", string(report.StatusPass), string(report.StatusSkip),
-}
-
-func statusRank(s string) int {
-	if i := slices.Index(statusOrder, s); i >= 0 {
-		return i
-	}
-	return len(statusOrder)
-}
-
-// framework is the framework a control belongs to, as the report's scores
-// say (report.Framework): "CIS-5.2.12" → "CIS", "NIST-800-53:AC-2" →
-// "NIST-800-53".
-func framework(control string) string { return report.Framework(control) }
-
 // anchors hands out the page's fragment ids: a policy's own ID where it is
 // unique ("#sshd-password-auth"), BUNDLE/ID where two bundles share an ID,
 // and a target prefix for the later reports of a multi-target page.
@@ -305,9 +287,9 @@ func buildPage(title string, generator string, inputs []Input) *page {
 			p.Severities = append(p.Severities, s.String())
 		}
 	}
-	for _, s := range statusOrder {
-		if stats[s] {
-			p.Statuses = append(p.Statuses, s)
+	for _, s := range report.Statuses() {
+		if stats[string(s)] {
+			p.Statuses = append(p.Statuses, string(s))
 		}
 	}
 	p.Bundles = slices.Sorted(maps.Keys(bundles))
@@ -418,7 +400,7 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 	}
 	// Worst first: severity, then status, then bundle and ID.
 	slices.SortStableFunc(policies, func(a, b report.PolicyResult) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(statusRank(string(a.Status)), statusRank(string(b.Status))),
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), report.CompareStatus(a.Status, b.Status),
 			cmp.Compare(a.Bundle, b.Bundle), cmp.Compare(a.ID, b.ID))
 	})
 	prefix := ""
@@ -555,15 +537,13 @@ func newOccurrence(f report.Finding, waivers map[string]report.WaiverEntry) occu
 	return o
 }
 
+// detailText is a detail value as the page shows it: a string as it is,
+// anything else as JSON.
 func detailText(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return report.ValueText(v)
 }
 
 func truncate(s string) string {
@@ -571,13 +551,11 @@ func truncate(s string) string {
 		return s
 	}
 	cut := maxDetailBytes
-	for cut > 0 && !isRuneStart(s[cut]) {
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return fmt.Sprintf("%s… (%d more bytes in the JSON report)", s[:cut], len(s)-cut)
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // scores tallies the policies overall, per bundle, per framework and per
 // control.
@@ -616,7 +594,7 @@ func scores(policies []*policyView) scoresView {
 		}
 		add(b, status)
 		for _, c := range slices.Compact(slices.Sorted(slices.Values(p.Controls))) {
-			fw := framework(c)
+			fw := report.Framework(c)
 			f := frameworks[fw]
 			if f == nil {
 				f = &tally{Name: fw}
@@ -628,7 +606,7 @@ func scores(policies []*policyView) scoresView {
 				cv = &controlView{Framework: fw, Name: c, Status: status}
 				controls[c] = cv
 			}
-			if statusRank(status) < statusRank(cv.Status) {
+			if report.Worse(report.Status(status), report.Status(cv.Status)) {
 				cv.Status = status
 			}
 			cv.Policies = append(cv.Policies, controlPolicy{Anchor: p.Anchor, Label: p.Bundle + "/" + p.ID, Status: status})
