@@ -381,22 +381,23 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 		}
 	}
 
-	// Findings go under their policy, in report order (worst first).
+	// Findings go under their policy, in report order (worst first); a
+	// policy the report does not list is made from its first finding.
 	type key struct{ bundle, id string }
+	policies := slices.Clone(r.Policies)
+	listed := make(map[key]bool, len(policies))
+	for _, p := range policies {
+		listed[key{p.Bundle, p.ID}] = true
+	}
 	occ := map[key][]occurrence{}
-	var orphans []key // findings of a policy the report does not list
 	for _, f := range r.Findings {
 		k := key{f.Bundle, f.PolicyID}
-		if _, seen := occ[k]; !seen && !slices.ContainsFunc(r.Policies, func(p report.PolicyResult) bool { return p.Bundle == f.Bundle && p.ID == f.PolicyID }) {
-			orphans = append(orphans, k)
+		if !listed[k] {
+			listed[k] = true
+			policies = append(policies, report.PolicyResult{Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
+				Enforcement: f.Enforcement, Controls: f.Controls, Remediation: f.Remediation, Status: report.StatusFail})
 		}
 		occ[k] = append(occ[k], newOccurrence(f, waivers))
-	}
-	policies := slices.Clone(r.Policies)
-	for _, k := range orphans {
-		f := r.Findings[slices.IndexFunc(r.Findings, func(f report.Finding) bool { return f.Bundle == k.bundle && f.PolicyID == k.id })]
-		policies = append(policies, report.PolicyResult{Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
-			Enforcement: f.Enforcement, Controls: f.Controls, Remediation: f.Remediation, Status: report.StatusFail})
 	}
 	// Worst first: severity, then status, then bundle and ID.
 	slices.SortStableFunc(policies, func(a, b report.PolicyResult) int {

@@ -194,3 +194,27 @@ func TestFindingWithoutPolicy(t *testing.T) {
 		t.Errorf("findings %+v (page counts %d policies), want one failing policy p with both occurrences", f, p.Policies)
 	}
 }
+
+// TestUnlistedPolicy: findings of a policy the report does not list go
+// under a failing policy made from the first of them, after the listed
+// ones of worse severity, and are all shown.
+func TestUnlistedPolicy(t *testing.T) {
+	r := exportertest.CleanImage()
+	f := report.Finding{Bundle: "extra", PolicyID: "unlisted", Title: "Not in the policy list", Kind: report.Deny,
+		Severity: report.SeverityLow, Enforcement: report.Mandatory, Controls: []string{"X-9"}, Message: "first", Path: "/a"}
+	g := f
+	g.Title, g.Message, g.Path = "a later title", "second", "/b"
+	r.Findings = []report.Finding{f, g}
+	tv := buildPage("", "", []Input{{Report: r}}).Targets[0]
+	if len(tv.Findings) != 1 || len(tv.Passed) != 1 {
+		t.Fatalf("%d failing and %d passed policies, want 1 and 1", len(tv.Findings), len(tv.Passed))
+	}
+	p := tv.Findings[0]
+	if p.Bundle != "extra" || p.ID != "unlisted" || p.Title != "Not in the policy list" || p.Status != "fail" ||
+		p.Severity != "low" || !reflect.DeepEqual(p.Controls, []string{"X-9"}) {
+		t.Errorf("policy %+v", p)
+	}
+	if len(p.Occurrences) != 2 || p.Occurrences[0].Message != "first" || p.Occurrences[1].Message != "second" {
+		t.Errorf("occurrences %+v", p.Occurrences)
+	}
+}
