@@ -100,13 +100,7 @@ func (t *Exporter) writeMulti(b *strings.Builder, r *report.Report) {
 		fmt.Fprintf(b, "%s\n", t.paint(bold, "== "+name))
 		t.writeReport(b, sec.Report, t.gate.TargetExitCode(sec))
 	}
-	verdict := t.paint(green+bold, "PASS")
-	switch t.gate.ExitCode(r) {
-	case exitcode.Violations:
-		verdict = t.paint(red+bold, "FAIL")
-	case exitcode.ScanFailed:
-		verdict = t.paint(red+bold, "ERROR")
-	}
+	verdict := t.verdict(t.gate.ExitCode(r))
 	findings := 0
 	for _, s := range r.Sections() {
 		findings += len(s.Findings)
@@ -245,13 +239,7 @@ func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report, code int) 
 		sev = append(sev, txt)
 	}
 	docs := r.Documents
-	verdict := t.paint(green+bold, "PASS")
-	switch code {
-	case exitcode.Violations:
-		verdict = t.paint(red+bold, "FAIL")
-	case exitcode.ScanFailed:
-		verdict = t.paint(red+bold, "ERROR")
-	}
+	verdict := t.verdict(code)
 	var extra []string
 	if waived > 0 {
 		extra = append(extra, fmt.Sprintf("%d waived", waived))
@@ -272,6 +260,17 @@ func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report, code int) 
 		verdict, plural(len(r.Policies), "policy", "policies"), strings.Join(parts, ", "),
 		plural(findings, "finding", "findings"), strings.Join(sev, ", "), strings.Join(extra, " · "),
 		plural(docs, "document", "documents"), r.Target.Name, r.Timings.TotalSeconds)
+}
+
+// verdict says what the exit code means: PASS, FAIL (violations) or ERROR.
+func (t *Exporter) verdict(code int) string {
+	switch code {
+	case exitcode.Violations:
+		return t.paint(red+bold, "FAIL")
+	case exitcode.ScanFailed:
+		return t.paint(red+bold, "ERROR")
+	}
+	return t.paint(green+bold, "PASS")
 }
 
 // failedCollectors counts the collectors that failed, timed out or were
