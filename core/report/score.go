@@ -59,7 +59,8 @@ type Tally struct {
 	Skip   int `json:"skip"`
 }
 
-func (t *Tally) add(s Status) {
+// Add counts one outcome; an unknown status is not counted.
+func (t *Tally) Add(s Status) {
 	switch s {
 	case StatusPass:
 		t.Pass++
@@ -152,7 +153,7 @@ func ComputeScores(r *Report) *Scores {
 			bundles[p.Bundle] = b
 		}
 		for _, sc := range []*Score{&s.Overall, b} {
-			sc.Policies.add(p.Status)
+			sc.Policies.Add(p.Status)
 			if applicable(p.Status) {
 				w := Weight(p.Severity)
 				sc.ApplicableWeight += w
@@ -194,7 +195,7 @@ func ComputeScores(r *Report) *Scores {
 			frameworks[c.Framework] = f
 		}
 		f.Controls++
-		f.add(c.Status)
+		f.Add(c.Status)
 	}
 	for _, name := range sortedKeys(frameworks) {
 		s.Frameworks = append(s.Frameworks, *frameworks[name])

@@ -174,10 +174,10 @@ type scoresView struct {
 // Empty reports whether there is nothing to tally: no policy at all.
 func (s scoresView) Empty() bool { return s.Overall.Total() == 0 }
 
-// tally counts policy outcomes.
+// tally counts policy outcomes under a name (a bundle, a framework).
 type tally struct {
-	Name                                  string
-	Pass, Fail, Warn, Error, Skip, Waived int
+	Name string
+	report.Tally
 	// Score is the report's own score for this bundle or overall, when it
 	// carries one (report.Scores), e.g. "87 %".
 	Score string
@@ -566,34 +566,18 @@ func scores(policies []*policyView) scoresView {
 	bundles := map[string]*tally{}
 	frameworks := map[string]*tally{}
 	controls := map[string]*controlView{}
-	add := func(t *tally, status string) {
-		switch status {
-		case "pass":
-			t.Pass++
-		case "fail":
-			t.Fail++
-		case "warn":
-			t.Warn++
-		case "error":
-			t.Error++
-		case "skip":
-			t.Skip++
-		case "waived":
-			t.Waived++
-		}
-	}
 	for _, p := range policies {
 		status := p.Status
 		if p.Waiver != nil && !p.Waiver.Expired {
 			status = "waived"
 		}
-		add(&s.Overall, status)
+		s.Overall.Add(report.Status(status))
 		b := bundles[p.Bundle]
 		if b == nil {
 			b = &tally{Name: p.Bundle}
 			bundles[p.Bundle] = b
 		}
-		add(b, status)
+		b.Add(report.Status(status))
 		for _, c := range slices.Compact(slices.Sorted(slices.Values(p.Controls))) {
 			fw := report.Framework(c)
 			f := frameworks[fw]
@@ -601,7 +585,7 @@ func scores(policies []*policyView) scoresView {
 				f = &tally{Name: fw}
 				frameworks[fw] = f
 			}
-			add(f, status)
+			f.Add(report.Status(status))
 			cv := controls[c]
 			if cv == nil {
 				cv = &controlView{Framework: fw, Name: c, Status: status}

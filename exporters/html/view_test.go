@@ -54,9 +54,10 @@ func TestScores(t *testing.T) {
 	p := buildPage("", "", []Input{{Report: exportertest.Violations()}})
 	s := p.Targets[0].Scores
 	want := scoresView{
-		Overall:    tally{Name: "all bundles", Pass: 1, Fail: 3, Warn: 1, Error: 1, Skip: 1},
-		Bundles:    []tally{{Name: "files", Fail: 2}, {Name: "ssh-baseline", Pass: 1, Fail: 1, Warn: 1, Error: 1, Skip: 1}},
-		Frameworks: []tally{{Name: "CIS", Fail: 1}, {Name: "MIG", Fail: 1}, {Name: "NIST", Fail: 1}},
+		Overall: tally{Name: "all bundles", Tally: report.Tally{Pass: 1, Fail: 3, Warn: 1, Error: 1, Skip: 1}},
+		Bundles: []tally{{Name: "files", Tally: report.Tally{Fail: 2}},
+			{Name: "ssh-baseline", Tally: report.Tally{Pass: 1, Fail: 1, Warn: 1, Error: 1, Skip: 1}}},
+		Frameworks: []tally{{Name: "CIS", Tally: report.Tally{Fail: 1}}, {Name: "MIG", Tally: report.Tally{Fail: 1}}, {Name: "NIST", Tally: report.Tally{Fail: 1}}},
 		Controls: []controlView{
 			{Framework: "CIS", Name: "CIS-5.2.12", Status: "fail", Policies: []controlPolicy{{"sshd-password-auth", "ssh-baseline/sshd-password-auth", "fail"}}},
 			{Framework: "MIG", Name: "MIG-1", Status: "fail", Policies: []controlPolicy{{"authorized-keys-format", "files/authorized-keys-format", "fail"}}},
@@ -105,7 +106,7 @@ func TestControlRollup(t *testing.T) {
 		t.Errorf("controls %v, want %v", got, want)
 	}
 	// Framework X: a pass ×3, b fail, c skip ×2, d waived.
-	if x := s.Frameworks[0]; x != (tally{Name: "X", Pass: 3, Fail: 1, Skip: 2, Waived: 1}) {
+	if x := s.Frameworks[0]; x != (tally{Name: "X", Tally: report.Tally{Pass: 3, Fail: 1, Skip: 2, Waived: 1}}) {
 		t.Errorf("framework X %+v", x)
 	}
 }
