@@ -122,9 +122,11 @@ func MarkBaseline(r *Report, earlier *Report, file string) {
 // match says which of the later findings the earlier ones already held,
 // and lists the earlier findings left over (fixed), in report order.
 func match(earlier, later []Finding) (unchanged []bool, fixed []Finding) {
+	keys := make([]string, len(earlier)) // each key costs a regexp pass and a hash: once
 	left := map[string]int{}
 	for i := range earlier {
-		left[earlier[i].BaselineKey()]++
+		keys[i] = earlier[i].BaselineKey()
+		left[keys[i]]++
 	}
 	unchanged = make([]bool, len(later))
 	for i := range later {
@@ -135,32 +137,11 @@ func match(earlier, later []Finding) (unchanged []bool, fixed []Finding) {
 	}
 	fixed = []Finding{}
 	for i := len(earlier) - 1; i >= 0; i-- { // the last ones of a key are the fixed ones
-		if k := earlier[i].BaselineKey(); left[k] > 0 {
+		if k := keys[i]; left[k] > 0 {
 			left[k]--
 			fixed = append(fixed, earlier[i])
 		}
 	}
 	sort.SliceStable(fixed, func(i, j int) bool { return less(&fixed[i], &fixed[j]) })
 	return unchanged, fixed
-}
-
-// less is the order of Report.Sort: severity (worst first), then bundle,
-// policy, path, line, message.
-func less(a, b *Finding) bool {
-	if a.Severity != b.Severity {
-		return a.Severity > b.Severity
-	}
-	if a.Bundle != b.Bundle {
-		return a.Bundle < b.Bundle
-	}
-	if a.PolicyID != b.PolicyID {
-		return a.PolicyID < b.PolicyID
-	}
-	if a.Path != b.Path {
-		return a.Path < b.Path
-	}
-	if a.Line != b.Line {
-		return a.Line < b.Line
-	}
-	return a.Message < b.Message
 }

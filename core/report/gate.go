@@ -47,15 +47,8 @@ func (g Gate) ExitCode(r *Report) int {
 		return g.exitCode(r)
 	}
 	worst := exitcode.Clean
-	for _, t := range r.Targets {
-		code := exitcode.Clean
-		switch {
-		case t.Status == TargetFailed && !g.AllowFailedTargets:
-			code = exitcode.ScanFailed
-		case t.Status != TargetFailed && t.Report != nil:
-			code = g.exitCode(t.Report)
-		}
-		worst = max(worst, code)
+	for i := range r.Targets {
+		worst = max(worst, g.TargetExitCode(&r.Targets[i]))
 	}
 	return worst
 }

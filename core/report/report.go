@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/assay-dev/assay/core/target"
@@ -111,6 +110,13 @@ const (
 	// returned yet (assay serve). It produced no documents in this scan.
 	CollectorStillRunning CollectorStatus = "still_running"
 )
+
+// Failed reports whether the collector did not run to the end: it failed,
+// timed out, or was still running from an earlier scan. Its documents, if
+// any, are not all there is to judge.
+func (s CollectorStatus) Failed() bool {
+	return s == CollectorFailed || s == CollectorTimeout || s == CollectorStillRunning
+}
 
 // CollectorResult is one collect block's run.
 type CollectorResult struct {
@@ -241,25 +247,7 @@ func (f *Finding) Location() string {
 // Sort orders findings and statuses deterministically: by severity (worst
 // first), then bundle, policy, path, line, message.
 func (r *Report) Sort() {
-	sort.SliceStable(r.Findings, func(i, j int) bool {
-		a, b := r.Findings[i], r.Findings[j]
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if c := strings.Compare(a.Bundle, b.Bundle); c != 0 {
-			return c < 0
-		}
-		if c := strings.Compare(a.PolicyID, b.PolicyID); c != 0 {
-			return c < 0
-		}
-		if c := strings.Compare(a.Path, b.Path); c != 0 {
-			return c < 0
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Message < b.Message
-	})
+	sort.SliceStable(r.Findings, func(i, j int) bool { return less(&r.Findings[i], &r.Findings[j]) })
 	sort.SliceStable(r.Policies, func(i, j int) bool {
 		a, b := r.Policies[i], r.Policies[j]
 		if a.Bundle != b.Bundle {
@@ -277,6 +265,27 @@ func (r *Report) Sort() {
 		}
 		return a.Name < b.Name
 	})
+}
+
+// less is the order of findings in Report.Sort and of fixed findings:
+// severity (worst first), then bundle, policy, path, line, message.
+func less(a, b *Finding) bool {
+	if a.Severity != b.Severity {
+		return a.Severity > b.Severity
+	}
+	if a.Bundle != b.Bundle {
+		return a.Bundle < b.Bundle
+	}
+	if a.PolicyID != b.PolicyID {
+		return a.PolicyID < b.PolicyID
+	}
+	if a.Path != b.Path {
+		return a.Path < b.Path
+	}
+	if a.Line != b.Line {
+		return a.Line < b.Line
+	}
+	return a.Message < b.Message
 }
 
 // Counts tallies findings per severity, over every section of a

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -57,7 +59,8 @@ type Tally struct {
 	Skip   int `json:"skip"`
 }
 
-func (t *Tally) add(s Status) {
+// Add counts one outcome; an unknown status is not counted.
+func (t *Tally) Add(s Status) {
 	switch s {
 	case StatusPass:
 		t.Pass++
@@ -92,21 +95,27 @@ type ControlStatus struct {
 	Policies []string `json:"policies"`
 }
 
-// statusRank orders statuses from worst to best for roll-ups; skip comes
-// last, so that a skipped policy never hides another's outcome.
-var statusRank = map[Status]int{StatusError: 0, StatusFail: 1, StatusWarn: 2, StatusWaived: 3, StatusPass: 4, StatusSkip: 5}
+// statusOrder lists the policy statuses from worst to best for roll-ups;
+// skip comes last, so that a skipped policy never hides another's outcome.
+var statusOrder = []Status{StatusError, StatusFail, StatusWarn, StatusWaived, StatusPass, StatusSkip}
+
+// Statuses lists the policy statuses from worst to best, the order of
+// roll-ups (CompareStatus).
+func Statuses() []Status { return slices.Clone(statusOrder) }
+
+// CompareStatus orders statuses for roll-ups: negative when a ranks worse
+// than b, positive when better, 0 when the same. An unknown status ranks
+// after every known one.
+func CompareStatus(a, b Status) int { return cmp.Compare(statusRank(a), statusRank(b)) }
 
 // Worse reports whether status a ranks worse than b in a roll-up.
-func Worse(a, b Status) bool {
-	ra, ok := statusRank[a]
-	if !ok {
-		ra = len(statusRank)
+func Worse(a, b Status) bool { return CompareStatus(a, b) < 0 }
+
+func statusRank(s Status) int {
+	if i := slices.Index(statusOrder, s); i >= 0 {
+		return i
 	}
-	rb, ok := statusRank[b]
-	if !ok {
-		rb = len(statusRank)
-	}
-	return ra < rb
+	return len(statusOrder)
 }
 
 // Framework is the framework a control belongs to: the text before a
@@ -144,7 +153,7 @@ func ComputeScores(r *Report) *Scores {
 			bundles[p.Bundle] = b
 		}
 		for _, sc := range []*Score{&s.Overall, b} {
-			sc.Policies.add(p.Status)
+			sc.Policies.Add(p.Status)
 			if applicable(p.Status) {
 				w := Weight(p.Severity)
 				sc.ApplicableWeight += w
@@ -186,7 +195,7 @@ func ComputeScores(r *Report) *Scores {
 			frameworks[c.Framework] = f
 		}
 		f.Controls++
-		f.add(c.Status)
+		f.Add(c.Status)
 	}
 	for _, name := range sortedKeys(frameworks) {
 		s.Frameworks = append(s.Frameworks, *frameworks[name])

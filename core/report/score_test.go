@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -118,5 +120,31 @@ func TestFramework(t *testing.T) {
 		if got := Framework(in); got != want {
 			t.Errorf("Framework(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestStatusOrder: roll-ups rank error worst and skip last, and an unknown
+// status after every known one.
+func TestStatusOrder(t *testing.T) {
+	want := []Status{StatusError, StatusFail, StatusWarn, StatusWaived, StatusPass, StatusSkip}
+	if got := Statuses(); !slices.Equal(got, want) {
+		t.Fatalf("Statuses() = %v, want %v", got, want)
+	}
+	for i := range want {
+		for j := range want {
+			if got := CompareStatus(want[i], want[j]); cmp.Compare(i, j) != got {
+				t.Errorf("CompareStatus(%s, %s) = %d, want %d", want[i], want[j], got, cmp.Compare(i, j))
+			}
+			if Worse(want[i], want[j]) != (i < j) {
+				t.Errorf("Worse(%s, %s) = %v", want[i], want[j], !(i < j))
+			}
+		}
+		if !Worse(want[i], "bogus") {
+			t.Errorf("Worse(%s, bogus) = false: an unknown status must rank last", want[i])
+		}
+	}
+	Statuses()[0] = StatusPass
+	if Statuses()[0] != StatusError {
+		t.Error("Statuses returns the package's own slice")
 	}
 }

@@ -2,13 +2,13 @@ package html
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
@@ -174,10 +174,10 @@ type scoresView struct {
 // Empty reports whether there is nothing to tally: no policy at all.
 func (s scoresView) Empty() bool { return s.Overall.Total() == 0 }
 
-// tally counts policy outcomes.
+// tally counts policy outcomes under a name (a bundle, a framework).
 type tally struct {
-	Name                                  string
-	Pass, Fail, Warn, Error, Skip, Waived int
+	Name string
+	report.Tally
 	// Score is the report's own score for this bundle or overall, when it
 	// carries one (report.Scores), e.g. "87 %".
 	Score string
@@ -243,24 +243,6 @@ type controlPolicy struct {
 	Anchor, Label, Status string
 }
 
-// statusOrder ranks policy statuses from worst to best, for roll-ups.
-var statusOrder = []string{
-	string(report.StatusError), string(report.StatusFail), string(report.StatusWarn),
-	"waived", string(report.StatusPass), string(report.StatusSkip),
-}
-
-func statusRank(s string) int {
-	if i := slices.Index(statusOrder, s); i >= 0 {
-		return i
-	}
-	return len(statusOrder)
-}
-
-// framework is the framework a control belongs to, as the report's scores
-// say (report.Framework): "CIS-5.2.12" → "CIS", "NIST-800-53:AC-2" →
-// "NIST-800-53".
-func framework(control string) string { return report.Framework(control) }
-
 // anchors hands out the page's fragment ids: a policy's own ID where it is
 // unique ("#sshd-password-auth"), BUNDLE/ID where two bundles share an ID,
 // and a target prefix for the later reports of a multi-target page.
@@ -305,9 +287,9 @@ func buildPage(title string, generator string, inputs []Input) *page {
 			p.Severities = append(p.Severities, s.String())
 		}
 	}
-	for _, s := range statusOrder {
-		if stats[s] {
-			p.Statuses = append(p.Statuses, s)
+	for _, s := range report.Statuses() {
+		if stats[string(s)] {
+			p.Statuses = append(p.Statuses, string(s))
 		}
 	}
 	p.Bundles = slices.Sorted(maps.Keys(bundles))
@@ -399,26 +381,27 @@ func buildTarget(n int, in Input, ids anchors) *targetView {
 		}
 	}
 
-	// Findings go under their policy, in report order (worst first).
+	// Findings go under their policy, in report order (worst first); a
+	// policy the report does not list is made from its first finding.
 	type key struct{ bundle, id string }
+	policies := slices.Clone(r.Policies)
+	listed := make(map[key]bool, len(policies))
+	for _, p := range policies {
+		listed[key{p.Bundle, p.ID}] = true
+	}
 	occ := map[key][]occurrence{}
-	var orphans []key // findings of a policy the report does not list
 	for _, f := range r.Findings {
 		k := key{f.Bundle, f.PolicyID}
-		if _, seen := occ[k]; !seen && !slices.ContainsFunc(r.Policies, func(p report.PolicyResult) bool { return p.Bundle == f.Bundle && p.ID == f.PolicyID }) {
-			orphans = append(orphans, k)
+		if !listed[k] {
+			listed[k] = true
+			policies = append(policies, report.PolicyResult{Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
+				Enforcement: f.Enforcement, Controls: f.Controls, Remediation: f.Remediation, Status: report.StatusFail})
 		}
 		occ[k] = append(occ[k], newOccurrence(f, waivers))
 	}
-	policies := slices.Clone(r.Policies)
-	for _, k := range orphans {
-		f := r.Findings[slices.IndexFunc(r.Findings, func(f report.Finding) bool { return f.Bundle == k.bundle && f.PolicyID == k.id })]
-		policies = append(policies, report.PolicyResult{Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
-			Enforcement: f.Enforcement, Controls: f.Controls, Remediation: f.Remediation, Status: report.StatusFail})
-	}
 	// Worst first: severity, then status, then bundle and ID.
 	slices.SortStableFunc(policies, func(a, b report.PolicyResult) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(statusRank(string(a.Status)), statusRank(string(b.Status))),
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), report.CompareStatus(a.Status, b.Status),
 			cmp.Compare(a.Bundle, b.Bundle), cmp.Compare(a.ID, b.ID))
 	})
 	prefix := ""
@@ -555,15 +538,13 @@ func newOccurrence(f report.Finding, waivers map[string]report.WaiverEntry) occu
 	return o
 }
 
+// detailText is a detail value as the page shows it: a string as it is,
+// anything else as JSON.
 func detailText(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return report.ValueText(v)
 }
 
 func truncate(s string) string {
@@ -571,13 +552,11 @@ func truncate(s string) string {
 		return s
 	}
 	cut := maxDetailBytes
-	for cut > 0 && !isRuneStart(s[cut]) {
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return fmt.Sprintf("%s… (%d more bytes in the JSON report)", s[:cut], len(s)-cut)
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // scores tallies the policies overall, per bundle, per framework and per
 // control.
@@ -587,48 +566,32 @@ func scores(policies []*policyView) scoresView {
 	bundles := map[string]*tally{}
 	frameworks := map[string]*tally{}
 	controls := map[string]*controlView{}
-	add := func(t *tally, status string) {
-		switch status {
-		case "pass":
-			t.Pass++
-		case "fail":
-			t.Fail++
-		case "warn":
-			t.Warn++
-		case "error":
-			t.Error++
-		case "skip":
-			t.Skip++
-		case "waived":
-			t.Waived++
-		}
-	}
 	for _, p := range policies {
 		status := p.Status
 		if p.Waiver != nil && !p.Waiver.Expired {
 			status = "waived"
 		}
-		add(&s.Overall, status)
+		s.Overall.Add(report.Status(status))
 		b := bundles[p.Bundle]
 		if b == nil {
 			b = &tally{Name: p.Bundle}
 			bundles[p.Bundle] = b
 		}
-		add(b, status)
+		b.Add(report.Status(status))
 		for _, c := range slices.Compact(slices.Sorted(slices.Values(p.Controls))) {
-			fw := framework(c)
+			fw := report.Framework(c)
 			f := frameworks[fw]
 			if f == nil {
 				f = &tally{Name: fw}
 				frameworks[fw] = f
 			}
-			add(f, status)
+			f.Add(report.Status(status))
 			cv := controls[c]
 			if cv == nil {
 				cv = &controlView{Framework: fw, Name: c, Status: status}
 				controls[c] = cv
 			}
-			if statusRank(status) < statusRank(cv.Status) {
+			if report.Worse(report.Status(status), report.Status(cv.Status)) {
 				cv.Status = status
 			}
 			cv.Policies = append(cv.Policies, controlPolicy{Anchor: p.Anchor, Label: p.Bundle + "/" + p.ID, Status: status})

@@ -54,9 +54,10 @@ func TestScores(t *testing.T) {
 	p := buildPage("", "", []Input{{Report: exportertest.Violations()}})
 	s := p.Targets[0].Scores
 	want := scoresView{
-		Overall:    tally{Name: "all bundles", Pass: 1, Fail: 3, Warn: 1, Error: 1, Skip: 1},
-		Bundles:    []tally{{Name: "files", Fail: 2}, {Name: "ssh-baseline", Pass: 1, Fail: 1, Warn: 1, Error: 1, Skip: 1}},
-		Frameworks: []tally{{Name: "CIS", Fail: 1}, {Name: "MIG", Fail: 1}, {Name: "NIST", Fail: 1}},
+		Overall: tally{Name: "all bundles", Tally: report.Tally{Pass: 1, Fail: 3, Warn: 1, Error: 1, Skip: 1}},
+		Bundles: []tally{{Name: "files", Tally: report.Tally{Fail: 2}},
+			{Name: "ssh-baseline", Tally: report.Tally{Pass: 1, Fail: 1, Warn: 1, Error: 1, Skip: 1}}},
+		Frameworks: []tally{{Name: "CIS", Tally: report.Tally{Fail: 1}}, {Name: "MIG", Tally: report.Tally{Fail: 1}}, {Name: "NIST", Tally: report.Tally{Fail: 1}}},
 		Controls: []controlView{
 			{Framework: "CIS", Name: "CIS-5.2.12", Status: "fail", Policies: []controlPolicy{{"sshd-password-auth", "ssh-baseline/sshd-password-auth", "fail"}}},
 			{Framework: "MIG", Name: "MIG-1", Status: "fail", Policies: []controlPolicy{{"authorized-keys-format", "files/authorized-keys-format", "fail"}}},
@@ -105,7 +106,7 @@ func TestControlRollup(t *testing.T) {
 		t.Errorf("controls %v, want %v", got, want)
 	}
 	// Framework X: a pass ×3, b fail, c skip ×2, d waived.
-	if x := s.Frameworks[0]; x != (tally{Name: "X", Pass: 3, Fail: 1, Skip: 2, Waived: 1}) {
+	if x := s.Frameworks[0]; x != (tally{Name: "X", Tally: report.Tally{Pass: 3, Fail: 1, Skip: 2, Waived: 1}}) {
 		t.Errorf("framework X %+v", x)
 	}
 }
@@ -192,5 +193,29 @@ func TestFindingWithoutPolicy(t *testing.T) {
 	f := p.Targets[0].Findings
 	if len(f) != 1 || f[0].ID != "p" || f[0].Status != "fail" || len(f[0].Occurrences) != 2 || p.Policies != 1 {
 		t.Errorf("findings %+v (page counts %d policies), want one failing policy p with both occurrences", f, p.Policies)
+	}
+}
+
+// TestUnlistedPolicy: findings of a policy the report does not list go
+// under a failing policy made from the first of them, after the listed
+// ones of worse severity, and are all shown.
+func TestUnlistedPolicy(t *testing.T) {
+	r := exportertest.CleanImage()
+	f := report.Finding{Bundle: "extra", PolicyID: "unlisted", Title: "Not in the policy list", Kind: report.Deny,
+		Severity: report.SeverityLow, Enforcement: report.Mandatory, Controls: []string{"X-9"}, Message: "first", Path: "/a"}
+	g := f
+	g.Title, g.Message, g.Path = "a later title", "second", "/b"
+	r.Findings = []report.Finding{f, g}
+	tv := buildPage("", "", []Input{{Report: r}}).Targets[0]
+	if len(tv.Findings) != 1 || len(tv.Passed) != 1 {
+		t.Fatalf("%d failing and %d passed policies, want 1 and 1", len(tv.Findings), len(tv.Passed))
+	}
+	p := tv.Findings[0]
+	if p.Bundle != "extra" || p.ID != "unlisted" || p.Title != "Not in the policy list" || p.Status != "fail" ||
+		p.Severity != "low" || !reflect.DeepEqual(p.Controls, []string{"X-9"}) {
+		t.Errorf("policy %+v", p)
+	}
+	if len(p.Occurrences) != 2 || p.Occurrences[0].Message != "first" || p.Occurrences[1].Message != "second" {
+		t.Errorf("occurrences %+v", p.Occurrences)
 	}
 }

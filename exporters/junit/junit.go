@@ -271,7 +271,7 @@ func build(r *report.Report) *TestSuites {
 	}
 	addTailoring(c.Tailoring, tgt, c.Bundles, suite)
 	for _, col := range c.Collectors {
-		failed := col.Status == report.CollectorFailed || col.Status == report.CollectorTimeout || col.Status == report.CollectorStillRunning
+		failed := col.Status.Failed()
 		if !failed && col.SkippedTotal == 0 {
 			continue
 		}

@@ -437,7 +437,7 @@ func build(r *report.Report) []prom.Metric {
 			continue
 		}
 		cseen[ckey{col.Bundle, name}] = true
-		ok := col.Status != report.CollectorFailed && col.Status != report.CollectorTimeout && col.Status != report.CollectorStillRunning
+		ok := !col.Status.Failed()
 		m.add(descCollectorDocs, prom.GaugeValue, float64(col.Documents), col.Bundle, name)
 		m.add(descCollectorSuccess, prom.GaugeValue, b2f(ok), col.Bundle, name)
 		m.add(descCollectorDuration, prom.GaugeValue, col.DurationSeconds, col.Bundle, name)

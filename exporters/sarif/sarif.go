@@ -548,8 +548,7 @@ func notifications(r *report.Report, index map[string]int) []Notification {
 	for _, c := range r.Collectors {
 		name := c.Type + "." + c.Name
 		props := map[string]any{"assay/bundle": c.Bundle, "assay/collector": name}
-		switch c.Status {
-		case report.CollectorFailed, report.CollectorTimeout, report.CollectorStillRunning:
+		if c.Status.Failed() {
 			msg := fmt.Sprintf("collector %s %s", name, c.Status)
 			if c.Error != "" {
 				msg += ": " + c.Error

@@ -100,13 +100,7 @@ func (t *Exporter) writeMulti(b *strings.Builder, r *report.Report) {
 		fmt.Fprintf(b, "%s\n", t.paint(bold, "== "+name))
 		t.writeReport(b, sec.Report, t.gate.TargetExitCode(sec))
 	}
-	verdict := t.paint(green+bold, "PASS")
-	switch t.gate.ExitCode(r) {
-	case exitcode.Violations:
-		verdict = t.paint(red+bold, "FAIL")
-	case exitcode.ScanFailed:
-		verdict = t.paint(red+bold, "ERROR")
-	}
+	verdict := t.verdict(t.gate.ExitCode(r))
 	findings := 0
 	for _, s := range r.Sections() {
 		findings += len(s.Findings)
@@ -183,8 +177,7 @@ func (t *Exporter) writeProblems(b *strings.Builder, r *report.Report) {
 		}
 	}
 	for _, c := range r.Collectors {
-		switch c.Status {
-		case report.CollectorFailed, report.CollectorTimeout, report.CollectorStillRunning:
+		if c.Status.Failed() {
 			fmt.Fprintf(b, "%s collector %s.%s (%s): %s\n", t.paint(red+bold, "error"), c.Type, c.Name, c.Bundle, c.Error)
 		}
 		if c.SkippedTotal > 0 {
@@ -246,13 +239,7 @@ func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report, code int) 
 		sev = append(sev, txt)
 	}
 	docs := r.Documents
-	verdict := t.paint(green+bold, "PASS")
-	switch code {
-	case exitcode.Violations:
-		verdict = t.paint(red+bold, "FAIL")
-	case exitcode.ScanFailed:
-		verdict = t.paint(red+bold, "ERROR")
-	}
+	verdict := t.verdict(code)
 	var extra []string
 	if waived > 0 {
 		extra = append(extra, fmt.Sprintf("%d waived", waived))
@@ -275,13 +262,23 @@ func (t *Exporter) writeSummary(b *strings.Builder, r *report.Report, code int) 
 		plural(docs, "document", "documents"), r.Target.Name, r.Timings.TotalSeconds)
 }
 
+// verdict says what the exit code means: PASS, FAIL (violations) or ERROR.
+func (t *Exporter) verdict(code int) string {
+	switch code {
+	case exitcode.Violations:
+		return t.paint(red+bold, "FAIL")
+	case exitcode.ScanFailed:
+		return t.paint(red+bold, "ERROR")
+	}
+	return t.paint(green+bold, "PASS")
+}
+
 // failedCollectors counts the collectors that failed, timed out or were
 // still running from an earlier scan.
 func failedCollectors(r *report.Report) int {
 	n := 0
 	for _, c := range r.Collectors {
-		switch c.Status {
-		case report.CollectorFailed, report.CollectorTimeout, report.CollectorStillRunning:
+		if c.Status.Failed() {
 			n++
 		}
 	}
