@@ -88,14 +88,15 @@ func upstreamOf(version string) string {
 // evaluate with.
 func detectVersion(fsys fs.FS) versionInfo {
 	vi := versionInfo{Source: "none", Distribution: osRelease(fsys)}
-	if pkg, ok := pkgdb.Find(fsys, serverPackages...); ok {
+	pkgs := pkgdb.Open(fsys)
+	if pkg, ok := pkgs.Find(serverPackages...); ok {
 		vi.Version, vi.Source = pkg.Version, pkg.Source
 	} else if v := binaryRelease(fsys); v != "" {
 		vi.Version, vi.Source = v, "binary"
 	}
 	vi.Upstream = upstreamOf(vi.Version)
 	vi.Agent = map[string]any{"installed": false}
-	if pkg, ok := pkgdb.Find(fsys, clientPackages...); ok {
+	if pkg, ok := pkgs.Find(clientPackages...); ok {
 		vi.Agent = map[string]any{"installed": true, "package": pkg.Name, "version": pkg.Version, "release": upstreamOf(pkg.Version)}
 	} else if _, err := fs.Stat(fsys, "usr/bin/ssh-agent"); err == nil {
 		vi.Agent = map[string]any{"installed": true}
@@ -105,7 +106,7 @@ func detectVersion(fsys fs.FS) versionInfo {
 	if d == distroAlpine {
 		// Alpine's openssh-server has no PAM (openssh-server-pam has).
 		b = buildMinimal
-		if _, pam := pkgdb.Find(fsys, "openssh-server-pam"); pam {
+		if _, pam := pkgs.Find("openssh-server-pam"); pam {
 			b.pam = true
 		}
 	}
