@@ -94,38 +94,27 @@ func (c *interfacesCollector) collectRemote(ctx context.Context, env collector.E
 	}
 	host := remoteHostname(t)
 	addrs := remoteIPv6Addrs(t)
-	byIndex := map[string]string{}
-	type link struct {
-		name  string
-		attrs map[string]string
-	}
-	var links []link
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		dir := "sys/class/net/" + name
-		attrs := map[string]string{}
+		a := map[string]string{}
 		for _, f := range []string{"address", "ifindex", "mtu", "flags", "operstate", "type", "addr_assign_type", "carrier", "uevent"} {
 			if s, err := readRemote(t, dir+"/"+f); err == nil {
-				attrs[f] = strings.TrimSpace(s)
+				a[f] = strings.TrimSpace(s)
 			}
 		}
-		if attrs["ifindex"] == "" {
+		if a["ifindex"] == "" {
 			emit.Skip(target.Abs(dir), errors.New("no ifindex: not an interface"))
 			continue
 		}
 		if m, err := t.ReadLink(dir + "/master"); err == nil {
-			attrs["master"] = path.Base(m)
+			a["master"] = path.Base(m)
 		}
 		if _, err := t.Stat(dir + "/device"); err == nil {
-			attrs["device"] = "1"
+			a["device"] = "1"
 		}
-		byIndex[attrs["ifindex"]] = name
-		links = append(links, link{name, attrs})
-	}
-	for _, l := range links {
-		a := l.attrs
 		raw64, _ := strconv.ParseUint(strings.TrimPrefix(a["flags"], "0x"), 16, 32)
 		raw := uint32(raw64)
 		if a["carrier"] == "1" && raw&unix.IFF_UP != 0 {
@@ -150,12 +139,12 @@ func (c *interfacesCollector) collectRemote(ctx context.Context, env collector.E
 		if linkType == "" {
 			linkType = a["type"]
 		}
-		ifAddrs := addrs[l.name]
+		ifAddrs := addrs[name]
 		if ifAddrs == nil {
 			ifAddrs = []any{}
 		}
 		doc := document.Document{document.FieldKind: KindInterface}
-		doc["name"] = l.name
+		doc["name"] = name
 		doc["index"] = index
 		doc["mac"] = mac
 		doc["permanent_mac"] = ""
