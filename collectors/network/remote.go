@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"path"
@@ -39,19 +38,8 @@ const (
 func remote(t target.Target) bool { return t != nil && t.Info().Kind != target.KindHost }
 
 func readRemote(t target.Target, name string) (string, error) {
-	f, err := t.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxRemoteFile+1))
-	if err != nil {
-		return "", err
-	}
-	if len(b) > maxRemoteFile {
-		return "", fmt.Errorf("%s: larger than %d MiB", target.Abs(name), maxRemoteFile>>20)
-	}
-	return string(b), nil
+	b, err := target.ReadFile(t, name, maxRemoteFile)
+	return string(b), err
 }
 
 func remoteHostname(t target.Target) string {

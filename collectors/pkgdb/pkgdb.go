@@ -7,19 +7,15 @@ package pkgdb
 import (
 	"bufio"
 	"bytes"
-	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"strings"
+
+	"github.com/assay-dev/assay/core/target"
 )
 
 // MaxDatabase is the largest package database read (dpkg status, apk
 // installed, rpm Packages or rpmdb.sqlite); a larger one is skipped.
 const MaxDatabase = 64 << 20
-
-// ErrTooLarge is returned for a database over MaxDatabase.
-var ErrTooLarge = errors.New("package database larger than 64 MiB")
 
 // Package is one installed package.
 type Package struct {
@@ -84,19 +80,7 @@ var databases = []database{
 
 // readAll reads a database file of at most MaxDatabase bytes.
 func readAll(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxDatabase+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > MaxDatabase {
-		return nil, fmt.Errorf("%s: %w", name, ErrTooLarge)
-	}
-	return b, nil
+	return target.ReadFile(fsys, name, MaxDatabase)
 }
 
 // readDpkg reads var/lib/dpkg/status: the packages whose status is

@@ -80,7 +80,7 @@ func (c *config) load(p string) ([]string, error) {
 		c.fileOrder = append(c.fileOrder, p)
 		return l, nil
 	}
-	data, err := readFile(c.fsys, target.Rel(p), maxConfigFile)
+	data, err := target.ReadFile(c.fsys, target.Rel(p), maxConfigFile)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
