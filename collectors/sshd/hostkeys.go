@@ -219,7 +219,7 @@ func describeKey(pub ssh.PublicKey) (string, int) {
 
 // readTargetFile reads a file of the target by its absolute path, bounded.
 func readTargetFile(fsys fs.FS, path string) ([]byte, error) {
-	return readLimited(fsys, target.Rel(path), maxKeyFile)
+	return readPrefix(fsys, target.Rel(path), maxKeyFile)
 }
 
 // errnoText is the strerror(3) text sshd prints for a failed open.

@@ -10,6 +10,7 @@ import (
 	"github.com/assay-dev/assay/collectors/host"
 	"github.com/assay-dev/assay/collectors/pkgdb"
 	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // versionInfo says which OpenSSH the target has, whose build it is and
@@ -170,14 +171,17 @@ const maxFactFile = 64 << 10
 
 func osRelease(fsys fs.FS) map[string]any {
 	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
-		if b, err := readLimited(fsys, p, maxFactFile); err == nil {
+		if b, err := target.ReadFile(fsys, p, maxFactFile); err == nil {
 			return host.ParseOSRelease(b)
 		}
 	}
 	return map[string]any{}
 }
 
-func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
+// readPrefix reads at most the first limit bytes of the file name of fsys,
+// without saying whether there was more: enough of a binary to find a
+// string in, or of a key file to fail to parse.
+func readPrefix(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
@@ -194,7 +198,7 @@ var binaryRe = regexp.MustCompile(`OpenSSH_(\d+\.\d+p\d+)`)
 // binaryRelease is the release the sshd binary names ("OpenSSH_9.6p1").
 func binaryRelease(fsys fs.FS) string {
 	for _, p := range []string{"usr/sbin/sshd", "usr/local/sbin/sshd"} {
-		b, err := readLimited(fsys, p, maxBinary)
+		b, err := readPrefix(fsys, p, maxBinary)
 		if err != nil {
 			continue
 		}
@@ -210,14 +214,14 @@ func binaryRelease(fsys fs.FS) string {
 // unless /etc/sysconfig/sshd sets CRYPTO_POLICY itself (the documented
 // opt-out).
 func rhel8CryptoPolicy(fsys fs.FS) []string {
-	if b, err := readLimited(fsys, "etc/sysconfig/sshd", maxFactFile); err == nil {
+	if b, err := target.ReadFile(fsys, "etc/sysconfig/sshd", maxFactFile); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.HasPrefix(strings.TrimSpace(l), "CRYPTO_POLICY=") {
 				return nil
 			}
 		}
 	}
-	b, err := readLimited(fsys, "etc/crypto-policies/back-ends/opensshserver.config", maxFactFile)
+	b, err := target.ReadFile(fsys, "etc/crypto-policies/back-ends/opensshserver.config", maxFactFile)
 	if err != nil {
 		return nil
 	}
