@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+
+	"github.com/assay-dev/assay/internal/hclguard"
 )
 
 // ErrTooLarge is wrapped by ReadFile's error for a file over its limit.
@@ -28,18 +30,7 @@ func ReadFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: larger than %s, not read", ErrTooLarge, sizeText(limit))
+		return nil, fmt.Errorf("%w: larger than %s, not read", ErrTooLarge, hclguard.Size(limit))
 	}
 	return data, nil
-}
-
-// sizeText writes a limit in whole MiB or KiB when it is one.
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
