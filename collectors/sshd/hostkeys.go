@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -175,7 +176,7 @@ func (c *config) loadHostKey(o *options, path string, agent bool) hostKey {
 	k.Type, k.Bits = describeKey(signer.PublicKey())
 	switch key := raw.(type) {
 	case *dsa.PrivateKey:
-		if !contains(c.prof.all["key"], "ssh-dss") {
+		if !slices.Contains(c.prof.all["key"], "ssh-dss") {
 			// a build without DSA (9.8) cannot parse the key at all
 			k.Error = "invalid format"
 			return k
