@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -173,18 +174,12 @@ func remoteIPv6Addrs(t target.Target) map[string][]any {
 		if len(f) != 6 || len(f[0]) != 32 {
 			continue
 		}
-		ip := make(net.IP, 16)
-		ok := true
-		for i := range 16 {
-			b, err := strconv.ParseUint(f[0][2*i:2*i+2], 16, 8)
-			if err != nil {
-				ok = false
-				break
-			}
-			ip[i] = byte(b)
+		ip, err := hex.DecodeString(f[0])
+		if err != nil {
+			continue
 		}
 		plen, err := strconv.ParseUint(f[2], 16, 8)
-		if !ok || err != nil || plen > 128 {
+		if err != nil || plen > 128 {
 			continue
 		}
 		out[f[5]] = append(out[f[5]], (&net.IPNet{IP: ip, Mask: net.CIDRMask(int(plen), 128)}).String())
