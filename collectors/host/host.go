@@ -8,8 +8,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"runtime"
@@ -62,7 +60,7 @@ func Facts(t target.Target, skip collector.Emitter) document.Document {
 	info := t.Info()
 	doc["target"] = map[string]any{"kind": string(info.Kind), "name": info.Name}
 	read := func(name string) []byte {
-		b, err := readSmall(t, name)
+		b, err := target.ReadFile(t, name, maxFactFile)
 		if err != nil {
 			if skip != nil && !errors.Is(err, fs.ErrNotExist) {
 				skip.Skip(target.Abs(name), err)
@@ -107,23 +105,6 @@ func Facts(t target.Target, skip collector.Emitter) document.Document {
 // maxFactFile bounds each file read for host facts: they are a line or a
 // few, and a hostile root may hold a huge sparse /etc/hostname.
 const maxFactFile = 64 << 10
-
-// readSmall reads a file of at most maxFactFile bytes.
-func readSmall(t target.Target, name string) ([]byte, error) {
-	f, err := t.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFactFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxFactFile {
-		return nil, fmt.Errorf("larger than %d KiB: not a host fact file", maxFactFile>>10)
-	}
-	return b, nil
-}
 
 // ParseOSRelease parses os-release(5): KEY=value lines, values optionally
 // quoted with shell quoting. Keys are lower-cased ("version_id").

@@ -41,6 +41,9 @@ func TestDocumentsMatchSchema(t *testing.T) {
 	for _, tgt := range tgts {
 		defer tgt.Close()
 		out := (&collectors.Runner{Target: tgt}).Run(context.Background(), []collectors.Job{{Type: host.Type(), Name: "facts", Collector: c}})
+		if r := out[0].Result; r.Status != "ok" || len(out[0].Documents) != 1 {
+			t.Fatalf("%s: %s %s, %d documents; want ok and one", tgt.Info().Name, r.Status, r.Error, len(out[0].Documents))
+		}
 		docs = append(docs, out[0].Documents...)
 	}
 	schematest.Check(t, docs)

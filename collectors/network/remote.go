@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"path"
@@ -39,19 +39,8 @@ const (
 func remote(t target.Target) bool { return t != nil && t.Info().Kind != target.KindHost }
 
 func readRemote(t target.Target, name string) (string, error) {
-	f, err := t.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxRemoteFile+1))
-	if err != nil {
-		return "", err
-	}
-	if len(b) > maxRemoteFile {
-		return "", fmt.Errorf("%s: larger than %d MiB", target.Abs(name), maxRemoteFile>>20)
-	}
-	return string(b), nil
+	b, err := target.ReadFile(t, name, maxRemoteFile)
+	return string(b), err
 }
 
 func remoteHostname(t target.Target) string {
@@ -94,38 +83,27 @@ func (c *interfacesCollector) collectRemote(ctx context.Context, env collector.E
 	}
 	host := remoteHostname(t)
 	addrs := remoteIPv6Addrs(t)
-	byIndex := map[string]string{}
-	type link struct {
-		name  string
-		attrs map[string]string
-	}
-	var links []link
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		dir := "sys/class/net/" + name
-		attrs := map[string]string{}
+		a := map[string]string{}
 		for _, f := range []string{"address", "ifindex", "mtu", "flags", "operstate", "type", "addr_assign_type", "carrier", "uevent"} {
 			if s, err := readRemote(t, dir+"/"+f); err == nil {
-				attrs[f] = strings.TrimSpace(s)
+				a[f] = strings.TrimSpace(s)
 			}
 		}
-		if attrs["ifindex"] == "" {
+		if a["ifindex"] == "" {
 			emit.Skip(target.Abs(dir), errors.New("no ifindex: not an interface"))
 			continue
 		}
 		if m, err := t.ReadLink(dir + "/master"); err == nil {
-			attrs["master"] = path.Base(m)
+			a["master"] = path.Base(m)
 		}
 		if _, err := t.Stat(dir + "/device"); err == nil {
-			attrs["device"] = "1"
+			a["device"] = "1"
 		}
-		byIndex[attrs["ifindex"]] = name
-		links = append(links, link{name, attrs})
-	}
-	for _, l := range links {
-		a := l.attrs
 		raw64, _ := strconv.ParseUint(strings.TrimPrefix(a["flags"], "0x"), 16, 32)
 		raw := uint32(raw64)
 		if a["carrier"] == "1" && raw&unix.IFF_UP != 0 {
@@ -150,12 +128,12 @@ func (c *interfacesCollector) collectRemote(ctx context.Context, env collector.E
 		if linkType == "" {
 			linkType = a["type"]
 		}
-		ifAddrs := addrs[l.name]
+		ifAddrs := addrs[name]
 		if ifAddrs == nil {
 			ifAddrs = []any{}
 		}
 		doc := document.Document{document.FieldKind: KindInterface}
-		doc["name"] = l.name
+		doc["name"] = name
 		doc["index"] = index
 		doc["mac"] = mac
 		doc["permanent_mac"] = ""
@@ -196,18 +174,12 @@ func remoteIPv6Addrs(t target.Target) map[string][]any {
 		if len(f) != 6 || len(f[0]) != 32 {
 			continue
 		}
-		ip := make(net.IP, 16)
-		ok := true
-		for i := range 16 {
-			b, err := strconv.ParseUint(f[0][2*i:2*i+2], 16, 8)
-			if err != nil {
-				ok = false
-				break
-			}
-			ip[i] = byte(b)
+		ip, err := hex.DecodeString(f[0])
+		if err != nil {
+			continue
 		}
 		plen, err := strconv.ParseUint(f[2], 16, 8)
-		if !ok || err != nil || plen > 128 {
+		if err != nil || plen > 128 {
 			continue
 		}
 		out[f[5]] = append(out[f[5]], (&net.IPNet{IP: ip, Mask: net.CIDRMask(int(plen), 128)}).String())

@@ -7,19 +7,15 @@ package pkgdb
 import (
 	"bufio"
 	"bytes"
-	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"strings"
+
+	"github.com/assay-dev/assay/core/target"
 )
 
 // MaxDatabase is the largest package database read (dpkg status, apk
 // installed, rpm Packages or rpmdb.sqlite); a larger one is skipped.
 const MaxDatabase = 64 << 20
-
-// ErrTooLarge is returned for a database over MaxDatabase.
-var ErrTooLarge = errors.New("package database larger than 64 MiB")
 
 // Package is one installed package.
 type Package struct {
@@ -33,13 +29,34 @@ type Package struct {
 }
 
 // Find returns the first of names installed on the target, looking in
+// dpkg's, apk's and rpm's databases in that order. A caller with more than
+// one question of a target asks a DB, which reads each database once.
+func Find(fsys fs.FS, names ...string) (Package, bool) { return Open(fsys).Find(names...) }
+
+// DB is the package databases of one target, each read (and parsed) the
+// first time a Find needs it and kept: reading one is a whole file of up
+// to MaxDatabase bytes, over SFTP on an SSH target, and rpm's goes through
+// a temporary file. A DB is not safe for concurrent use.
+type DB struct {
+	fsys fs.FS
+	pkgs []map[string]Package // what each of the first len(pkgs) databases held; nil if unreadable
+}
+
+// Open returns the package databases of fsys; nothing is read yet.
+func Open(fsys fs.FS) *DB { return &DB{fsys: fsys} }
+
+// Find returns the first of names installed on the target, looking in
 // dpkg's, apk's and rpm's databases in that order.
-func Find(fsys fs.FS, names ...string) (Package, bool) {
-	for _, db := range databases {
-		pkgs, err := db.read(fsys)
-		if err != nil {
-			continue
+func (d *DB) Find(names ...string) (Package, bool) {
+	for i, db := range databases {
+		if i == len(d.pkgs) {
+			pkgs, err := db.read(d.fsys)
+			if err != nil {
+				pkgs = nil
+			}
+			d.pkgs = append(d.pkgs, pkgs)
 		}
+		pkgs := d.pkgs[i]
 		for _, n := range names {
 			if p, ok := pkgs[n]; ok {
 				return p, true
@@ -63,19 +80,7 @@ var databases = []database{
 
 // readAll reads a database file of at most MaxDatabase bytes.
 func readAll(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxDatabase+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > MaxDatabase {
-		return nil, fmt.Errorf("%s: %w", name, ErrTooLarge)
-	}
-	return b, nil
+	return target.ReadFile(fsys, name, MaxDatabase)
 }
 
 // readDpkg reads var/lib/dpkg/status: the packages whose status is

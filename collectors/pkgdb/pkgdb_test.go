@@ -1,6 +1,7 @@
 package pkgdb
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -60,5 +61,48 @@ func TestParseHeader(t *testing.T) {
 		if _, err := parseHeader(b); err == nil {
 			t.Errorf("parseHeader(%x) accepted a broken header", b)
 		}
+	}
+}
+
+// countingFS counts the opens of each file.
+type countingFS struct {
+	fs.FS
+	opens map[string]int
+}
+
+func (c countingFS) Open(name string) (fs.File, error) {
+	c.opens[name]++
+	return c.FS.Open(name)
+}
+
+// TestDBReadsOnce: a DB answers several questions from one read of each
+// database, and reads none it does not need.
+func TestDBReadsOnce(t *testing.T) {
+	c := countingFS{FS: os.DirFS(filepath.Join("testdata", "rhel9")), opens: map[string]int{}}
+	db := Open(c)
+	if len(c.opens) != 0 {
+		t.Fatalf("Open read %v", c.opens)
+	}
+	for _, q := range [][]string{{"openssh-server"}, {"openssh-clients", "openssh"}, {"openssh-askpass"}, {"tzdata"}} {
+		db.Find(q...)
+	}
+	if p, ok := db.Find("openssh-server"); !ok || p.Version != "8.7p1-38.el9_4.4" || p.Source != "rpm" {
+		t.Errorf("Find = %+v, %v", p, ok)
+	}
+	for name, n := range c.opens {
+		if n != 1 {
+			t.Errorf("%s opened %d times, want once", name, n)
+		}
+	}
+	if c.opens["var/lib/rpm/rpmdb.sqlite"] != 1 {
+		t.Errorf("opens %v: want rpmdb.sqlite read", c.opens)
+	}
+
+	deb := countingFS{FS: os.DirFS(filepath.Join("testdata", "debian")), opens: map[string]int{}}
+	if _, ok := Open(deb).Find("openssh-server"); !ok {
+		t.Fatal("openssh-server not found in the dpkg database")
+	}
+	if len(deb.opens) != 1 || deb.opens["var/lib/dpkg/status"] != 1 {
+		t.Errorf("opens %v: want dpkg's status alone, once", deb.opens)
 	}
 }

@@ -18,15 +18,11 @@ import (
 // caches the files it reads, so evaluating several connection specs reads
 // each file once.
 type config struct {
-	fsys     fs.FS
-	main     string // absolute path inside the target
-	prof     *profile
-	v        int // the release, 902
-	keywords map[string]keyword
-	opts     evalOptions
-	// stopAtFatal stops a pass at the first fatal error, as sshd does; the
-	// collector keeps going to compute all it can.
-	stopAtFatal bool
+	fsys fs.FS
+	main string // absolute path inside the target
+	prof *profile
+	v    int // the release, 902: prof.v
+	opts evalOptions
 
 	// cache holds file lines by path, possibly shared between configs;
 	// files marks those this config read, in fileOrder.
@@ -55,9 +51,8 @@ type evalOptions struct {
 
 func newConfig(fsys fs.FS, mainPath string, prof *profile, opts evalOptions) *config {
 	return &config{
-		fsys: fsys, main: mainPath, prof: prof, v: prof.v, keywords: prof.keywords, opts: opts,
-		stopAtFatal: opts.stopAtFatal,
-		files:       map[string][]string{}, errSeen: map[ConfigError]bool{},
+		fsys: fsys, main: mainPath, prof: prof, v: prof.v, opts: opts,
+		files: map[string][]string{}, errSeen: map[ConfigError]bool{},
 	}
 }
 
@@ -80,7 +75,7 @@ func (c *config) load(p string) ([]string, error) {
 		c.fileOrder = append(c.fileOrder, p)
 		return l, nil
 	}
-	data, err := readFile(c.fsys, target.Rel(p), maxConfigFile)
+	data, err := target.ReadFile(c.fsys, target.Rel(p), maxConfigFile)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

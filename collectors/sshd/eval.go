@@ -97,7 +97,7 @@ func (c *config) evaluate(ci *ConnInfo) (*result, error) {
 
 // stopped reports whether sshd would have exited by now.
 func (c *config) stopped(_ *pass) bool {
-	if !c.stopAtFatal {
+	if !c.opts.stopAtFatal {
 		return false
 	}
 	for _, e := range c.errs {
@@ -197,7 +197,7 @@ func (c *config) checkGlobal(o *options) {
 		if v, ok := o.get(pair[0]); ok && !equalFold(v, "none") && !o.isSet(pair[1]) {
 			name := map[string]string{"authorizedkeyscommand": "AuthorizedKeysCommand", "authorizedprincipalscommand": "AuthorizedPrincipalsCommand"}[pair[0]]
 			c.addError(bareError(o.v[pair[0]].src, true, name+" set without "+name+"User"))
-			if c.stopAtFatal {
+			if c.opts.stopAtFatal {
 				return
 			}
 		}

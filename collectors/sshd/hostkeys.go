@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,7 @@ type hostKey struct {
 	Loaded bool   `json:"loaded"`
 	Error  string `json:"error,omitempty"`
 	src    Source
+	perm   fs.FileMode // the private key file's permissions, for "bad permissions"
 }
 
 // loadHostKeys is what sshd's main() does with the HostKey files after the
@@ -75,11 +77,10 @@ func (c *config) loadHostKeys(o *options) []hostKey {
 		k := c.loadHostKey(o, f, agent)
 		k.src = srcs[i]
 		if k.Error == "bad permissions" {
-			st, _ := fs.Stat(c.fsys, target.Rel(f))
 			for _, l := range []string{
 				"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
 				"@         WARNING: UNPROTECTED PRIVATE KEY FILE!          @",
-				fmt.Sprintf("Permissions 0%3.3o for '%s' are too open.", st.Mode().Perm(), f),
+				fmt.Sprintf("Permissions 0%3.3o for '%s' are too open.", k.perm, f),
 				"It is required that your private key files are NOT accessible by others.",
 				"This private key will be ignored.",
 			} {
@@ -151,7 +152,7 @@ func (c *config) loadHostKey(o *options, path string, agent bool) hostKey {
 	if st, err := fs.Stat(c.fsys, target.Rel(path)); err == nil && st.Mode().Perm()&0o077 != 0 {
 		// sshd refuses a private key others can read (it checks the
 		// owner too: the collector takes every file as root's).
-		k.Error = "bad permissions"
+		k.Error, k.perm = "bad permissions", st.Mode().Perm()
 		return k
 	}
 	raw, err := ssh.ParseRawPrivateKey(data)
@@ -175,7 +176,7 @@ func (c *config) loadHostKey(o *options, path string, agent bool) hostKey {
 	k.Type, k.Bits = describeKey(signer.PublicKey())
 	switch key := raw.(type) {
 	case *dsa.PrivateKey:
-		if !contains(c.prof.all["key"], "ssh-dss") {
+		if !slices.Contains(c.prof.all["key"], "ssh-dss") {
 			// a build without DSA (9.8) cannot parse the key at all
 			k.Error = "invalid format"
 			return k
@@ -219,7 +220,7 @@ func describeKey(pub ssh.PublicKey) (string, int) {
 
 // readTargetFile reads a file of the target by its absolute path, bounded.
 func readTargetFile(fsys fs.FS, path string) ([]byte, error) {
-	return readLimited(fsys, target.Rel(path), maxKeyFile)
+	return readPrefix(fsys, target.Rel(path), maxKeyFile)
 }
 
 // errnoText is the strerror(3) text sshd prints for a failed open.

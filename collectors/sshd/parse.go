@@ -79,7 +79,7 @@ func (p *pass) parseFile(path string, lines []string, flags int, active *bool, d
 		return
 	}
 	for i, l := range lines {
-		if p.tooDeep || p.stop && p.c.stopAtFatal {
+		if p.tooDeep || p.stop && p.c.opts.stopAtFatal {
 			return
 		}
 		var ok bool
@@ -106,7 +106,7 @@ func (p *pass) parseFile(path string, lines []string, flags int, active *bool, d
 // lookup is parse_token(): the keyword's table entry, or the "Bad
 // configuration option" error.
 func (p *pass) lookup(kw string, src Source) (keyword, bool) {
-	k, known := p.c.keywords[strings.ToLower(kw)]
+	k, known := p.c.prof.keywords[strings.ToLower(kw)]
 	if !known {
 		p.report(ConfigError{Path: src.Path, Line: src.Line, Message: "Bad configuration option: " + kw, Text: fmt.Sprintf("%s: line %d: Bad configuration option: %s", src.Path, src.Line, kw)})
 	}

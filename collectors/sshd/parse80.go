@@ -715,7 +715,7 @@ func (p *pass) includeOld(h *handlerCtx, active *bool, incFlags *int, depth int)
 		}
 		p.lastInclude = pattern
 		p.includeFiles(h, pattern, active, incFlags, depth)
-		if p.tooDeep || p.stop && p.c.stopAtFatal {
+		if p.tooDeep || p.stop && p.c.opts.stopAtFatal {
 			return true
 		}
 	}

@@ -35,7 +35,7 @@ func (p *pass) include(h *handlerCtx, active *bool, incFlags *int, depth int) bo
 			pattern = sshDir + "/" + a
 		}
 		p.includeFiles(h, pattern, active, incFlags, depth)
-		if p.tooDeep || p.stop && p.c.stopAtFatal {
+		if p.tooDeep || p.stop && p.c.opts.stopAtFatal {
 			return true
 		}
 	}
@@ -68,7 +68,7 @@ func (p *pass) includeFiles(h *handlerCtx, pattern string, active *bool, incFlag
 		}
 		p.parseFile(f, lines, flags, active, depth+1)
 		*active = oactive
-		if p.tooDeep || p.stop && p.c.stopAtFatal {
+		if p.tooDeep || p.stop && p.c.opts.stopAtFatal {
 			return
 		}
 	}

@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -224,7 +225,7 @@ func shortnamesOf(keys []string) []string {
 	}
 	var out []string
 	for _, f := range families {
-		if contains(keys, f.name) {
+		if slices.Contains(keys, f.name) {
 			out = append(out, f.short)
 		}
 	}
@@ -297,7 +298,7 @@ func everyName(names string, stopAtEmpty bool, ok func(string) bool) bool {
 // unknown one.
 func (p *profile) namesValid(kind, names string) (ok bool, bad string) {
 	ok = everyName(names, true, func(n string) bool {
-		if contains(p.all[kind], n) {
+		if slices.Contains(p.all[kind], n) {
 			return true
 		}
 		bad = n
@@ -311,7 +312,7 @@ func (p *profile) namesValid(kind, names string) (ok bool, bad string) {
 // (CASignatureAlgorithms from 9.6) refuses certificate types.
 func (p *profile) keyNamesValid(names string, caOnly bool) bool {
 	return everyName(names, true, func(n string) bool {
-		if contains(p.all["key"], n) {
+		if slices.Contains(p.all["key"], n) {
 			return !caOnly || !strings.Contains(n, "-cert-v01@")
 		}
 		for _, s := range p.shortnames {
@@ -330,16 +331,7 @@ func (p *profile) keyNamesValid(names string, caOnly bool) bool {
 
 // gssNamesValid checks Debian's GSSAPIKexAlgorithms names.
 func (p *profile) gssNamesValid(names string) bool {
-	return everyName(names, false, func(n string) bool { return contains(p.gss, n) })
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return everyName(names, false, func(n string) bool { return slices.Contains(p.gss, n) })
 }
 
 // namesCat is kex_names_cat(): a, then the names of b not already there.
@@ -352,7 +344,7 @@ func namesCat(a, b []string) []string {
 		if n == "" {
 			break
 		}
-		if !contains(out, n) {
+		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+
+	"github.com/assay-dev/assay/core/target"
 )
 
 // userDB is what sshd asks NSS about, read from the target's files:
@@ -55,7 +57,7 @@ func loadUserDB(fsys fs.FS) *userDB {
 		}
 		db.groups = append(db.groups, group{name: f[0], gid: gid, members: members})
 	}
-	if data, err := readFile(fsys, "etc/services", maxAccountFile); err == nil {
+	if data, err := target.ReadFile(fsys, "etc/services", maxAccountFile); err == nil {
 		for _, l := range strings.Split(string(data), "\n") {
 			l, _, _ = strings.Cut(l, "#")
 			fields := strings.Fields(l)
@@ -81,7 +83,7 @@ func loadUserDB(fsys fs.FS) *userDB {
 }
 
 func readColon(fsys fs.FS, name string) [][]string {
-	data, err := readFile(fsys, name, maxAccountFile)
+	data, err := target.ReadFile(fsys, name, maxAccountFile)
 	if err != nil {
 		return nil
 	}

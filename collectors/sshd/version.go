@@ -10,6 +10,7 @@ import (
 	"github.com/assay-dev/assay/collectors/host"
 	"github.com/assay-dev/assay/collectors/pkgdb"
 	"github.com/assay-dev/assay/core/document"
+	"github.com/assay-dev/assay/core/target"
 )
 
 // versionInfo says which OpenSSH the target has, whose build it is and
@@ -88,14 +89,15 @@ func upstreamOf(version string) string {
 // evaluate with.
 func detectVersion(fsys fs.FS) versionInfo {
 	vi := versionInfo{Source: "none", Distribution: osRelease(fsys)}
-	if pkg, ok := pkgdb.Find(fsys, serverPackages...); ok {
+	pkgs := pkgdb.Open(fsys)
+	if pkg, ok := pkgs.Find(serverPackages...); ok {
 		vi.Version, vi.Source = pkg.Version, pkg.Source
 	} else if v := binaryRelease(fsys); v != "" {
 		vi.Version, vi.Source = v, "binary"
 	}
 	vi.Upstream = upstreamOf(vi.Version)
 	vi.Agent = map[string]any{"installed": false}
-	if pkg, ok := pkgdb.Find(fsys, clientPackages...); ok {
+	if pkg, ok := pkgs.Find(clientPackages...); ok {
 		vi.Agent = map[string]any{"installed": true, "package": pkg.Name, "version": pkg.Version, "release": upstreamOf(pkg.Version)}
 	} else if _, err := fs.Stat(fsys, "usr/bin/ssh-agent"); err == nil {
 		vi.Agent = map[string]any{"installed": true}
@@ -105,7 +107,7 @@ func detectVersion(fsys fs.FS) versionInfo {
 	if d == distroAlpine {
 		// Alpine's openssh-server has no PAM (openssh-server-pam has).
 		b = buildMinimal
-		if _, pam := pkgdb.Find(fsys, "openssh-server-pam"); pam {
+		if _, pam := pkgs.Find("openssh-server-pam"); pam {
 			b.pam = true
 		}
 	}
@@ -169,14 +171,17 @@ const maxFactFile = 64 << 10
 
 func osRelease(fsys fs.FS) map[string]any {
 	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
-		if b, err := readLimited(fsys, p, maxFactFile); err == nil {
+		if b, err := target.ReadFile(fsys, p, maxFactFile); err == nil {
 			return host.ParseOSRelease(b)
 		}
 	}
 	return map[string]any{}
 }
 
-func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
+// readPrefix reads at most the first limit bytes of the file name of fsys,
+// without saying whether there was more: enough of a binary to find a
+// string in, or of a key file to fail to parse.
+func readPrefix(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
@@ -193,7 +198,7 @@ var binaryRe = regexp.MustCompile(`OpenSSH_(\d+\.\d+p\d+)`)
 // binaryRelease is the release the sshd binary names ("OpenSSH_9.6p1").
 func binaryRelease(fsys fs.FS) string {
 	for _, p := range []string{"usr/sbin/sshd", "usr/local/sbin/sshd"} {
-		b, err := readLimited(fsys, p, maxBinary)
+		b, err := readPrefix(fsys, p, maxBinary)
 		if err != nil {
 			continue
 		}
@@ -209,14 +214,14 @@ func binaryRelease(fsys fs.FS) string {
 // unless /etc/sysconfig/sshd sets CRYPTO_POLICY itself (the documented
 // opt-out).
 func rhel8CryptoPolicy(fsys fs.FS) []string {
-	if b, err := readLimited(fsys, "etc/sysconfig/sshd", maxFactFile); err == nil {
+	if b, err := target.ReadFile(fsys, "etc/sysconfig/sshd", maxFactFile); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.HasPrefix(strings.TrimSpace(l), "CRYPTO_POLICY=") {
 				return nil
 			}
 		}
 	}
-	b, err := readLimited(fsys, "etc/crypto-policies/back-ends/opensshserver.config", maxFactFile)
+	b, err := target.ReadFile(fsys, "etc/crypto-policies/back-ends/opensshserver.config", maxFactFile)
 	if err != nil {
 		return nil
 	}

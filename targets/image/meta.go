@@ -43,6 +43,12 @@ func openIn(root *os.Root, name string) (*os.File, int64, error) {
 		}
 		return nil, 0, err
 	}
+	return regular(f, name)
+}
+
+// regular returns f, just opened as name, and its size if it is a regular
+// file; otherwise it closes f and says what it is.
+func regular(f *os.File, name string) (*os.File, int64, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()

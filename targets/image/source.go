@@ -90,16 +90,7 @@ func openRegular(p string) (*os.File, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, 0, fmt.Errorf("%s: not a regular file", p)
-	}
-	return f, fi.Size(), nil
+	return regular(f, p)
 }
 
 func malformed(format string, args ...any) error {

@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/assay-dev/assay/internal/hclguard"
 )
 
 // maxKeyFile bounds an identity or certificate file: a private key is a few
@@ -86,16 +88,9 @@ func readBounded(file string, limit int64, what string) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %s: %s", file, sizeText(limit), what)
+		return nil, fmt.Errorf("%s: larger than %s: %s", file, hclguard.Size(limit), what)
 	}
 	return data, nil
-}
-
-func sizeText(n int64) string {
-	if n >= 1<<20 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d KiB", n>>10)
 }
 
 // agentKeys returns the keys (and certificates) of the ssh-agent at socket,

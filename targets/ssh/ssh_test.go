@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	xssh "golang.org/x/crypto/ssh"
+
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/internal/testenv"
 	"github.com/assay-dev/assay/targets"
@@ -168,11 +170,11 @@ func TestRefused(t *testing.T) {
 
 func fingerprint(t *testing.T, line string) string {
 	t.Helper()
-	k, _, _, _, err := ssh.ParseAuthorizedKeyForTest([]byte(line))
+	k, _, _, _, err := xssh.ParseAuthorizedKey([]byte(line))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return k
+	return xssh.FingerprintSHA256(k)
 }
 
 // TestStoppedServer: a server that stops answering mid-scan (SIGSTOP on

@@ -28,6 +28,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh/knownhosts"
+
 	"github.com/assay-dev/assay/internal/testenv"
 )
 
@@ -371,7 +373,7 @@ func (r *Running) KnownHostsLine(hashed bool) string {
 		name = "[" + host + "]:" + port
 	}
 	if hashed {
-		name = hashHost(name)
+		name = knownhosts.HashHostname(name)
 	}
 	return name + " " + r.HostKey.Public
 }
