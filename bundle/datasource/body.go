@@ -2,9 +2,7 @@ package datasource
 
 import (
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
@@ -164,7 +162,7 @@ func (b *Body) CAFile(name string) ([]byte, string) {
 	}
 	src, display, err := b.env.ReadFile(p)
 	if err != nil {
-		b.Errorf(name, "Cannot read CA file", "%s = %q: %s.", name, p, describeErr(err))
+		b.Errorf(name, "Cannot read CA file", "%s = %q: %s.", name, p, err)
 		return nil, ""
 	}
 	if !x509.NewCertPool().AppendCertsFromPEM(src) {
@@ -172,16 +170,6 @@ func (b *Body) CAFile(name string) ([]byte, string) {
 		return nil, ""
 	}
 	return src, display
-}
-
-// describeErr drops the operation and path of a *fs.PathError: the
-// diagnostic names the file already.
-func describeErr(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // Duration decodes a Go duration string ("30s", "2m"); it must be positive.
