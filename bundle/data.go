@@ -81,12 +81,17 @@ type DataEnv struct {
 
 // ReadFile reads a file of the bundle by its bundle-relative path: never
 // outside the bundle, bounded in size. It returns the file name to use in
-// diagnostics, and records the file so they show its source.
+// diagnostics, and records the file so they show its source. Its error
+// does not repeat the path, which the caller's diagnostic names.
 func (e *DataEnv) ReadFile(name string) ([]byte, string, error) {
 	if rel, err := bundlePath(name); err == nil {
 		e.l.claimed[rel] = true
 	}
-	return e.l.readFile(name)
+	src, display, err := e.l.readFile(name)
+	if err != nil {
+		return nil, display, errors.New(describeErr(err))
+	}
+	return src, display, nil
 }
 
 // fileData is data "file" "NAME" { path = "…" }.
@@ -127,7 +132,7 @@ func (d *fileData) Read(context.Context) (any, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read data file",
-			Detail:   fmt.Sprintf("Reading %q: %s.", d.path, describeErr(err)),
+			Detail:   fmt.Sprintf("Reading %q: %s.", d.path, err),
 			Subject:  d.pathRng.Ptr(),
 		}}
 	}

@@ -7,9 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/assay-dev/assay/core/exitcode"
@@ -258,43 +255,20 @@ func badSeverity(data []byte) (int64, bool) {
 	}
 }
 
-// readBounded reads a file, a pipe or a device, never more than maxBytes+1
-// bytes; beyond maxBytes it fails with tooLarge's error, on a directory
-// with one that asks for want ("a JSON report file"). A FIFO is opened
-// without blocking, so one nobody writes to ends at once instead of
-// hanging.
+// readBounded reads a file, a pipe or a character device
+// (safefile.ReadLimited), never more than maxBytes+1 bytes; beyond
+// maxBytes it fails with tooLarge's error, on a directory with one that
+// asks for want ("a JSON report file").
 func readBounded(path string, maxBytes int64, want string, tooLarge func(int64) error) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, &InputError{File: path, Err: err}
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, &InputError{File: path, Err: err}
-	}
+	data, err := safefile.ReadLimited(path, maxBytes, true)
 	switch {
-	case fi.IsDir():
-		return nil, &InputError{File: path, Err: errors.New("a directory: want " + want)}
-	case fi.Mode().IsRegular() && fi.Size() > maxBytes:
-		return nil, &InputError{File: path, Err: tooLarge(maxBytes)}
-	case fi.Mode()&fs.ModeNamedPipe != 0:
-		// Back to blocking reads: a writer that is there (a process
-		// substitution) is waited for; with none, the read ends at once.
-		if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
-			return nil, &InputError{File: path, Err: err}
-		}
+	case errors.Is(err, safefile.ErrTooLarge):
+		err = tooLarge(maxBytes)
+	case errors.Is(err, safefile.ErrDirectory):
+		err = errors.New("a directory: want " + want)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {
 		return nil, &InputError{File: path, Err: err}
-	}
-	if int64(len(data)) > maxBytes {
-		return nil, &InputError{File: path, Err: tooLarge(maxBytes)}
 	}
 	return data, nil
 }

@@ -2,9 +2,7 @@ package datasource
 
 import (
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
@@ -149,39 +147,30 @@ func (b *Body) ItemRange(name, key string) hcl.Range {
 
 // CAFile decodes name as the path of a PEM file of the bundle (relative to
 // it, never outside it: a bundle names no file of the scanning host) and
-// returns the file's content and its name for messages; nil when unset or
-// invalid (then an error points at the attribute).
-func (b *Body) CAFile(name string) ([]byte, string) {
+// returns its certificates, parsed once as the bundle loads; nil when unset
+// or invalid (then an error points at the attribute).
+func (b *Body) CAFile(name string) *x509.CertPool {
 	var p string
 	if !b.Decode(name, &p) {
-		return nil, ""
+		return nil
 	}
 	if filepath.IsAbs(p) || b.env == nil {
 		b.Errorf(name, "CA file outside the bundle", "%s = %q: name a PEM file of the bundle, by a path relative to it "+
 			"(a bundle never reads files of the scanning host). A CA the operator installs on the host goes in the system "+
 			"trust store, or in SSL_CERT_FILE.", name, p)
-		return nil, ""
+		return nil
 	}
 	src, display, err := b.env.ReadFile(p)
 	if err != nil {
-		b.Errorf(name, "Cannot read CA file", "%s = %q: %s.", name, p, describeErr(err))
-		return nil, ""
+		b.Errorf(name, "Cannot read CA file", "%s = %q: %s.", name, p, err)
+		return nil
 	}
-	if !x509.NewCertPool().AppendCertsFromPEM(src) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(src) {
 		b.Errorf(name, "Invalid CA file", "%s = %q: %s holds no PEM certificate.", name, p, display)
-		return nil, ""
+		return nil
 	}
-	return src, display
-}
-
-// describeErr drops the operation and path of a *fs.PathError: the
-// diagnostic names the file already.
-func describeErr(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
+	return pool
 }
 
 // Duration decodes a Go duration string ("30s", "2m"); it must be positive.

@@ -3,7 +3,6 @@ package datasource
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net/url"
 )
 
@@ -22,18 +21,9 @@ func Redact(u *url.URL) string {
 }
 
 // TLSConfig is a TLS client configuration for serverName that trusts the
-// CAs of caPEM (PEM, a file of the bundle named caName) if given, else the
+// CAs of roots (a ca_file of the bundle, Body.CAFile) if given, else the
 // system's (where the operator may add CAs: SSL_CERT_FILE, SSL_CERT_DIR).
 // TLS 1.2 at least.
-func TLSConfig(caPEM []byte, caName, serverName string) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName}
-	if caPEM == nil {
-		return cfg, nil
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("ca_file %s holds no PEM certificate", caName)
-	}
-	cfg.RootCAs = pool
-	return cfg, nil
+func TLSConfig(roots *x509.CertPool, serverName string) *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName, RootCAs: roots}
 }

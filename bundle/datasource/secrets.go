@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,9 +13,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // MinRedactLen is the shortest secret value redacted from output: shorter
@@ -253,27 +253,17 @@ func (s *Secrets) File(path, host string) (string, error) {
 	return v, nil
 }
 
-// readSecretFile reads a secret file: a regular file (O_NONBLOCK: a FIFO
-// cannot block the open, and is refused unread), bounded.
+// readSecretFile reads a secret file: a regular file (a FIFO cannot
+// block the open, and is refused unread), bounded.
 func readSecretFile(name string) (string, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return "", fmt.Errorf("read the secret file: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("read the secret file: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
+	b, err := safefile.ReadLimited(name, maxSecretFile, false)
+	switch {
+	case errors.Is(err, safefile.ErrDirectory), errors.Is(err, safefile.ErrNotRegular):
 		return "", fmt.Errorf("the secret file %s is not a regular file", name)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
-	if err != nil {
-		return "", fmt.Errorf("read the secret file %s: %w", name, err)
-	}
-	if len(b) > maxSecretFile {
+	case errors.Is(err, safefile.ErrTooLarge):
 		return "", fmt.Errorf("the secret file %s is larger than %d KiB", name, maxSecretFile>>10)
+	case err != nil:
+		return "", fmt.Errorf("read the secret file %s: %w", name, err)
 	}
 	v := strings.TrimRight(string(b), "\r\n")
 	if v == "" {

@@ -663,27 +663,24 @@ regex_any(regexes, l) if {
 # Every line must hold (macroal): the first line that fails decides, unless
 # a line before it cannot be judged, or the capture stopped before any
 # failed. With mismatch, a file is reported when some line fails, at that
-# line; without, when none does, at its first line.
+# line; without, when none does, at its first line. Each first is found in
+# one pass over the lines: a file of many failing lines costs no more.
 decide(mismatch, states) := {"report": mismatch, "line": bad + 1, "unknown": false} if {
-	some bad, "bad" in states
+	bad := first(states, "bad")
 	not unsure_before(states, bad)
-	not bad_before(states, bad)
 } else := {"report": false, "unknown": true, "why": sprintf("line %%d held invalid UTF-8", [i + 1])} if {
-	some i, "unsure" in states
-	not unsure_before(states, i)
+	i := first(states, "unsure")
 } else := {"report": false, "unknown": true, "why": "the file is larger than the 1 MiB captured"} if {
 	count(states) < input.match.content.lines
 } else := {"report": mismatch == false, "line": min([1, count(states)]), "unknown": false}
 
-bad_before(states, i) if {
-	some j, "bad" in states
-	j < i
+# The index of the first line in state s; undefined when there is none.
+first(states, s) := found[0] if {
+	found := [i | some i, x in states; x == s]
+	count(found) > 0
 }
 
-unsure_before(states, i) if {
-	some j, "unsure" in states
-	j < i
-}
+unsure_before(states, i) if first(states, "unsure") < i
 `, regoString(action), severity, pkg)
 	// The searches that examine the document: those whose path found it,
 	// within their maxdepth. Each data file has its rules: looking the

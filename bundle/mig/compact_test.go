@@ -311,6 +311,13 @@ func TestCompactUnknown(t *testing.T) {
 		content: `^((#.*)|(` + regexp.QuoteMeta(key) + ` .*))$`,
 		file:    "rogue\n" + strings.Repeat("# a comment line of some length, allowed by the search\n", 20000),
 		want:    []string{`deny /home/a/.ssh/authorized_keys:1 /home/a/.ssh/authorized_keys matches MIG search "a"`},
+	}, {
+		// Deciding took time quadratic in the failing lines: this file
+		// (120 KB) made the policy time out, with no finding.
+		name:    "many failing lines are judged in one pass",
+		content: `^((#.*)|(` + regexp.QuoteMeta(key) + ` .*))$`,
+		file:    strings.Repeat("rogue\n", 20000),
+		want:    []string{`deny /home/a/.ssh/authorized_keys:1 /home/a/.ssh/authorized_keys matches MIG search "a"`},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

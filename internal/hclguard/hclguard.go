@@ -11,9 +11,9 @@
 // pre-scan, Check and the guarded functions bound each of these; Limits
 // says by how much.
 //
-// A loader of HCL files (bundles, and later waivers, overlays,
-// inventories) calls Parse, then evaluates with NewEvalContext. A tool
-// that only rewrites text calls ParseSyntax or Format.
+// A loader of HCL files (bundles, waivers, overlays) calls Parse, then
+// evaluates with NewEvalContext. A tool that only rewrites text (assay
+// fmt) calls ParseSyntax or Format.
 package hclguard
 
 import (

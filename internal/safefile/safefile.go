@@ -12,6 +12,10 @@
 // write somewhere else. A directory, device, FIFO or socket there is
 // refused (NotRegularError), except the names that mean the process's own
 // streams or nothing: "-", /dev/stdout, /dev/stderr and /dev/null.
+//
+// ReadLimited is its counterpart for the files an operator names
+// (overlays, waivers, reports, secrets): bounded, and never blocked by a
+// FIFO.
 package safefile
 
 import (

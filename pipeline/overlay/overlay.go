@@ -68,7 +68,6 @@ type tailored struct {
 }
 
 type policyState struct {
-	orig     *bundle.Policy
 	disabled bool
 	reason   string
 	overlay  string // of the last change to enabled
@@ -86,7 +85,7 @@ func newApplier(bundles []*bundle.Bundle) *applier {
 			t.params[p.Name] = &cp
 		}
 		for _, p := range b.Policies {
-			t.policies[p.ID] = &policyState{orig: p, severity: p.Severity}
+			t.policies[p.ID] = &policyState{severity: p.Severity}
 		}
 		if _, dup := a.bundles[b.Name]; !dup { // loading refuses two bundles of one name
 			a.order = append(a.order, b.Name)

@@ -5,18 +5,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"regexp"
 	"strings"
-	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/internal/hclguard"
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // MaxFileSize bounds one overlay file. Overlays set a few params and
@@ -108,44 +105,19 @@ func ReadFile(path string) (*File, hcl.Diagnostics) {
 	return Parse(src, path)
 }
 
-// readBounded reads at most MaxFileSize+1 bytes of a file or pipe.
+// readBounded reads at most MaxFileSize+1 bytes of a file or pipe, and
+// says what is wrong with anything else.
 func readBounded(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the path is in the message already
-		}
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	tooLarge := fmt.Errorf("it is larger than the %s an overlay file may hold; split it into several --overlay files", hclguard.Size(MaxFileSize))
+	src, err := safefile.ReadLimited(path, MaxFileSize, true)
 	switch {
-	case fi.IsDir():
+	case errors.Is(err, safefile.ErrTooLarge):
+		return nil, fmt.Errorf("it is larger than the %s an overlay file may hold; split it into several --overlay files", hclguard.Size(MaxFileSize))
+	case errors.Is(err, safefile.ErrDirectory):
 		return nil, errors.New("it is a directory; give an overlay file (HCL), or one --overlay per file")
-	case fi.Mode().IsRegular() && fi.Size() > MaxFileSize:
-		return nil, tooLarge
-	case fi.Mode()&fs.ModeNamedPipe != 0:
-		// A writer that is there (a process substitution) is waited for;
-		// with none, the read ends at once.
-		if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
-			return nil, err
-		}
-	case !fi.Mode().IsRegular() && fi.Mode()&fs.ModeCharDevice == 0:
-		return nil, fmt.Errorf("it is not a regular file (%s)", fi.Mode().Type())
+	case errors.Is(err, safefile.ErrNotRegular):
+		return nil, fmt.Errorf("it is %w", err)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxFileSize {
-		return nil, tooLarge
-	}
-	return data, nil
+	return src, err
 }
 
 // Parse parses an overlay file's bytes. It goes through hclguard as every

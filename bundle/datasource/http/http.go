@@ -19,6 +19,7 @@ package http
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -67,8 +68,7 @@ type Source struct {
 	// envRanges are where headers_env names each variable, by header.
 	envRanges map[string]hcl.Range
 	timeout   time.Duration
-	caPEM     []byte // ca_file, read from the bundle when it loads
-	caName    string
+	roots     *x509.CertPool // ca_file, read from the bundle when it loads
 	maxBytes  int64
 	format    string
 	urlRange  *hcl.Range
@@ -108,7 +108,7 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 	if s.url != nil && b.Has("ca_file") && s.url.Scheme != "https" {
 		b.Errorf("ca_file", "ca_file without TLS", "ca_file is only used with https:// URLs.")
 	} else {
-		s.caPEM, s.caName = b.CAFile("ca_file")
+		s.roots = b.CAFile("ca_file")
 	}
 	var n int64
 	if b.Decode("max_bytes", &n) {
@@ -283,11 +283,7 @@ func (s *Source) formatOf(resp *nethttp.Response) string {
 func (s *Source) client() (*nethttp.Client, error) {
 	tr := nethttp.DefaultTransport.(*nethttp.Transport).Clone()
 	if s.url.Scheme == "https" {
-		cfg, err := datasource.TLSConfig(s.caPEM, s.caName, s.url.Hostname())
-		if err != nil {
-			return nil, err
-		}
-		tr.TLSClientConfig = cfg
+		tr.TLSClientConfig = datasource.TLSConfig(s.roots, s.url.Hostname())
 	}
 	tr.TLSClientConfig = orDefault(tr.TLSClientConfig)
 	return &nethttp.Client{

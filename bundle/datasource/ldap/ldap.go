@@ -3,6 +3,7 @@ package ldap
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -71,8 +72,7 @@ type Source struct {
 	scope        int
 	pageSize     uint32
 	timeout      time.Duration
-	caPEM        []byte // ca_file, read from the bundle when it loads
-	caName       string
+	roots        *x509.CertPool // ca_file, read from the bundle when it loads
 	startTLS     bool
 	maxEntries   int
 
@@ -194,7 +194,7 @@ func New(body hcl.Body, env *bundle.DataEnv) (bundle.DataSource, hcl.Diagnostics
 	if s.url != nil && b.Has("ca_file") && s.url.Scheme == "ldap" && !s.startTLS {
 		b.Errorf("ca_file", "ca_file without TLS", "ca_file is only used with ldaps:// or start_tls = true.")
 	} else {
-		s.caPEM, s.caName = b.CAFile("ca_file")
+		s.roots = b.CAFile("ca_file")
 	}
 	if b.Diags.HasErrors() {
 		return nil, b.Diags
@@ -322,11 +322,7 @@ func (s *Source) dial(ctx context.Context) (*goldap.Conn, error) {
 	}
 	var tlsCfg *tls.Config
 	if s.url.Scheme == "ldaps" || s.startTLS {
-		cfg, err := datasource.TLSConfig(s.caPEM, s.caName, host)
-		if err != nil {
-			return nil, err
-		}
-		tlsCfg = cfg
+		tlsCfg = datasource.TLSConfig(s.roots, host)
 	}
 	d := &net.Dialer{Timeout: s.timeout}
 	raw, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))

@@ -1,0 +1,80 @@
+package safefile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// Errors of ReadLimited, which callers turn into their own messages (the
+// limit to raise, the kind of file wanted).
+var (
+	// ErrTooLarge: the file holds more than the limit.
+	ErrTooLarge = errors.New("too large")
+	// ErrDirectory: the path names a directory.
+	ErrDirectory = errors.New("a directory")
+	// ErrNotRegular: the path names a device, a socket, or (unless pipes
+	// are read) a FIFO.
+	ErrNotRegular = errors.New("not a regular file")
+)
+
+// ReadLimited reads the file at path, never more than limit+1 bytes, from
+// one descriptor opened without blocking, so that a FIFO nobody writes to
+// cannot hang the open. With pipes, a FIFO (a process substitution,
+// <(…)) is then read as it comes, a writer that is there waited for, and
+// a character device (/dev/stdin) read too; without, only a regular file
+// is. A regular file beyond limit is refused by its size, unread.
+//
+// Its errors are ErrTooLarge, ErrDirectory, ErrNotRegular (wrapped, with
+// what the file is), or those of the open and the read, which do not
+// repeat the path.
+func ReadLimited(path string, limit int64, pipes bool) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, withoutPath(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, withoutPath(err)
+	}
+	mode := fi.Mode()
+	switch {
+	case mode.IsDir():
+		return nil, ErrDirectory
+	case mode.IsRegular():
+		if fi.Size() > limit {
+			return nil, ErrTooLarge
+		}
+	case pipes && mode&fs.ModeNamedPipe != 0:
+		// Back to blocking reads: a writer that is there is waited for;
+		// with none, the read ends at once.
+		if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+			return nil, err
+		}
+	case pipes && mode&fs.ModeCharDevice != 0:
+	default:
+		return nil, fmt.Errorf("%w (%s)", ErrNotRegular, mode.Type())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, withoutPath(err)
+	}
+	if int64(len(data)) > limit {
+		return nil, ErrTooLarge
+	}
+	return data, nil
+}
+
+// withoutPath drops the operation and path of a *fs.PathError: callers
+// name the file already.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
