@@ -147,6 +147,8 @@ func isDataFile(name string) bool {
 	return false
 }
 
+// unwrapPath drops the *fs.PathError around err, where the message names
+// the file already.
 func unwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

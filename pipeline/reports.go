@@ -264,13 +264,15 @@ func badSeverity(data []byte) (int64, bool) {
 // without blocking, so one nobody writes to ends at once instead of
 // hanging.
 func readBounded(path string, maxBytes int64, want string, tooLarge func(int64) error) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	return readWithin(path, syscall.O_NONBLOCK, maxBytes, want, tooLarge)
+}
+
+// readWithin is readBounded with the flags the file is opened with besides
+// O_RDONLY: without O_NONBLOCK, opening a FIFO waits for its writer.
+func readWithin(path string, flags int, maxBytes int64, want string, tooLarge func(int64) error) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|flags, 0)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, &InputError{File: path, Err: err}
+		return nil, &InputError{File: path, Err: unwrapPath(err)}
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -291,7 +293,7 @@ func readBounded(path string, maxBytes int64, want string, tooLarge func(int64) 
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {
-		return nil, &InputError{File: path, Err: err}
+		return nil, &InputError{File: path, Err: unwrapPath(err)}
 	}
 	if int64(len(data)) > maxBytes {
 		return nil, &InputError{File: path, Err: tooLarge(maxBytes)}
