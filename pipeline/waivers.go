@@ -102,7 +102,7 @@ func (e *Env) WarnWaivers(r *report.Report, set *waiver.Set) {
 		rng := decl[w.ID]
 		switch {
 		case w.Expired && w.Findings > 0:
-			covers := plural(w.Findings, "finding", "findings") + " it covers count again"
+			covers := fmt.Sprintf("%d findings it covers count again", w.Findings)
 			if w.Findings == 1 {
 				covers = "the finding it covers counts again"
 			}
@@ -147,11 +147,4 @@ func waiverEntries(r *report.Report) []report.WaiverEntry {
 		}
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
