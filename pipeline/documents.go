@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/hashicorp/hcl/v2"
 	"sigs.k8s.io/yaml"
 
@@ -202,7 +201,7 @@ func (e *targetsFileError) Unwrap() error { return &e.InputError }
 // <(assay collect …)); a FIFO is waited on until its writer opens it.
 func readLimited(path string, max int64) ([]byte, error) {
 	return readWithin(path, 0, max, "a JSON or YAML file (the output of 'assay collect', or documents)", func(n int64) error {
-		return fmt.Errorf("%w: more than the %s that --max-document-size allows; raise it if the file is trusted", ErrDocumentTooLarge, strings.Replace(humanize.IBytes(uint64(n)), ".0 ", " ", 1))
+		return fmt.Errorf("%w: more than the %s that --max-document-size allows; raise it if the file is trusted", ErrDocumentTooLarge, sizeText(n))
 	})
 }
 
