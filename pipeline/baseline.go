@@ -3,6 +3,8 @@ package pipeline
 import (
 	"fmt"
 
+	"github.com/assay-dev/assay/internal/hclguard"
+
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 )
@@ -12,7 +14,7 @@ import (
 // again rather than rendered.
 var baselineUse = reportUse{
 	tooLarge: func(n int64) error {
-		return fmt.Errorf("larger than the %s limit of a JSON report", sizeText(n))
+		return fmt.Errorf("larger than the %s limit of a JSON report", hclguard.Size(n))
 	},
 	otherVersion: "it was written by assay %s: scan again with this assay to make a report to compare with",
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/assay-dev/assay/internal/hclguard"
+
 	"github.com/open-policy-agent/opa/v1/loader"
 
 	"github.com/assay-dev/assay/bundle"
@@ -147,6 +149,8 @@ func isDataFile(name string) bool {
 	return false
 }
 
+// unwrapPath drops the *fs.PathError around err, where the message names
+// the file already.
 func unwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -227,18 +231,18 @@ func (f *dataFS) ReadFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %s, not a regular file; --data reads only regular files", name, fileType(fi.Mode()))
 	}
 	if fi.Size() > MaxDataFileSize {
-		return nil, fmt.Errorf("%s: larger than the %s limit of a data file", name, sizeText(MaxDataFileSize))
+		return nil, fmt.Errorf("%s: larger than the %s limit of a data file", name, hclguard.Size(MaxDataFileSize))
 	}
 	data, err := io.ReadAll(io.LimitReader(file, MaxDataFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(data) > MaxDataFileSize {
-		return nil, fmt.Errorf("%s: larger than the %s limit of a data file", name, sizeText(MaxDataFileSize))
+		return nil, fmt.Errorf("%s: larger than the %s limit of a data file", name, hclguard.Size(MaxDataFileSize))
 	}
 	f.bytes += len(data)
 	if f.bytes > MaxDataBytes {
-		return nil, fmt.Errorf("%s: the --data files hold more than %s together", name, sizeText(MaxDataBytes))
+		return nil, fmt.Errorf("%s: the --data files hold more than %s together", name, hclguard.Size(MaxDataBytes))
 	}
 	return data, nil
 }
@@ -274,7 +278,7 @@ func readStdin(r io.Reader, types *collector.Registry, opts DocumentOptions) ([]
 		return nil, nil, &InputError{File: stdinName, Err: err}
 	}
 	if int64(len(data)) > limit {
-		return nil, nil, &InputError{File: stdinName, Err: fmt.Errorf("standard input holds more than the %s limit of a document file: write it to a file, or raise the limit", sizeText(limit))}
+		return nil, nil, &InputError{File: stdinName, Err: fmt.Errorf("standard input holds more than the %s limit of a document file: write it to a file, or raise the limit", hclguard.Size(limit))}
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -57,10 +58,8 @@ var DiffFormats = []string{"table", "json"}
 
 // CheckDiffFormat refuses a format assay diff does not write (exit code 2).
 func CheckDiffFormat(format string) error {
-	for _, f := range DiffFormats {
-		if f == format {
-			return nil
-		}
+	if slices.Contains(DiffFormats, format) {
+		return nil
 	}
 	return exitcode.UsageError(fmt.Errorf("--format %q: assay diff writes %s", format, strings.Join(DiffFormats, " or ")))
 }

@@ -6,15 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
+	"github.com/assay-dev/assay/internal/hclguard"
+	"github.com/assay-dev/assay/internal/safefile"
+
 	"github.com/hashicorp/hcl/v2"
 	"sigs.k8s.io/yaml"
 
@@ -199,42 +199,14 @@ type targetsFileError struct {
 
 func (e *targetsFileError) Unwrap() error { return &e.InputError }
 
-// readLimited reads the file, refusing it once it has more than max bytes:
-// a regular file by its size, before reading; a pipe after reading max+1.
+// readLimited reads a documents file within max bytes, refusing a regular
+// file by its size before reading. A pipe is fine (assay eval --documents
+// <(assay collect …)); a named FIFO is waited on until its writer opens
+// it, whichever of the two commands starts first.
 func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the path is already in the message
-		}
-		return nil, &InputError{File: path, Err: err}
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, &InputError{File: path, Err: err}
-	}
-	if fi.IsDir() {
-		return nil, &InputError{File: path, Err: errors.New("a directory: want a JSON or YAML file (the output of 'assay collect', or documents)")}
-	}
-	tooLarge := &InputError{File: path, Err: fmt.Errorf("%w: more than the %s that --max-document-size allows; raise it if the file is trusted", ErrDocumentTooLarge, strings.Replace(humanize.IBytes(uint64(max)), ".0 ", " ", 1))}
-	if fi.Mode().IsRegular() && fi.Size() > max {
-		return nil, tooLarge
-	}
-	// A pipe is fine (assay eval --documents <(assay collect …)).
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, &InputError{File: path, Err: err}
-	}
-	if int64(len(data)) > max {
-		return nil, tooLarge
-	}
-	return data, nil
+	return readBounded(path, safefile.PipesWaiting, max, "a JSON or YAML file (the output of 'assay collect', or documents)", func(n int64) error {
+		return fmt.Errorf("%w: more than the %s that --max-document-size allows; raise it if the file is trusted", ErrDocumentTooLarge, hclguard.Size(n))
+	})
 }
 
 // ErrDocumentTooLarge is the cause of an InputError for a file over

@@ -35,8 +35,9 @@ type RemoteTarget struct {
 	Source string
 }
 
-// labelName is what a label may be called: a Prometheus label name, so
-// that labels can become series labels one day without renaming.
+// labelName is what a label may be called, in an inventory and in
+// --push-label: a Prometheus label name, so that inventory labels can
+// become series labels one day without renaming.
 var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 // RemoteTargets lists the targets of --target (in order) and of the

@@ -252,12 +252,7 @@ func writePerTarget(ctx context.Context, d Destination, opts exporters.Options, 
 		if r.Multi() {
 			part, info = r.Only(i), r.Targets[i].Info()
 		}
-		name := TargetFileName(info)
-		for k := 2; used[name]; k++ {
-			name = fmt.Sprintf("%s-%d", TargetFileName(info), k)
-		}
-		used[name] = true
-		file := name + d.Format.Ext
+		file := UniqueTargetFileName(info, used) + d.Format.Ext
 		if err := dir.Write(file, 0o644, func(w io.Writer) error { return d.Format.New(w, opts).Export(ctx, part) }); err != nil {
 			return fmt.Errorf("write %s output to %s: %w", d.Format.Name, filepath.Join(d.File, file), err)
 		}
@@ -289,6 +284,19 @@ func TargetFileName(info target.Info) string {
 		s = "target"
 	}
 	return s
+}
+
+// UniqueTargetFileName is TargetFileName, followed by -2, -3… when used
+// (the names given so far in one directory) already holds it; it adds the
+// name to used.
+func UniqueTargetFileName(info target.Info, used map[string]bool) string {
+	base := TargetFileName(info)
+	name := base
+	for k := 2; used[name]; k++ {
+		name = fmt.Sprintf("%s-%d", base, k)
+	}
+	used[name] = true
+	return name
 }
 
 // WriteJSONTo writes v as indented JSON to the file name inside dir.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -28,8 +27,6 @@ type Push struct {
 	Labels  map[string]string
 	Timeout time.Duration
 }
-
-var promLabelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 // ParsePush checks --push, --push-label and --push-timeout before any work:
 // https:// to any host, plain http:// only to this machine (the one rule of
@@ -62,7 +59,7 @@ func ParsePush(rawURL string, labels []string, timeout time.Duration) (*Push, er
 		switch {
 		case !ok || name == "":
 			return nil, fmt.Errorf("--push-label %q: want NAME=VALUE", l)
-		case !promLabelName.MatchString(name) || strings.HasPrefix(name, "__"):
+		case !labelName.MatchString(name) || strings.HasPrefix(name, "__"):
 			return nil, fmt.Errorf("--push-label %q: %q is not a label name (letters, digits and _, not starting with a digit or __)", l, name)
 		case prometheus.ReservedLabel(name):
 			return nil, fmt.Errorf("--push-label %q: %s is a label of assay's metrics or of the grouping key (job, instance); choose another name", l, name)

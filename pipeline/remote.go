@@ -247,6 +247,7 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 	// the documents they take, and only those.
 	fleet := make([]*FleetMember, len(run.targets))
 	hasFleet := p.Engine.HasFleet()
+	red := newRedactor(p.Secrets)
 	run.each(ctx, func(i int, o *remoteOutcome) {
 		sec := report.TargetResult{Status: report.TargetOK, Labels: o.target.Labels}
 		if o.err == nil {
@@ -276,8 +277,10 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 			sec.Report.DataSources = sources
 			sec.Report.Sort()
 		}
-		red := newRedactor(p.Secrets)
-		red.redactReport(sec.Report)
+		if fleet[i] == nil {
+			// A fleet member is redacted once the fleet findings are in.
+			red.redactReport(sec.Report)
+		}
 		sec.Error = red.String(sec.Error)
 		r.Targets[i] = sec
 	})
@@ -299,7 +302,6 @@ func (e *Env) ScanTargets(ctx context.Context, cfg ScanConfig) (*report.Report, 
 		if err := p.judgeFleet(ctx, members); err != nil {
 			return nil, err
 		}
-		red := newRedactor(p.Secrets)
 		for _, m := range members {
 			red.redactReport(m.Report)
 		}

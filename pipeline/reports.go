@@ -9,6 +9,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/assay-dev/assay/internal/hclguard"
+
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters/html"
@@ -73,7 +75,7 @@ type reportUse struct {
 
 // readReport is ReadReport with the messages of one use.
 func readReport(path string, maxBytes int64, use reportUse) (*SavedReport, error) {
-	data, err := readBounded(path, maxBytes, "a JSON report file", use.tooLarge)
+	data, err := readBounded(path, safefile.Pipes, maxBytes, "a JSON report file", use.tooLarge)
 	if err != nil {
 		return nil, err
 	}
@@ -259,8 +261,8 @@ func badSeverity(data []byte) (int64, bool) {
 // (safefile.ReadLimited), never more than maxBytes+1 bytes; beyond
 // maxBytes it fails with tooLarge's error, on a directory with one that
 // asks for want ("a JSON report file").
-func readBounded(path string, maxBytes int64, want string, tooLarge func(int64) error) ([]byte, error) {
-	data, err := safefile.ReadLimited(path, maxBytes, true)
+func readBounded(path string, accept safefile.Accept, maxBytes int64, want string, tooLarge func(int64) error) ([]byte, error) {
+	data, err := safefile.ReadLimited(path, maxBytes, accept)
 	switch {
 	case errors.Is(err, safefile.ErrTooLarge):
 		err = tooLarge(maxBytes)
@@ -268,26 +270,13 @@ func readBounded(path string, maxBytes int64, want string, tooLarge func(int64) 
 		err = errors.New("a directory: want " + want)
 	}
 	if err != nil {
-		return nil, &InputError{File: path, Err: err}
+		return nil, &InputError{File: path, Err: unwrapPath(err)}
 	}
 	return data, nil
 }
 
 func tooLarge(maxBytes int64) error {
-	return fmt.Errorf("larger than the %s limit of a report: raise --max-size if the file is one", sizeText(maxBytes))
-}
-
-// sizeText writes a byte count as people read it.
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d-byte", n)
+	return fmt.Errorf("larger than the %s limit of a report: raise --max-size if the file is one", hclguard.Size(maxBytes))
 }
 
 // WriteHTML renders saved reports as one HTML page (exporters/html) to

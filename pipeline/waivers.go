@@ -5,6 +5,9 @@ import (
 	"sort"
 	"time"
 
+	"github.com/assay-dev/assay/internal/hclguard"
+	"github.com/assay-dev/assay/internal/safefile"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/bundle"
@@ -50,8 +53,8 @@ func (e *Env) LoadWaivers(opts WaiverOptions, bundles []*bundle.Bundle) (*waiver
 	}
 	files := make([]waiver.File, 0, len(opts.Files))
 	for _, name := range opts.Files {
-		src, err := readBounded(name, waiver.MaxFileSize, "a waiver file (HCL)", func(n int64) error {
-			return fmt.Errorf("larger than the %s limit of a waiver file: split it, or waive with patterns", sizeText(n))
+		src, err := readBounded(name, safefile.Pipes, waiver.MaxFileSize, "a waiver file (HCL)", func(n int64) error {
+			return fmt.Errorf("larger than the %s limit of a waiver file: split it, or waive with patterns", hclguard.Size(n))
 		})
 		if err != nil {
 			return nil, exitcode.UsageError(fmt.Errorf("read waivers: %w", err))
@@ -102,7 +105,7 @@ func (e *Env) WarnWaivers(r *report.Report, set *waiver.Set) {
 		rng := decl[w.ID]
 		switch {
 		case w.Expired && w.Findings > 0:
-			covers := plural(w.Findings, "finding", "findings") + " it covers count again"
+			covers := fmt.Sprintf("%d findings it covers count again", w.Findings)
 			if w.Findings == 1 {
 				covers = "the finding it covers counts again"
 			}
@@ -147,11 +150,4 @@ func waiverEntries(r *report.Report) []report.WaiverEntry {
 		}
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

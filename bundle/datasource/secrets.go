@@ -256,7 +256,7 @@ func (s *Secrets) File(path, host string) (string, error) {
 // readSecretFile reads a secret file: a regular file (a FIFO cannot
 // block the open, and is refused unread), bounded.
 func readSecretFile(name string) (string, error) {
-	b, err := safefile.ReadLimited(name, maxSecretFile, false)
+	b, err := safefile.ReadLimited(name, maxSecretFile, safefile.RegularOnly)
 	switch {
 	case errors.Is(err, safefile.ErrDirectory), errors.Is(err, safefile.ErrNotRegular):
 		return "", fmt.Errorf("the secret file %s is not a regular file", name)

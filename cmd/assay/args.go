@@ -62,25 +62,14 @@ func looksLikeBundle(s string) bool {
 // isBundleDir says whether dir is a directory holding a bundle: HCL or
 // Rego files at its top.
 func isBundleDir(dir string) bool {
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		return false
 	}
-	for _, pattern := range []string{"*.hcl", "*.rego"} {
-		if m, _ := filepath.Glob(filepath.Join(globEscape(dir), pattern)); len(m) > 0 {
+	for _, e := range entries {
+		if ext := filepath.Ext(e.Name()); ext == ".hcl" || ext == ".rego" {
 			return true
 		}
 	}
 	return false
-}
-
-// globEscape quotes the glob metacharacters of a literal path.
-func globEscape(p string) string {
-	var b strings.Builder
-	for _, r := range p {
-		if strings.ContainsRune(`*?[\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

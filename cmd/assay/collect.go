@@ -91,11 +91,11 @@ func collectTargets(ctx context.Context, env *pipeline.Env, cfg pipeline.ScanCon
 	} else if err := pipeline.CheckOutputFile(output); err != nil {
 		return exitcode.UsageError(err)
 	}
-	var sections []pipeline.TargetDocuments
+	sections := map[int]pipeline.TargetDocuments{}
 	files := map[string]bool{}
 	results, err := env.CollectTargets(ctx, cfg, func(i int, d *pipeline.TargetDocuments) error {
 		if !perTarget {
-			sections = append(sections, *d) // kept with the documents: all are written at the end
+			sections[i] = *d // kept with the documents: all are written at the end
 			return nil
 		}
 		if d.Status == report.TargetFailed || d.File == nil {
@@ -107,12 +107,7 @@ func collectTargets(ctx context.Context, env *pipeline.Env, cfg pipeline.ScanCon
 				return fmt.Errorf("write documents to %s: %w", output, err)
 			}
 		}
-		name := pipeline.TargetFileName(d.Info)
-		for k := 2; files[name]; k++ {
-			name = fmt.Sprintf("%s-%d", pipeline.TargetFileName(d.Info), k)
-		}
-		files[name] = true
-		return pipeline.WriteJSONTo(dir, name+".json", d.File)
+		return pipeline.WriteJSONTo(dir, pipeline.UniqueTargetFileName(d.Info, files)+".json", d.File)
 	})
 	if dir != nil {
 		dir.Close()
@@ -125,12 +120,8 @@ func collectTargets(ctx context.Context, env *pipeline.Env, cfg pipeline.ScanCon
 	}
 	if !perTarget {
 		byOrder := make([]pipeline.TargetDocuments, len(results))
-		for _, s := range sections {
-			for i, r := range results {
-				if r.Info == s.Info {
-					byOrder[i] = s
-				}
-			}
+		for i := range byOrder {
+			byOrder[i] = sections[i]
 		}
 		if err := pipeline.WriteJSON(output, stdout, pipeline.NewTargetsDocumentsFile(env.Tool, byOrder)); err != nil {
 			return exitcode.ScanError(err)

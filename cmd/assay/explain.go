@@ -54,10 +54,7 @@ func writeExplained(w io.Writer, ex *engine.Explained) {
 	fmt.Fprintf(w, "\nexplain %s: %d %s\n", ex.Policy, n, plural(n, "finding", "findings"))
 	for _, x := range ex.Explanations {
 		f := x.Finding
-		loc := f.Path
-		if f.Line > 0 {
-			loc = fmt.Sprintf("%s:%d", loc, f.Line)
-		}
+		loc := f.Location()
 		if loc == "" {
 			loc = "-"
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/assay-dev/assay/bundle/source"
+	"github.com/assay-dev/assay/collectors/file"
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/exporters"
 	"github.com/assay-dev/assay/internal/membudget"
@@ -112,7 +112,9 @@ func applyMemoryBudget(flag int64, log *slog.Logger) (int64, error) {
 	return budget, nil
 }
 
-// sizeFlag is a number of bytes, given as 64MiB, 512KiB, 1GB or 4096.
+// sizeFlag is a number of bytes, given as 64MiB, 512k, 1G or 4096: the
+// suffixes of a collect block's max_size (file.ParseBytes), all powers of
+// 1024. Every size flag of the CLI is one.
 type sizeFlag struct{ n *int64 }
 
 func (s sizeFlag) String() string {
@@ -123,14 +125,14 @@ func (s sizeFlag) String() string {
 }
 
 func (s sizeFlag) Set(v string) error {
-	n, err := humanize.ParseBytes(v)
+	n, err := file.ParseBytes(v)
 	if err != nil {
-		return errors.New("want a size such as 64MiB, 512KiB or 1GB")
+		return errors.New("want a size such as 64MiB, 512KiB or 1G")
 	}
-	if n == 0 || n > math.MaxInt64 {
+	if n == 0 {
 		return errors.New("want a size above 0, such as 64MiB")
 	}
-	*s.n = int64(n)
+	*s.n = n
 	return nil
 }
 

@@ -49,7 +49,7 @@ func pushCmd() *cobra.Command {
 		flags    pushFlags
 		del      bool
 		instance string
-		maxSize  = byteSize(pipeline.DefaultMaxReportSize)
+		maxSize  int64 = pipeline.DefaultMaxReportSize
 	)
 	cmd := &cobra.Command{
 		Use:   "push URL [REPORT.json...] | push URL --delete --instance TARGET",
@@ -100,7 +100,7 @@ answer.`,
 				}
 				return nil
 			}
-			reports, err := pipeline.ReadReports(args[1:], int64(maxSize))
+			reports, err := pipeline.ReadReports(args[1:], maxSize)
 			if err != nil {
 				return err
 			}
@@ -119,6 +119,6 @@ answer.`,
 	flags.registerLabels(cmd.Flags())
 	cmd.Flags().BoolVar(&del, "delete", false, "delete the group of --instance from the Pushgateway instead of pushing")
 	cmd.Flags().StringVar(&instance, "instance", "", "with --delete: the `TARGET` whose group to delete (its instance label)")
-	cmd.Flags().Var(&maxSize, "max-size", "refuse a report larger than `SIZE`")
+	cmd.Flags().Var(sizeFlag{&maxSize}, "max-size", "refuse a report larger than `SIZE`")
 	return cmd
 }

@@ -2,11 +2,9 @@ package main
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/assay-dev/assay/collectors/file"
 	"github.com/assay-dev/assay/core/exitcode"
 	"github.com/assay-dev/assay/pipeline"
 )
@@ -15,7 +13,7 @@ func reportCmd() *cobra.Command {
 	var (
 		output  string
 		title   string
-		maxSize = byteSize(pipeline.DefaultMaxReportSize)
+		maxSize int64 = pipeline.DefaultMaxReportSize
 	)
 	cmd := &cobra.Command{
 		Use:   "report REPORT.json... -o REPORT.html",
@@ -51,7 +49,7 @@ refused (exit 2) with the file named.`,
 			if err := pipeline.CheckOutputFile(output); err != nil {
 				return exitcode.UsageError(err)
 			}
-			reports, err := pipeline.ReadReports(args, int64(maxSize))
+			reports, err := pipeline.ReadReports(args, maxSize)
 			if err != nil {
 				return err
 			}
@@ -63,36 +61,6 @@ refused (exit 2) with the file named.`,
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the page to `FILE` (atomically) instead of stdout")
 	cmd.Flags().StringVar(&title, "title", "", "page `TITLE` (default: names the target, or counts the targets)")
-	cmd.Flags().Var(&maxSize, "max-size", "refuse a JSON report larger than `SIZE` (k, M, G suffixes)")
+	cmd.Flags().Var(sizeFlag{&maxSize}, "max-size", "refuse a JSON report larger than `SIZE` (k, M, G suffixes)")
 	return cmd
 }
-
-// byteSize is a flag of bytes with an optional k/M/G/T suffix.
-type byteSize int64
-
-func (b *byteSize) Set(s string) error {
-	n, err := file.ParseBytes(s)
-	if err != nil {
-		return err
-	}
-	if n <= 0 {
-		return fmt.Errorf("size %q must be more than 0", s)
-	}
-	*b = byteSize(n)
-	return nil
-}
-
-func (b *byteSize) String() string {
-	n := int64(*b)
-	for _, u := range []struct {
-		suffix string
-		shift  uint
-	}{{"G", 30}, {"M", 20}, {"k", 10}} {
-		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
-			return fmt.Sprintf("%d%s", n>>u.shift, u.suffix)
-		}
-	}
-	return fmt.Sprint(n)
-}
-
-func (b *byteSize) Type() string { return "SIZE" }

@@ -75,10 +75,7 @@ func writeSchemas(dir string) error {
 	defer d.Close()
 	for _, k := range schema.Kinds() {
 		b, _ := schema.JSON(k)
-		if err := d.Write(k+".json", 0o644, func(w io.Writer) error {
-			_, err := w.Write(b)
-			return err
-		}); err != nil {
+		if err := d.WriteBytes(k+".json", 0o644, b); err != nil {
 			return exitcode.ScanError(fmt.Errorf("write schemas: %w", err))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,7 +53,7 @@ Exit codes: 0 all passed; 1 a test failed or errored, or coverage is under
   assay test --coverage --threshold 90 ./my-bundle
   assay test --coverage -f json ./my-bundle | jq .coverage.coverage`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validFormat(format, testFormats) {
+			if !slices.Contains(testFormats, format) {
 				return exitcode.UsageError(fmt.Errorf("-f %q: want %s", format, strings.Join(testFormats, " or ")))
 			}
 			if threshold < 0 || threshold > 100 {
@@ -112,15 +113,6 @@ Exit codes: 0 all passed; 1 a test failed or errored, or coverage is under
 	f.StringArrayVar(&overlays, "overlay", nil, "run the tests with the params the overlay `FILE` sets (repeatable, applied in order); tests read data.assay.params")
 	completeValues(cmd, "format", testFormats)
 	return cmd
-}
-
-func validFormat(f string, known []string) bool {
-	for _, k := range known {
-		if f == k {
-			return true
-		}
-	}
-	return false
 }
 
 // printTestResults prints failures (every test when verbose) with what a

@@ -97,10 +97,12 @@ func Count(n int64) string {
 	return neg + s
 }
 
-// Size writes a size in bytes as MiB or KiB when it is a whole number of
+// Size writes a size in bytes as GiB, MiB or KiB when it is a whole number of
 // them.
 func Size(n int64) string {
 	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return Count(n>>30) + " GiB"
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return Count(n>>20) + " MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:

@@ -139,7 +139,7 @@ func TestCount(t *testing.T) {
 			t.Errorf("Count(%d) = %q, want %q", n, got, want)
 		}
 	}
-	for n, want := range map[int64]string{16 << 20: "16 MiB", 4 << 10: "4 KiB", 1000: "1,000 bytes"} {
+	for n, want := range map[int64]string{2 << 30: "2 GiB", 3 << 29: "1,536 MiB", 16 << 20: "16 MiB", 4 << 10: "4 KiB", 1000: "1,000 bytes"} {
 		if got := Size(n); got != want {
 			t.Errorf("Size(%d) = %q, want %q", n, got, want)
 		}

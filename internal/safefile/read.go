@@ -16,27 +16,42 @@ var (
 	ErrTooLarge = errors.New("too large")
 	// ErrDirectory: the path names a directory.
 	ErrDirectory = errors.New("a directory")
-	// ErrNotRegular: the path names a device, a socket, or (unless pipes
-	// are read) a FIFO.
+	// ErrNotRegular: the path names a device, a socket, or (with
+	// RegularOnly) a FIFO.
 	ErrNotRegular = errors.New("not a regular file")
 )
 
+// Accept says which kinds of file ReadLimited reads besides a regular one.
+type Accept int
+
+const (
+	// RegularOnly refuses anything but a regular file.
+	RegularOnly Accept = iota
+	// Pipes reads a FIFO (a process substitution, <(…)) and a character
+	// device (/dev/stdin) too. A FIFO that no writer has opened reads as
+	// empty, at once.
+	Pipes
+	// PipesWaiting is Pipes, except that a FIFO no writer has opened yet
+	// is waited on until one does, as cat waits: mkfifo p; assay … p &
+	// assay collect > p works whichever starts first.
+	PipesWaiting
+)
+
 // ReadLimited reads the file at path, never more than limit+1 bytes, from
-// one descriptor opened without blocking, so that a FIFO nobody writes to
-// cannot hang the open. With pipes, a FIFO (a process substitution,
-// <(…)) is then read as it comes, a writer that is there waited for, and
-// a character device (/dev/stdin) read too; without, only a regular file
-// is. A regular file beyond limit is refused by its size, unread.
+// a descriptor opened without blocking, so that a FIFO cannot hang the
+// open unless accept is PipesWaiting. A regular file beyond limit is
+// refused by its size, unread; a FIFO is read as it comes, a writer that
+// is there waited for.
 //
 // Its errors are ErrTooLarge, ErrDirectory, ErrNotRegular (wrapped, with
 // what the file is), or those of the open and the read, which do not
 // repeat the path.
-func ReadLimited(path string, limit int64, pipes bool) ([]byte, error) {
+func ReadLimited(path string, limit int64, accept Accept) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, withoutPath(err)
 	}
-	defer f.Close()
+	defer func() { f.Close() }()
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, withoutPath(err)
@@ -49,13 +64,22 @@ func ReadLimited(path string, limit int64, pipes bool) ([]byte, error) {
 		if fi.Size() > limit {
 			return nil, ErrTooLarge
 		}
-	case pipes && mode&fs.ModeNamedPipe != 0:
+	case accept == PipesWaiting && mode&fs.ModeNamedPipe != 0:
+		// Opened again, blocking, through the descriptor rather than the
+		// path, so that it is the FIFO just looked at that is waited on.
+		g, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+		if err != nil {
+			return nil, withoutPath(err)
+		}
+		f.Close()
+		f = g
+	case accept == Pipes && mode&fs.ModeNamedPipe != 0:
 		// Back to blocking reads: a writer that is there is waited for;
 		// with none, the read ends at once.
 		if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
 			return nil, err
 		}
-	case pipes && mode&fs.ModeCharDevice != 0:
+	case accept != RegularOnly && mode&fs.ModeCharDevice != 0:
 	default:
 		return nil, fmt.Errorf("%w (%s)", ErrNotRegular, mode.Type())
 	}

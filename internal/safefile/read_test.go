@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestReadLimited: what ReadLimited does with each kind of file, with and
@@ -23,24 +24,24 @@ func TestReadLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name  string
-		path  string
-		limit int64
-		pipes bool
-		want  string // the content, or the error's text
-		err   error
+		name   string
+		path   string
+		limit  int64
+		accept Accept
+		want   string // the content, or the error's text
+		err    error
 	}{
-		{"regular", small, 10, false, "0123456789", nil},
-		{"regular too large", small, 9, true, "", ErrTooLarge},
-		{"directory", dir, 10, true, "", ErrDirectory},
-		{"missing", filepath.Join(dir, "none"), 10, true, "no such file or directory", nil},
-		{"fifo without writer", fifo, 10, true, "", nil},
-		{"fifo refused", fifo, 10, false, "not a regular file (p", ErrNotRegular},
-		{"char device", os.DevNull, 10, true, "", nil},
-		{"char device refused", os.DevNull, 10, false, "not a regular file (Dc", ErrNotRegular},
+		{"regular", small, 10, RegularOnly, "0123456789", nil},
+		{"regular too large", small, 9, Pipes, "", ErrTooLarge},
+		{"directory", dir, 10, Pipes, "", ErrDirectory},
+		{"missing", filepath.Join(dir, "none"), 10, Pipes, "no such file or directory", nil},
+		{"fifo without writer", fifo, 10, Pipes, "", nil},
+		{"fifo refused", fifo, 10, RegularOnly, "not a regular file (p", ErrNotRegular},
+		{"char device", os.DevNull, 10, Pipes, "", nil},
+		{"char device refused", os.DevNull, 10, RegularOnly, "not a regular file (Dc", ErrNotRegular},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			data, err := ReadLimited(tc.path, tc.limit, tc.pipes)
+			data, err := ReadLimited(tc.path, tc.limit, tc.accept)
 			switch {
 			case tc.err != nil:
 				if !errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.want) {
@@ -82,10 +83,46 @@ func TestReadLimitedPipe(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.Close()
-		data, err := ReadLimited(fifo, 10, true)
+		data, err := ReadLimited(fifo, 10, Pipes)
 		keep.Close()
 		if !errors.Is(err, tc.err) || (tc.err == nil && string(data) != tc.write) {
 			t.Errorf("write %q: got %q, %v; want %v", tc.write, data, err, tc.err)
 		}
+	}
+}
+
+// TestReadLimitedWaiting: with PipesWaiting, a FIFO opened before its
+// writer is read once the writer comes, rather than read as empty; with
+// Pipes the same FIFO reads as empty at once.
+func TestReadLimitedWaiting(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := ReadLimited(fifo, 10, Pipes); err != nil || len(data) != 0 {
+		t.Fatalf("Pipes without a writer: got %q, %v; want empty", data, err)
+	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, err := ReadLimited(fifo, 10, PipesWaiting)
+		done <- result{data, err}
+	}()
+	// The writer opens late; a blocking open for writing returns only once
+	// the reader above has the FIFO open.
+	time.Sleep(50 * time.Millisecond)
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteString("late"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if r := <-done; r.err != nil || string(r.data) != "late" {
+		t.Fatalf("PipesWaiting: got %q, %v; want %q", r.data, r.err, "late")
 	}
 }

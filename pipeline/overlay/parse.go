@@ -108,7 +108,7 @@ func ReadFile(path string) (*File, hcl.Diagnostics) {
 // readBounded reads at most MaxFileSize+1 bytes of a file or pipe, and
 // says what is wrong with anything else.
 func readBounded(path string) ([]byte, error) {
-	src, err := safefile.ReadLimited(path, MaxFileSize, true)
+	src, err := safefile.ReadLimited(path, MaxFileSize, safefile.Pipes)
 	switch {
 	case errors.Is(err, safefile.ErrTooLarge):
 		return nil, fmt.Errorf("it is larger than the %s an overlay file may hold; split it into several --overlay files", hclguard.Size(MaxFileSize))
