@@ -155,6 +155,12 @@ func (r *resolver) remote(ctx context.Context, src string, fetch fetchFunc) (*Re
 	}
 	fctx, cancel := context.WithTimeout(ctx, timeout)
 	data, meta, err := fetch(fctx, src, cached)
+	if err == nil && fctx.Err() != nil {
+		// The deadline passed while the answer came: what arrived may be
+		// what the cancelled exchange left of it (an empty body ended
+		// early), not the bundle.
+		err = fctx.Err()
+	}
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
