@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -24,17 +27,36 @@ func isTest(rel string) bool { return strings.HasSuffix(rel, "_test.rego") }
 // loadModules parses every .rego file of the bundle. With fallback (implicit,
 // conftest-style bundles) a module that is not valid v1 Rego is parsed again
 // as v0 and keeps that version; OPA's compiler mixes versions.
+//
+// The files are read in order and parsed side by side, one per core: the
+// parser is most of the time a bundle takes to load, and start-up waits on
+// it. Results are then taken in file order, so diagnostics and modules come
+// out as they would one by one.
 func (l *loader) loadModules(fallback bool) {
-	for _, rel := range l.regoFiles {
+	mods := make([]*Module, len(l.regoFiles))
+	errs := make([]error, len(mods)) // of the read, else of the parse
+	for i, rel := range l.regoFiles {
 		src, display, err := l.readFile(rel)
 		if err != nil {
-			l.errorf(nil, "Cannot read file", "Reading %s: %s.", l.display(rel), describeErr(err))
+			errs[i] = err
 			continue
 		}
-		m := &Module{Name: display, Filename: display, Source: src}
+		mods[i] = &Module{Name: display, Filename: display, Source: src}
+	}
+	parallel(len(mods), func(i int) {
+		if mods[i] != nil {
+			errs[i] = parseModule(mods[i], l.b.RegoVersion, fallback)
+		}
+	})
+	for i, rel := range l.regoFiles {
+		m := mods[i]
+		if m == nil {
+			l.errorf(nil, "Cannot read file", "Reading %s: %s.", l.display(rel), describeErr(errs[i]))
+			continue
+		}
 		l.modules[rel] = m
-		if err := parseModule(m, l.b.RegoVersion, fallback); err != nil {
-			l.diags = append(l.diags, l.locator().diagnostics(err)...)
+		if errs[i] != nil {
+			l.diags = append(l.diags, l.locator().diagnostics(errs[i])...)
 			continue
 		}
 		if isTest(rel) {
@@ -43,6 +65,30 @@ func (l *loader) loadModules(fallback bool) {
 			l.addModule(m)
 		}
 	}
+}
+
+// parallel calls fn(0) … fn(n-1), as many at once as there are cores, and
+// returns when all have returned.
+func parallel(n int, fn func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // addModule adds a parsed module to the bundle and to the index by package
