@@ -16,13 +16,21 @@ import (
 	"github.com/assay-dev/assay/bundle"
 )
 
-// compileBundles compiles every module of every bundle into one compiler.
-// Modules are keyed by bundle and filename so that two bundles may both
-// have a "policy.rego".
-//
-// It also returns the modules it compiled and, taken right after the
-// ResolveRefs stage, copies of the finding rules that fuse.go can fuse.
-func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Compiler, map[string]*ast.Module, resolvedRules, map[string]bool, hcl.Diagnostics) {
+// prepared are the bundles' modules ready to compile: annotated for typing,
+// their refs resolved once so that their finding rules could be captured
+// for fusion (fuse.go) before the one full compile.
+type prepared struct {
+	modules   map[string]*ast.Module
+	ty        *typing
+	resolved  *ast.Compiler // run up to StageResolveRefs only
+	captured  resolvedRules
+	unfusable map[string]bool
+}
+
+// prepareBundles resolves the refs of every module of every bundle, and
+// captures their finding rules. Errors are those of a full compile, so
+// that they are reported as one would report them.
+func prepareBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*prepared, hcl.Diagnostics) {
 	modules := map[string]*ast.Module{}
 	for bi, b := range bundles {
 		for mi, m := range compiledModules(b) {
@@ -33,17 +41,36 @@ func compileBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Comp
 		}
 	}
 	ty := newTyping(bundles)
-	modules = ty.annotate(modules)
-	captured, unfusable := resolvedRules{}, map[string]bool{}
-	c := newCompiler(caps).WithSchemas(ty.set).WithStageAfterID(ast.StageResolveRefs, captureStage(captured, unfusable))
+	p := &prepared{modules: ty.annotate(modules), ty: ty, captured: resolvedRules{}, unfusable: map[string]bool{}}
+	p.resolved = newCompiler(caps).WithSchemas(ty.set).
+		WithStageAfterID(ast.StageResolveRefs, captureStage(p.captured, p.unfusable)).
+		WithOnlyStagesUpTo(ast.StageResolveRefs)
+	p.resolved.Compile(p.modules)
+	if p.resolved.Failed() {
+		_, diags := p.compile(bundles, caps, nil)
+		return nil, diags
+	}
+	return p, nil
+}
+
+// compile compiles the modules, with the generated ones of extra (the fused
+// packages) when there are any, into the compiler evaluation uses.
+func (p *prepared) compile(bundles []*bundle.Bundle, caps *ast.Capabilities, extra map[string]*ast.Module) (*ast.Compiler, hcl.Diagnostics) {
+	modules := p.modules
+	if len(extra) > 0 {
+		modules = make(map[string]*ast.Module, len(p.modules)+len(extra))
+		maps.Copy(modules, p.modules)
+		maps.Copy(modules, extra)
+	}
+	c := newCompiler(caps).WithSchemas(p.ty.set)
 	c.Compile(modules)
 	if c.Failed() {
-		return nil, nil, nil, nil, compileDiagnostics(c.Errors, bundles, ty)
+		return nil, compileDiagnostics(c.Errors, bundles, p.ty)
 	}
-	if errs := ty.checkConstKeys(c); len(errs) > 0 {
-		return nil, nil, nil, nil, compileDiagnostics(errs, bundles, ty)
+	if errs := p.ty.checkConstKeys(c); len(errs) > 0 {
+		return nil, compileDiagnostics(errs, bundles, p.ty)
 	}
-	return c, modules, captured, unfusable, nil
+	return c, nil
 }
 
 // compiledModules are the modules of the bundle that evaluation compiles:

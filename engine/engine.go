@@ -160,7 +160,55 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	}
 	e.caps = sandboxCapabilities()
 
-	compiler, modules, captured, unfusable, diags := compileBundles(bundles, e.caps)
+	prep, diags := prepareBundles(bundles, e.caps)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+
+	rules := packageRules(prep.resolved)
+	excepting := exceptionPackages(prep.resolved)
+	var policyDiags hcl.Diagnostics
+	for _, b := range bundles {
+		for _, p := range b.Policies {
+			pol, pdiags := newPolicy(len(e.policies), b, p, rules)
+			if pol != nil && b.Implicit && excepting[p.Package.String()] {
+				// conftest's exception rules: evaluated with the finding
+				// rules, in a slot of their own (eval.go, exceptions).
+				pol.rules = append(slices.Clip(pol.rules), exceptionRule)
+			}
+			policyDiags = append(policyDiags, pdiags...)
+			if pol != nil {
+				e.policies = append(e.policies, pol)
+			}
+		}
+	}
+	e.byInput = map[string][]*policy{}
+	for _, p := range e.policies {
+		if p.inputs == nil {
+			e.unscoped = append(e.unscoped, p)
+		}
+		for _, in := range p.src.Inputs {
+			if l := e.byInput[in]; len(l) == 0 || l[len(l)-1] != p {
+				e.byInput[in] = append(l, p)
+			}
+		}
+	}
+
+	// One full compile, of the bundles' modules and the fused packages
+	// generated from their finding rules. Should it fail with them, the
+	// compile without them says whether the bundles are at fault (their
+	// errors, each reported once) or only the generated code, which
+	// evaluation then does without.
+	var fused map[string]*ast.Module
+	if !e.cfg.noFusion && !policyDiags.HasErrors() {
+		fused, e.fused = e.fuse(prep.captured, prep.unfusable)
+	}
+	compiler, diags := prep.compile(bundles, e.caps, fused)
+	if diags.HasErrors() && fused != nil {
+		e.cfg.logger.Debug("policy fusion skipped: generated package does not compile", "error", diags.Error())
+		e.fused = nil
+		compiler, diags = prep.compile(bundles, e.caps, nil)
+	}
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -181,42 +229,8 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	for name := range data {
 		e.static[name] = true
 	}
-
-	rules := packageRules(compiler)
-	excepting := exceptionPackages(compiler)
-	for _, b := range bundles {
-		for _, p := range b.Policies {
-			pol, pdiags := newPolicy(len(e.policies), b, p, rules)
-			if pol != nil && b.Implicit && excepting[p.Package.String()] {
-				// conftest's exception rules: evaluated with the finding
-				// rules, in a slot of their own (eval.go, exceptions).
-				pol.rules = append(slices.Clip(pol.rules), exceptionRule)
-			}
-			diags = append(diags, pdiags...)
-			if pol != nil {
-				e.policies = append(e.policies, pol)
-			}
-		}
-	}
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	e.byInput = map[string][]*policy{}
-	for _, p := range e.policies {
-		if p.inputs == nil {
-			e.unscoped = append(e.unscoped, p)
-		}
-		for _, in := range p.src.Inputs {
-			if l := e.byInput[in]; len(l) == 0 || l[len(l)-1] != p {
-				e.byInput[in] = append(l, p)
-			}
-		}
-	}
-	if e.cfg.noFusion {
-		return e, nil
-	}
-	if c, fused := e.fuse(modules, captured, unfusable); c != nil {
-		e.compiler, e.fused = c, fused
+	if policyDiags.HasErrors() {
+		return nil, policyDiags
 	}
 	return e, nil
 }

@@ -144,15 +144,11 @@ func setKey(pols []*policy) string {
 	return b.String()
 }
 
-// fuse generates one package per package set and compiles it with the
-// bundles' modules. It returns the new compiler and the fused sets by key,
-// or nil when there is nothing to gain or the generated code does not
-// compile.
-func (e *Engine) fuse(modules map[string]*ast.Module, captured resolvedRules, unfusable map[string]bool) (*ast.Compiler, map[string]*fusedSet) {
-	all := make(map[string]*ast.Module, len(modules)+1)
-	for k, m := range modules {
-		all[k] = m
-	}
+// fuse generates one package per package set, to be compiled with the
+// bundles' modules. It returns the generated modules and the fused sets by
+// key, or nil when there is nothing to gain.
+func (e *Engine) fuse(captured resolvedRules, unfusable map[string]bool) (map[string]*ast.Module, map[string]*fusedSet) {
+	all := map[string]*ast.Module{}
 	fused := map[string]*fusedSet{}
 	for n, set := range e.packageSets() {
 		pkgPath := ast.MustParseRef(fmt.Sprintf("data.%s.g%d", fusedPackage, n))
@@ -194,11 +190,5 @@ func (e *Engine) fuse(modules map[string]*ast.Module, captured resolvedRules, un
 	if len(fused) == 0 {
 		return nil, nil
 	}
-	c := newCompiler(e.caps)
-	c.Compile(all)
-	if c.Failed() {
-		e.cfg.logger.Debug("policy fusion skipped: generated package does not compile", "error", c.Errors.Error())
-		return nil, nil
-	}
-	return c, fused
+	return all, fused
 }
