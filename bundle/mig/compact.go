@@ -587,9 +587,9 @@ deny contains finding if {
 
 warn contains finding if {
 	input.type == "symlink"
-	some id in searches
+	some s in searches
 	finding := {
-		"msg": sprintf("%%s is a symbolic link to %%s, not followed: MIG search %%q did not inspect its target", [input.path, input.link, search(id).label]),
+		"msg": sprintf("%%s is a symbolic link to %%s, not followed: MIG search %%q did not inspect its target", [input.path, input.link, s.label]),
 		"path": input.path,
 	}
 }
@@ -611,8 +611,7 @@ reaches(maxdepth, depth) if depth <= maxdepth
 # or why the captured lines cannot tell.
 verdicts[id] := v if {
 	input.type == "file"
-	some id in searches
-	s := search(id)
+	some id, s in searches
 	states := [line_state(s.contents, l) | some l in input.content.lines]
 	v := object.union(decide(s.mismatch, states), {"label": s.label})
 }
@@ -643,15 +642,11 @@ holds(matched, invert) := "yes" if matched != invert
 
 else := "no"
 
-literal(c, l) if {
-	some p in c.prefixes
-	startswith(l, p)
-}
+# One built-in call each, not a Rego loop over the allow-list: lines are
+# many and allow-lists of keys are long.
+literal(c, l) if strings.any_prefix_match(l, c.prefixes)
 
-literal(c, l) if {
-	some e in c.exact
-	l == e
-}
+literal(c, l) if l in c.exact
 
 default regex_any(_, _) := false
 
@@ -687,12 +682,11 @@ unsure_before(states, i) if first(states, "unsure") < i
 	// path up in each is cheaper than gathering them.
 	for _, n := range dataNames {
 		fmt.Fprintf(&b, `
-searches contains id if {
+searches[id] := s if {
 	some id in data.%[1]s.paths[input.root]
-	reaches(data.%[1]s.searches[id].maxdepth, depth)
+	s := data.%[1]s.searches[id]
+	reaches(s.maxdepth, depth)
 }
-
-search(id) := data.%[1]s.searches[id]
 `, n)
 	}
 	return []byte(b.String())
