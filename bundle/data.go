@@ -164,6 +164,16 @@ func (l *loader) loadDataFiles() {
 		if diags.HasErrors() {
 			continue
 		}
+		// Files keeps a file's bytes for the snippets of diagnostics. Once a
+		// data file has parsed, the only diagnostic left to point into it
+		// is a name claimed twice, at its first line; the rest would be
+		// held as long as the bundle, the size of the data again (an
+		// imported MIG investigation has megabytes).
+		if f := l.b.Files[display]; f != nil {
+			if i := bytes.IndexByte(f.Bytes, '\n'); i >= 0 {
+				f.Bytes = bytes.Clone(f.Bytes[:i+1])
+			}
+		}
 		base := path.Base(rel)
 		name := strings.TrimSuffix(base, path.Ext(base))
 		l.setData(name, v, hcl.Range{Filename: display,
