@@ -10,10 +10,15 @@ import (
 
 // regoValue converts the document to a Rego value. The engine calls it when it
 // judges the document and keeps the result no longer than that. A document
-// kept as JSON text is decoded straight to the Rego value (json.go).
+// kept as JSON text, or read again as text, is decoded straight to the Rego
+// value (json.go).
 func regoValue(d *document.Entry) (ast.Value, error) {
-	if d.Document == nil && d.JSON != nil {
-		v, err := decodeJSON(d.JSON)
+	text, err := d.Text()
+	if err != nil {
+		return nil, fmt.Errorf("read JSON document: %w", err)
+	}
+	if text != nil {
+		v, err := decodeJSON(text)
 		if err != nil {
 			return nil, fmt.Errorf("decode JSON document: %w", err)
 		}

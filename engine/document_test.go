@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -54,9 +55,18 @@ warn contains sprintf("tags %v nested %v", [input.tags, input.nested]) if input.
 		pol{id: "fleet", mode: bundle.Aggregate, rego: `package fleet
 warn contains sprintf("%d documents, %d replicas in all", [count(input.documents), sum([d.replicas | some d in input.documents])]) if true
 deny contains {"msg": "has a path", "path": d.path} if { some d in input.documents; d.path }`})
+	// The same documents again, read again when judged (Entry.Reread).
+	reread := make([]document.Entry, len(asJSON))
+	for i, d := range asJSON {
+		text := d.JSON
+		reread[i] = document.Entry{File: d.File, Reread: func() ([]byte, error) { return text, nil }}
+	}
 	for _, opts := range [][]Option{nil, {withoutFusion()}, {WithParallelism(1)}} {
 		e := mustNew(t, []*bundle.Bundle{pols, extra}, opts...)
 		want := mustEval(t, e, Input{Documents: asMaps})
+		if again := mustEval(t, e, Input{Documents: reread}); !reflect.DeepEqual(again, want) {
+			t.Fatalf("documents read again when judged give other results than Go values")
+		}
 		got := mustEval(t, e, Input{Documents: asJSON})
 		if len(want.Findings) < 100 {
 			t.Fatalf("only %d findings: the test judges too little", len(want.Findings))
@@ -90,6 +100,24 @@ func TestEvalBadJSONDocument(t *testing.T) {
 		if len(res.Findings) != 1 || res.Findings[0].Path != "/etc/good" {
 			t.Errorf("%q: findings %v, want the good document's, at its path", bad, res.Findings)
 		}
+	}
+}
+
+// TestEvalRereadFails: a document whose file cannot be read again when it
+// is judged (changed since it was checked) is an error of the policies that
+// judge it, with the reason; the others are judged.
+func TestEvalRereadFails(t *testing.T) {
+	b := newBundle(t, "b", nil, pol{id: "p", rego: "package p\ndeny contains \"x\" if true"})
+	res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []document.Entry{
+		{File: "changed.json", Reread: func() ([]byte, error) { return nil, errors.New("changed.json changed after assay read and checked it") }},
+		{File: "good.json", Reread: func() ([]byte, error) { return []byte(`{"path": "/etc/good"}`), nil }},
+	}})
+	p := res.Policies[0]
+	if p.Status != report.StatusError || !strings.Contains(p.Error, `document "changed.json": convert to Rego: read JSON document: changed.json changed after`) {
+		t.Errorf("status %s error %q", p.Status, p.Error)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Path != "/etc/good" {
+		t.Errorf("findings %v, want the good document's, at its path", res.Findings)
 	}
 }
 

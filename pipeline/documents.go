@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -116,7 +118,19 @@ type DocumentOptions struct {
 	// Warn receives warnings about a file (names given twice), with the
 	// file's text for the snippets; nil drops them.
 	Warn func(diags hcl.Diagnostics, files map[string]*hcl.File)
+
+	// held counts the document text kept so far by the files read with
+	// these options (ReadDocumentFiles sets it), against heldTextBudget.
+	held *int64
 }
+
+// heldTextBudget bounds the JSON text that `assay eval` keeps between
+// reading its files and judging them. Below it the text stays in memory:
+// reading a file twice costs more than holding it, and a smaller heap
+// makes the collector run more often. Past it each regular file is read
+// again when judged, so that a run over 100,000 files of 4 KB holds 32 MiB
+// of their text, not 400 MB.
+var heldTextBudget int64 = 32 << 20
 
 func (o DocumentOptions) maxSize() int64 {
 	if o.MaxSize <= 0 {
@@ -178,7 +192,17 @@ func readDocuments(path string, types *collector.Registry, opts DocumentOptions)
 	if netFactsHook(types, info.Kind) == nil {
 		// Kept as its text, which the engine decodes only while it
 		// judges it: held as Go maps, 10,000 such documents took most of
-		// the memory of `assay eval` (docs/engine.md).
+		// the memory of `assay eval` (docs/engine.md). Past the run's
+		// budget of held text, a regular file is not even kept: it is
+		// read again when judged.
+		if opts.held != nil && *opts.held+int64(len(trimmed)) > heldTextBudget {
+			if reread := rereader(path, trimmed, opts.maxSize()); reread != nil {
+				return []document.Entry{{File: path, Reread: reread}}, nil, nil, nil
+			}
+		}
+		if opts.held != nil {
+			*opts.held += int64(len(trimmed))
+		}
 		return []document.Entry{{File: path, JSON: trimmed}}, nil, nil, nil
 	}
 	// netFacts reads these as Go values.
@@ -516,6 +540,7 @@ func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collecte
 		name = files[0]
 	}
 	col := &Collected{Target: target.Info{Kind: target.KindDocuments, Name: name}}
+	opts.held = new(int64)
 	for _, f := range files {
 		var (
 			docs []document.Entry
@@ -537,4 +562,32 @@ func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collecte
 	}
 	col.Duration = time.Since(start)
 	return col, nil
+}
+
+// rereadSeed keys the hashes by which a document file read again is known
+// to hold what was checked.
+var rereadSeed = maphash.MakeSeed()
+
+// rereader returns how to read a regular file's document text again when
+// the engine judges it, or nil for a pipe or a device, whose text is read
+// once and kept. The text read again must be the text checked (by a
+// 64-bit hash of it): a file changed in between is an error of that
+// document, not a document that skipped the checks.
+func rereader(path string, text []byte, maxSize int64) func() ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	sum := maphash.Bytes(rereadSeed, text)
+	return func() ([]byte, error) {
+		data, err := safefile.ReadLimited(path, maxSize, safefile.RegularOnly)
+		if err != nil {
+			return nil, fmt.Errorf("read %s again: %w", path, err)
+		}
+		data = bytes.TrimSpace(data)
+		if maphash.Bytes(rereadSeed, data) != sum {
+			return nil, fmt.Errorf("%s changed after assay read and checked it; judge files nothing is writing to", path)
+		}
+		return data, nil
+	}
 }

@@ -30,6 +30,26 @@ type Entry struct {
 	// bytes take 9 MB as text, 63 MB as Go maps and 105 MB as Rego values
 	// (docs/engine.md). Fields decodes it for other readers.
 	JSON []byte `json:"-"`
+	// Reread, when Document and JSON are nil, reads the document's JSON
+	// text again from the regular file it was first read and checked
+	// from: a run over many files then holds none of their text between
+	// reading and judging (100,000 documents of 4 KB are 400 MB of text).
+	// It fails if the file no longer holds what was checked.
+	Reread func() ([]byte, error) `json:"-"`
+}
+
+// Text returns the document's JSON text, when it is kept as text (JSON)
+// or is to be read again (Reread); nil when it is held as Go values.
+func (e *Entry) Text() ([]byte, error) {
+	switch {
+	case e.Document != nil:
+		return nil, nil
+	case e.JSON != nil:
+		return e.JSON, nil
+	case e.Reread != nil:
+		return e.Reread()
+	}
+	return nil, nil
 }
 
 // MarshalJSON writes the entry as `assay collect` does, whichever form
@@ -37,24 +57,29 @@ type Entry struct {
 func (e Entry) MarshalJSON() ([]byte, error) {
 	type plain Entry // without this method
 	p := plain(e)
-	if p.Document == nil && p.JSON != nil {
+	text, err := e.Text()
+	if err != nil {
+		return nil, err
+	}
+	if text != nil {
 		return json.Marshal(struct {
 			Bundle      string          `json:"bundle,omitempty"`
 			CollectorID string          `json:"collector,omitempty"`
 			Document    json.RawMessage `json:"document"`
-		}{p.Bundle, p.CollectorID, p.JSON})
+		}{p.Bundle, p.CollectorID, text})
 	}
 	return json.Marshal(p)
 }
 
-// Fields returns the document as Go values: Document, or JSON decoded
-// (numbers as json.Number). A document kept as JSON is decoded on each
+// Fields returns the document as Go values: Document, or its Text decoded
+// (numbers as json.Number). A document kept as text is decoded on each
 // call; the result is the caller's.
 func (e *Entry) Fields() (Document, error) {
-	if e.Document != nil || e.JSON == nil {
-		return e.Document, nil
+	text, err := e.Text()
+	if err != nil || text == nil {
+		return e.Document, err
 	}
-	return DecodeJSONObject(e.JSON)
+	return DecodeJSONObject(text)
 }
 
 // DecodeJSONObject decodes the text of one JSON object, numbers as
