@@ -59,10 +59,18 @@ func runRoot(root *cobra.Command, args []string) int {
 
 // endSignals are the signals that end the command args runs: SIGINT,
 // SIGTERM, and SIGHUP except for serve, which reloads its bundles on it.
+// A signal ignored when assay started stays ignored: `nohup assay scan`
+// asked for a hangup not to end the scan, and a shell starts background
+// jobs with SIGINT ignored (handling it would undo that).
 func endSignals(root *cobra.Command, args []string) []os.Signal {
-	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
-	if cmd, _, err := root.Find(args); err != nil || cmd.Name() != "serve" {
-		sigs = append(sigs, syscall.SIGHUP)
+	var sigs []os.Signal
+	for _, s := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP} {
+		if cmd, _, err := root.Find(args); s == syscall.SIGHUP && err == nil && cmd.Name() == "serve" {
+			continue
+		}
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
 	}
 	return sigs
 }
@@ -76,7 +84,9 @@ func endSignals(root *cobra.Command, args []string) []os.Signal {
 func handleSignals(parent context.Context, sigs ...os.Signal) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancel(parent)
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, sigs...)
+	if len(sigs) > 0 { // none would relay every signal
+		signal.Notify(ch, sigs...)
+	}
 	done := make(chan struct{})
 	go func() {
 		select {

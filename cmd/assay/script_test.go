@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -19,6 +20,15 @@ import (
 // TestMain lets testscript run this test binary as the `assay` command, so
 // the end-to-end scripts exercise the real CLI, flags, exit codes and all.
 func TestMain(m *testing.M) {
+	// Run under nohup, or by a runner that ignores SIGHUP or SIGINT, the
+	// children would inherit the ignored signals and assay, rightly, keep
+	// ignoring them. Handled here instead, they reach the children with
+	// their default action, as they reach assay started from a terminal.
+	for _, s := range []os.Signal{syscall.SIGHUP, os.Interrupt} {
+		if signal.Ignored(s) {
+			signal.Notify(make(chan os.Signal, 1), s)
+		}
+	}
 	testscript.Main(m, map[string]func(){
 		"assay": func() { os.Exit(run(os.Args[1:])) },
 	})

@@ -164,6 +164,46 @@ func tempFiles(t *testing.T, dir string) []string {
 	return left
 }
 
+// TestIgnoredSignalStaysIgnored: assay started with SIGHUP ignored (nohup)
+// keeps ignoring it. A hangup then a SIGTERM: the SIGTERM is the first
+// signal that counts, so the write is cancelled and assay exits with code
+// 3; were the hangup handled, the SIGTERM would be a second signal and kill
+// it, and were it not ignored, the hangup alone would.
+func TestIgnoredSignalStaysIgnored(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "assay.prom")
+	// The shell ignores SIGHUP and execs this binary, which inherits that.
+	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP; exec "$0" stall-write "$1"`, os.Args[0], out)
+	cmd.Env = append(os.Environ(), stallEnv+"=context")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	guard := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	defer guard.Stop()
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || lines.Text() != "writing" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the child did not start writing (got %q); stderr:\n%s", lines.Text(), &stderr)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	cmd.Process.Signal(syscall.SIGTERM)
+	io.Copy(io.Discard, stdout)
+	err = cmd.Wait()
+	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.Signaled() || ws.ExitStatus() != exitcode.ScanFailed {
+		t.Errorf("the child ended with %v, want exit code %d after SIGTERM alone; stderr:\n%s", err, exitcode.ScanFailed, &stderr)
+	}
+	if left := tempFiles(t, dir); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
 // TestEndSignals: SIGHUP ends every command but serve, which reloads its
 // bundles on it.
 func TestEndSignals(t *testing.T) {
