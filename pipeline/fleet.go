@@ -26,9 +26,10 @@ type FleetMember struct {
 	Documents []document.Entry
 }
 
-// judgeFleet evaluates the fleet policies once over every member and adds
-// each one's results and the findings reported at it to its report. A run
-// of one target is a fleet of one.
+// judgeFleet evaluates the fleet policies once over every member, adds
+// each one's results and the findings reported at it to its report, and
+// settles the report (evaluate leaves that to it when the engine has fleet
+// policies). A run of one target is a fleet of one.
 func (p *Pipeline) judgeFleet(ctx context.Context, members []FleetMember) error {
 	if !p.Engine.HasFleet() {
 		return nil
@@ -50,8 +51,8 @@ func (p *Pipeline) judgeFleet(ctx context.Context, members []FleetMember) error 
 		r.Timings.EvaluateSeconds += took
 		r.Timings.TotalSeconds += took
 		r.Sort()
-		// Again, with the fleet policies: their skip reasons, waivers,
-		// baseline and scores (each step idempotent).
+		// The skip reasons, waivers, baseline and scores of all its
+		// policies, the fleet's included: evaluate left them to this.
 		p.settle(r)
 	}
 	return nil

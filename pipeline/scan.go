@@ -230,7 +230,11 @@ func (p *Pipeline) evaluate(ctx context.Context, col *Collected, sources []repor
 	r.Timings.TotalSeconds = r.Timings.CollectSeconds + r.Timings.EvaluateSeconds
 	r.StartedAt = evalStart.Add(-col.Duration).UTC()
 	r.Sort()
-	p.settle(r)
+	if !p.Engine.HasFleet() {
+		// Otherwise every report evaluated becomes a fleet member, settled
+		// once the fleet findings are in (judgeFleet).
+		p.settle(r)
+	}
 	return r, nil
 }
 
