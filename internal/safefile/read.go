@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Errors of ReadLimited, which callers turn into their own messages (the
@@ -65,14 +67,17 @@ func ReadLimited(path string, limit int64, accept Accept) ([]byte, error) {
 			return nil, ErrTooLarge
 		}
 	case accept == PipesWaiting && mode&fs.ModeNamedPipe != 0:
-		// Opened again, blocking, through the descriptor rather than the
-		// path, so that it is the FIFO just looked at that is waited on.
-		g, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
-		if err != nil {
-			return nil, withoutPath(err)
+		// Wait on the descriptor already open for a writer to come: poll
+		// says so when one has written (POLLIN) or come and gone
+		// (POLLHUP), even if that happened since the open, whereas a
+		// second, blocking open would miss a writer already gone and wait
+		// for ever.
+		if err := waitForWriter(int(f.Fd())); err != nil {
+			return nil, err
 		}
-		f.Close()
-		f = g
+		if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+			return nil, err
+		}
 	case accept == Pipes && mode&fs.ModeNamedPipe != 0:
 		// Back to blocking reads: a writer that is there is waited for;
 		// with none, the read ends at once.
@@ -91,6 +96,18 @@ func ReadLimited(path string, limit int64, accept Accept) ([]byte, error) {
 		return nil, ErrTooLarge
 	}
 	return data, nil
+}
+
+// waitForWriter blocks until the FIFO open for reading at fd has data, or
+// had a writer that has closed it.
+func waitForWriter(fd int) error {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		if err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // withoutPath drops the operation and path of a *fs.PathError: callers

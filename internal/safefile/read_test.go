@@ -93,7 +93,9 @@ func TestReadLimitedPipe(t *testing.T) {
 
 // TestReadLimitedWaiting: with PipesWaiting, a FIFO opened before its
 // writer is read once the writer comes, rather than read as empty; with
-// Pipes the same FIFO reads as empty at once.
+// Pipes the same FIFO reads as empty at once. Whether the writer comes
+// while the reader waits, or comes, writes and goes before it waits, the
+// reader gets what was written.
 func TestReadLimitedWaiting(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "fifo")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
@@ -102,27 +104,33 @@ func TestReadLimitedWaiting(t *testing.T) {
 	if data, err := ReadLimited(fifo, 10, Pipes); err != nil || len(data) != 0 {
 		t.Fatalf("Pipes without a writer: got %q, %v; want empty", data, err)
 	}
-	type result struct {
-		data []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		data, err := ReadLimited(fifo, 10, PipesWaiting)
-		done <- result{data, err}
-	}()
-	// The writer opens late; a blocking open for writing returns only once
-	// the reader above has the FIFO open.
-	time.Sleep(50 * time.Millisecond)
-	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.WriteString("late"); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	if r := <-done; r.err != nil || string(r.data) != "late" {
-		t.Fatalf("PipesWaiting: got %q, %v; want %q", r.data, r.err, "late")
+	for _, write := range []string{"late", ""} {
+		type result struct {
+			data []byte
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			data, err := ReadLimited(fifo, 10, PipesWaiting)
+			done <- result{data, err}
+		}()
+		// A blocking open for writing returns once the reader above has
+		// the FIFO open; the reader may be anywhere after that.
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.WriteString(write); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		select {
+		case r := <-done:
+			if r.err != nil || string(r.data) != write {
+				t.Fatalf("PipesWaiting, writer wrote %q: got %q, %v", write, r.data, r.err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("PipesWaiting, writer wrote %q: still waiting a minute after the writer closed", write)
+		}
 	}
 }
