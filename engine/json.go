@@ -91,11 +91,20 @@ func decodeJSON(data []byte) (ast.Value, error) {
 
 // jsonWalker reads one JSON text token by token, checking it and, when
 // build is set, making the Rego value.
+// objectScratch is what reading one object needs, kept per depth.
+type objectScratch struct {
+	seen names
+	kvs  [][2]*ast.Term
+}
+
 type jsonWalker struct {
 	data  []byte
 	dec   *jsontext.Decoder
 	build bool
 	info  JSONInfo
+	// objects holds one objectScratch per depth, by pointer: a deeper
+	// object appends while a shallower one is using its own.
+	objects []*objectScratch
 }
 
 func newJSONWalker(data []byte, build bool) *jsonWalker {
@@ -195,8 +204,19 @@ func (w *jsonWalker) value(depth int) (*ast.Term, error) {
 // names tracks the names of one object, to find those given twice: a
 // short list while the object is small, a map once it is not.
 type names struct {
-	list []nameAt
-	set  map[string]int // index in the object's members
+	list   []nameAt
+	set    map[string]int // index in the object's members
+	useSet bool           // past namesListMax names
+}
+
+// reset empties n for the next object at its depth, keeping its memory:
+// a document has many objects, and each used to allocate its own.
+func (n *names) reset() {
+	n.list = n.list[:0]
+	if n.useSet {
+		clear(n.set)
+		n.useSet = false
+	}
 }
 
 type nameAt struct {
@@ -210,7 +230,7 @@ const namesListMax = 16
 // add records the name at member index idx and returns the member it
 // repeats, if any.
 func (n *names) add(name string, off int64, idx int) (prev nameAt, dup bool) {
-	if n.set == nil {
+	if !n.useSet {
 		for _, e := range n.list {
 			if e.name == name {
 				return e, true
@@ -218,7 +238,10 @@ func (n *names) add(name string, off int64, idx int) (prev nameAt, dup bool) {
 		}
 		n.list = append(n.list, nameAt{name, off, idx})
 		if len(n.list) > namesListMax {
-			n.set = make(map[string]int, 2*namesListMax)
+			if n.set == nil {
+				n.set = make(map[string]int, 2*namesListMax)
+			}
+			n.useSet = true
 			for i, e := range n.list {
 				n.set[e.name] = i
 			}
@@ -234,10 +257,17 @@ func (n *names) add(name string, off int64, idx int) (prev nameAt, dup bool) {
 }
 
 func (w *jsonWalker) object(depth int) (*ast.Term, error) {
-	var (
-		seen names
-		kvs  [][2]*ast.Term
-	)
+	// The names and members of the object at this depth, in memory that
+	// the walker reuses from one object to the next (ast.NewObject copies
+	// the members out).
+	for len(w.objects) <= depth {
+		w.objects = append(w.objects, new(objectScratch))
+	}
+	sc := w.objects[depth]
+	sc.seen.reset()
+	kvs := sc.kvs[:0]
+	seen := &sc.seen
+	defer func() { sc.kvs = kvs[:0] }()
 	for w.dec.PeekKind() != '}' {
 		off := w.start()
 		tok, err := w.dec.ReadToken()

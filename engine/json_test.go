@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -174,5 +175,44 @@ func TestTruncate(t *testing.T) {
 	}
 	if s := strings.Repeat("x", 201); truncate(s) != s {
 		t.Errorf("truncate cut a value of 201 characters")
+	}
+}
+
+// TestJSONNamesPerObject: the walker reuses the memory of an object's
+// names for the next object at the same depth; a name of one object is
+// never taken for a duplicate in the next, small or past namesListMax,
+// and a real duplicate still is, with the later value winning.
+func TestJSONNamesPerObject(t *testing.T) {
+	var big strings.Builder
+	for i := range namesListMax + 4 {
+		fmt.Fprintf(&big, `"k%d": %d, `, i, i)
+	}
+	for _, tc := range []struct {
+		name, doc string
+		dups      int
+	}{
+		{"big then big", `{"a": {` + big.String() + `"z": 0}, "b": {` + big.String() + `"z": 1}}`, 0},
+		{"big then small", `{"a": {` + big.String() + `"z": 0}, "b": {"k1": 1, "k2": 2}}`, 0},
+		{"nested under big", `{"a": {` + big.String() + `"n": {"k1": {"k1": 1}}}, "b": [{"k1": 1}, {"k1": 2}]}`, 0},
+		{"duplicate past the list", `{"a": {` + big.String() + `"k3": "last"}}`, 1},
+		{"duplicate in a small sibling", `{"a": {` + big.String() + `"z": 0}, "b": {"k1": 1, "k1": "last"}}`, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			info, err := CheckJSON([]byte(tc.doc))
+			if err != nil || info.DuplicatesTotal != tc.dups {
+				t.Fatalf("CheckJSON: %d duplicates, %v; want %d", info.DuplicatesTotal, err, tc.dups)
+			}
+			got, err := decodeJSON([]byte(tc.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := stdValue([]byte(tc.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Compare(want) != 0 {
+				t.Fatalf("got %v, want %v", got, want)
+			}
+		})
 	}
 }
