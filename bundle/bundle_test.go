@@ -523,3 +523,32 @@ func TestControlsForms(t *testing.T) {
 		})
 	}
 }
+
+// TestFileOfDataFile: a data file's entry in Files is cut to its first
+// line once it has parsed; file() of that data file, read after, still
+// gets all of it.
+func TestFileOfDataFile(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"bundle.hcl":      "bundle \"b\" {\n  description = file(\"data/notes.yaml\")\n}\n\npolicy \"p\" {\n  description = file(\"data/notes.yaml\")\n  rego = \"package p\\n\\ndeny contains \\\"x\\\" if false\\n\"\n}\n",
+		"data/notes.yaml": "line one\nline two\nline three\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, diags := testLoad(context.Background(), dir)
+	if diags.HasErrors() {
+		t.Fatalf("diagnostics:\n%s", render(t, b.Files, diags))
+	}
+	want := "line one\nline two\nline three\n"
+	if len(b.Policies) != 1 || b.Policies[0].Description != want {
+		t.Fatalf("policy description = %q, want the whole file %q", summarize(b), want)
+	}
+	if b.Data["notes"] == nil {
+		t.Errorf("data.notes missing: %v", b.Data)
+	}
+}

@@ -168,10 +168,12 @@ func (l *loader) loadDataFiles() {
 		// data file has parsed, the only diagnostic left to point into it
 		// is a name claimed twice, at its first line; the rest would be
 		// held as long as the bundle, the size of the data again (an
-		// imported MIG investigation has megabytes).
+		// imported MIG investigation has megabytes). A file() of it
+		// later reads it again (readFile).
 		if f := l.b.Files[display]; f != nil {
 			if i := bytes.IndexByte(f.Bytes, '\n'); i >= 0 {
-				f.Bytes = bytes.Clone(f.Bytes[:i+1])
+				l.b.Files[display] = &hcl.File{Bytes: bytes.Clone(f.Bytes[:i+1])}
+				l.trimmed[display] = true
 			}
 		}
 		base := path.Base(rel)

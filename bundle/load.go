@@ -174,6 +174,9 @@ type loader struct {
 	// claimed are the files data blocks read: they are not also exposed
 	// under their base name.
 	claimed map[string]bool
+	// trimmed are the data files whose entry in Bundle.Files holds only
+	// their first line (loadDataFiles): readFile reads them again.
+	trimmed map[string]bool
 	// collects declared, by ID, even those whose body had errors, so a
 	// policy referring to them gets no second error.
 	collects map[string]hcl.Range
@@ -190,6 +193,7 @@ func (ld *Loader) load(ctx context.Context, fsys fs.FS, displayRoot, source stri
 		modules:    map[string]*Module{},
 		byPackage:  map[string][]*Module{},
 		claimed:    map[string]bool{},
+		trimmed:    map[string]bool{},
 		collects:   map[string]hcl.Range{},
 	}
 	l.evalCtx = newEvalContext(l)

@@ -141,13 +141,14 @@ func (l *loader) readFile(name string) ([]byte, string, error) {
 		return nil, "", err
 	}
 	display := l.display(rel)
-	if f, ok := l.b.Files[display]; ok {
+	if f, ok := l.b.Files[display]; ok && !l.trimmed[display] {
 		return f.Bytes, display, nil
 	}
 	src, err := readLimited(l.fsys, rel)
 	if err != nil {
 		return nil, display, err
 	}
+	delete(l.trimmed, display)
 	l.b.Files[display] = &hcl.File{Bytes: src}
 	return src, display, nil
 }
