@@ -48,6 +48,12 @@ func prepareBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*prepared
 	p.resolved.Compile(p.modules)
 	if p.resolved.Failed() {
 		_, diags := p.compile(bundles, caps, nil)
+		if !diags.HasErrors() {
+			// The full compile runs the same stages and more: it cannot
+			// pass where a part of it failed. Say so rather than go on.
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Internal error",
+				Detail: "resolving the bundles' references failed where compiling them did not: " + p.resolved.Errors.Error()}}
+		}
 		return nil, diags
 	}
 	return p, nil

@@ -214,10 +214,21 @@ type names struct {
 func (n *names) reset() {
 	n.list = n.list[:0]
 	if n.useSet {
-		clear(n.set)
+		// Clearing costs what the map grew to: after one object of many
+		// names, every later object at this depth would pay for it.
+		if len(n.set) > namesReuseMax {
+			n.set = nil
+			n.list = nil
+		} else {
+			clear(n.set)
+		}
 		n.useSet = false
 	}
 }
+
+// namesReuseMax is the most names a reused set may have held; a larger one
+// is dropped rather than cleared.
+const namesReuseMax = 1024
 
 type nameAt struct {
 	name string

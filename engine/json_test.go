@@ -216,3 +216,26 @@ func TestJSONNamesPerObject(t *testing.T) {
 		})
 	}
 }
+
+// TestNamesResetDropsLargeSet: a set that grew past namesReuseMax is
+// dropped, not cleared, so that later objects at its depth do not pay for
+// clearing it (clear costs what the map grew to).
+func TestNamesResetDropsLargeSet(t *testing.T) {
+	var n names
+	for i := range namesReuseMax + 1 {
+		n.add(fmt.Sprint(i), 0, i)
+	}
+	n.reset()
+	if n.set != nil || n.useSet {
+		t.Fatalf("after %d names: set kept (%d entries), useSet %v", namesReuseMax+1, len(n.set), n.useSet)
+	}
+	for i := range namesListMax + 2 {
+		if _, dup := n.add(fmt.Sprint(i), 0, i); dup {
+			t.Fatalf("name %d taken for a duplicate after reset", i)
+		}
+	}
+	n.reset()
+	if n.set == nil {
+		t.Fatal("a small set is dropped too: it should be kept for reuse")
+	}
+}
