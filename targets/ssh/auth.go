@@ -3,18 +3,16 @@ package ssh
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
-	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/assay-dev/assay/internal/hclguard"
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // maxKeyFile bounds an identity or certificate file: a private key is a few
@@ -67,28 +65,16 @@ func readSmall(file string) ([]byte, error) {
 	return readBounded(file, maxKeyFile, "not a key")
 }
 
-// readBounded reads a regular file of at most limit bytes, from one open
-// descriptor. It is opened without blocking, so that a FIFO given for a
-// key or known_hosts file is refused instead of waiting for a writer.
+// readBounded reads a regular file of at most limit bytes
+// (safefile.ReadLimited): a FIFO given for a key or known_hosts file is
+// refused instead of waiting for a writer. Errors name the file.
 func readBounded(file string, limit int64, what string) ([]byte, error) {
-	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", file)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
+	data, err := safefile.ReadLimited(file, limit, safefile.RegularOnly)
+	switch {
+	case errors.Is(err, safefile.ErrTooLarge):
 		return nil, fmt.Errorf("%s: larger than %s: %s", file, hclguard.Size(limit), what)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return data, nil
 }
