@@ -233,16 +233,27 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 
 // aggregateInput is the input of an aggregate policy over the documents
 // docs (indexes into the run's documents): {"documents": [DOCUMENT…]}.
+// sharedCollector is the collector of every document of docs, or "" when
+// they come from several: a finding of a policy judging them together
+// names a collector only when there is one.
+func (r *run) sharedCollector(docs []int) string {
+	if len(docs) == 0 {
+		return ""
+	}
+	c := r.in.Documents[docs[0]].CollectorID
+	for _, i := range docs[1:] {
+		if r.in.Documents[i].CollectorID != c {
+			return ""
+		}
+	}
+	return c
+}
+
 func (r *run) aggregateInput(docs []int) (ast.Value, docContext, error) {
-	dc := docContext{label: fmt.Sprintf("aggregate of %d documents", len(docs))}
+	dc := docContext{label: fmt.Sprintf("aggregate of %d documents", len(docs)), collector: r.sharedCollector(docs)}
 	terms := make([]*ast.Term, len(docs))
 	for k, i := range docs {
 		d := &r.in.Documents[i]
-		if k == 0 {
-			dc.collector = d.CollectorID
-		} else if dc.collector != d.CollectorID {
-			dc.collector = ""
-		}
 		v, err := regoValue(d)
 		if err != nil {
 			return nil, dc, fmt.Errorf("%s: convert to Rego: %v", documentLabel(d, v, i), err)

@@ -184,15 +184,11 @@ func (r *run) planFleet() {
 // doFleet evaluates a fleet policy over input.targets.
 func (r *run) doFleet(ctx context.Context, j *job) (outcome, error) {
 	f := r.fleet
-	dc := docContext{label: fmt.Sprintf("fleet of %d targets, %d documents", len(f.targets), len(j.docs)), fleet: f.names}
+	dc := docContext{label: fmt.Sprintf("fleet of %d targets, %d documents", len(f.targets), len(j.docs)), fleet: f.names,
+		collector: r.sharedCollector(j.docs)}
 	perTarget := make([][]*ast.Term, len(f.targets))
-	for k, i := range j.docs {
+	for _, i := range j.docs {
 		d := &r.in.Documents[i]
-		if k == 0 {
-			dc.collector = d.CollectorID
-		} else if dc.collector != d.CollectorID {
-			dc.collector = ""
-		}
 		v, err := regoValue(d)
 		if err != nil {
 			return outcome{errs: []policyError{{policy: j.policy.index,
