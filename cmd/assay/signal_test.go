@@ -101,28 +101,14 @@ func TestSignalRemovesTemporaryFiles(t *testing.T) {
 			if err := os.WriteFile(out, []byte("old\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(os.Args[0], "stall-write", out)
-			cmd.Env = append(os.Environ(), stallEnv+"="+tt.mode)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			// A hang guard, not a timing assertion: a child that outlives
-			// it is a failure of its own.
-			guard := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
-			defer guard.Stop()
+			cmd, stdout, stderr := startStallWrite(t, tt.mode, out, false)
 			lines := bufio.NewScanner(stdout)
 			expect := func(want string) {
 				t.Helper()
 				if !lines.Scan() || lines.Text() != want {
 					cmd.Process.Kill()
 					cmd.Wait()
-					t.Fatalf("the child did not say %q (got %q); stderr:\n%s", want, lines.Text(), &stderr)
+					t.Fatalf("the child did not say %q (got %q); stderr:\n%s", want, lines.Text(), stderr)
 				}
 			}
 
@@ -136,14 +122,14 @@ func TestSignalRemovesTemporaryFiles(t *testing.T) {
 				cmd.Process.Signal(sig)
 			}
 			io.Copy(io.Discard, stdout)
-			err = cmd.Wait()
+			err := cmd.Wait()
 
 			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 			switch {
 			case tt.killedBy != 0 && (!ws.Signaled() || ws.Signal() != tt.killedBy):
-				t.Errorf("the child ended with %v, want killed by %v; stderr:\n%s", err, tt.killedBy, &stderr)
+				t.Errorf("the child ended with %v, want killed by %v; stderr:\n%s", err, tt.killedBy, stderr)
 			case tt.killedBy == 0 && ws.ExitStatus() != exitcode.ScanFailed:
-				t.Errorf("the child ended with %v, want exit code %d; stderr:\n%s", err, exitcode.ScanFailed, &stderr)
+				t.Errorf("the child ended with %v, want exit code %d; stderr:\n%s", err, exitcode.ScanFailed, stderr)
 			}
 			if left := tempFiles(t, dir); len(left) != 0 {
 				t.Errorf("temporary files left: %v", left)
@@ -153,6 +139,31 @@ func TestSignalRemovesTemporaryFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startStallWrite starts this test binary as assay stall-write OUT in
+// mode, with SIGHUP ignored from its start when ignoreHUP (through a shell
+// that ignores it and execs the binary, as nohup does). A hang guard, not
+// a timing assertion, kills a child that outlives two minutes.
+func startStallWrite(t *testing.T, mode, out string, ignoreHUP bool) (*exec.Cmd, io.Reader, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "stall-write", out)
+	if ignoreHUP {
+		cmd = exec.Command("/bin/sh", "-c", `trap "" HUP; exec "$0" stall-write "$1"`, os.Args[0], out)
+	}
+	cmd.Env = append(os.Environ(), stallEnv+"="+mode)
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	guard := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	t.Cleanup(func() { guard.Stop() })
+	return cmd, stdout, stderr
 }
 
 func tempFiles(t *testing.T, dir string) []string {
@@ -172,32 +183,19 @@ func tempFiles(t *testing.T, dir string) []string {
 func TestIgnoredSignalStaysIgnored(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "assay.prom")
-	// The shell ignores SIGHUP and execs this binary, which inherits that.
-	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP; exec "$0" stall-write "$1"`, os.Args[0], out)
-	cmd.Env = append(os.Environ(), stallEnv+"=context")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	guard := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
-	defer guard.Stop()
+	cmd, stdout, stderr := startStallWrite(t, "context", out, true)
 	lines := bufio.NewScanner(stdout)
 	if !lines.Scan() || lines.Text() != "writing" {
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatalf("the child did not start writing (got %q); stderr:\n%s", lines.Text(), &stderr)
+		t.Fatalf("the child did not start writing (got %q); stderr:\n%s", lines.Text(), stderr)
 	}
 	cmd.Process.Signal(syscall.SIGHUP)
 	cmd.Process.Signal(syscall.SIGTERM)
 	io.Copy(io.Discard, stdout)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.Signaled() || ws.ExitStatus() != exitcode.ScanFailed {
-		t.Errorf("the child ended with %v, want exit code %d after SIGTERM alone; stderr:\n%s", err, exitcode.ScanFailed, &stderr)
+		t.Errorf("the child ended with %v, want exit code %d after SIGTERM alone; stderr:\n%s", err, exitcode.ScanFailed, stderr)
 	}
 	if left := tempFiles(t, dir); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
