@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -74,6 +76,7 @@ type JSONInfo struct {
 // *JSONError.
 func CheckJSON(data []byte) (JSONInfo, error) {
 	w := newJSONWalker(data, false)
+	defer w.release()
 	_, err := w.document()
 	return w.info, err
 }
@@ -82,6 +85,7 @@ func CheckJSON(data []byte) (JSONInfo, error) {
 // kept as their text; a name given twice in one object keeps its last value.
 func decodeJSON(data []byte) (ast.Value, error) {
 	w := newJSONWalker(data, true)
+	defer w.release()
 	t, err := w.document()
 	if err != nil {
 		return nil, err
@@ -105,16 +109,36 @@ type jsonWalker struct {
 	// objects holds one objectScratch per depth, by pointer: a deeper
 	// object appends while a shallower one is using its own.
 	objects []*objectScratch
+	// strs interns strings (str); unquoted is where escapes are undone.
+	strs     stringCache
+	unquoted []byte
+	buf      bytes.Buffer // the reader of data
 }
 
+// walkers keeps walkers, with their decoder, scratch and string cache, from
+// one document to the next: the documents a worker judges in turn share
+// them.
+var walkers = sync.Pool{New: func() any {
+	return &jsonWalker{dec: new(jsontext.Decoder), strs: make(stringCache, 256)}
+}}
+
 func newJSONWalker(data []byte, build bool) *jsonWalker {
-	return &jsonWalker{
-		data: data,
-		// Duplicate names are ours to report; invalid UTF-8 becomes
-		// U+FFFD, as encoding/json has always made it.
-		dec:   jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
-		build: build,
-	}
+	w := walkers.Get().(*jsonWalker)
+	w.data, w.build, w.info = data, build, JSONInfo{}
+	// A bytes.Buffer is read in place, not copied. Duplicate names are
+	// ours to report; invalid UTF-8 becomes U+FFFD, as encoding/json has
+	// always made it.
+	w.buf = *bytes.NewBuffer(data)
+	w.dec.Reset(&w.buf, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	return w
+}
+
+// release returns the walker to walkers, holding nothing of the document.
+func (w *jsonWalker) release() {
+	w.data, w.info = nil, JSONInfo{}
+	w.buf = bytes.Buffer{}
+	w.dec.Reset(&w.buf)
+	walkers.Put(w)
 }
 
 func (w *jsonWalker) document() (*ast.Term, error) {
@@ -161,25 +185,27 @@ func (w *jsonWalker) syntaxError(err error) error {
 
 func (w *jsonWalker) value(depth int) (*ast.Term, error) {
 	off := w.start()
-	if k := w.dec.PeekKind(); (k == '{' || k == '[') && depth >= MaxJSONDepth {
-		return nil, &JSONError{Offset: off, Err: fmt.Errorf("objects and lists nest more than %d levels deep", MaxJSONDepth)}
-	}
-	tok, err := w.dec.ReadToken()
-	if err != nil {
-		return nil, w.syntaxError(err)
-	}
-	switch tok.Kind() {
-	case '{':
-		return w.object(depth)
-	case '[':
-		return w.array(depth)
+	switch k := w.dec.PeekKind(); k {
+	case '{', '[':
+		if depth >= MaxJSONDepth {
+			return nil, &JSONError{Offset: off, Err: fmt.Errorf("objects and lists nest more than %d levels deep", MaxJSONDepth)}
+		}
 	case '"':
 		if !w.build {
+			// Read as a value, which checks it without unquoting it.
+			if _, err := w.dec.ReadValue(); err != nil {
+				return nil, w.syntaxError(err)
+			}
 			return nil, nil
 		}
-		return ast.InternedTerm(tok.String()), nil
+		_, t, err := w.str(maxInternedValue)
+		return t, err
 	case '0':
-		s := tok.String()
+		raw, err := w.dec.ReadValue()
+		if err != nil {
+			return nil, w.syntaxError(err)
+		}
+		s := string(raw)
 		if err := checkNumber(s); err != nil {
 			return nil, &JSONError{Offset: off, Err: err}
 		}
@@ -191,6 +217,16 @@ func (w *jsonWalker) value(depth int) (*ast.Term, error) {
 			return t, nil
 		}
 		return ast.NumberTerm(json.Number(s)), nil
+	}
+	tok, err := w.dec.ReadToken()
+	if err != nil {
+		return nil, w.syntaxError(err)
+	}
+	switch tok.Kind() {
+	case '{':
+		return w.object(depth)
+	case '[':
+		return w.array(depth)
 	case 't':
 		return ast.InternedTerm(true), nil
 	case 'f':
@@ -199,6 +235,63 @@ func (w *jsonWalker) value(depth int) (*ast.Term, error) {
 		return ast.NullTerm(), nil
 	}
 	return nil, &JSONError{Offset: off, Err: fmt.Errorf("unexpected %v", tok.Kind())}
+}
+
+// Strings up to these lengths are interned while a document is read: names
+// repeat in every object of a list, and short values ("root", "0644",
+// "yes") in many. A long value is seldom repeated and is not worth a
+// lookup.
+const (
+	maxInternedName  = 128
+	maxInternedValue = 32
+	// maxInterned bounds the strings one cache holds, whatever the
+	// document: past it, new strings are made as they come.
+	maxInterned = 4096
+)
+
+// stringCache maps the text of a string to its Rego term. Terms are never
+// changed once made, so documents share them as OPA shares its own
+// interned terms.
+type stringCache map[string]*ast.Term
+
+// str reads a string (a value, or a name), unquoted, and when building its
+// Rego term, interned when it is at most max bytes long. A string without
+// escapes and of valid UTF-8 is looked up by its bytes, without making a
+// Go string unless it is new.
+func (w *jsonWalker) str(max int) (string, *ast.Term, error) {
+	raw, err := w.dec.ReadValue()
+	if err != nil {
+		return "", nil, w.syntaxError(err)
+	}
+	inner := raw[1 : len(raw)-1]
+	plain := bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner)
+	if plain && len(inner) <= max {
+		if t, ok := w.strs[string(inner)]; ok {
+			return string(t.Value.(ast.String)), t, nil
+		}
+	}
+	var s string
+	if plain {
+		s = string(inner)
+	} else {
+		// Escapes, or invalid UTF-8, which becomes U+FFFD as
+		// encoding/json has always made it (the only error left once
+		// the decoder has read the string).
+		buf, _ := jsontext.AppendUnquote(w.unquoted[:0], raw)
+		w.unquoted = buf[:0]
+		s = string(buf)
+	}
+	if len(s) <= max && len(w.strs) < maxInterned {
+		// Kept even while only checking: the string is then made once,
+		// not once for every object that names it.
+		t := ast.InternedTerm(s)
+		w.strs[s] = t
+		return s, t, nil
+	}
+	if !w.build {
+		return s, nil, nil
+	}
+	return s, ast.InternedTerm(s), nil
 }
 
 // names tracks the names of one object, to find those given twice: a
@@ -278,14 +371,16 @@ func (w *jsonWalker) object(depth int) (*ast.Term, error) {
 	sc.seen.reset()
 	kvs := sc.kvs[:0]
 	seen := &sc.seen
-	defer func() { sc.kvs = kvs[:0] }()
+	defer func() {
+		clear(kvs) // the scratch keeps no document's terms alive
+		sc.kvs = kvs[:0]
+	}()
 	for w.dec.PeekKind() != '}' {
 		off := w.start()
-		tok, err := w.dec.ReadToken()
+		name, key, err := w.str(maxInternedName)
 		if err != nil {
-			return nil, w.syntaxError(err)
+			return nil, err
 		}
-		name := tok.String()
 		prev, dup := seen.add(name, off, len(kvs))
 		if dup && !w.build {
 			w.info.DuplicatesTotal++
@@ -309,7 +404,7 @@ func (w *jsonWalker) object(depth int) (*ast.Term, error) {
 			kvs[prev.idx][1] = v // the later value wins
 			continue
 		}
-		kvs = append(kvs, [2]*ast.Term{ast.InternedTerm(name), v})
+		kvs = append(kvs, [2]*ast.Term{key, v})
 	}
 	if _, err := w.dec.ReadToken(); err != nil {
 		return nil, w.syntaxError(err)
@@ -331,12 +426,12 @@ func (w *jsonWalker) topField(name string) (*ast.Term, error) {
 	if w.dec.PeekKind() != '"' {
 		return w.value(1)
 	}
-	tok, err := w.dec.ReadToken()
+	s, t, err := w.str(maxInternedValue)
 	if err != nil {
-		return nil, w.syntaxError(err)
+		return nil, err
 	}
-	*field = tok.String()
-	return ast.InternedTerm(*field), nil
+	*field = s
+	return t, nil
 }
 
 func (w *jsonWalker) array(depth int) (*ast.Term, error) {

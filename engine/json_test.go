@@ -147,13 +147,22 @@ func FuzzDecodeJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		orig := bytes.Clone(data)
 		_, checkErr := CheckJSON(data)
 		got, err := decodeJSON(data)
 		if (checkErr == nil) != (err == nil) {
 			t.Fatalf("CheckJSON: %v, decodeJSON: %v", checkErr, err)
 		}
+		// The decoder reads the text in place: it must not write to it.
+		if !bytes.Equal(data, orig) {
+			t.Fatalf("the text changed while it was read: %q, was %q", data, orig)
+		}
 		if err != nil {
 			return
+		}
+		// Again, with the strings the first decode interned.
+		if again, err := decodeJSON(data); err != nil || again.Compare(got) != 0 {
+			t.Fatalf("second decode: %v, %v; first %v", again, err, got)
 		}
 		want, err := stdValue(data)
 		if err != nil {
@@ -237,5 +246,47 @@ func TestNamesResetDropsLargeSet(t *testing.T) {
 	n.reset()
 	if n.set == nil {
 		t.Fatal("a small set is dropped too: it should be kept for reuse")
+	}
+}
+
+// TestJSONStringsInterned: strings read by their bytes and interned give
+// the values encoding/json gives, escaped or not, valid UTF-8 or not, short
+// or long, in one document and in the next one the same cache serves; and
+// a cache stops growing at maxInterned, whatever the document.
+func TestJSONStringsInterned(t *testing.T) {
+	docs := []string{
+		`{"name": "root", "mode": "0644", "n\u00e9": "\u00e9", "tab\t": "a\"b", "bad": "x` + "\xff" + `y"}`,
+		`{"name": "root", "n\u00e9": "é", "né": 1, "bad": "x` + "\xff" + `y", "long": "` + strings.Repeat("é", 200) + `"}`,
+		`{"` + strings.Repeat("k", maxInternedName+1) + `": "` + strings.Repeat("v", maxInternedValue+1) + `", "mode": ["0644", "0644", "root"]}`,
+	}
+	for round := range 2 {
+		for _, doc := range docs {
+			got, err := decodeJSON([]byte(doc))
+			if err != nil {
+				t.Fatalf("round %d: decodeJSON(%q): %v", round, doc, err)
+			}
+			want, err := stdValue([]byte(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Compare(want) != 0 {
+				t.Errorf("round %d: decodeJSON(%q) = %v, want %v", round, doc, got, want)
+			}
+		}
+	}
+
+	var many strings.Builder
+	many.WriteString("{")
+	for i := range 2 * maxInterned {
+		fmt.Fprintf(&many, `"name%d": "value%d", `, i, i)
+	}
+	many.WriteString(`"last": 0}`)
+	w := newJSONWalker([]byte(many.String()), true)
+	defer w.release()
+	if _, err := w.document(); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.strs) > maxInterned {
+		t.Errorf("the string cache grew to %d entries, past maxInterned (%d)", len(w.strs), maxInterned)
 	}
 }
