@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/assay-dev/assay/internal/hclguard"
@@ -119,9 +121,10 @@ type DocumentOptions struct {
 	// file's text for the snippets; nil drops them.
 	Warn func(diags hcl.Diagnostics, files map[string]*hcl.File)
 
-	// held counts the document text kept so far by the files read with
-	// these options (ReadDocumentFiles sets it), against heldTextBudget.
-	held *int64
+	// keptText, when set, is made true by readDocuments when the file
+	// gave one document kept as its JSON text, which ReadDocumentFiles
+	// may then read again instead of holding (heldTextBudget).
+	keptText *bool
 }
 
 // heldTextBudget bounds the JSON text that `assay eval` keeps between
@@ -193,15 +196,10 @@ func readDocuments(path string, types *collector.Registry, opts DocumentOptions)
 		// Kept as its text, which the engine decodes only while it
 		// judges it: held as Go maps, 10,000 such documents took most of
 		// the memory of `assay eval` (docs/engine.md). Past the run's
-		// budget of held text, a regular file is not even kept: it is
-		// read again when judged.
-		if opts.held != nil && *opts.held+int64(len(trimmed)) > heldTextBudget {
-			if reread := rereader(path, trimmed, opts.maxSize()); reread != nil {
-				return []document.Entry{{File: path, Reread: reread}}, nil, nil, nil
-			}
-		}
-		if opts.held != nil {
-			*opts.held += int64(len(trimmed))
+		// budget of held text, ReadDocumentFiles does not even keep the
+		// text of a regular file: it is read again when judged.
+		if opts.keptText != nil {
+			*opts.keptText = true
 		}
 		return []document.Entry{{File: path, JSON: trimmed}}, nil, nil, nil
 	}
@@ -527,9 +525,14 @@ func jsonType(v any) string {
 
 // ReadDocumentFiles reads the files `assay eval` judges into one
 // collection: every document, and the host facts of the first collect
-// file that has them. "-" is the env's standard input. A file that cannot be read is exit code 2, naming
-// the file (and line and column for a syntax error). Warnings go to the
-// env's Warnings unless opts.Warn says otherwise.
+// file that has them. "-" is the env's standard input. A file that cannot
+// be read is exit code 2, naming the file (and line and column for a syntax
+// error); of several, the first in the order given. Warnings go to the
+// env's Warnings unless opts.Warn says otherwise, in the order of the files.
+//
+// Regular files are read and checked side by side (readAhead); standard
+// input, pipes and FIFOs are read in turn, in the order given, so that a
+// FIFO whose writer never comes blocks no more than it did.
 func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collected, error) {
 	if opts.Warn == nil {
 		opts.Warn = e.warn
@@ -540,29 +543,140 @@ func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collecte
 		name = files[0]
 	}
 	col := &Collected{Target: target.Info{Kind: target.KindDocuments, Name: name}}
-	opts.held = new(int64)
-	for _, f := range files {
-		var (
-			docs []document.Entry
-			host document.Document
-			err  error
-		)
-		if f == stdinName {
-			docs, host, err = readStdin(e.Stdin, e.Collectors, opts)
+	ahead := readAhead(files, e.Collectors, opts)
+	defer ahead.stop()
+	var held int64 // document text kept, against heldTextBudget
+	for i, f := range files {
+		r := ahead.wait(i)
+		if r == nil {
+			r = &fileRead{}
+			o := opts
+			o.keptText = &r.keptText
+			if f == stdinName {
+				r.docs, r.host, r.err = readStdin(e.Stdin, e.Collectors, o)
+			} else {
+				r.docs, r.host, r.err = ReadDocuments(f, e.Collectors, o)
+			}
 		} else {
-			docs, host, err = ReadDocuments(f, e.Collectors, opts)
+			for _, w := range r.warnings {
+				opts.Warn(w.diags, w.files)
+			}
 		}
-		if err != nil {
-			return nil, exitcode.UsageError(err)
+		if r.err != nil {
+			return nil, exitcode.UsageError(r.err)
 		}
-		col.Documents = append(col.Documents, docs...)
-		if col.Host == nil && host != nil {
-			col.Host = host
+		if r.keptText {
+			// Past the budget, a regular file is read again when
+			// judged; decided here, in the order of the files, so that
+			// which files are kept does not depend on the readers' race.
+			d := &r.docs[0]
+			var reread func() ([]byte, error)
+			if held+int64(len(d.JSON)) > heldTextBudget {
+				reread = rereader(f, d.JSON, opts.maxSize())
+			}
+			if reread != nil {
+				d.JSON, d.Reread = nil, reread
+			} else {
+				held += int64(len(d.JSON))
+			}
+		}
+		col.Documents = append(col.Documents, r.docs...)
+		if col.Host == nil && r.host != nil {
+			col.Host = r.host
 		}
 	}
 	col.Duration = time.Since(start)
 	return col, nil
 }
+
+// fileRead is one file as a reader of readAhead left it.
+type fileRead struct {
+	docs     []document.Entry
+	host     document.Document
+	err      error
+	keptText bool
+	warnings []fileWarning
+}
+
+type fileWarning struct {
+	diags hcl.Diagnostics
+	files map[string]*hcl.File
+}
+
+// filesAhead reads regular files on several goroutines, ahead of the
+// caller, who takes them in order with wait.
+type filesAhead struct {
+	results []*fileRead
+	done    []chan struct{}
+	stopped atomic.Bool
+}
+
+// readAhead starts reading files side by side: as many readers as the
+// process has CPUs, each taking the next file not yet taken. A file that
+// is not regular (standard input, a pipe, a FIFO, a device) is left to the
+// caller, to be read in turn. With fewer than two files it reads nothing.
+func readAhead(files []string, types *collector.Registry, opts DocumentOptions) *filesAhead {
+	a := &filesAhead{}
+	if len(files) < 2 {
+		return a
+	}
+	a.results = make([]*fileRead, len(files))
+	a.done = make([]chan struct{}, len(files))
+	for i := range a.done {
+		a.done[i] = make(chan struct{})
+	}
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) || a.stopped.Load() {
+					return
+				}
+				a.results[i] = readRegular(files[i], types, opts)
+				close(a.done[i])
+			}
+		}()
+	}
+	return a
+}
+
+// readRegular reads a regular file for readAhead, keeping its warnings to
+// be given in order; nil for any other file.
+func readRegular(path string, types *collector.Registry, opts DocumentOptions) *fileRead {
+	if path == stdinName {
+		return nil
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return nil // the caller reads it, and reports its error
+	}
+	r := &fileRead{}
+	o := opts
+	o.keptText = &r.keptText
+	if opts.Warn != nil {
+		o.Warn = func(diags hcl.Diagnostics, files map[string]*hcl.File) {
+			r.warnings = append(r.warnings, fileWarning{diags, files})
+		}
+	}
+	r.docs, r.host, r.err = ReadDocuments(path, types, o)
+	return r
+}
+
+// wait returns file i as a reader left it, or nil when the caller is to
+// read it.
+func (a *filesAhead) wait(i int) *fileRead {
+	if a.results == nil {
+		return nil
+	}
+	<-a.done[i]
+	r := a.results[i]
+	a.results[i] = nil // the caller holds it now
+	return r
+}
+
+// stop tells the readers to take no more files. Each finishes the one it
+// has: a regular file, read within its size limit.
+func (a *filesAhead) stop() { a.stopped.Store(true) }
 
 // rereadSeed keys the hashes by which a document file read again is known
 // to hold what was checked.

@@ -1,13 +1,18 @@
 package pipeline_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	collectors "github.com/assay-dev/assay/collectors/all"
 	"github.com/assay-dev/assay/pipeline"
+	"github.com/hashicorp/hcl/v2"
 )
 
 // TestReadDocumentFilesReread: under the budget of held text a document
@@ -60,5 +65,94 @@ func TestReadDocumentFilesReread(t *testing.T) {
 	}
 	if _, err := b.Text(); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Fatalf("a file removed since: %v", err)
+	}
+}
+
+// TestReadDocumentFilesInOrder: files read side by side come back in the
+// order given, documents, warnings and the held-text budget alike; of
+// several bad files the first is the error; a FIFO among them is read in
+// its turn, once its writer comes.
+func TestReadDocumentFilesInOrder(t *testing.T) {
+	dir := t.TempDir()
+	const n = 64
+	var files []string
+	for i := range n {
+		f := filepath.Join(dir, fmt.Sprintf("%02d.json", i))
+		text := fmt.Sprintf(`{"kind": "k", "n": %d, "dup%d": 1, "dup%d": 2}`, i, i, i)
+		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withFIFO := slices.Insert(slices.Clone(files), n/2, fifo)
+	go func() {
+		// The writer comes late: every regular file is read by then.
+		time.Sleep(100 * time.Millisecond)
+		os.WriteFile(fifo, []byte(`{"kind": "k", "n": "fifo"}`), 0o600)
+	}()
+
+	// Budget for about half the files: which are kept must not depend
+	// on which reader finished first.
+	restore := pipeline.SetHeldTextBudget(int64(n/2) * int64(len(`{"kind": "k", "n": 10, "dup10": 1, "dup10": 2}`)))
+	defer restore()
+	var warned []string
+	env := &pipeline.Env{Collectors: collectors.Registry()}
+	col, err := env.ReadDocumentFiles(withFIFO, pipeline.DocumentOptions{Warn: func(diags hcl.Diagnostics, _ map[string]*hcl.File) {
+		for _, d := range diags {
+			warned = append(warned, filepath.Base(d.Subject.Filename))
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(col.Documents) != n+1 {
+		t.Fatalf("%d documents, want %d", len(col.Documents), n+1)
+	}
+	// The budget, spent in the order of the files.
+	var held int64
+	for i, d := range col.Documents {
+		if d.File != withFIFO[i] {
+			t.Fatalf("document %d is from %s, want %s", i, d.File, withFIFO[i])
+		}
+		size := int64(len(fmt.Sprintf(`{"kind": "k", "n": %d, "dup%d": 1, "dup%d": 2}`, i, i, i)))
+		if d.File == fifo {
+			if d.JSON == nil {
+				t.Errorf("the FIFO's text is not kept")
+			}
+			held += int64(len(d.JSON)) // kept, whatever the budget
+			continue
+		}
+		if i > n/2 {
+			size = int64(len(fmt.Sprintf(`{"kind": "k", "n": %d, "dup%d": 1, "dup%d": 2}`, i-1, i-1, i-1)))
+		}
+		wantKept := held+size <= int64(n/2)*int64(len(`{"kind": "k", "n": 10, "dup10": 1, "dup10": 2}`))
+		if wantKept {
+			held += size
+		}
+		if (d.JSON != nil) != wantKept || (d.Reread != nil) == wantKept {
+			t.Errorf("%s: kept %v, want %v", d.File, d.JSON != nil, wantKept)
+		}
+	}
+	var want []string
+	for _, f := range files {
+		want = append(want, filepath.Base(f))
+	}
+	if !slices.Equal(warned, want) {
+		t.Errorf("warnings in the order %v, want the files' %v", warned, want)
+	}
+
+	bad := slices.Clone(files)
+	for _, i := range []int{5, 40} {
+		bad[i] = filepath.Join(dir, fmt.Sprintf("bad%d.json", i))
+		if err := os.WriteFile(bad[i], []byte(`{"n": `), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := env.ReadDocumentFiles(bad, pipeline.DocumentOptions{}); err == nil || !strings.Contains(err.Error(), "bad5.json") {
+		t.Errorf("of two bad files, the error is not the first's: %v", err)
 	}
 }
