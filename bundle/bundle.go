@@ -28,6 +28,11 @@ type Bundle struct {
 	// Implicit is set for a plain directory of conftest-style Rego with no
 	// HCL: each Rego package with deny/warn/violation rules becomes a policy.
 	Implicit bool
+	// Embedded is set for a bundle compiled into the assay binary
+	// (policies/). Its Rego passed OPA's type checker when the binary was
+	// built (TestEmbeddedBundlesTypeCheck), so a run of embedded bundles
+	// only does not check it again (engine, start-up).
+	Embedded bool
 	Collects []*Collect
 	Policies []*Policy
 	// Modules are all Rego modules of the bundle, policies' and libraries',

@@ -152,6 +152,7 @@ func (e *Env) builtinBundles(ctx context.Context) ([]*bundle.Bundle, hcl.Diagnos
 		b, d := loader.LoadFS(ctx, sub, "policies/"+name)
 		diags = append(diags, d...)
 		if b != nil {
+			b.Embedded = true
 			bundles = append(bundles, b)
 		}
 	}
