@@ -28,6 +28,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
@@ -118,11 +119,15 @@ var (
 	//go:embed script.js
 	script string
 
-	tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
-		"text":     text,
-		"plain":    plain,
-		"tallyRow": func(t, all tally, kind string) tallyRowView { return tallyRowView{T: t, All: all, Kind: kind} },
-	}).Parse(pageTemplate))
+	// tmpl is parsed on first use: every command would otherwise pay
+	// for it when the program starts, and most never render a page.
+	tmpl = sync.OnceValue(func() *template.Template {
+		return template.Must(template.New("page").Funcs(template.FuncMap{
+			"text":     text,
+			"plain":    plain,
+			"tallyRow": func(t, all tally, kind string) tallyRowView { return tallyRowView{T: t, All: all, Kind: kind} },
+		}).Parse(pageTemplate))
+	})
 )
 
 type tallyRowView struct {
@@ -168,7 +173,7 @@ func Render(ctx context.Context, w io.Writer, p Page) error {
 
 // execute writes the page of a view.
 func execute(w io.Writer, view *page) error {
-	return tmpl.Execute(w, struct {
+	return tmpl().Execute(w, struct {
 		CSP    string
 		Style  template.CSS
 		Script template.JS

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -140,8 +141,9 @@ func (h *hostKeys) callback(hostname string, remote net.Addr, key ssh.PublicKey)
 }
 
 // probeKey is a key no known_hosts file holds: checking it lists the keys
-// known for a host.
-var probeKey = func() ssh.PublicKey {
+// known for a host. Made on first use, not when the program starts: every
+// command would pay for a key only SSH targets need.
+var probeKey = sync.OnceValue(func() ssh.PublicKey {
 	pub, _, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		panic(err)
@@ -151,7 +153,7 @@ var probeKey = func() ssh.PublicKey {
 		panic(err)
 	}
 	return k
-}()
+})
 
 // algorithms are the host key algorithms to ask a host for, in order: those
 // of the keys known for it first, so that a server with several host keys
@@ -162,7 +164,7 @@ var probeKey = func() ssh.PublicKey {
 // for the host, as with only a @cert-authority line.
 func (h *hostKeys) algorithms(hostport string) []string {
 	var ke *knownhosts.KeyError
-	if err := h.check(hostport, &net.TCPAddr{IP: net.IPv4zero}, probeKey); !errors.As(err, &ke) {
+	if err := h.check(hostport, &net.TCPAddr{IP: net.IPv4zero}, probeKey()); !errors.As(err, &ke) {
 		return nil
 	}
 	plain, _ := h.plainKnown(ke.Want)
