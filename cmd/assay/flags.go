@@ -92,7 +92,7 @@ func registerDocuments(fs *pflag.FlagSet, o *pipeline.DocumentOptions) {
 
 // registerMemory adds --max-memory, for the commands that evaluate.
 func registerMemory(fs *pflag.FlagSet, budget *int64) {
-	fs.Var(sizeFlag{budget}, "max-memory", "stop a policy evaluation that grows the heap past this `SIZE` (the policy has status error); also the Go soft memory limit unless GOMEMLIMIT is set (default: half of the machine's or container's memory, at least 256MiB)")
+	fs.Var(sizeFlag{budget}, "max-memory", "stop a policy evaluation that grows the heap past this `SIZE` (the policy has status error); also the Go soft memory limit unless GOMEMLIMIT is set (default: half of the machine's or container's memory, at least 256MiB, with a soft limit that follows the live heap)")
 }
 
 // applyMemoryBudget resolves --max-memory (unset: half of this machine's
@@ -107,8 +107,15 @@ func applyMemoryBudget(flag int64, log *slog.Logger) (int64, error) {
 			sizeFlag{&budget}, sizeFlag{&[]int64{membudget.Min}[0]}))
 	}
 	limit, fromEnv := membudget.SetSoftLimit(budget)
+	paced := flag == 0 && !fromEnv
+	if paced {
+		// No one chose a limit: it follows the live heap, up to the
+		// budget, so that peak RSS does not grow to three times what
+		// the run holds (membudget.Pace). Pacing lasts the process.
+		membudget.Pace(budget)
+	}
 	log.Debug("memory budget", "budget", sizeFlag{&budget}.String(), "source", source,
-		"soft_limit", sizeFlag{&limit}.String(), "soft_limit_from_GOMEMLIMIT", fromEnv)
+		"soft_limit", sizeFlag{&limit}.String(), "soft_limit_from_GOMEMLIMIT", fromEnv, "soft_limit_paced", paced)
 	return budget, nil
 }
 

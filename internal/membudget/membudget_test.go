@@ -136,3 +136,70 @@ func TestWatch(t *testing.T) {
 	stop()
 	stop() // twice is fine
 }
+
+func TestPaceLimit(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct{ live, ceil, want int64 }{
+		{0, 12 << 30, PaceFloor},
+		{100 * mib, 12 << 30, PaceFloor},  // 150 MiB: the floor holds
+		{140 * mib, 12 << 30, 210 * mib},  // the live heap and half again
+		{4 << 30, 6 << 30, 6 << 30},       // never past the budget
+		{400 * mib, 256 * mib, 256 * mib}, // a budget under the live heap is the limit
+		{100 * mib, 64 * mib, PaceFloor},  // nor under the floor
+	} {
+		if got := paceLimit(tc.live, tc.ceil); got != tc.want {
+			t.Errorf("paceLimit(%d MiB, %d MiB) = %d MiB, want %d MiB", tc.live/mib, tc.ceil/mib, got/mib, tc.want/mib)
+		}
+	}
+}
+
+// TestPace: the limit follows the live heap after each collection, and
+// stopping sets it back to the ceiling.
+func TestPace(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(old)
+	const ceil = 8 << 30
+	stop := Pace(ceil)
+	defer stop()
+	if got := debug.SetMemoryLimit(-1); got != PaceFloor {
+		t.Fatalf("at start the limit is %d, want the floor %d", got, PaceFloor)
+	}
+	// Hold 256 MiB live: after a collection the limit is about 384 MiB.
+	held := make([][]byte, 256)
+	for i := range held {
+		held[i] = make([]byte, 1<<20)
+		held[i][0] = 1
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.GC()
+		if got := debug.SetMemoryLimit(-1); got >= 384<<20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the limit did not follow a live heap of 256 MiB: %d", debug.SetMemoryLimit(-1))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	runtime.KeepAlive(held)
+	stop()
+	if got := debug.SetMemoryLimit(-1); got != ceil {
+		t.Errorf("after stop the limit is %d, want the ceiling %d", got, ceil)
+	}
+}
+
+// TestPaceOneAtATime: a limit set by SetSoftLimit, or a new pacer, stops
+// the pacer before it: it no longer moves the limit.
+func TestPaceOneAtATime(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOMEMLIMIT", "")
+	Pace(8 << 30)
+	SetSoftLimit(64 << 20)
+	for range 3 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
+		t.Errorf("a stopped pacer moved the limit: %d, want the 64 MiB SetSoftLimit set", got)
+	}
+}
