@@ -185,16 +185,17 @@ func Watch(budget int64, interval time.Duration, over func(live, objects uint64)
 const PaceFloor = 192 << 20
 
 // Pace keeps the Go runtime's soft memory limit close to what the live
-// heap needs, when no one has set it: after each collection, the live heap
-// and half as much again, at least PaceFloor, at most ceil (the budget).
+// heap needs, when no one has set it: after each collection, twice the
+// live heap, at least PaceFloor, at most ceil (the budget).
 //
-// At the default GOGC the heap grows to twice the live heap before the
-// next collection, and the runtime returns freed memory to the system
-// slowly, so a run's peak RSS is two to three times its live heap. The
-// soft limit counts all the runtime's memory and makes it return idle
-// memory sooner; following the live heap, it never sits below what the
-// program holds, where the collector would run without end. `assay eval`
-// of 100,000 documents: 412 → about 240 MB, for about 10% more time.
+// That is the heap GOGC=100 aims for, but a soft limit counts all the
+// runtime's memory (fragmentation and freed memory not yet returned
+// included) and makes the runtime return idle memory sooner: without it a
+// run's peak RSS was two to three times its live heap. Following the live
+// heap, it never sits below what the program holds, where the collector
+// would run without end. A tighter limit (1.5 times the live heap) held
+// `assay eval` of 100,000 documents to 247 MB but made a 20,000-user MIG
+// scan 40% slower (docs/engine.md, Memory budget).
 //
 // The limit is set from a finalizer that runs after each collection. One
 // pacer runs at a time: Pace and SetSoftLimit stop the one before. Pace
@@ -243,5 +244,5 @@ func (p *pacer) adjust() {
 
 // paceLimit is the soft limit for a live heap.
 func paceLimit(live, ceil int64) int64 {
-	return min(max(live+live/2, PaceFloor), max(ceil, PaceFloor))
+	return min(max(2*live, PaceFloor), max(ceil, PaceFloor))
 }
