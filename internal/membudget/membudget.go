@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -108,9 +107,9 @@ func cgroupLimit() int64 {
 // rather than after. GOMEMLIMIT set in the environment wins: the runtime
 // keeps it, and fromEnv says so. limit is the soft limit in force.
 func SetSoftLimit(budget int64) (limit int64, fromEnv bool) {
-	if p := pacing.Swap(nil); p != nil {
-		p.stopped.Store(true) // the limit is set here now
-	}
+	paceMu.Lock()
+	defer paceMu.Unlock()
+	pacing = nil // the limit is set here now
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return debug.SetMemoryLimit(-1), true
 	}
@@ -202,26 +201,32 @@ const PaceFloor = 192 << 20
 // returns a function that stops pacing and sets the limit back to ceil.
 func Pace(ceil int64) (stop func()) {
 	p := &pacer{ceil: ceil}
-	if old := pacing.Swap(p); old != nil {
-		old.stopped.Store(true)
-	}
+	paceMu.Lock()
+	pacing = p
 	p.adjust()
+	paceMu.Unlock()
 	p.arm()
 	return func() {
-		if p.stopped.CompareAndSwap(false, true) {
-			pacing.CompareAndSwap(p, nil)
+		paceMu.Lock()
+		defer paceMu.Unlock()
+		if pacing == p {
+			pacing = nil
 			debug.SetMemoryLimit(ceil)
 		}
 	}
 }
 
-// pacing is the pacer that runs, if any.
-var pacing atomic.Pointer[pacer]
+var (
+	// paceMu orders the setting of the limit: SetSoftLimit, Pace and its
+	// stop hold it, and a pacer's finalizer holds it from its check that
+	// the pacer still runs to its setting the limit, so that a pacer
+	// stopped meanwhile never sets the limit after whoever stopped it.
+	paceMu sync.Mutex
+	// pacing is the pacer that runs, if any.
+	pacing *pacer
+)
 
-type pacer struct {
-	ceil    int64
-	stopped atomic.Bool
-}
+type pacer struct{ ceil int64 }
 
 // sentinel is garbage from birth: its finalizer runs after the next
 // collection, and arms the next one.
@@ -229,7 +234,9 @@ type sentinel struct{ _ [16]byte }
 
 func (p *pacer) arm() {
 	runtime.SetFinalizer(new(sentinel), func(*sentinel) {
-		if p.stopped.Load() {
+		paceMu.Lock()
+		defer paceMu.Unlock()
+		if pacing != p {
 			return
 		}
 		p.adjust()
@@ -239,8 +246,11 @@ func (p *pacer) arm() {
 
 func (p *pacer) adjust() {
 	live, _ := Heap()
-	debug.SetMemoryLimit(paceLimit(int64(live), p.ceil))
+	setPaced(paceLimit(int64(live), p.ceil))
 }
+
+// setPaced sets the limit a pacer computed; a test holds it midway.
+var setPaced = debug.SetMemoryLimit
 
 // paceLimit is the soft limit for a live heap.
 func paceLimit(live, ceil int64) int64 {

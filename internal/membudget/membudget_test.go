@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"testing"
 	"time"
 )
@@ -201,5 +202,55 @@ func TestPaceOneAtATime(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
 		t.Errorf("a stopped pacer moved the limit: %d, want the 64 MiB SetSoftLimit set", got)
+	}
+}
+
+// TestPaceStoppedMidAdjust: a limit set while the pacer's finalizer is
+// setting its own stays set: the pacer, stopped, does not overwrite it
+// once SetSoftLimit has returned.
+func TestPaceStoppedMidAdjust(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOMEMLIMIT", "")
+	Pace(8 << 30)
+	// The pacer's next adjustment, from its finalizer, waits midway.
+	inAdjust, release, adjusted := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	paceMu.Lock()
+	setPaced = func(n int64) int64 {
+		held := false
+		once.Do(func() { held = true; close(inAdjust); <-release })
+		if held {
+			defer close(adjusted)
+		}
+		return debug.SetMemoryLimit(n)
+	}
+	paceMu.Unlock()
+	defer func() {
+		paceMu.Lock()
+		setPaced = debug.SetMemoryLimit
+		paceMu.Unlock()
+	}()
+	runtime.GC()
+	select {
+	case <-inAdjust:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the pacer did not adjust the limit after a collection")
+	}
+	set := make(chan struct{})
+	go func() {
+		SetSoftLimit(64 << 20)
+		close(set)
+	}()
+	// Unfixed, SetSoftLimit returns at once; fixed, it waits for the
+	// adjustment under way. Either way the adjustment then ends.
+	select {
+	case <-set:
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	<-adjusted
+	<-set
+	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
+		t.Errorf("the limit is %d after SetSoftLimit returned, want its 64 MiB: a stopped pacer overwrote it", got)
 	}
 }
