@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -63,16 +64,11 @@ func runRoot(root *cobra.Command, args []string) int {
 // asked for a hangup not to end the scan, and a shell starts background
 // jobs with SIGINT ignored (handling it would undo that).
 func endSignals(root *cobra.Command, args []string) []os.Signal {
-	var sigs []os.Signal
-	for _, s := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP} {
-		if cmd, _, err := root.Find(args); s == syscall.SIGHUP && err == nil && cmd.Name() == "serve" {
-			continue
-		}
-		if !signal.Ignored(s) {
-			sigs = append(sigs, s)
-		}
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if cmd, _, err := root.Find(args); err != nil || cmd.Name() != "serve" {
+		sigs = append(sigs, syscall.SIGHUP)
 	}
-	return sigs
+	return slices.DeleteFunc(sigs, signal.Ignored)
 }
 
 // handleSignals returns a context that the first of sigs cancels, so that
