@@ -10,22 +10,12 @@ import (
 // TestReadmeFirstPolicy runs the README's first bundle as written: it must
 // be canonical (assay fmt --check) and find the demo root's DSA key.
 func TestReadmeFirstPolicy(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const marker = "# my-bundle/bundle.hcl\n"
-	text := string(readme)
-	i := strings.Index(text, marker)
-	if i < 0 {
-		t.Fatal("README.md has no first-policy bundle")
-	}
-	end := strings.Index(text[i:], "```")
+	bundle := readmeBlock(t, "# my-bundle/bundle.hcl\n", "first-policy bundle")
 	dir := filepath.Join(t.TempDir(), "my-bundle")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "bundle.hcl"), []byte(text[i:i+end]), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "bundle.hcl"), []byte(bundle), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if code := run([]string{"fmt", "--check", dir}); code != 0 {
@@ -50,19 +40,9 @@ func TestReadmeFirstPolicy(t *testing.T) {
 // TestReadmeOverlay applies the README's own overlay as written: it must
 // load against the built-in bundles and disable the banner policy.
 func TestReadmeOverlay(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const marker = "overlay \"acme-lab\" {\n"
-	text := string(readme)
-	i := strings.Index(text, marker)
-	if i < 0 {
-		t.Fatal("README.md has no overlay")
-	}
-	end := strings.Index(text[i:], "```")
+	overlay := readmeBlock(t, "overlay \"acme-lab\" {\n", "overlay")
 	file := filepath.Join(t.TempDir(), "acme-lab.hcl")
-	if err := os.WriteFile(file, []byte(text[i:i+end]), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(overlay), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "report.json")
@@ -79,4 +59,25 @@ func TestReadmeOverlay(t *testing.T) {
 			t.Errorf("report lacks %s", want)
 		}
 	}
+}
+
+// readmeBlock is the text of the README's code block from marker, the
+// block's first line, to the block's end; what names it when it is not
+// there.
+func readmeBlock(t *testing.T, marker, what string) string {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	i := strings.Index(text, marker)
+	if i < 0 {
+		t.Fatalf("README.md has no %s", what)
+	}
+	end := strings.Index(text[i:], "```")
+	if end < 0 {
+		t.Fatalf("README.md's %s does not end", what)
+	}
+	return text[i : i+end]
 }
