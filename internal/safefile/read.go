@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"syscall"
 
@@ -88,7 +89,13 @@ func ReadLimited(path string, limit int64, accept Accept) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("%w (%s)", ErrNotRegular, mode.Type())
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	// A byte past the limit tells a file over it; at the largest limit
+	// there is none to read, and limit+1 would wrap to a limit of nothing.
+	n := limit
+	if n < math.MaxInt64 {
+		n++
+	}
+	data, err := io.ReadAll(io.LimitReader(f, n))
 	if err != nil {
 		return nil, withoutPath(err)
 	}

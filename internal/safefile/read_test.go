@@ -2,6 +2,7 @@ package safefile
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,7 @@ func TestReadLimited(t *testing.T) {
 	}{
 		{"regular", small, 10, RegularOnly, "0123456789", nil},
 		{"regular too large", small, 9, Pipes, "", ErrTooLarge},
+		{"regular, the largest limit", small, math.MaxInt64, RegularOnly, "0123456789", nil},
 		{"directory", dir, 10, Pipes, "", ErrDirectory},
 		{"missing", filepath.Join(dir, "none"), 10, Pipes, "no such file or directory", nil},
 		{"fifo without writer", fifo, 10, Pipes, "", nil},
