@@ -97,7 +97,8 @@ func registerMemory(fs *pflag.FlagSet, budget *int64) {
 
 // applyMemoryBudget resolves --max-memory (unset: half of this machine's
 // or container's memory) and sets the Go runtime's soft memory limit to
-// it, unless the environment sets GOMEMLIMIT.
+// it, unless the environment sets GOMEMLIMIT; with neither, the limit
+// follows the live heap up to the budget.
 func applyMemoryBudget(flag int64, log *slog.Logger) (int64, error) {
 	budget, source := flag, "--max-memory"
 	if budget == 0 {

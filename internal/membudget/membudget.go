@@ -1,7 +1,8 @@
 // Package membudget bounds the memory of a process: a default budget from
 // the machine's or the container's memory, the Go runtime's soft limit set
-// to it, and a watcher that says when the heap grows past it. The engine
-// stops the evaluation that is to blame (docs/engine.md, "Memory budget").
+// to it (or paced to the live heap under it), and a watcher that says when
+// the heap grows past it. The engine stops the evaluation that is to blame
+// (docs/engine.md, "Memory budget").
 package membudget
 
 import (
@@ -229,7 +230,8 @@ var (
 type pacer struct{ ceil int64 }
 
 // sentinel is garbage from birth: its finalizer runs after the next
-// collection, and arms the next one.
+// collection, and arms the next one. 16 bytes keeps it out of the tiny
+// allocator, whose objects share a block and may never be finalized.
 type sentinel struct{ _ [16]byte }
 
 func (p *pacer) arm() {
