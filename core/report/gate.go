@@ -23,18 +23,34 @@ type Gate struct {
 // baseline (Finding.Accepted), over every section of a multi-target
 // report.
 func (g Gate) Failing(r *Report) []Finding {
-	if g.Disabled {
-		return nil
-	}
 	var out []Finding
 	for _, s := range r.Sections() {
-		for _, f := range s.Findings {
-			if f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && !f.Accepted() {
-				out = append(out, f)
+		for i := range s.Findings {
+			if g.fails(&s.Findings[i]) {
+				out = append(out, s.Findings[i])
 			}
 		}
 	}
 	return out
+}
+
+// FailingCount is len(g.Failing(r)) without copying the findings: a
+// summary wants the number, and a large scan has 100,000 findings.
+func (g Gate) FailingCount(r *Report) int {
+	n := 0
+	for _, s := range r.Sections() {
+		for i := range s.Findings {
+			if g.fails(&s.Findings[i]) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// fails reports whether f fails the gate (Failing).
+func (g Gate) fails(f *Finding) bool {
+	return !g.Disabled && f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && !f.Accepted()
 }
 
 // ExitCode is the process exit code the report deserves under the gate. A
@@ -68,8 +84,10 @@ func (g Gate) TargetExitCode(t *TargetResult) int {
 }
 
 func (g Gate) exitCode(r *Report) int {
-	if len(g.Failing(r)) > 0 {
-		return exitcode.Violations
+	for i := range r.Findings { // the first failing finding settles it
+		if g.fails(&r.Findings[i]) {
+			return exitcode.Violations
+		}
 	}
 	for _, p := range r.Policies {
 		if p.Status == StatusError {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/assay-dev/assay/core/exitcode"
@@ -41,6 +42,9 @@ func TestGate(t *testing.T) {
 			if got := tc.gate.ExitCode(r); got != tc.want {
 				t.Errorf("exit code %d, want %d", got, tc.want)
 			}
+			if n, f := tc.gate.FailingCount(r), tc.gate.Failing(r); n != len(f) || (n > 0) != (tc.want == exitcode.Violations) {
+				t.Errorf("FailingCount %d, Failing %v", n, f)
+			}
 		})
 	}
 }
@@ -75,5 +79,19 @@ func TestSettleWaived(t *testing.T) {
 		if w := want[p.ID]; p.Status != w.status || p.Waived != w.waived {
 			t.Errorf("%s: %s with %d waived, want %s with %d", p.ID, p.Status, p.Waived, w.status, w.waived)
 		}
+	}
+}
+
+// BenchmarkGate is what an exporter's summary asks of the gate over a
+// scan of 100,000 mandatory violations: the exit code and how many fail.
+func BenchmarkGate(b *testing.B) {
+	r := &Report{Findings: make([]Finding, 100_000)}
+	for i := range r.Findings {
+		r.Findings[i] = Finding{Bundle: "files", PolicyID: fmt.Sprintf("p%03d", i%200), Kind: Deny, Severity: Severity(i % 5),
+			Enforcement: Mandatory, Path: fmt.Sprintf("/srv/%d", i), Message: fmt.Sprintf("finding %d", i)}
+	}
+	for b.Loop() {
+		Gate{}.ExitCode(r)
+		Gate{}.FailingCount(r)
 	}
 }

@@ -49,6 +49,10 @@ func TestSectionsAndCounts(t *testing.T) {
 	if got := len(Gate{}.Failing(r)); got != 0 {
 		t.Errorf("Failing = %d, want 0 (advisory)", got)
 	}
+	b.Findings[1].Kind, b.Findings[1].Enforcement = Deny, Mandatory
+	if got, n := len(Gate{}.Failing(r)), (Gate{}).FailingCount(r); got != 1 || n != 1 {
+		t.Errorf("Failing = %d, FailingCount = %d, want 1 (the mandatory one of the second section)", got, n)
+	}
 	if one := r.Only(1); len(one.Targets) != 1 || one.Targets[0].Report != b || r.FailedTargets() != 1 {
 		t.Errorf("Only(1) = %+v", one.Targets)
 	}

@@ -59,14 +59,14 @@ func New(w io.Writer, o exporters.Options) *Exporter { return &Exporter{w: w, ga
 // reason as the failure of a pseudo collector "target".
 func (e *Exporter) Export(ctx context.Context, r *report.Report) error {
 	if !r.Multi() {
-		in := Input{Report: r, ExitCode: e.gate.ExitCode(r), Failing: len(e.gate.Failing(r)), Documents: r.Documents}
+		in := Input{Report: r, ExitCode: e.gate.ExitCode(r), Failing: e.gate.FailingCount(r), Documents: r.Documents}
 		return Render(ctx, e.w, Page{Generator: r.Tool, Reports: []Input{in}})
 	}
 	var ins []Input
 	for i := range r.Targets {
 		t := &r.Targets[i]
 		in := TargetInput(r, t)
-		in.ExitCode, in.Failing = e.gate.TargetExitCode(t), len(e.gate.Failing(in.Report))
+		in.ExitCode, in.Failing = e.gate.TargetExitCode(t), e.gate.FailingCount(in.Report)
 		ins = append(ins, in)
 	}
 	return Render(ctx, e.w, Page{Generator: r.Tool, Reports: ins})

@@ -74,7 +74,7 @@ func (j *Exporter) single(r *report.Report) document {
 		ExitCode:   j.gate.ExitCode(r),
 		Documents:  r.Documents,
 		Findings:   len(r.Findings),
-		Failing:    len(j.gate.Failing(r)),
+		Failing:    j.gate.FailingCount(r),
 		BySeverity: severities(r),
 		ByStatus:   map[string]int{},
 		Waived:     r.WaivedCount(),
@@ -145,7 +145,7 @@ func (j *Exporter) multi(r *report.Report) multiDocument {
 		SchemaVersion: report.MultiSchemaVersion, Tool: r.Tool, StartedAt: r.StartedAt, Bundles: r.Bundles,
 		Targets: make([]section, 0, len(r.Targets)), Timings: r.Timings,
 		Summary: multiSummary{ExitCode: j.gate.ExitCode(r), Targets: len(r.Targets), FailedTargets: r.FailedTargets(),
-			Failing: len(j.gate.Failing(r)), BySeverity: severities(r)},
+			Failing: j.gate.FailingCount(r), BySeverity: severities(r)},
 	}
 	if out.Bundles == nil {
 		out.Bundles = []report.Bundle{}

@@ -14,7 +14,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -204,13 +203,15 @@ func build(r *report.Report) *TestSuites {
 		k := f.Bundle + "\x00" + f.PolicyID
 		byPolicy[k] = append(byPolicy[k], f)
 	}
-	seen := map[string]bool{}
 	policies := c.Policies
+	listed := make(map[string]bool, len(policies))
+	for _, p := range policies {
+		listed[p.Bundle+"\x00"+p.ID] = true
+	}
 	for i := range c.Findings { // findings of policies the report does not list
 		f := &c.Findings[i]
-		k := f.Bundle + "\x00" + f.PolicyID
-		if !listed(policies, f) && !seen[k] {
-			seen[k] = true
+		if k := f.Bundle + "\x00" + f.PolicyID; !listed[k] {
+			listed[k] = true
 			policies = append(policies, report.PolicyResult{Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
 				Enforcement: f.Enforcement, Status: report.StatusFail})
 		}
@@ -358,13 +359,6 @@ func add(s *TestSuite, tc TestCase) {
 	if tc.Skipped != nil {
 		s.Skipped++
 	}
-}
-
-func listed(ps []report.PolicyResult, f *report.Finding) bool {
-	i := sort.Search(len(ps), func(i int) bool {
-		return ps[i].Bundle > f.Bundle || ps[i].Bundle == f.Bundle && ps[i].ID >= f.PolicyID
-	})
-	return i < len(ps) && ps[i].Bundle == f.Bundle && ps[i].ID == f.PolicyID
 }
 
 // oneLine is "path:line: message", the form editors and CI logs link.

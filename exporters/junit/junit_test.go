@@ -333,3 +333,30 @@ func TestStillRunning(t *testing.T) {
 	}
 	t.Error("no testcase for the collector still running")
 }
+
+// TestUnlistedPolicy: a finding of a policy the report does not list gets
+// a testcase of its own, and never a second one for a listed policy whose
+// findings come after it (the lookup must not search the policies made up
+// from findings, which are out of order).
+func TestUnlistedPolicy(t *testing.T) {
+	r := &report.Report{Target: exportertest.Violations().Target, Host: "web-1"}
+	for _, id := range []string{"a", "b", "c", "d"} {
+		r.Policies = append(r.Policies, report.PolicyResult{Bundle: id, ID: "p", Severity: report.SeverityLow, Status: report.StatusFail})
+	}
+	r.Findings = []report.Finding{
+		{Bundle: "b", PolicyID: "unlisted", Kind: report.Deny, Severity: report.SeverityHigh, Message: "first"},
+		{Bundle: "d", PolicyID: "p", Kind: report.Deny, Severity: report.SeverityLow, Message: "second"},
+	}
+	root := parse(t, export(t, r))
+	var cases []string
+	for _, s := range root.children {
+		for _, c := range s.children {
+			if c.name == "testcase" {
+				cases = append(cases, c.attrs["classname"])
+			}
+		}
+	}
+	if got, want := strings.Join(cases, " "), "a.p b.p b.unlisted c.p d.p"; got != want {
+		t.Errorf("testcases %s, want %s", got, want)
+	}
+}

@@ -350,7 +350,9 @@ func (m *metrics) add(d *prom.Desc, t prom.ValueType, v float64, labels ...strin
 	}
 }
 
-var statuses = []report.Status{report.StatusPass, report.StatusWarn, report.StatusFail, report.StatusError, report.StatusSkip, report.StatusWaived}
+// statuses are the values of the status label: one series each, whose
+// order the registry sorts.
+var statuses = report.Statuses()
 
 // build turns a report into its metrics, once per scan.
 func build(r *report.Report) []prom.Metric {

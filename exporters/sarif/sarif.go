@@ -230,7 +230,6 @@ func buildRun(r *report.Report, code int) (*Run, error) {
 		ColumnKind:         "unicodeCodePoints",
 	}
 	run.Properties = runProperties(rep)
-	addTailoring(&run, rep)
 	return &run, nil
 }
 
@@ -411,12 +410,17 @@ func suppressions(f *report.Finding) []Suppression {
 }
 
 // runProperties are what the run says beyond its results: the host, the
-// scores and control roll-up, the waivers and how each fared, and the
-// baseline's counts.
+// overlays applied (the policies they disabled, which have no rule in the
+// run, and the severities and params they changed, as the JSON report
+// holds them), the scores and control roll-up, the waivers and how each
+// fared, and the baseline's counts.
 func runProperties(r *report.Report) map[string]any {
 	props := map[string]any{}
 	if r.Host != "" {
 		props["assay/host"] = r.Host
+	}
+	if !r.Tailoring.Empty() {
+		props["assay/tailoring"] = r.Tailoring
 	}
 	if r.Scores != nil {
 		props["assay/scores"] = r.Scores

@@ -7,7 +7,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/assay-dev/assay/core/exitcode"
@@ -76,8 +78,46 @@ func (t *Exporter) Export(_ context.Context, r *report.Report) error {
 	} else {
 		t.writeReport(&b, r, t.gate.ExitCode(r))
 	}
-	_, err := io.WriteString(t.w, b.String())
+	_, err := io.WriteString(t.w, t.inert(b.String()))
 	return err
+}
+
+// ownCodes are the escape sequences the table itself writes (paint).
+var ownCodes = []string{reset, bold, dim, red, yellow, blue, purple, cyan, green}
+
+// inert keeps the text of a report from acting on the terminal it is
+// printed to: a file name, a message or an error from the target may hold
+// escape sequences that retitle the window, clear the screen or rewrite the
+// lines above. Every control character but newline and tab, and every byte
+// that is not UTF-8 (a lone 0x9B is a CSI to some terminals), becomes
+// U+FFFD, one column as it was, so the columns stay aligned; an escape
+// stays only where it starts one of the table's own colour codes, when it
+// paints. It runs once over the whole output, so no string of the report
+// can miss it, and copies nothing when there is nothing to replace.
+func (t *Exporter) inert(s string) string {
+	var b strings.Builder
+	done := 0 // s[:done] is in b
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= ' ' && c < 0x7f || c == '\n' || c == '\t' { // most of it
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		bad := r == utf8.RuneError && n == 1 || unicode.IsControl(r)
+		if bad && !(r == '\x1b' && t.color && slices.ContainsFunc(ownCodes, func(c string) bool { return strings.HasPrefix(s[i:], c) })) {
+			b.Grow(len(s) - b.Len())
+			b.WriteString(s[done:i])
+			b.WriteRune(utf8.RuneError)
+			done = i + n
+		}
+		i += n
+	}
+	if done == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
 }
 
 func (t *Exporter) writeMulti(b *strings.Builder, r *report.Report) {

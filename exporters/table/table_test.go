@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
@@ -57,5 +59,41 @@ func TestStillRunning(t *testing.T) {
 	want := "error collector file.stuck (files): not started: its run from an earlier scan has not returned"
 	if !strings.Contains(buf.String(), want) {
 		t.Errorf("table does not say %q:\n%s", want, buf.String())
+	}
+}
+
+// TestInert: text from the target (a file name, a message, a skipped
+// entry, a target's error) cannot drive the terminal: no escape sequence,
+// control character or stray byte of it reaches the output, coloured or
+// not; the table's own colour codes still do.
+func TestInert(t *testing.T) {
+	hostile := "a\x1b]0;owned\x07b\x1b[2J\rc\u009b6n\xffd"
+	r := exportertest.Violations()
+	r.Findings[0].Message = hostile
+	r.Findings[0].Path = "/home/" + hostile
+	r.Collectors[1].Skipped[0].Path = hostile
+	r.Collectors[2].Error = hostile
+	m := exportertest.MultiTarget()
+	m.Targets[2].Error = hostile
+	for _, color := range []bool{false, true} {
+		for _, rep := range []*report.Report{r, m} {
+			var buf bytes.Buffer
+			if err := table.New(&buf, exporters.Options{Terminal: color}).Export(context.Background(), rep); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if !strings.Contains(out, "a\uFFFD]0;owned\uFFFDb\uFFFD[2J") || !strings.Contains(out, "c\uFFFD6n\uFFFDd") {
+				t.Errorf("colour %v: the hostile text is not shown neutralised:\n%q", color, out)
+			}
+			if color != strings.Contains(out, "\x1b[1m") {
+				t.Errorf("colour %v: the table's own colour codes are there: %v", color, !color)
+			}
+			for _, code := range []string{"\x1b[0m", "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m", "\x1b[36m"} {
+				out = strings.ReplaceAll(out, code, "")
+			}
+			if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }); i >= 0 || !utf8.ValidString(out) {
+				t.Errorf("colour %v: a control character or invalid UTF-8 at %d:\n%q", color, i, out)
+			}
+		}
 	}
 }
