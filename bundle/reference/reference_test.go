@@ -103,6 +103,15 @@ policy "none" {
     deny contains "x" if input.bad
   EOT
 }
+policy "var" {
+  rego = <<-EOT
+    package tun.var
+    deny contains "x" if {
+      some params
+      input.m[params].limit == 1
+    }
+  EOT
+}
 `)}}
 	b, diags := (&bundle.Loader{}).LoadFS(context.Background(), fsys, "tun")
 	if diags.HasErrors() {
@@ -134,7 +143,10 @@ policy "none" {
 	if s := section("all"); !strings.Contains(s, limit) || !strings.Contains(s, names) {
 		t.Errorf("policy all:\n%s", s)
 	}
-	if s := section("none"); strings.Contains(s, "**Parameters.**") {
-		t.Errorf("policy none:\n%s", s)
+	// A variable called params is not the params.
+	for _, id := range []string{"none", "var"} {
+		if s := section(id); strings.Contains(s, "**Parameters.**") {
+			t.Errorf("policy %s:\n%s", id, s)
+		}
 	}
 }
