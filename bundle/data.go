@@ -89,7 +89,7 @@ func (e *DataEnv) ReadFile(name string) ([]byte, string, error) {
 	}
 	src, display, err := e.l.readFile(name)
 	if err != nil {
-		return nil, display, errors.New(describeErr(err))
+		return nil, display, pathless(err)
 	}
 	return src, display, nil
 }

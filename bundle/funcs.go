@@ -1,8 +1,6 @@
 package bundle
 
 import (
-	"errors"
-
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 
@@ -24,7 +22,7 @@ func newEvalContext(l *loader) *hcl.EvalContext {
 		// symlinks cannot leave it either.
 		src, _, err := l.readFile(name)
 		if err != nil {
-			return nil, errors.New(describeErr(err))
+			return nil, pathless(err)
 		}
 		return src, nil
 	})

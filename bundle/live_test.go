@@ -2,6 +2,8 @@ package bundle
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,5 +86,23 @@ func TestLiveDataConflicts(t *testing.T) {
 				t.Errorf("diags = %v, want %q", diags, tt.want)
 			}
 		})
+	}
+}
+
+// TestDataEnvReadFileError: the error of DataEnv.ReadFile names no path
+// (the data kind's diagnostic does) but still says why, to errors.Is: a
+// kind may treat a missing file apart from an unreadable one.
+func TestDataEnvReadFileError(t *testing.T) {
+	var got error
+	kind := DataKind{Name: "test_reader", New: func(body hcl.Body, env *DataEnv) (DataSource, hcl.Diagnostics) {
+		_, _, got = env.ReadFile("missing.pem")
+		return countingSource{}, nil
+	}}
+	l := &Loader{DataKinds: NewDataKinds(kind)}
+	if _, diags := l.LoadFS(context.Background(), fstest.MapFS{"bundle.hcl": {Data: []byte("bundle \"r\" {}\ndata \"test_reader\" \"x\" {}\n")}}, "r"); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if !errors.Is(got, fs.ErrNotExist) || strings.Contains(got.Error(), "missing.pem") {
+		t.Errorf("ReadFile of a missing file: %v; want fs.ErrNotExist, without the path", got)
 	}
 }

@@ -6,10 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -289,20 +287,7 @@ func (l *loader) parseHCL() (contents []*hcl.BodyContent, ok bool) {
 		p.content = content
 		p.diags = append(p.diags, diags...)
 	}
-	if len(files) == 1 {
-		parse(files[0])
-	} else {
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-		for _, p := range files {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				parse(p)
-			})
-		}
-		wg.Wait()
-	}
+	parallel(len(files), func(i int) { parse(files[i]) })
 	ok = true
 	for _, p := range files {
 		l.diags = append(l.diags, p.diags...)

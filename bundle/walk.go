@@ -208,10 +208,15 @@ func readLimited(fsys fs.FS, name string) ([]byte, error) {
 
 // describeErr makes an fs error readable without repeating the path the
 // diagnostic already names.
-func describeErr(err error) string {
+func describeErr(err error) string { return pathless(err).Error() }
+
+// pathless is err without the operation and path of an *fs.PathError,
+// which the diagnostic names: its cause, so that errors.Is still sees
+// fs.ErrNotExist or fs.ErrPermission.
+func pathless(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return pe.Err.Error()
+		return pe.Err
 	}
-	return err.Error()
+	return err
 }

@@ -80,16 +80,12 @@ func paramsOf(b *bundle.Bundle, p *bundle.Policy) []Param {
 	return out
 }
 
-// isKey reports whether a ref term is the key name: a string, or the
-// first term's variable.
+// isKey reports whether a ref term (never the first: paramsOf starts at
+// the second) is the key name. A variable there is a key computed at run
+// time, whatever it is called.
 func isKey(t *ast.Term, name string) bool {
-	switch v := t.Value.(type) {
-	case ast.String:
-		return string(v) == name
-	case ast.Var:
-		return string(v) == name
-	}
-	return false
+	s, ok := t.Value.(ast.String)
+	return ok && string(s) == name
 }
 
 // FileName is the name of a bundle's page: "NAME.md".

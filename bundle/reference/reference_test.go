@@ -31,14 +31,7 @@ func TestImplicitBundle(t *testing.T) {
 	fsys := fstest.MapFS{
 		"main.rego": {Data: []byte("package main\n\ndeny contains \"x | y\" if input.x\n")},
 	}
-	b, diags := (&bundle.Loader{}).LoadFS(context.Background(), fsys, "conftest")
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	var buf bytes.Buffer
-	if err := Write(&buf, b); err != nil {
-		t.Fatal(err)
-	}
+	page := pageOf(t, fsys, "conftest")
 	for _, want := range []string{
 		"# conftest\n",
 		"a directory of Rego with no HCL",
@@ -46,13 +39,27 @@ func TestImplicitBundle(t *testing.T) {
 		"| reads | every document it is given (assay eval files) |\n",
 		"| Rego | `data.main` in `main.rego` |\n",
 	} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("page lacks %q:\n%s", want, buf.String())
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q:\n%s", want, page)
 		}
 	}
-	if strings.Contains(buf.String(), "## Collectors") || strings.Contains(buf.String(), "**Parameters.**") {
-		t.Errorf("page lists collectors or parameters it has not:\n%s", buf.String())
+	if strings.Contains(page, "## Collectors") || strings.Contains(page, "**Parameters.**") {
+		t.Errorf("page lists collectors or parameters it has not:\n%s", page)
 	}
+}
+
+// pageOf loads the bundle in fsys and writes its page.
+func pageOf(t *testing.T, fsys fstest.MapFS, source string) string {
+	t.Helper()
+	b, diags := (&bundle.Loader{}).LoadFS(context.Background(), fsys, source)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, b); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }
 
 // TestParamTable: parameters, once bundles have them, are listed with
@@ -103,16 +110,17 @@ policy "none" {
     deny contains "x" if input.bad
   EOT
 }
+policy "var" {
+  rego = <<-EOT
+    package tun.var
+    deny contains "x" if {
+      some params
+      input.m[params].limit == 1
+    }
+  EOT
+}
 `)}}
-	b, diags := (&bundle.Loader{}).LoadFS(context.Background(), fsys, "tun")
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	var buf bytes.Buffer
-	if err := Write(&buf, b); err != nil {
-		t.Fatal(err)
-	}
-	page := buf.String()
+	page := pageOf(t, fsys, "tun")
 	section := func(id string) string {
 		i := strings.Index(page, "## "+id+"\n")
 		if i < 0 {
@@ -134,7 +142,10 @@ policy "none" {
 	if s := section("all"); !strings.Contains(s, limit) || !strings.Contains(s, names) {
 		t.Errorf("policy all:\n%s", s)
 	}
-	if s := section("none"); strings.Contains(s, "**Parameters.**") {
-		t.Errorf("policy none:\n%s", s)
+	// A variable called params is not the params.
+	for _, id := range []string{"none", "var"} {
+		if s := section(id); strings.Contains(s, "**Parameters.**") {
+			t.Errorf("policy %s:\n%s", id, s)
+		}
 	}
 }

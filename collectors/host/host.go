@@ -14,9 +14,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
-
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/target"
@@ -31,16 +28,8 @@ func Type() collector.Type {
 		Name:          Kind,
 		DocumentKinds: []string{Kind},
 		Help:          "hostname, os-release, kernel and machine id of the target",
-		New:           newCollector,
+		New:           collector.NoConfig(Collector{}),
 	}
-}
-
-// The host block takes no attributes; decoding an empty schema still reports
-// any attribute a user wrote by mistake.
-func newCollector(body hcl.Body, ctx *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
-	var cfg struct{}
-	diags := gohcl.DecodeBody(body, ctx, &cfg)
-	return Collector{}, diags
 }
 
 // Collector gathers host facts. It never fails on a missing file: an image

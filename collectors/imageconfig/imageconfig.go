@@ -9,9 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
-
 	"github.com/assay-dev/assay/core/collector"
 	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/target"
@@ -29,16 +26,8 @@ func Type() collector.Type {
 		Name:          Name,
 		DocumentKinds: []string{Kind},
 		Help:          "user, entrypoint, environment variable names, ports and labels of an image's configuration",
-		New:           newCollector,
+		New:           collector.NoConfig(Collector{}),
 	}
-}
-
-// The block takes no attributes; decoding an empty schema still reports any
-// attribute a user wrote by mistake.
-func newCollector(body hcl.Body, ctx *hcl.EvalContext) (collector.Collector, hcl.Diagnostics) {
-	var cfg struct{}
-	diags := gohcl.DecodeBody(body, ctx, &cfg)
-	return Collector{}, diags
 }
 
 // Collector emits one image.config document for an image target and is

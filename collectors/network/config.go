@@ -15,8 +15,6 @@ const (
 	maxMACsLimit           = 1 << 20
 )
 
-type interfacesBody struct{}
-
 type neighborsBody struct {
 	Cache   *bool        `hcl:"cache,optional"`
 	Capture *captureBody `hcl:"capture,block"`
@@ -78,14 +76,6 @@ func (b *captureBody) spec() (*captureSpec, hcl.Diagnostics) {
 		}
 	}
 	return s, diags
-}
-
-func decodeInterfaces(body hcl.Body, ctx *hcl.EvalContext) (*interfacesCollector, hcl.Diagnostics) {
-	var b interfacesBody
-	if diags := gohcl.DecodeBody(body, ctx, &b); diags.HasErrors() {
-		return nil, diags
-	}
-	return &interfacesCollector{}, nil
 }
 
 func decodeNeighbors(body hcl.Body, ctx *hcl.EvalContext) (*neighborsCollector, hcl.Diagnostics) {

@@ -118,10 +118,10 @@ func atoi(pos string, i int) int {
 }
 
 func TestDecodeInterfacesRejectsAttributes(t *testing.T) {
-	if _, diags := decodeInterfaces(parseBody(t, `names = ["eth0"]`), nil); !diags.HasErrors() {
+	if _, diags := InterfacesType().New(parseBody(t, `names = ["eth0"]`), nil); !diags.HasErrors() {
 		t.Fatal("an unknown attribute was accepted")
 	}
-	if _, diags := decodeInterfaces(parseBody(t, ``), nil); diags.HasErrors() {
+	if _, diags := InterfacesType().New(parseBody(t, ``), nil); diags.HasErrors() {
 		t.Fatal(diags)
 	}
 }

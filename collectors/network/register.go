@@ -14,7 +14,7 @@ func InterfacesType() collector.Type {
 		DocumentKinds: []string{KindInterface},
 		HostOnly:      true,
 		Help:          "network interfaces of the host: MAC, permanent MAC, flags, MTU, addresses, kind",
-		New:           factory(decodeInterfaces),
+		New:           collector.NoConfig(&interfacesCollector{}),
 		NetFacts:      NetFacts,
 	}
 }

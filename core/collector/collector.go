@@ -60,6 +60,18 @@ type Emitter interface {
 // context supplies the bundle's functions (file(), …) and variables.
 type Factory func(body hcl.Body, ctx *hcl.EvalContext) (Collector, hcl.Diagnostics)
 
+// NoConfig is the Factory of a collector type whose block takes nothing
+// (collect "host" "facts" {}): it returns c, and an error at any attribute
+// or block written in the body by mistake, which an empty schema reports.
+func NoConfig(c Collector) Factory {
+	return func(body hcl.Body, _ *hcl.EvalContext) (Collector, hcl.Diagnostics) {
+		if _, diags := body.Content(&hcl.BodySchema{}); diags.HasErrors() {
+			return nil, diags
+		}
+		return c, nil
+	}
+}
+
 // HostType is the collector type whose document about a target policies
 // also see as data.assay.host.
 const HostType = "host"

@@ -102,13 +102,7 @@ func Aggregate(kinds ...string) (map[string]any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return map[string]any{
-		"type":                 "object",
-		"description":          "the input of an aggregate policy: every document it judges",
-		"properties":           map[string]any{"documents": map[string]any{"type": "array", "items": d}},
-		"additionalProperties": false,
-		"required":             []any{"documents"},
-	}, true
+	return input("the input of an aggregate policy: every document it judges", "documents", d), true
 }
 
 // Fleet is the schema of a fleet policy's input: input.targets, one entry
@@ -131,18 +125,28 @@ func Fleet(kinds ...string) (map[string]any, bool) {
 			"kind":      str,
 			"host":      host,
 			"labels":    map[string]any{"type": "object", "additionalProperties": str},
-			"documents": map[string]any{"type": "array", "items": d},
+			"documents": arrayOf(d),
 		},
 		"additionalProperties": false,
 		"required":             []any{"name", "kind", "host", "labels", "documents"},
 	}
+	return input("the input of a fleet policy: every target of the run", "targets", target), true
+}
+
+// input is the schema of a policy input that is an object of one field,
+// an array of items.
+func input(description, field string, items map[string]any) map[string]any {
 	return map[string]any{
 		"type":                 "object",
-		"description":          "the input of a fleet policy: every target of the run",
-		"properties":           map[string]any{"targets": map[string]any{"type": "array", "items": target}},
+		"description":          description,
+		"properties":           map[string]any{field: arrayOf(items)},
 		"additionalProperties": false,
-		"required":             []any{"targets"},
-	}, true
+		"required":             []any{field},
+	}
+}
+
+func arrayOf(items map[string]any) map[string]any {
+	return map[string]any{"type": "array", "items": items}
 }
 
 // Field returns the schema of the field key of an object schema node. When

@@ -39,7 +39,7 @@ deny contains at(k, sprintf("HostKey %s is a %s key; allowed: %s", [k.path, k.ty
 	some k in input.host_keys
 	k.type
 	k.type != "ssh-dss"
-	not k.type in {t | some t in lib.params.host_key_types_allowed}
+	not k.type in lib.params.host_key_types_allowed
 }
 
 deny contains lib.finding("hostkeyalgorithms", sprintf("HostKeyAlgorithms offers weak %s", [concat(",", bad)])) if {

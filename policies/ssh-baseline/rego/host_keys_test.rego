@@ -46,3 +46,10 @@ test_files_ed25519_not_loaded if {
 	some f in host_keys.deny with input as filedoc([key("/etc/ssh/ssh_host_ed25519_key", "ssh-ed25519", 256, false, 3), key("/etc/ssh/ssh_host_ecdsa_key", "ecdsa-sha2-nistp256", 256, true, 4)])
 	contains(f.msg, "no Ed25519")
 }
+
+test_files_type_not_allowed if {
+	some f in host_keys.deny with input as filedoc([key("/etc/ssh/ssh_host_ed25519_key", "ssh-ed25519", 256, true, 3), key("/etc/ssh/ssh_host_ecdsa_key", "ecdsa-sha2-nistp256", 256, true, 4)])
+		with data.assay.params["ssh-baseline"].host_key_types_allowed as ["ssh-ed25519"]
+	f.msg == "HostKey /etc/ssh/ssh_host_ecdsa_key is a ecdsa-sha2-nistp256 key; allowed: ssh-ed25519"
+	f.line == 4
+}

@@ -8,5 +8,5 @@ import data.assay.ssh.lib
 deny contains lib.finding("loglevel", sprintf("LogLevel is %q; want %s", [v, concat(" or ", levels)])) if {
 	v := lib.setting("loglevel")
 	levels := lib.params.log_levels
-	not v in {l | some l in levels}
+	not v in levels
 }
