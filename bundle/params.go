@@ -13,6 +13,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/assay-dev/assay/core/report"
 )
 
 // ParamsPath is where policies read the params of their bundle:
@@ -171,11 +173,7 @@ func friendly(t cty.Type) string {
 func describeValue(v cty.Value) string {
 	switch v.Type() {
 	case cty.String:
-		s := v.AsString()
-		if len(s) > 40 {
-			s = s[:40] + "…"
-		}
-		return fmt.Sprintf("%q", s)
+		return fmt.Sprintf("%q", report.Shorten(v.AsString(), 40+len("…")))
 	case cty.Number:
 		return v.AsBigFloat().Text('g', -1)
 	case cty.Bool:
@@ -197,12 +195,7 @@ func ValueString(v cty.Value) string {
 	if err != nil {
 		return "?"
 	}
-	s := strings.ReplaceAll(string(b), `","`, `", "`)
-	const max = 200
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
+	return report.Shorten(strings.ReplaceAll(string(b), `","`, `", "`), 200+len("…"))
 }
 
 // GoValue turns a param value into the plain Go value the Rego data
