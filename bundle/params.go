@@ -17,10 +17,6 @@ import (
 	"github.com/assay-dev/assay/core/report"
 )
 
-// ParamsPath is where policies read the params of their bundle:
-// data.assay.params["BUNDLE"].NAME (docs/bundles.md#params).
-const ParamsPath = "data.assay.params"
-
 // Param is a tunable a bundle declares in a param block: a threshold or an
 // allow-list its policies read from data.assay.params["BUNDLE"].NAME.
 // Overlays (pipeline/overlay) set Value; the bundle's files never change,
@@ -219,11 +215,7 @@ func GoValue(v cty.Value) (any, error) {
 func (b *Bundle) ParamValues() (map[string]any, error) {
 	out := make(map[string]any, len(b.Params))
 	for _, p := range b.Params {
-		v := p.Value
-		if v == cty.NilVal {
-			v = p.Default
-		}
-		g, err := GoValue(v)
+		g, err := GoValue(p.Value)
 		if err != nil {
 			return nil, fmt.Errorf("param %q: %w", p.Name, err)
 		}
