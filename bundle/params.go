@@ -29,8 +29,6 @@ type Param struct {
 	// Value is the value in force: Default, unless an overlay set it.
 	Value     cty.Value
 	DeclRange hcl.Range
-	// TypeRange is where the type is written, DefaultRange the default.
-	TypeRange, DefaultRange hcl.Range
 }
 
 // TypeName is the param's type as written in HCL: number, list(string).
@@ -275,7 +273,6 @@ func decodeParam(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagnostic
 	if !ok {
 		return nil, diags
 	}
-	p.TypeRange = typeAttr.Expr.Range()
 	ty, tdiags := typeexpr.Type(typeAttr.Expr)
 	if tdiags.HasErrors() {
 		for _, d := range tdiags {
@@ -291,7 +288,6 @@ func decodeParam(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagnostic
 	if !ok {
 		return nil, diags
 	}
-	p.DefaultRange = defAttr.Expr.Range()
 	v, vdiags := defAttr.Expr.Value(ctx)
 	diags = append(diags, vdiags...)
 	if vdiags.HasErrors() {
