@@ -120,6 +120,11 @@ type Policy struct {
 	// DeclRange is the policy block's definition, for diagnostics and for
 	// report.Policy.Source.
 	DeclRange hcl.Range
+	// Refined is set by the loader once it has filled the metadata the HCL
+	// left unset from the module's METADATA annotations. The engine then
+	// takes the metadata as it is, and does not read the annotations
+	// again: an overlay may have changed the severity since.
+	Refined bool
 }
 
 // Module is one parsed Rego module.

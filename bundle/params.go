@@ -13,11 +13,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
-)
 
-// ParamsPath is where policies read the params of their bundle:
-// data.assay.params["BUNDLE"].NAME (docs/bundles.md#params).
-const ParamsPath = "data.assay.params"
+	"github.com/assay-dev/assay/core/report"
+)
 
 // Param is a tunable a bundle declares in a param block: a threshold or an
 // allow-list its policies read from data.assay.params["BUNDLE"].NAME.
@@ -31,8 +29,6 @@ type Param struct {
 	// Value is the value in force: Default, unless an overlay set it.
 	Value     cty.Value
 	DeclRange hcl.Range
-	// TypeRange is where the type is written, DefaultRange the default.
-	TypeRange, DefaultRange hcl.Range
 }
 
 // TypeName is the param's type as written in HCL: number, list(string).
@@ -171,11 +167,7 @@ func friendly(t cty.Type) string {
 func describeValue(v cty.Value) string {
 	switch v.Type() {
 	case cty.String:
-		s := v.AsString()
-		if len(s) > 40 {
-			s = s[:40] + "…"
-		}
-		return fmt.Sprintf("%q", s)
+		return fmt.Sprintf("%q", report.Shorten(v.AsString(), 40+len("…")))
 	case cty.Number:
 		return v.AsBigFloat().Text('g', -1)
 	case cty.Bool:
@@ -197,12 +189,7 @@ func ValueString(v cty.Value) string {
 	if err != nil {
 		return "?"
 	}
-	s := strings.ReplaceAll(string(b), `","`, `", "`)
-	const max = 200
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
+	return report.Shorten(strings.ReplaceAll(string(b), `","`, `", "`), 200+len("…"))
 }
 
 // GoValue turns a param value into the plain Go value the Rego data
@@ -226,11 +213,7 @@ func GoValue(v cty.Value) (any, error) {
 func (b *Bundle) ParamValues() (map[string]any, error) {
 	out := make(map[string]any, len(b.Params))
 	for _, p := range b.Params {
-		v := p.Value
-		if v == cty.NilVal {
-			v = p.Default
-		}
-		g, err := GoValue(v)
+		g, err := GoValue(p.Value)
 		if err != nil {
 			return nil, fmt.Errorf("param %q: %w", p.Name, err)
 		}
@@ -290,7 +273,6 @@ func decodeParam(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagnostic
 	if !ok {
 		return nil, diags
 	}
-	p.TypeRange = typeAttr.Expr.Range()
 	ty, tdiags := typeexpr.Type(typeAttr.Expr)
 	if tdiags.HasErrors() {
 		for _, d := range tdiags {
@@ -306,7 +288,6 @@ func decodeParam(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagnostic
 	if !ok {
 		return nil, diags
 	}
-	p.DefaultRange = defAttr.Expr.Range()
 	v, vdiags := defAttr.Expr.Value(ctx)
 	diags = append(diags, vdiags...)
 	if vdiags.HasErrors() {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
@@ -97,5 +98,19 @@ policy "p" {
 	}
 	if b.Param("nope") != nil {
 		t.Error("Param of an unknown name")
+	}
+}
+
+// TestParamTextCutsWholeRunes: the messages and docs that quote a long
+// value cut it between characters, never inside one.
+func TestParamTextCutsWholeRunes(t *testing.T) {
+	long := strings.Repeat("a", 39) + strings.Repeat("é", 100)
+	_, err := (&Param{Name: "n", Type: cty.Number}).Check(cty.StringVal(long))
+	if err == nil || strings.Contains(err.Error(), `\x`) || !strings.Contains(err.Error(), `"`+strings.Repeat("a", 39)+`…"`) {
+		t.Errorf("error %v: want the string cut before the é that crosses the limit", err)
+	}
+	list := cty.ListVal([]cty.Value{cty.StringVal(strings.Repeat("b", 193)), cty.StringVal("éééé")})
+	if s := ValueString(list); !utf8.ValidString(s) || !strings.HasSuffix(s, "…") {
+		t.Errorf("ValueString = %q: want valid UTF-8, cut", s)
 	}
 }

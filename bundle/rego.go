@@ -374,6 +374,7 @@ type regoMeta struct {
 // annotations of the policy's package: package-scoped annotations first,
 // then those on its deny/violation/warn rules.
 func (l *loader) refine(p *Policy, set map[string]bool) {
+	p.Refined = true
 	var meta regoMeta
 	var pkgAnns, ruleAnns []*ast.Annotations
 	for _, m := range l.byPackage[p.Package.String()] {

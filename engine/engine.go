@@ -307,7 +307,10 @@ func newPolicy(index int, b *bundle.Bundle, p *bundle.Policy, rules map[string][
 		return nil, hcl.Diagnostics{policyDiag(p, "Policy has no finding rules",
 			fmt.Sprintf("Package %s of policy %q defines no deny, violation or warn rule, so it can never report anything.", p.Package, p.ID))}
 	}
-	diags := applyAnnotations(&pol.meta, b.Implicit, annotationsFor(p))
+	var diags hcl.Diagnostics
+	if !p.Refined {
+		diags = applyAnnotations(&pol.meta, b.Implicit, annotationsFor(p))
+	}
 	if pol.meta.Enforcement == "" {
 		pol.meta.Enforcement = report.Mandatory
 	}

@@ -47,8 +47,9 @@ func annotationsFor(p *bundle.Policy) []*ast.Annotations {
 // Rego annotations: title, description, and the custom keys severity,
 // enforcement, controls and remediation. HCL always wins; a severity of
 // "info" counts as unset, since it is the zero value. For implicit bundles
-// (no HCL) the annotations are the only metadata. Applying twice changes
-// nothing, so the loader may apply them too.
+// (no HCL) the annotations are the only metadata. The loader fills
+// policies the same way (bundle.Policy.Refined); this is for policies
+// built without it.
 func applyAnnotations(m *report.PolicyResult, implicit bool, anns []*ast.Annotations) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, a := range anns {

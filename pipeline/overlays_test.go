@@ -90,3 +90,69 @@ policy "p" {
 		t.Errorf("a failed reload changed the tailoring: %v %+v", r.Findings, r.Tailoring)
 	}
 }
+
+// TestOverlaySeverityOverAnnotations: a severity an overlay sets is the
+// one the policy reports, even where its Rego's METADATA names another:
+// the tailoring records the change, so the findings must carry it. Both
+// an implicit bundle (plain Rego) and an HCL bundle whose policy takes
+// its severity from METADATA, set to info, the zero severity.
+func TestOverlaySeverityOverAnnotations(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("imp/p.rego", "# METADATA\n# custom:\n#   severity: high\npackage imp.p\n\ndeny contains \"x\" if false\n")
+	write("hb/bundle.hcl", `bundle "hb" {}
+policy "q" {
+  rego = <<-EOT
+    # METADATA
+    # custom:
+    #   severity: high
+    package hb.q
+    deny contains "y" if false
+  EOT
+}
+`)
+	overlay := write("o.hcl", `overlay "o" {
+  bundle "imp" {
+    policy "imp.p" { severity = "low" }
+  }
+  bundle "hb" {
+    policy "q" { severity = "info" }
+  }
+}
+`)
+	env := pipeline.Builtin(report.Tool{Name: "assay"})
+	ctx := context.Background()
+	s, err := env.NewScanner(ctx, pipeline.ScanConfig{Bundles: []string{filepath.Join(dir, "imp"), filepath.Join(dir, "hb")},
+		Target: pipeline.TargetSpec{Root: t.TempDir()}, Overlays: []string{overlay}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := s.Scan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]report.Severity{}
+	for _, p := range r.Policies {
+		got[p.Bundle+"/"+p.ID] = p.Severity
+	}
+	want := map[string]report.Severity{"imp/imp.p": report.SeverityLow, "hb/q": report.SeverityInfo}
+	for name, sev := range want {
+		if got[name] != sev {
+			t.Errorf("%s reports severity %s; the overlay set %s", name, got[name], sev)
+		}
+	}
+	if n := len(r.Tailoring.Severities); n != 2 {
+		t.Errorf("%d severity changes recorded, want 2", n)
+	}
+}

@@ -81,12 +81,11 @@ type Policy struct {
 	ID      string
 	IDRange hcl.Range
 	// Enabled is nil when the block does not say; Severity likewise.
-	Enabled       *bool
-	EnabledRange  hcl.Range
-	Severity      *report.Severity
-	SeverityRange hcl.Range
-	Reason        string
-	DeclRange     hcl.Range
+	// EnabledRange is where enabled is set: a missing reason points there.
+	Enabled      *bool
+	EnabledRange hcl.Range
+	Severity     *report.Severity
+	Reason       string
 }
 
 // ReadFile reads and parses an overlay file. It never reads more than
@@ -284,7 +283,7 @@ func decodeParams(a *hcl.Attribute, ctx *hcl.EvalContext) ([]Param, hcl.Diagnost
 }
 
 func decodePolicy(block *hcl.Block, ctx *hcl.EvalContext) (*Policy, hcl.Diagnostics) {
-	p := &Policy{ID: block.Labels[0], IDRange: block.LabelRanges[0], DeclRange: block.DefRange}
+	p := &Policy{ID: block.Labels[0], IDRange: block.LabelRanges[0]}
 	content, diags := block.Body.Content(policySchema)
 	attrs := content.Attributes
 	if a, ok := attrs["enabled"]; ok {
@@ -317,7 +316,7 @@ func decodePolicy(block *hcl.Block, ctx *hcl.EvalContext) (*Policy, hcl.Diagnost
 					Subject:  a.Expr.Range().Ptr(),
 				})
 			} else {
-				p.Severity, p.SeverityRange = &sev, a.Expr.Range()
+				p.Severity = &sev
 			}
 		}
 	}
