@@ -278,7 +278,9 @@ func (w *jsonWalker) str(max int) (string, *ast.Term, error) {
 		// encoding/json has always made it (the only error left once
 		// the decoder has read the string).
 		buf, _ := jsontext.AppendUnquote(w.unquoted[:0], raw)
-		w.unquoted = buf[:0]
+		if cap(buf) <= maxKeptUnquoted {
+			w.unquoted = buf[:0]
+		}
 		s = string(buf)
 	}
 	if len(s) <= max && len(w.strs) < maxInterned {
@@ -302,8 +304,9 @@ type names struct {
 	useSet bool           // past namesListMax names
 }
 
-// reset empties n for the next object at its depth, keeping its memory:
-// a document has many objects, and each used to allocate its own.
+// reset empties n for the next object at its depth, keeping its memory
+// (a document has many objects, and each used to allocate its own) unless
+// one object of many names grew it.
 func (n *names) reset() {
 	n.list = n.list[:0]
 	if n.useSet {
@@ -322,6 +325,14 @@ func (n *names) reset() {
 // namesReuseMax is the most names a reused set may have held; a larger one
 // is dropped rather than cleared.
 const namesReuseMax = 1024
+
+// Scratch grown past these by one large object, or by one long string with
+// escapes (a file's text, with its \n), is dropped rather than kept in a
+// pooled walker for every later document.
+const (
+	maxKeptMembers  = 4096     // an object's members, 16 bytes each
+	maxKeptUnquoted = 64 << 10 // bytes of one unquoted string
+)
 
 type nameAt struct {
 	name string
@@ -368,12 +379,18 @@ func (w *jsonWalker) object(depth int) (*ast.Term, error) {
 		w.objects = append(w.objects, new(objectScratch))
 	}
 	sc := w.objects[depth]
-	sc.seen.reset()
-	kvs := sc.kvs[:0]
-	seen := &sc.seen
+	kvs, seen := sc.kvs[:0], &sc.seen
 	defer func() {
-		clear(kvs) // the scratch keeps no document's terms alive
-		sc.kvs = kvs[:0]
+		// Emptied when the object is read, not when the next one at
+		// this depth is: a released walker keeps no document's terms
+		// alive, nor the room one large object made.
+		if cap(kvs) > maxKeptMembers {
+			sc.kvs = nil
+		} else {
+			clear(kvs)
+			sc.kvs = kvs[:0]
+		}
+		seen.reset()
 	}()
 	for w.dec.PeekKind() != '}' {
 		off := w.start()
