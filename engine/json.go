@@ -93,14 +93,14 @@ func decodeJSON(data []byte) (ast.Value, error) {
 	return t.Value, nil
 }
 
-// jsonWalker reads one JSON text token by token, checking it and, when
-// build is set, making the Rego value.
 // objectScratch is what reading one object needs, kept per depth.
 type objectScratch struct {
 	seen names
 	kvs  [][2]*ast.Term
 }
 
+// jsonWalker reads one JSON text token by token, checking it and, when
+// build is set, making the Rego value.
 type jsonWalker struct {
 	data  []byte
 	dec   *jsontext.Decoder
