@@ -185,6 +185,10 @@ func TestTruncate(t *testing.T) {
 	if s := strings.Repeat("x", 201); truncate(s) != s {
 		t.Errorf("truncate cut a value of 201 characters")
 	}
+	// An invalid byte counts as one character and is kept as U+FFFD.
+	if got, want := truncate(strings.Repeat("\xff", 300)), strings.Repeat("\uFFFD", 200)+"…"; got != want {
+		t.Errorf("truncate of 300 invalid bytes: %q, want %q", got, want)
+	}
 }
 
 // TestJSONNamesPerObject: the walker reuses the memory of an object's
