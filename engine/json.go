@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -205,18 +204,17 @@ func (w *jsonWalker) value(depth int) (*ast.Term, error) {
 		if err != nil {
 			return nil, w.syntaxError(err)
 		}
-		s := string(raw)
-		if err := checkNumber(s); err != nil {
+		if err := checkNumber(raw); err != nil {
 			return nil, &JSONError{Offset: off, Err: err}
 		}
 		if !w.build {
 			return nil, nil
 		}
 		// As ast.InterfaceToValue converts a json.Number.
-		if t := ast.InternedIntNumberTermFromString(s); t != nil {
+		if t := ast.InternedIntNumberTermFromString(string(raw)); t != nil {
 			return t, nil
 		}
-		return ast.NumberTerm(json.Number(s)), nil
+		return ast.NumberTerm(json.Number(raw)), nil
 	}
 	tok, err := w.dec.ReadToken()
 	if err != nil {
@@ -474,13 +472,15 @@ func (w *jsonWalker) array(depth int) (*ast.Term, error) {
 // checkNumber refuses a number the evaluator cannot take (ast.NumberChecked:
 // an exponent beyond 2^±100000) or that no float64 can hold (beyond
 // ±1.8e308): reports, metrics and YAML readers all go through float64.
-func checkNumber(s string) error {
+func checkNumber(raw []byte) error {
+	// Only a long number or one with an exponent can be out of range, for
+	// either: the others are passed without making a string of them.
+	if len(raw) < 300 && !bytes.ContainsAny(raw, "eE") {
+		return nil
+	}
+	s := string(raw)
 	if _, err := ast.NumberChecked(s); err != nil {
 		return fmt.Errorf("%w: %s cannot be evaluated (%v)", ErrNumberRange, abbreviate(s), err)
-	}
-	// Only a long number or one with an exponent can be out of range.
-	if len(s) < 300 && !strings.ContainsAny(s, "eE") {
-		return nil
 	}
 	if _, err := strconv.ParseFloat(s, 64); errors.Is(err, strconv.ErrRange) {
 		return fmt.Errorf("%w: %s is beyond what a 64-bit float holds (±1.8e308)", ErrNumberRange, abbreviate(s))
