@@ -25,6 +25,8 @@ type prepared struct {
 	resolved  *ast.Compiler // run up to StageResolveRefs only
 	captured  resolvedRules
 	unfusable map[string]bool
+	// skipTypes: the full compile leaves out OPA's type checker (trusted).
+	skipTypes bool
 }
 
 // prepareBundles resolves the refs of every module of every bundle, and
@@ -42,6 +44,7 @@ func prepareBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*prepared
 	}
 	ty := newTyping(bundles)
 	p := &prepared{modules: ty.annotate(modules), ty: ty, captured: resolvedRules{}, unfusable: map[string]bool{}}
+	p.skipTypes = trusted(bundles, p.modules)
 	p.resolved = newCompiler(caps).WithSchemas(ty.set).
 		WithStageAfterID(ast.StageResolveRefs, captureStage(p.captured, p.unfusable)).
 		WithOnlyStagesUpTo(ast.StageResolveRefs)
@@ -69,7 +72,7 @@ func (p *prepared) compile(bundles []*bundle.Bundle, caps *ast.Capabilities, ext
 		maps.Copy(modules, extra)
 	}
 	c := newCompiler(caps).WithSchemas(p.ty.set)
-	if allEmbedded(bundles) {
+	if p.skipTypes {
 		// Type-checked when the binary was built: a fifth of start-up.
 		c = c.WithSkipStages(ast.StageCheckTypes)
 	}
@@ -83,18 +86,34 @@ func (p *prepared) compile(bundles []*bundle.Bundle, caps *ast.Capabilities, ext
 	return c, nil
 }
 
-// allEmbedded says whether every bundle is compiled into the binary, whose
-// Rego (and the fused packages generated from it) the type checker passed
-// when the binary was built: TestEmbeddedBundlesTypeCheck compiles them
-// with it. OPA's type checker only reports errors; evaluation does not
-// read its types. Every other check, the sandbox's included, still runs.
-func allEmbedded(bundles []*bundle.Bundle) bool {
+// trusted says whether the type checker may be skipped: every bundle is
+// compiled into the binary, whose Rego (and the fused packages generated
+// from it) the type checker passed when the binary was built
+// (TestEmbeddedBundlesTypeCheck compiles them with it), and no module has a
+// "with" modifier. The checker otherwise only reports errors, but
+// evaluation reads its types to tell a function replaced by "with" from
+// replaced data: without them, "f(x) with f as v" calls the real f. Every
+// other check, the sandbox's included, still runs.
+func trusted(bundles []*bundle.Bundle, modules map[string]*ast.Module) bool {
+	if len(bundles) == 0 {
+		return false
+	}
 	for _, b := range bundles {
 		if !b.Embedded {
 			return false
 		}
 	}
-	return len(bundles) > 0
+	for _, m := range modules {
+		with := false
+		ast.WalkExprs(m, func(x *ast.Expr) bool {
+			with = with || len(x.With) > 0
+			return with
+		})
+		if with {
+			return false
+		}
+	}
+	return true
 }
 
 // compiledModules are the modules of the bundle that evaluation compiles:

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -289,10 +288,18 @@ func lineOf(v ast.Value) (int, error) {
 func truncate(s string) string { return cut(s, 201) }
 
 // cut shortens s to n runes, ending with "…"; it never splits a character.
+// It reads no further than the rune after the n-th and converts only the
+// runes kept, as []rune does (an invalid byte becomes U+FFFD): the value
+// cut may be a whole document.
 func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	k, end := 0, 0
+	for i := range s {
+		if k == n-1 {
+			end = i
+		} else if k == n {
+			return string([]rune(s[:end])) + "…"
+		}
+		k++
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return s
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/core/document"
 )
 
 // TestEmbeddedSkipsTypeCheck: the type checker is skipped only when every
@@ -45,5 +46,27 @@ deny contains "x" if input.x == 1`}
 				t.Errorf("refused %v (%v), want %v", refused, err, tc.refused)
 			}
 		})
+	}
+}
+
+// TestEmbeddedWithMock: evaluation reads the type checker's types where a
+// policy replaces a function with "with" (topdown tells a mocked function
+// from mocked data by them), so an embedded bundle that does is checked,
+// and judged as any other bundle is.
+func TestEmbeddedWithMock(t *testing.T) {
+	mock := pol{id: "mock", rego: `package mock
+
+f(x) := "real" if x
+
+deny contains msg if {
+	msg := f(true) with f as "mocked"
+}`}
+	for _, embedded := range []bool{false, true} {
+		b := newBundle(t, "b", nil, mock)
+		b.Embedded = embedded
+		res := mustEval(t, mustNew(t, []*bundle.Bundle{b}), Input{Documents: []document.Entry{{File: "a.json", Document: document.Document{}}}})
+		if len(res.Findings) != 1 || res.Findings[0].Message != "mocked" {
+			t.Errorf("embedded %v: findings %+v, want one, mocked", embedded, res.Findings)
+		}
 	}
 }

@@ -231,8 +231,6 @@ func (r *run) do(ctx context.Context, j *job) (outcome, error) {
 	return r.evaluate(ctx, []*policy{j.policy}, input, &dc)
 }
 
-// aggregateInput is the input of an aggregate policy over the documents
-// docs (indexes into the run's documents): {"documents": [DOCUMENT…]}.
 // sharedCollector is the collector of every document of docs, or "" when
 // they come from several: a finding of a policy judging them together
 // names a collector only when there is one.
@@ -249,6 +247,8 @@ func (r *run) sharedCollector(docs []int) string {
 	return c
 }
 
+// aggregateInput is the input of an aggregate policy over the documents
+// docs (indexes into the run's documents): {"documents": [DOCUMENT…]}.
 func (r *run) aggregateInput(docs []int) (ast.Value, docContext, error) {
 	dc := docContext{label: fmt.Sprintf("aggregate of %d documents", len(docs)), collector: r.sharedCollector(docs)}
 	terms := make([]*ast.Term, len(docs))

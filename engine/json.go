@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -93,14 +92,14 @@ func decodeJSON(data []byte) (ast.Value, error) {
 	return t.Value, nil
 }
 
-// jsonWalker reads one JSON text token by token, checking it and, when
-// build is set, making the Rego value.
 // objectScratch is what reading one object needs, kept per depth.
 type objectScratch struct {
 	seen names
 	kvs  [][2]*ast.Term
 }
 
+// jsonWalker reads one JSON text token by token, checking it and, when
+// build is set, making the Rego value.
 type jsonWalker struct {
 	data  []byte
 	dec   *jsontext.Decoder
@@ -205,18 +204,17 @@ func (w *jsonWalker) value(depth int) (*ast.Term, error) {
 		if err != nil {
 			return nil, w.syntaxError(err)
 		}
-		s := string(raw)
-		if err := checkNumber(s); err != nil {
+		if err := checkNumber(raw); err != nil {
 			return nil, &JSONError{Offset: off, Err: err}
 		}
 		if !w.build {
 			return nil, nil
 		}
 		// As ast.InterfaceToValue converts a json.Number.
-		if t := ast.InternedIntNumberTermFromString(s); t != nil {
+		if t := ast.InternedIntNumberTermFromString(string(raw)); t != nil {
 			return t, nil
 		}
-		return ast.NumberTerm(json.Number(s)), nil
+		return ast.NumberTerm(json.Number(raw)), nil
 	}
 	tok, err := w.dec.ReadToken()
 	if err != nil {
@@ -278,7 +276,9 @@ func (w *jsonWalker) str(max int) (string, *ast.Term, error) {
 		// encoding/json has always made it (the only error left once
 		// the decoder has read the string).
 		buf, _ := jsontext.AppendUnquote(w.unquoted[:0], raw)
-		w.unquoted = buf[:0]
+		if cap(buf) <= maxKeptUnquoted {
+			w.unquoted = buf[:0]
+		}
 		s = string(buf)
 	}
 	if len(s) <= max && len(w.strs) < maxInterned {
@@ -302,8 +302,9 @@ type names struct {
 	useSet bool           // past namesListMax names
 }
 
-// reset empties n for the next object at its depth, keeping its memory:
-// a document has many objects, and each used to allocate its own.
+// reset empties n for the next object at its depth, keeping its memory
+// (a document has many objects, and each used to allocate its own) unless
+// one object of many names grew it.
 func (n *names) reset() {
 	n.list = n.list[:0]
 	if n.useSet {
@@ -322,6 +323,14 @@ func (n *names) reset() {
 // namesReuseMax is the most names a reused set may have held; a larger one
 // is dropped rather than cleared.
 const namesReuseMax = 1024
+
+// Scratch grown past these by one large object, or by one long string with
+// escapes (a file's text, with its \n), is dropped rather than kept in a
+// pooled walker for every later document.
+const (
+	maxKeptMembers  = 4096     // an object's members, 16 bytes each
+	maxKeptUnquoted = 64 << 10 // bytes of one unquoted string
+)
 
 type nameAt struct {
 	name string
@@ -368,12 +377,18 @@ func (w *jsonWalker) object(depth int) (*ast.Term, error) {
 		w.objects = append(w.objects, new(objectScratch))
 	}
 	sc := w.objects[depth]
-	sc.seen.reset()
-	kvs := sc.kvs[:0]
-	seen := &sc.seen
+	kvs, seen := sc.kvs[:0], &sc.seen
 	defer func() {
-		clear(kvs) // the scratch keeps no document's terms alive
-		sc.kvs = kvs[:0]
+		// Emptied when the object is read, not when the next one at
+		// this depth is: a released walker keeps no document's terms
+		// alive, nor the room one large object made.
+		if cap(kvs) > maxKeptMembers {
+			sc.kvs = nil
+		} else {
+			clear(kvs)
+			sc.kvs = kvs[:0]
+		}
+		seen.reset()
 	}()
 	for w.dec.PeekKind() != '}' {
 		off := w.start()
@@ -457,13 +472,15 @@ func (w *jsonWalker) array(depth int) (*ast.Term, error) {
 // checkNumber refuses a number the evaluator cannot take (ast.NumberChecked:
 // an exponent beyond 2^±100000) or that no float64 can hold (beyond
 // ±1.8e308): reports, metrics and YAML readers all go through float64.
-func checkNumber(s string) error {
+func checkNumber(raw []byte) error {
+	// Only a long number or one with an exponent can be out of range, for
+	// either: the others are passed without making a string of them.
+	if len(raw) < 300 && !bytes.ContainsAny(raw, "eE") {
+		return nil
+	}
+	s := string(raw)
 	if _, err := ast.NumberChecked(s); err != nil {
 		return fmt.Errorf("%w: %s cannot be evaluated (%v)", ErrNumberRange, abbreviate(s), err)
-	}
-	// Only a long number or one with an exponent can be out of range.
-	if len(s) < 300 && !strings.ContainsAny(s, "eE") {
-		return nil
 	}
 	if _, err := strconv.ParseFloat(s, 64); errors.Is(err, strconv.ErrRange) {
 		return fmt.Errorf("%w: %s is beyond what a 64-bit float holds (±1.8e308)", ErrNumberRange, abbreviate(s))

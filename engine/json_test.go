@@ -185,6 +185,10 @@ func TestTruncate(t *testing.T) {
 	if s := strings.Repeat("x", 201); truncate(s) != s {
 		t.Errorf("truncate cut a value of 201 characters")
 	}
+	// An invalid byte counts as one character and is kept as U+FFFD.
+	if got, want := truncate(strings.Repeat("\xff", 300)), strings.Repeat("\uFFFD", 200)+"…"; got != want {
+		t.Errorf("truncate of 300 invalid bytes: %q, want %q", got, want)
+	}
 }
 
 // TestJSONNamesPerObject: the walker reuses the memory of an object's
@@ -289,4 +293,66 @@ func TestJSONStringsInterned(t *testing.T) {
 	if len(w.strs) > maxInterned {
 		t.Errorf("the string cache grew to %d entries, past maxInterned (%d)", len(w.strs), maxInterned)
 	}
+}
+
+// TestJSONWalkerKeepsNoLargeScratch: a pooled walker does not keep, for
+// every later document, the memory that one large object or one long
+// escaped string (a file's text, with its \n) made its scratch grow.
+func TestJSONWalkerKeepsNoLargeScratch(t *testing.T) {
+	var doc strings.Builder
+	doc.WriteString(`{"content": "` + strings.Repeat(`line\n`, maxKeptUnquoted) + `", "big": {`)
+	for i := range 2 * maxKeptMembers {
+		fmt.Fprintf(&doc, `"k%d": %d, `, i, i)
+	}
+	doc.WriteString(`"last": 0}}`)
+	for _, build := range []bool{false, true} {
+		w := newJSONWalker([]byte(doc.String()), build)
+		if _, err := w.document(); err != nil {
+			t.Fatal(err)
+		}
+		if cap(w.unquoted) > maxKeptUnquoted {
+			t.Errorf("build %v: kept %d bytes of unquoting scratch", build, cap(w.unquoted))
+		}
+		for depth, sc := range w.objects {
+			if cap(sc.kvs) > maxKeptMembers || len(sc.seen.set) > namesReuseMax || cap(sc.seen.list) > 2*namesReuseMax {
+				t.Errorf("build %v, depth %d: kept room for %d members, %d names in the set, %d in the list",
+					build, depth, cap(sc.kvs), len(sc.seen.set), cap(sc.seen.list))
+			}
+		}
+		w.release()
+	}
+}
+
+// BenchmarkDecodeJSON reads an 8 KB document of the shape collectors
+// write (a list of files, each an object of short names and values), as
+// judging does (decode) and as reading a file does (check).
+func BenchmarkDecodeJSON(b *testing.B) {
+	var doc strings.Builder
+	doc.WriteString(`{"schema": "assay.dev/files/v1", "kind": "files", "path": "/etc", "files": [`)
+	for i := range 40 {
+		if i > 0 {
+			doc.WriteString(", ")
+		}
+		fmt.Fprintf(&doc, `{"path": "/etc/conf.d/file%02d.conf", "mode": "0644", "owner": "root", "group": "root", "size": %d, "attrs": {"immutable": false, "links": 1, "selinux": "system_u:object_r:etc_t:s0"}}`, i, 100*i)
+	}
+	doc.WriteString(`]}`)
+	data := []byte(doc.String())
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := decodeJSON(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("check", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := CheckJSON(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

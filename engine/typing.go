@@ -60,7 +60,7 @@ func (p *typedPackage) describe() string {
 	return s
 }
 
-// typing is what compileBundles needs to type policies.
+// typing is what prepareBundles needs to type policies.
 type typing struct {
 	set       *ast.SchemaSet
 	byPackage map[string]*typedPackage
