@@ -72,10 +72,11 @@ measurement), the ratios much less.
 documents: flat (~1 KB of scalars), nested (~4 KB host facts with arrays
 of objects, policies iterating them with \`some f in input.files\` and
 formatting messages with \`sprintf\`), large (~64 KB). The command:
-\`assay eval -b POLICIES -f json DOCS…\` against \`conftest test -o json -p
-POLICIES [--all-namespaces] DOCS…\`. Ratio: conftest / assay (wall, CPU).
-Targets at 10,000 documents, every shape: ≥ 5× one-package, ≥ 50×
-per-package, assay peak RSS < 200 MB; 100,000 nested documents < 250 MB.
+\`assay eval -b POLICIES -f json --all-namespaces DOCS…\` against
+\`conftest test -o json -p POLICIES [--all-namespaces] DOCS…\`. Ratio:
+conftest / assay (wall, CPU). Targets at 10,000 documents, every shape:
+≥ 5× one-package, ≥ 50× per-package, assay peak RSS < 200 MB; 100,000
+nested documents < 250 MB.
 
 | shape, documents, layout | runs | conftest wall / CPU / RSS | assay wall / CPU / RSS | ratio wall / CPU | findings | load |
 |---|---:|---|---|---:|---|---|
@@ -98,7 +99,8 @@ EOF
 
 One search per user (bench/miggen), each allowing that user's 1–3 keys
 (ed25519 or RSA-4096, some with \`from="…",no-pty\`), comments and blank
-lines. Both import shapes, side by side: \`assay mig import --shape
+lines. Both import shapes, side by side (per-search only up to
+\`PER_SEARCH_MAX\` users, 4,000 by default): \`assay mig import --shape
 compact|per-search ACTION -o BUNDLE\`, \`assay fmt --check BUNDLE\`, and
 \`assay scan -b BUNDLE --root TREE --fail-on none -f json\`; findings
 compared with the ground truth. Ratio: per-search / compact (wall).
