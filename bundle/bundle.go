@@ -30,7 +30,7 @@ type Bundle struct {
 	Implicit bool
 	// Embedded is set for a bundle compiled into the assay binary
 	// (policies/). Its Rego passed OPA's type checker when the binary was
-	// built (TestEmbeddedBundlesTypeCheck), so a run of embedded bundles
+	// tested (make test: TestEmbeddedBundlesTypeCheck), so a run of embedded bundles
 	// only does not check it again (engine, start-up).
 	Embedded bool
 	Collects []*Collect

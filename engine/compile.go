@@ -73,7 +73,7 @@ func (p *prepared) compile(bundles []*bundle.Bundle, caps *ast.Capabilities, ext
 	}
 	c := newCompiler(caps).WithSchemas(p.ty.set)
 	if p.skipTypes {
-		// Type-checked when the binary was built: a fifth of start-up.
+		// Type-checked by the tests (make test): a fifth of start-up.
 		c = c.WithSkipStages(ast.StageCheckTypes)
 	}
 	c.Compile(modules)
@@ -88,8 +88,8 @@ func (p *prepared) compile(bundles []*bundle.Bundle, caps *ast.Capabilities, ext
 
 // trusted says whether the type checker may be skipped: every bundle is
 // compiled into the binary, whose Rego (and the fused packages generated
-// from it) the type checker passed when the binary was built
-// (TestEmbeddedBundlesTypeCheck compiles them with it), and no module has a
+// from it) the type checker passed when the binary was tested
+// (make test: TestEmbeddedBundlesTypeCheck compiles them with it), and no module has a
 // "with" modifier. The checker otherwise only reports errors, but
 // evaluation reads its types to tell a function replaced by "with" from
 // replaced data: without them, "f(x) with f as v" calls the real f. Every
