@@ -13,7 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/assay-dev/assay/internal/hclguard"
@@ -596,6 +596,8 @@ type fileRead struct {
 	err      error
 	keptText bool
 	warnings []fileWarning
+	// cost is what the file counts against readAheadBytes.
+	cost int64
 }
 
 type fileWarning struct {
@@ -603,20 +605,40 @@ type fileWarning struct {
 	files map[string]*hcl.File
 }
 
+// readAheadBytes bounds what the readers of readAhead hold for the caller
+// to take: the files' sizes, and readAheadFileCost for each. Readers take
+// no file while past it; the caller wakes them once it has taken half. So
+// a run holds heldTextBudget and this much more, whether the caller keeps
+// up or waits on a pipe (assay eval <(assay collect …) *.json).
+var readAheadBytes int64 = 8 << 20
+
+// readAheadFileCost is about what a file's result costs besides its text,
+// so that many small files are bounded too.
+const readAheadFileCost = 1 << 10
+
 // filesAhead reads regular files on several goroutines, ahead of the
 // caller, who takes them in order with wait.
 type filesAhead struct {
+	files   []string
 	results []*fileRead
 	done    []chan struct{}
-	stopped atomic.Bool
+
+	mu      sync.Mutex
+	room    sync.Cond // readers wait on it while held >= readAheadBytes
+	next    int       // the next file a reader takes
+	held    int64     // the cost of the files read and not yet taken
+	stopped bool
 }
 
 // readAhead starts reading files side by side: as many readers as the
-// process has CPUs, each taking the next file not yet taken. A file that
-// is not regular (standard input, a pipe, a FIFO, a device) is left to the
-// caller, to be read in turn. With fewer than two files it reads nothing.
+// process has CPUs, each taking the next file not yet taken, while the
+// files read and not yet waited for cost less than readAheadBytes. A file
+// that is not regular (standard input, a pipe, a FIFO, a device) is left
+// to the caller, to be read in turn. With fewer than two files it reads
+// nothing.
 func readAhead(files []string, types *collector.Registry, opts DocumentOptions) *filesAhead {
-	a := &filesAhead{}
+	a := &filesAhead{files: files}
+	a.room.L = &a.mu
 	if len(files) < 2 {
 		return a
 	}
@@ -625,20 +647,40 @@ func readAhead(files []string, types *collector.Registry, opts DocumentOptions) 
 	for i := range a.done {
 		a.done[i] = make(chan struct{})
 	}
-	var next atomic.Int64
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		go func() {
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) || a.stopped.Load() {
+				i, ok := a.take()
+				if !ok {
 					return
 				}
-				a.results[i] = readRegular(files[i], types, opts)
+				r := readRegular(files[i], types, opts)
+				if r != nil {
+					a.mu.Lock()
+					a.held += r.cost
+					a.mu.Unlock()
+				}
+				a.results[i] = r
 				close(a.done[i])
 			}
 		}()
 	}
 	return a
+}
+
+// take gives a reader the next file, once there is room; false when there
+// is none left or the caller stopped.
+func (a *filesAhead) take() (int, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for !a.stopped && a.next < len(a.files) && a.held >= readAheadBytes {
+		a.room.Wait()
+	}
+	if a.stopped || a.next >= len(a.files) {
+		return 0, false
+	}
+	a.next++
+	return a.next - 1, true
 }
 
 // readRegular reads a regular file for readAhead, keeping its warnings to
@@ -647,10 +689,11 @@ func readRegular(path string, types *collector.Registry, opts DocumentOptions) *
 	if path == stdinName {
 		return nil
 	}
-	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
 		return nil // the caller reads it, and reports its error
 	}
-	r := &fileRead{}
+	r := &fileRead{cost: fi.Size() + readAheadFileCost}
 	o := opts
 	o.keptText = &r.keptText
 	if opts.Warn != nil {
@@ -671,12 +714,25 @@ func (a *filesAhead) wait(i int) *fileRead {
 	<-a.done[i]
 	r := a.results[i]
 	a.results[i] = nil // the caller holds it now
+	if r != nil {
+		a.mu.Lock()
+		a.held -= r.cost
+		if a.held <= readAheadBytes/2 {
+			a.room.Broadcast()
+		}
+		a.mu.Unlock()
+	}
 	return r
 }
 
 // stop tells the readers to take no more files. Each finishes the one it
 // has: a regular file, read within its size limit.
-func (a *filesAhead) stop() { a.stopped.Store(true) }
+func (a *filesAhead) stop() {
+	a.mu.Lock()
+	a.stopped = true
+	a.room.Broadcast()
+	a.mu.Unlock()
+}
 
 // rereadSeed keys the hashes by which a document file read again is known
 // to hold what was checked.
