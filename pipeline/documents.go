@@ -548,6 +548,7 @@ func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collecte
 	var held int64 // document text kept, against heldTextBudget
 	for i, f := range files {
 		r := ahead.wait(i)
+		regular := r != nil // the readers read regular files only
 		if r == nil {
 			r = &fileRead{}
 			o := opts
@@ -567,15 +568,12 @@ func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collecte
 		}
 		if r.keptText {
 			// Past the budget, a regular file is read again when
-			// judged; decided here, in the order of the files, so that
-			// which files are kept does not depend on the readers' race.
+			// judged (a pipe's text is kept: it cannot be); decided
+			// here, in the order of the files, so that which files are
+			// kept does not depend on the readers' race.
 			d := &r.docs[0]
-			var reread func() ([]byte, error)
-			if held+int64(len(d.JSON)) > heldTextBudget {
-				reread = rereader(f, d.JSON, opts.maxSize())
-			}
-			if reread != nil {
-				d.JSON, d.Reread = nil, reread
+			if regular && held+int64(len(d.JSON)) > heldTextBudget {
+				d.JSON, d.Reread = nil, rereader(f, d.JSON, opts.maxSize())
 			} else {
 				held += int64(len(d.JSON))
 			}
@@ -634,14 +632,10 @@ type filesAhead struct {
 // process has CPUs, each taking the next file not yet taken, while the
 // files read and not yet waited for cost less than readAheadBytes. A file
 // that is not regular (standard input, a pipe, a FIFO, a device) is left
-// to the caller, to be read in turn. With fewer than two files it reads
-// nothing.
+// to the caller, to be read in turn.
 func readAhead(files []string, types *collector.Registry, opts DocumentOptions) *filesAhead {
 	a := &filesAhead{files: files}
 	a.room.L = &a.mu
-	if len(files) < 2 {
-		return a
-	}
 	a.results = make([]*fileRead, len(files))
 	a.done = make([]chan struct{}, len(files))
 	for i := range a.done {
@@ -708,9 +702,6 @@ func readRegular(path string, types *collector.Registry, opts DocumentOptions) *
 // wait returns file i as a reader left it, or nil when the caller is to
 // read it.
 func (a *filesAhead) wait(i int) *fileRead {
-	if a.results == nil {
-		return nil
-	}
 	<-a.done[i]
 	r := a.results[i]
 	a.results[i] = nil // the caller holds it now
@@ -739,15 +730,10 @@ func (a *filesAhead) stop() {
 var rereadSeed = maphash.MakeSeed()
 
 // rereader returns how to read a regular file's document text again when
-// the engine judges it, or nil for a pipe or a device, whose text is read
-// once and kept. The text read again must be the text checked (by a
-// 64-bit hash of it): a file changed in between is an error of that
+// the engine judges it. The text read again must be the text checked (by
+// a 64-bit hash of it): a file changed in between is an error of that
 // document, not a document that skipped the checks.
 func rereader(path string, text []byte, maxSize int64) func() ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() {
-		return nil
-	}
 	sum := maphash.Bytes(rereadSeed, text)
 	return func() ([]byte, error) {
 		data, err := safefile.ReadLimited(path, maxSize, safefile.RegularOnly)
