@@ -79,7 +79,7 @@ func (b *SavedReport) For(target string) *SavedReport {
 // target's name, so a rebuilt image keeps its findings unchanged), and a
 // target only the earlier report scanned as fixed whole.
 func compareSections(old, cur *SavedReport) report.Comparison {
-	all := report.Comparison{New: []report.Finding{}, Unchanged: []report.Finding{}}
+	all := report.Comparison{New: []report.Finding{}, Unchanged: []report.Finding{}, Fixed: []report.Finding{}}
 	seen := map[string]bool{}
 	for _, sec := range cur.Report.Sections() {
 		seen[sec.Target.Name] = true

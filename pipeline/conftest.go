@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/assay-dev/assay/internal/hclguard"
+	"github.com/assay-dev/assay/internal/safefile"
 
 	"github.com/open-policy-agent/opa/v1/loader"
 
@@ -120,7 +121,7 @@ func LoadData(paths []string) (map[string]any, error) {
 		fsys.roots[p] = true
 		fi, err := os.Stat(p)
 		if err != nil {
-			return nil, exitcode.UsageError(fmt.Errorf("--data %s: %w", p, unwrapPath(err)))
+			return nil, exitcode.UsageError(fmt.Errorf("--data %s: %w", p, safefile.WithoutPath(err)))
 		}
 		if !fi.IsDir() && !isDataFile(p) {
 			return nil, exitcode.UsageError(fmt.Errorf("--data %s: not a .json, .yaml or .yml file (a directory's other files are passed over, as conftest does)", p))
@@ -147,16 +148,6 @@ func isDataFile(name string) bool {
 		}
 	}
 	return false
-}
-
-// unwrapPath drops the *fs.PathError around err, where the message names
-// the file already.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // dataFS is the file system OPA's loader reads --data through: the real

@@ -13,7 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/assay-dev/assay/internal/hclguard"
@@ -548,6 +548,7 @@ func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collecte
 	var held int64 // document text kept, against heldTextBudget
 	for i, f := range files {
 		r := ahead.wait(i)
+		regular := r != nil // the readers read regular files only
 		if r == nil {
 			r = &fileRead{}
 			o := opts
@@ -567,15 +568,12 @@ func (e *Env) ReadDocumentFiles(files []string, opts DocumentOptions) (*Collecte
 		}
 		if r.keptText {
 			// Past the budget, a regular file is read again when
-			// judged; decided here, in the order of the files, so that
-			// which files are kept does not depend on the readers' race.
+			// judged (a pipe's text is kept: it cannot be); decided
+			// here, in the order of the files, so that which files are
+			// kept does not depend on the readers' race.
 			d := &r.docs[0]
-			var reread func() ([]byte, error)
-			if held+int64(len(d.JSON)) > heldTextBudget {
-				reread = rereader(f, d.JSON, opts.maxSize())
-			}
-			if reread != nil {
-				d.JSON, d.Reread = nil, reread
+			if regular && held+int64(len(d.JSON)) > heldTextBudget {
+				d.JSON, d.Reread = nil, rereader(f, d.JSON, opts.maxSize())
 			} else {
 				held += int64(len(d.JSON))
 			}
@@ -596,6 +594,8 @@ type fileRead struct {
 	err      error
 	keptText bool
 	warnings []fileWarning
+	// cost is what the file counts against readAheadBytes.
+	cost int64
 }
 
 type fileWarning struct {
@@ -603,42 +603,78 @@ type fileWarning struct {
 	files map[string]*hcl.File
 }
 
+// readAheadBytes bounds what the readers of readAhead hold for the caller
+// to take: the files' sizes, and readAheadFileCost for each. Readers take
+// no file while past it; the caller wakes them once it has taken half. So
+// a run holds heldTextBudget and this much more, whether the caller keeps
+// up or waits on a pipe (assay eval <(assay collect …) *.json).
+var readAheadBytes int64 = 8 << 20
+
+// readAheadFileCost is about what a file's result costs besides its text,
+// so that many small files are bounded too.
+const readAheadFileCost = 1 << 10
+
 // filesAhead reads regular files on several goroutines, ahead of the
 // caller, who takes them in order with wait.
 type filesAhead struct {
+	files   []string
 	results []*fileRead
 	done    []chan struct{}
-	stopped atomic.Bool
+
+	mu      sync.Mutex
+	room    sync.Cond // readers wait on it while held >= readAheadBytes
+	next    int       // the next file a reader takes
+	held    int64     // the cost of the files read and not yet taken
+	stopped bool
 }
 
 // readAhead starts reading files side by side: as many readers as the
-// process has CPUs, each taking the next file not yet taken. A file that
-// is not regular (standard input, a pipe, a FIFO, a device) is left to the
-// caller, to be read in turn. With fewer than two files it reads nothing.
+// process has CPUs, each taking the next file not yet taken, while the
+// files read and not yet waited for cost less than readAheadBytes. A file
+// that is not regular (standard input, a pipe, a FIFO, a device) is left
+// to the caller, to be read in turn.
 func readAhead(files []string, types *collector.Registry, opts DocumentOptions) *filesAhead {
-	a := &filesAhead{}
-	if len(files) < 2 {
-		return a
-	}
+	a := &filesAhead{files: files}
+	a.room.L = &a.mu
 	a.results = make([]*fileRead, len(files))
 	a.done = make([]chan struct{}, len(files))
 	for i := range a.done {
 		a.done[i] = make(chan struct{})
 	}
-	var next atomic.Int64
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		go func() {
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) || a.stopped.Load() {
+				i, ok := a.take()
+				if !ok {
 					return
 				}
-				a.results[i] = readRegular(files[i], types, opts)
+				r := readRegular(files[i], types, opts)
+				if r != nil {
+					a.mu.Lock()
+					a.held += r.cost
+					a.mu.Unlock()
+				}
+				a.results[i] = r
 				close(a.done[i])
 			}
 		}()
 	}
 	return a
+}
+
+// take gives a reader the next file, once there is room; false when there
+// is none left or the caller stopped.
+func (a *filesAhead) take() (int, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for !a.stopped && a.next < len(a.files) && a.held >= readAheadBytes {
+		a.room.Wait()
+	}
+	if a.stopped || a.next >= len(a.files) {
+		return 0, false
+	}
+	a.next++
+	return a.next - 1, true
 }
 
 // readRegular reads a regular file for readAhead, keeping its warnings to
@@ -647,10 +683,11 @@ func readRegular(path string, types *collector.Registry, opts DocumentOptions) *
 	if path == stdinName {
 		return nil
 	}
-	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
 		return nil // the caller reads it, and reports its error
 	}
-	r := &fileRead{}
+	r := &fileRead{cost: fi.Size() + readAheadFileCost}
 	o := opts
 	o.keptText = &r.keptText
 	if opts.Warn != nil {
@@ -665,33 +702,38 @@ func readRegular(path string, types *collector.Registry, opts DocumentOptions) *
 // wait returns file i as a reader left it, or nil when the caller is to
 // read it.
 func (a *filesAhead) wait(i int) *fileRead {
-	if a.results == nil {
-		return nil
-	}
 	<-a.done[i]
 	r := a.results[i]
 	a.results[i] = nil // the caller holds it now
+	if r != nil {
+		a.mu.Lock()
+		a.held -= r.cost
+		if a.held <= readAheadBytes/2 {
+			a.room.Broadcast()
+		}
+		a.mu.Unlock()
+	}
 	return r
 }
 
 // stop tells the readers to take no more files. Each finishes the one it
 // has: a regular file, read within its size limit.
-func (a *filesAhead) stop() { a.stopped.Store(true) }
+func (a *filesAhead) stop() {
+	a.mu.Lock()
+	a.stopped = true
+	a.room.Broadcast()
+	a.mu.Unlock()
+}
 
 // rereadSeed keys the hashes by which a document file read again is known
 // to hold what was checked.
 var rereadSeed = maphash.MakeSeed()
 
 // rereader returns how to read a regular file's document text again when
-// the engine judges it, or nil for a pipe or a device, whose text is read
-// once and kept. The text read again must be the text checked (by a
-// 64-bit hash of it): a file changed in between is an error of that
+// the engine judges it. The text read again must be the text checked (by
+// a 64-bit hash of it): a file changed in between is an error of that
 // document, not a document that skipped the checks.
 func rereader(path string, text []byte, maxSize int64) func() ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() {
-		return nil
-	}
 	sum := maphash.Bytes(rereadSeed, text)
 	return func() ([]byte, error) {
 		data, err := safefile.ReadLimited(path, maxSize, safefile.RegularOnly)

@@ -270,7 +270,7 @@ func readBounded(path string, accept safefile.Accept, maxBytes int64, want strin
 		err = errors.New("a directory: want " + want)
 	}
 	if err != nil {
-		return nil, &InputError{File: path, Err: unwrapPath(err)}
+		return nil, &InputError{File: path, Err: err}
 	}
 	return data, nil
 }

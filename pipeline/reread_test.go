@@ -90,7 +90,8 @@ func TestReadDocumentFilesInOrder(t *testing.T) {
 	}
 	withFIFO := slices.Insert(slices.Clone(files), n/2, fifo)
 	go func() {
-		// The writer comes late: every regular file is read by then.
+		// The writer comes late: the readers are as far ahead as they go
+		// by then.
 		time.Sleep(100 * time.Millisecond)
 		os.WriteFile(fifo, []byte(`{"kind": "k", "n": "fifo"}`), 0o600)
 	}()

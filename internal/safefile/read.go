@@ -52,12 +52,12 @@ const (
 func ReadLimited(path string, limit int64, accept Accept) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
-		return nil, withoutPath(err)
+		return nil, WithoutPath(err)
 	}
 	defer func() { f.Close() }()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, withoutPath(err)
+		return nil, WithoutPath(err)
 	}
 	mode := fi.Mode()
 	switch {
@@ -97,7 +97,7 @@ func ReadLimited(path string, limit int64, accept Accept) ([]byte, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(f, n))
 	if err != nil {
-		return nil, withoutPath(err)
+		return nil, WithoutPath(err)
 	}
 	if int64(len(data)) > limit {
 		return nil, ErrTooLarge
@@ -117,9 +117,9 @@ func waitForWriter(fd int) error {
 	}
 }
 
-// withoutPath drops the operation and path of a *fs.PathError: callers
+// WithoutPath drops the operation and path of a *fs.PathError: callers
 // name the file already.
-func withoutPath(err error) error {
+func WithoutPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
