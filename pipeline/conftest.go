@@ -264,7 +264,7 @@ func readStdin(r io.Reader, types *collector.Registry, opts DocumentOptions) ([]
 		r = os.Stdin
 	}
 	limit := opts.maxSize()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	data, err := safefile.ReadUpTo(r, limit)
 	if err != nil {
 		return nil, nil, &InputError{File: stdinName, Err: err}
 	}

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -155,5 +156,15 @@ func TestReadDocumentFilesInOrder(t *testing.T) {
 	}
 	if _, err := env.ReadDocumentFiles(bad, pipeline.DocumentOptions{}); err == nil || !strings.Contains(err.Error(), "bad5.json") {
 		t.Errorf("of two bad files, the error is not the first's: %v", err)
+	}
+}
+
+// TestReadStdinLargestLimit: standard input under the largest
+// --max-document-size is read whole, not taken for empty.
+func TestReadStdinLargestLimit(t *testing.T) {
+	env := &pipeline.Env{Collectors: collectors.Registry(), Stdin: strings.NewReader(`{"kind": "k", "n": 1}`)}
+	col, err := env.ReadDocumentFiles([]string{"-"}, pipeline.DocumentOptions{MaxSize: math.MaxInt64})
+	if err != nil || len(col.Documents) != 1 {
+		t.Fatalf("stdin under the largest limit: %v, %v", col, err)
 	}
 }

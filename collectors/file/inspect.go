@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // Limits on what a document carries about content matches.
@@ -62,7 +64,7 @@ func (s *search) read(ctx context.Context, r io.Reader) (*contentResult, error) 
 	defer bufPool.Put(bp)
 	buf := *bp
 
-	counted := &countingReader{r: io.LimitReader(ctxReader{ctx, r}, s.maxFileSize+1), hashers: hashers}
+	counted := &countingReader{r: io.LimitReader(ctxReader{ctx, r}, safefile.Past(s.maxFileSize)), hashers: hashers}
 	wantLines := len(s.contents) > 0 || s.capture
 	var err error
 	if !wantLines {

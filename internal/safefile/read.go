@@ -89,13 +89,7 @@ func ReadLimited(path string, limit int64, accept Accept) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("%w (%s)", ErrNotRegular, mode.Type())
 	}
-	// A byte past the limit tells a file over it; at the largest limit
-	// there is none to read, and limit+1 would wrap to a limit of nothing.
-	n := limit
-	if n < math.MaxInt64 {
-		n++
-	}
-	data, err := io.ReadAll(io.LimitReader(f, n))
+	data, err := ReadUpTo(f, limit)
 	if err != nil {
 		return nil, WithoutPath(err)
 	}
@@ -125,4 +119,21 @@ func WithoutPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// Past is the number of bytes to read to tell an input over limit bytes:
+// one more than limit, except at the largest limit, which no input can be
+// over and where limit+1 would wrap to a negative number, which
+// io.LimitReader takes as nothing to read.
+func Past(limit int64) int64 {
+	if limit == math.MaxInt64 {
+		return limit
+	}
+	return limit + 1
+}
+
+// ReadUpTo reads r to its end or to one byte past limit, whichever comes
+// first: the caller tells an input over the limit by its length.
+func ReadUpTo(r io.Reader, limit int64) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, Past(limit)))
 }

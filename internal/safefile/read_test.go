@@ -136,3 +136,25 @@ func TestReadLimitedWaiting(t *testing.T) {
 		}
 	}
 }
+
+// TestReadUpTo: one byte past the limit tells an input over it, and the
+// largest limit reads everything (limit+1 wrapped to a negative number,
+// which io.LimitReader takes as nothing to read).
+func TestReadUpTo(t *testing.T) {
+	for _, tc := range []struct {
+		limit int64
+		in    string
+		want  string
+	}{
+		{0, "", ""},
+		{0, "a", "a"},
+		{3, "abc", "abc"},
+		{3, "abcdef", "abcd"},
+		{math.MaxInt64, "abcdef", "abcdef"},
+	} {
+		got, err := ReadUpTo(strings.NewReader(tc.in), tc.limit)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("ReadUpTo(%q, %d) = %q, %v; want %q", tc.in, tc.limit, got, err, tc.want)
+		}
+	}
+}

@@ -22,7 +22,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"mime"
 	nethttp "net/http"
@@ -37,6 +36,7 @@ import (
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/bundle/datasource"
 	"github.com/assay-dev/assay/internal/loopback"
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // Kind is the data block kind: data "http" "NAME".
@@ -242,7 +242,7 @@ func (s *Source) fetch(ctx context.Context) (any, hcl.Diagnostics) {
 	if resp.ContentLength > s.maxBytes {
 		return nil, s.unavailable("the document is %d bytes, more than max_bytes = %d", resp.ContentLength, s.maxBytes)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBytes+1))
+	body, err := safefile.ReadUpTo(resp.Body, s.maxBytes)
 	if err != nil {
 		return nil, s.unavailable("read the body: %s", describe(ctx, err))
 	}
