@@ -142,7 +142,7 @@ func (s *savedSection) summary(t *report.TargetResult) ReportSummary {
 	if t != nil {
 		code = gate.TargetExitCode(t)
 	}
-	return ReportSummary{ExitCode: code, Failing: len(gate.Failing(s.Report)), Findings: len(s.Report.Findings)}
+	return ReportSummary{ExitCode: code, Failing: gate.FailingCount(s.Report), Findings: len(s.Report.Findings)}
 }
 
 // readMultiReport reads a schema-2 report (docs/output.md, several
@@ -184,7 +184,7 @@ func readMultiReport(path string, data []byte) (*SavedReport, error) {
 		saved.Summary = *doc.Summary
 	} else {
 		gate := report.Gate{}
-		saved.Summary = ReportSummary{ExitCode: gate.ExitCode(r), Failing: len(gate.Failing(r))}
+		saved.Summary = ReportSummary{ExitCode: gate.ExitCode(r), Failing: gate.FailingCount(r)}
 		for _, s := range saved.Sections {
 			saved.Summary.Documents += s.Documents
 			saved.Summary.Findings += s.Findings
