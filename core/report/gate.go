@@ -18,24 +18,11 @@ type Gate struct {
 	FailEmpty bool
 }
 
-// Failing returns the findings that fail the gate: mandatory violations
-// (deny, not warn) at or above FailOn, neither waived nor already in the
-// baseline (Finding.Accepted), over every section of a multi-target
-// report.
-func (g Gate) Failing(r *Report) []Finding {
-	var out []Finding
-	for _, s := range r.Sections() {
-		for i := range s.Findings {
-			if g.fails(&s.Findings[i]) {
-				out = append(out, s.Findings[i])
-			}
-		}
-	}
-	return out
-}
-
-// FailingCount is len(g.Failing(r)) without copying the findings: a
-// summary wants the number, and a large scan has 100,000 findings.
+// FailingCount counts the findings that fail the gate: mandatory
+// violations (deny, not warn) at or above FailOn, neither waived nor
+// already in the baseline (Finding.Accepted), over every section of a
+// multi-target report. Every caller wants the number, and a large scan has
+// 100,000 findings: they are counted, not copied.
 func (g Gate) FailingCount(r *Report) int {
 	n := 0
 	for _, s := range r.Sections() {
@@ -48,7 +35,7 @@ func (g Gate) FailingCount(r *Report) int {
 	return n
 }
 
-// fails reports whether f fails the gate (Failing).
+// fails reports whether f fails the gate (FailingCount).
 func (g Gate) fails(f *Finding) bool {
 	return !g.Disabled && f.Kind == Deny && f.Enforcement == Mandatory && f.Severity >= g.FailOn && !f.Accepted()
 }
