@@ -126,8 +126,11 @@ func conforms(v cty.Value, ty cty.Type, at string) error {
 		}
 		return nil
 	case ty.IsTupleType():
-		if !vt.IsTupleType() || vt.Length() != ty.Length() {
-			return fmt.Errorf("%s%s is not a %s", where(), describeValue(v), typeexpr.TypeString(ty))
+		if !vt.IsTupleType() && !vt.IsListType() {
+			return fmt.Errorf("%s%s is a %s, not a %s: write a list of %d, [a, b, …]", where(), describeValue(v), friendly(vt), typeexpr.TypeString(ty), ty.Length())
+		}
+		if n := v.LengthInt(); n != ty.Length() {
+			return fmt.Errorf("%s%s has %d elements; a %s has %d", where(), ValueString(v), n, typeexpr.TypeString(ty), ty.Length())
 		}
 		for i, et := range ty.TupleElementTypes() {
 			if err := conforms(v.Index(cty.NumberIntVal(int64(i))), et, fmt.Sprintf("%selement %d", prefix(at), i+1)); err != nil {

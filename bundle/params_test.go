@@ -19,6 +19,14 @@ func TestParamCheck(t *testing.T) {
 	strs := &Param{Name: "l", Type: cty.List(cty.String)}
 	nums := &Param{Name: "m", Type: cty.List(cty.Number)}
 	obj := &Param{Name: "o", Type: cty.Map(cty.Number)}
+	three := &Param{Name: "t", Type: cty.Tuple([]cty.Type{cty.Number, cty.Number, cty.Number})}
+	ints := func(ns ...int64) cty.Value {
+		var vs []cty.Value
+		for _, n := range ns {
+			vs = append(vs, cty.NumberIntVal(n))
+		}
+		return cty.TupleVal(vs)
+	}
 	for _, tc := range []struct {
 		name    string
 		p       *Param
@@ -35,6 +43,11 @@ func TestParamCheck(t *testing.T) {
 		{"number in list", strs, cty.TupleVal([]cty.Value{cty.StringVal("a"), cty.NumberIntVal(3)}), "element 2: 3 is a number, not a string"},
 		{"numbers", nums, cty.TupleVal([]cty.Value{cty.NumberIntVal(10), cty.NumberIntVal(30)}), ""},
 		{"map", obj, cty.ObjectVal(map[string]cty.Value{"a": cty.NumberIntVal(1)}), ""},
+		{"tuple", three, ints(10, 30, 60), ""},
+		{"tuple too short", three, ints(10, 30), "[10,30] has 2 elements; a tuple([number,number,number]) has 3"},
+		{"tuple too long", three, ints(10, 30, 60, 90), "has 4 elements; a tuple([number,number,number]) has 3"},
+		{"string for tuple", three, cty.StringVal("10:30:60"), `"10:30:60" is a string, not a tuple([number,number,number]): write a list of 3`},
+		{"string in tuple", three, cty.TupleVal([]cty.Value{cty.NumberIntVal(10), cty.StringVal("30"), cty.NumberIntVal(60)}), `element 2: "30" is a string, not a number`},
 		{"map element", obj, cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("1")}), `key "a": "1" is a string, not a number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

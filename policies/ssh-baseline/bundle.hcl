@@ -51,7 +51,7 @@ param "login_grace_time" {
 }
 
 param "max_startups" {
-  type        = list(number)
+  type        = tuple([number, number, number])
   default     = [10, 30, 60]
   description = "Loosest MaxStartups accepted as [start, rate, full]: each part of the setting must be at most this one's (sshd-max-startups)"
 }

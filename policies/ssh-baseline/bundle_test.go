@@ -311,7 +311,7 @@ func TestDocsListEveryParam(t *testing.T) {
 		t.Fatal(diags)
 	}
 	documented := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| ([a-z()]+) \\|").FindAllSubmatch(doc, -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| ([a-z(),\\[\\]]+) \\|").FindAllSubmatch(doc, -1) {
 		documented[string(m[1])] = true
 		if p := b.Param(string(m[1])); p == nil {
 			t.Errorf("docs list param %s, which the bundle does not declare", m[1])
