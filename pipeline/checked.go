@@ -24,9 +24,22 @@ const (
 // NothingChecked wraps ErrNothingChecked with why nothing was: the reasons
 // the policies were skipped, most frequent first, and what to do.
 func NothingChecked(r *report.Report) error {
-	const todo = "point the scan at what the bundles check (--root, --image, -b), or pass --allow-empty to accept a scan that checks nothing"
+	const (
+		todo       = "point the scan at what the bundles check (--root, --image, -b), or pass --allow-empty to accept a scan that checks nothing"
+		enableTodo = "enable some, or pass --allow-empty to accept a scan that checks nothing"
+	)
 	if len(r.Policies) == 0 {
-		return fmt.Errorf("%w: the bundles hold no policy; %s", ErrNothingChecked, todo)
+		disabled := 0
+		if r.Tailoring != nil {
+			disabled = len(r.Tailoring.Disabled)
+		}
+		switch disabled {
+		case 0:
+			return fmt.Errorf("%w: the bundles hold no policy; %s", ErrNothingChecked, todo)
+		case 1:
+			return fmt.Errorf("%w: the overlays disabled the only policy of the bundles; %s", ErrNothingChecked, enableTodo)
+		}
+		return fmt.Errorf("%w: the overlays disabled all %d policies of the bundles; %s", ErrNothingChecked, disabled, enableTodo)
 	}
 	var parts []string
 	groups := r.SkipGroups()

@@ -72,6 +72,11 @@ func TestNothingChecked(t *testing.T) {
 	if err := NothingChecked(r); !errors.Is(err, ErrNothingChecked) || !strings.Contains(err.Error(), "the bundles hold no policy") {
 		t.Errorf("no policy: %v", err)
 	}
+	r.Tailoring = &report.Tailoring{Disabled: []report.DisabledPolicy{{}, {}}}
+	if err := NothingChecked(r); !errors.Is(err, ErrNothingChecked) || !strings.Contains(err.Error(), "the overlays disabled all 2 policies of the bundles") {
+		t.Errorf("every policy disabled: %v", err)
+	}
+	r.Tailoring = nil
 	r.Policies = []report.PolicyResult{{Bundle: "x", ID: "only", Status: report.StatusSkip, SkipReason: "reason z"}}
 	if got, want := NothingChecked(r).Error(), "nothing was checked: the only policy was skipped (1 because reason z); "; !strings.HasPrefix(got, want) {
 		t.Errorf("one policy: got %s, want it to start %s", got, want)
