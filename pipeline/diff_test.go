@@ -2,16 +2,11 @@ package pipeline_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"path/filepath"
 	"testing"
 
-	"github.com/assay-dev/assay/exporters"
+	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters/exportertest"
-	"github.com/assay-dev/assay/exporters/jsonout"
-	"github.com/assay-dev/assay/internal/safefile"
 	"github.com/assay-dev/assay/pipeline"
 )
 
@@ -24,13 +19,7 @@ func TestDiffListsAreLists(t *testing.T) {
 			continue // the zero report: no schema_version, rightly refused
 		}
 		t.Run(c.Name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "report.json")
-			err := safefile.Write(path, 0o644, func(w io.Writer) error {
-				return jsonout.New(w, exporters.Options{}).Export(context.Background(), c.Report)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			path := writeJSONReport(t, c.Report, report.Gate{})
 			d, err := pipeline.Diff(path, path)
 			if err != nil {
 				t.Fatal(err)

@@ -27,13 +27,7 @@ func TestReadReportRoundTrip(t *testing.T) {
 			continue // the zero report: no schema_version, rightly refused
 		}
 		t.Run(c.Name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "report.json")
-			err := safefile.Write(path, 0o644, func(w io.Writer) error {
-				return jsonout.New(w, exporters.Options{Gate: gate}).Export(context.Background(), c.Report)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			path := writeJSONReport(t, c.Report, gate)
 			got, err := pipeline.ReadReport(path, pipeline.DefaultMaxReportSize)
 			if err != nil {
 				t.Fatal(err)
@@ -76,4 +70,17 @@ func TestReadReportWithoutSummary(t *testing.T) {
 	if got.Summary.ExitCode != 1 || got.Summary.Failing != 1 || got.Summary.Findings != 1 {
 		t.Errorf("summary %+v, want exit code 1 with the one failing finding", got.Summary)
 	}
+}
+
+// writeJSONReport writes r as `assay … -f json` does, to a file of its own.
+func writeJSONReport(t *testing.T, r *report.Report, gate report.Gate) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "report.json")
+	err := safefile.Write(path, 0o644, func(w io.Writer) error {
+		return jsonout.New(w, exporters.Options{Gate: gate}).Export(context.Background(), r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
