@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"os"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
+	"github.com/assay-dev/assay/internal/membudget"
 )
 
 // ScanConfig says what a Scanner loads and scans.
@@ -93,9 +93,11 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	// objects into a heap that starts small: at the default GOGC the
 	// collector runs every few megabytes and takes a fifth of start-up.
 	// Until the engine is built it runs less often, for a few megabytes
-	// of peak; an operator's GOGC is left alone.
+	// of peak; an operator's GOGC is left alone. (Before a run's first
+	// collection, membudget.DelayFirstCollection may hold it off longer:
+	// the percent then takes effect from that collection.)
 	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer membudget.SetGCPercent(membudget.SetGCPercent(400))
 	}
 	bundles, err := s.env.LoadBundles(ctx, s.cfg.Bundles, s.cfg.Fetch)
 	if err != nil {

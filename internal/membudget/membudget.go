@@ -258,3 +258,75 @@ var setPaced = debug.SetMemoryLimit
 func paceLimit(live, ceil int64) int64 {
 	return min(max(2*live, PaceFloor), max(ceil, PaceFloor))
 }
+
+// FirstCollection is the heap at which DelayFirstCollection lets the
+// collector run first: a scan of a small root with the built-in bundles
+// allocates less than half of it, all of it before the scan ends.
+const FirstCollection = 48 << 20
+
+// The runtime's first collection comes when the heap reaches 4 MiB times
+// GOGC/100 (its heap minimum); delayFirst is the GOGC that puts it at
+// FirstCollection.
+const delayFirst = 100 * FirstCollection / (4 << 20)
+
+var (
+	// gcMu guards delaying and the GOGC to set after the delay.
+	gcMu sync.Mutex
+	// delaying: the first collection has not come yet; afterGC is the
+	// GOGC that SetGCPercent asked for meanwhile, set when it comes.
+	delaying bool
+	afterGC  int
+)
+
+// DelayFirstCollection holds the collector off until the heap first
+// reaches FirstCollection, then puts back the GOGC in force (or the one
+// SetGCPercent asked for since). A short run (a scan of one small host)
+// then never collects: its heap starts at a few megabytes, and at the
+// default GOGC its first collections come while bundles are loaded and
+// compiled, every object of which is still live. That took a tenth of
+// such a scan. A run that grows past FirstCollection collects as before
+// from there; the soft limit, which the delay does not touch, still
+// collects earlier should it be lower. Nothing is delayed once a
+// collection has run (the heap may then hold far more than the runtime's
+// minimum, and GOGC would let it grow by as many times), nor when an
+// operator set GOGC.
+func DelayFirstCollection() {
+	if os.Getenv("GOGC") != "" || collections() > 0 {
+		return
+	}
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	if delaying {
+		return
+	}
+	delaying = true
+	afterGC = debug.SetGCPercent(delayFirst)
+	runtime.SetFinalizer(new(sentinel), func(*sentinel) {
+		gcMu.Lock()
+		defer gcMu.Unlock()
+		delaying = false
+		debug.SetGCPercent(afterGC)
+	})
+}
+
+// collections is the number of collections the runtime has completed; a
+// test stands in for a run that has not collected yet.
+var collections = func() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return value(s[0])
+}
+
+// SetGCPercent is debug.SetGCPercent, except that before the first
+// collection that DelayFirstCollection waits for, it records the percent
+// to set once it has come. It returns the percent it replaces.
+func SetGCPercent(percent int) int {
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	if delaying {
+		old := afterGC
+		afterGC = percent
+		return old
+	}
+	return debug.SetGCPercent(percent)
+}

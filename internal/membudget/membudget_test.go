@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
@@ -252,5 +253,77 @@ func TestPaceStoppedMidAdjust(t *testing.T) {
 	<-set
 	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
 		t.Errorf("the limit is %d after SetSoftLimit returned, want its 64 MiB: a stopped pacer overwrote it", got)
+	}
+}
+
+// gogc reads the GOGC in force.
+func gogc() uint64 {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// noCollectionYet stands in for a run that has not collected yet.
+func noCollectionYet(t *testing.T) {
+	saved := collections
+	collections = func() uint64 { return 0 }
+	t.Cleanup(func() { collections = saved })
+}
+
+func TestDelayFirstCollection(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	noCollectionYet(t)
+
+	DelayFirstCollection()
+	if got := gogc(); got != delayFirst {
+		t.Fatalf("GOGC during the delay = %d, want %d (first collection at %d MiB)", got, delayFirst, FirstCollection>>20)
+	}
+	// What a load asks for meanwhile waits for the first collection.
+	if old := SetGCPercent(400); old != 100 {
+		t.Errorf("SetGCPercent during the delay replaced %d, want 100", old)
+	}
+	if got := gogc(); got != delayFirst {
+		t.Errorf("SetGCPercent during the delay set GOGC %d now; it must wait for the first collection", got)
+	}
+	DelayFirstCollection() // a second call changes nothing
+	runtime.GC()
+	deadline := time.Now().Add(10 * time.Second)
+	for gogc() != 400 {
+		if time.Now().After(deadline) {
+			t.Fatalf("GOGC after the first collection = %d, want the 400 asked for during the delay", gogc())
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	// From then on, SetGCPercent sets it at once.
+	if old := SetGCPercent(100); old != 400 {
+		t.Errorf("SetGCPercent after the delay replaced %d, want 400", old)
+	}
+	if got := gogc(); got != 100 {
+		t.Errorf("GOGC = %d after SetGCPercent(100)", got)
+	}
+}
+
+func TestDelayFirstCollectionKeepsOperatorGOGC(t *testing.T) {
+	t.Setenv("GOGC", "150")
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	noCollectionYet(t)
+	DelayFirstCollection()
+	if got := gogc(); got != 150 {
+		t.Errorf("GOGC = %d with GOGC=150 set; the delay must leave it alone", got)
+	}
+}
+
+// Once a collection has run, the heap may hold far more than the runtime's
+// minimum: a delay then would let it grow many times over (assay eval
+// reads its documents first).
+func TestDelayFirstCollectionAfterACollection(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	runtime.GC()
+	DelayFirstCollection()
+	if got := gogc(); got != 100 {
+		t.Errorf("GOGC = %d after a collection had run; want 100, no delay", got)
 	}
 }
