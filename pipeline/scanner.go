@@ -94,7 +94,7 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	// collector runs every few megabytes and takes a fifth of start-up.
 	// Until the engine is built it runs less often, for a few megabytes
 	// of peak; an operator's GOGC is left alone. (Before a run's first
-	// collection, membudget.DelayFirstCollection may hold it off longer:
+	// collection, membudget.DelayCollection may hold it off longer:
 	// the percent then takes effect from that collection.)
 	if os.Getenv("GOGC") == "" {
 		defer membudget.SetGCPercent(membudget.SetGCPercent(400))

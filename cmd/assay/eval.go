@@ -88,6 +88,12 @@ finding reported at the target it names (docs/fleet.md).`,
 					return err
 				}
 			}
+			// Before the documents are read: the collector's first collection
+			// waits for a heap of some size (membudget.DelayCollection).
+			budget, err := applyMemoryBudget(maxMemory, env.Logger)
+			if err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			var (
 				col   *pipeline.Collected
@@ -117,10 +123,6 @@ finding reported at the target it names (docs/fleet.md).`,
 				return err
 			}
 			data, err := pipeline.LoadData(cf.data)
-			if err != nil {
-				return err
-			}
-			budget, err := applyMemoryBudget(maxMemory, env.Logger)
 			if err != nil {
 				return err
 			}

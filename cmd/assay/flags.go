@@ -108,7 +108,7 @@ func applyMemoryBudget(flag int64, log *slog.Logger) (int64, error) {
 			sizeFlag{&budget}, sizeFlag{&[]int64{membudget.Min}[0]}))
 	}
 	limit, fromEnv := membudget.SetSoftLimit(budget)
-	membudget.DelayFirstCollection()
+	membudget.DelayCollection()
 	paced := flag == 0 && !fromEnv
 	if paced {
 		// No one chose a limit: it follows the live heap, up to the

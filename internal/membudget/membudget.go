@@ -259,39 +259,56 @@ func paceLimit(live, ceil int64) int64 {
 	return min(max(2*live, PaceFloor), max(ceil, PaceFloor))
 }
 
-// FirstCollection is the heap at which DelayFirstCollection lets the
-// collector run first: a scan of a small root with the built-in bundles
+// DelayedCollection is the heap at which DelayCollection lets the
+// collector run next: a scan of a small root with the built-in bundles
 // allocates less than half of it, all of it before the scan ends.
-const FirstCollection = 48 << 20
+const DelayedCollection = 48 << 20
 
-// The runtime's first collection comes when the heap reaches 4 MiB times
-// GOGC/100 (its heap minimum); delayFirst is the GOGC that puts it at
-// FirstCollection.
-const delayFirst = 100 * FirstCollection / (4 << 20)
+// heapMinimum is the runtime's least heap goal at GOGC=100 (its
+// defaultHeapMinimum); at any GOGC it is heapMinimum × GOGC/100.
+const heapMinimum = 4 << 20
+
+// delayPercent is the GOGC that puts the next collection at
+// DelayedCollection, for the live heap the last collection left (0 before
+// the first): the runtime's heap goal is the larger of live × (1 +
+// GOGC/100) and heapMinimum × GOGC/100.
+func delayPercent(live uint64) int {
+	p := 100 * DelayedCollection / heapMinimum
+	if live > 0 {
+		p = min(p, int(100*DelayedCollection/live)-100)
+	}
+	return p
+}
 
 var (
 	// gcMu guards delaying and the GOGC to set after the delay.
 	gcMu sync.Mutex
-	// delaying: the first collection has not come yet; afterGC is the
-	// GOGC that SetGCPercent asked for meanwhile, set when it comes.
+	// delaying: the delayed collection has not come yet; afterGC is the
+	// GOGC in force before it, or the one SetGCPercent asked for since,
+	// set when it comes.
 	delaying bool
 	afterGC  int
 )
 
-// DelayFirstCollection holds the collector off until the heap first
-// reaches FirstCollection, then puts back the GOGC in force (or the one
-// SetGCPercent asked for since). A short run (a scan of one small host)
-// then never collects: its heap starts at a few megabytes, and at the
-// default GOGC its first collections come while bundles are loaded and
-// compiled, every object of which is still live. That took a tenth of
-// such a scan. A run that grows past FirstCollection collects as before
-// from there; the soft limit, which the delay does not touch, still
-// collects earlier should it be lower. Nothing is delayed once a
-// collection has run (the heap may then hold far more than the runtime's
-// minimum, and GOGC would let it grow by as many times), nor when an
-// operator set GOGC.
-func DelayFirstCollection() {
-	if os.Getenv("GOGC") != "" || collections() > 0 {
+// DelayCollection holds the collector off until the heap reaches
+// DelayedCollection, then puts back the GOGC in force (or the one
+// SetGCPercent asked for since). A short run (a scan of one small host,
+// an eval of a thousand small files) then never collects: its heap
+// starts at a few megabytes, and at the default GOGC its collections come
+// every few megabytes while bundles are loaded and compiled, every object
+// of which is still live. They took a tenth of such a scan and a third of
+// such an eval's CPU. A run that grows past DelayedCollection collects as
+// before from there; the soft limit, which the delay does not touch,
+// still collects earlier should it be lower. Nothing is delayed when the
+// live heap is already half of DelayedCollection or more (GOGC would
+// then let the heap grow past it no later), nor when an operator set
+// GOGC.
+func DelayCollection() {
+	if os.Getenv("GOGC") != "" {
+		return
+	}
+	percent := delayPercent(liveHeap())
+	if percent <= 100 {
 		return
 	}
 	gcMu.Lock()
@@ -300,7 +317,7 @@ func DelayFirstCollection() {
 		return
 	}
 	delaying = true
-	afterGC = debug.SetGCPercent(delayFirst)
+	afterGC = debug.SetGCPercent(percent)
 	runtime.SetFinalizer(new(sentinel), func(*sentinel) {
 		gcMu.Lock()
 		defer gcMu.Unlock()
@@ -309,17 +326,16 @@ func DelayFirstCollection() {
 	})
 }
 
-// collections is the number of collections the runtime has completed; a
-// test stands in for a run that has not collected yet.
-var collections = func() uint64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
-	metrics.Read(s)
-	return value(s[0])
+// liveHeap is the live heap the last collection left (0 before the
+// first); a test stands in for other heaps.
+var liveHeap = func() uint64 {
+	live, _ := Heap()
+	return live
 }
 
-// SetGCPercent is debug.SetGCPercent, except that before the first
-// collection that DelayFirstCollection waits for, it records the percent
-// to set once it has come. It returns the percent it replaces.
+// SetGCPercent is debug.SetGCPercent, except that before the collection
+// that DelayCollection waits for, it records the percent to set once it
+// has come. It returns the percent it replaces.
 func SetGCPercent(percent int) int {
 	gcMu.Lock()
 	defer gcMu.Unlock()

@@ -263,35 +263,54 @@ func gogc() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// noCollectionYet stands in for a run that has not collected yet.
-func noCollectionYet(t *testing.T) {
-	saved := collections
-	collections = func() uint64 { return 0 }
-	t.Cleanup(func() { collections = saved })
+// withLiveHeap stands in for a run whose last collection left live bytes.
+func withLiveHeap(t *testing.T, live uint64) {
+	saved := liveHeap
+	liveHeap = func() uint64 { return live }
+	t.Cleanup(func() { liveHeap = saved })
 }
 
-func TestDelayFirstCollection(t *testing.T) {
+func TestDelayPercent(t *testing.T) {
+	for _, tc := range []struct {
+		live uint64
+		want int
+	}{
+		{0, 1200},       // before the first collection: 4 MiB × 12 = 48 MiB
+		{1 << 20, 1200}, // the heap minimum still decides
+		{4 << 20, 1100}, // 4 MiB × 12 = 48 MiB
+		{8 << 20, 500},  // 8 MiB × 6
+		{24 << 20, 100}, // half of it: the default already gets there
+		{43 << 20, 11},  // an eval after its documents: no delay
+		{200 << 20, -76},
+	} {
+		if got := delayPercent(tc.live); got != tc.want {
+			t.Errorf("delayPercent(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
+		}
+	}
+}
+
+func TestDelayCollection(t *testing.T) {
 	t.Setenv("GOGC", "")
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	noCollectionYet(t)
+	withLiveHeap(t, 0)
 
-	DelayFirstCollection()
-	if got := gogc(); got != delayFirst {
-		t.Fatalf("GOGC during the delay = %d, want %d (first collection at %d MiB)", got, delayFirst, FirstCollection>>20)
+	DelayCollection()
+	if got := gogc(); got != 1200 {
+		t.Fatalf("GOGC during the delay = %d, want 1200 (the next collection at %d MiB)", got, DelayedCollection>>20)
 	}
-	// What a load asks for meanwhile waits for the first collection.
+	// What a load asks for meanwhile waits for the delayed collection.
 	if old := SetGCPercent(400); old != 100 {
 		t.Errorf("SetGCPercent during the delay replaced %d, want 100", old)
 	}
-	if got := gogc(); got != delayFirst {
-		t.Errorf("SetGCPercent during the delay set GOGC %d now; it must wait for the first collection", got)
+	if got := gogc(); got != 1200 {
+		t.Errorf("SetGCPercent during the delay set GOGC %d now; it must wait for the collection", got)
 	}
-	DelayFirstCollection() // a second call changes nothing
+	DelayCollection() // a second call changes nothing
 	runtime.GC()
 	deadline := time.Now().Add(10 * time.Second)
 	for gogc() != 400 {
 		if time.Now().After(deadline) {
-			t.Fatalf("GOGC after the first collection = %d, want the 400 asked for during the delay", gogc())
+			t.Fatalf("GOGC after the delayed collection = %d, want the 400 asked for during the delay", gogc())
 		}
 		runtime.GC()
 		time.Sleep(time.Millisecond)
@@ -305,25 +324,25 @@ func TestDelayFirstCollection(t *testing.T) {
 	}
 }
 
-func TestDelayFirstCollectionKeepsOperatorGOGC(t *testing.T) {
+func TestDelayCollectionKeepsOperatorGOGC(t *testing.T) {
 	t.Setenv("GOGC", "150")
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
-	noCollectionYet(t)
-	DelayFirstCollection()
+	withLiveHeap(t, 0)
+	DelayCollection()
 	if got := gogc(); got != 150 {
 		t.Errorf("GOGC = %d with GOGC=150 set; the delay must leave it alone", got)
 	}
 }
 
-// Once a collection has run, the heap may hold far more than the runtime's
-// minimum: a delay then would let it grow many times over (assay eval
-// reads its documents first).
-func TestDelayFirstCollectionAfterACollection(t *testing.T) {
+// A live heap of half the delayed goal or more is not delayed: GOGC
+// would let it grow by as many times (assay eval used to set its budget
+// after reading its documents, with 43 MB live at 10,000 of them).
+func TestDelayCollectionLargeLiveHeap(t *testing.T) {
 	t.Setenv("GOGC", "")
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	runtime.GC()
-	DelayFirstCollection()
+	withLiveHeap(t, 43<<20)
+	DelayCollection()
 	if got := gogc(); got != 100 {
-		t.Errorf("GOGC = %d after a collection had run; want 100, no delay", got)
+		t.Errorf("GOGC = %d with 43 MiB live; want 100, no delay", got)
 	}
 }
