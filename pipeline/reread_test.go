@@ -168,3 +168,58 @@ func TestReadStdinLargestLimit(t *testing.T) {
 		t.Fatalf("stdin under the largest limit: %v, %v", col, err)
 	}
 }
+
+// TestReadDocumentFilesHoldNothingPastShare: when the files' text is more
+// than four times the budget, the budget would spare little reading
+// again, and the text it held would stay live to the end: none is held.
+// Standard input is kept all the same: it cannot be read again.
+func TestReadDocumentFilesHoldNothingPastShare(t *testing.T) {
+	dir := t.TempDir()
+	text := `{"kind": "k", "n": 1}`
+	write := func(n int) []string {
+		var files []string
+		for i := range n {
+			f := filepath.Join(dir, fmt.Sprintf("%d-%02d.json", n, i))
+			if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, f)
+		}
+		return files
+	}
+	restore := pipeline.SetHeldTextBudget(2 * int64(len(text)))
+	defer restore()
+	env := &pipeline.Env{Collectors: collectors.Registry(), Stdin: strings.NewReader(text)}
+	for _, tc := range []struct {
+		files int
+		kept  int
+	}{
+		{8, 2},  // four times the budget: the first two are kept
+		{9, 0},  // past it: none
+		{20, 0}, // far past it
+	} {
+		files := append(write(tc.files), "-")
+		col, err := env.ReadDocumentFiles(files, pipeline.DocumentOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := 0
+		for _, d := range col.Documents {
+			if d.File == "-" {
+				if d.Reread != nil {
+					t.Errorf("%d files: standard input is to be read again; it cannot be", tc.files)
+				}
+				continue
+			}
+			if d.JSON != nil {
+				kept++
+			} else if got, err := d.Text(); err != nil || string(got) != text {
+				t.Errorf("%s read again: %q, %v", d.File, got, err)
+			}
+		}
+		if kept != tc.kept {
+			t.Errorf("%d files of twice the budget's text: %d kept, want %d", tc.files, kept, tc.kept)
+		}
+		env.Stdin = strings.NewReader(text)
+	}
+}
