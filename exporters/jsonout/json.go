@@ -3,10 +3,16 @@
 package jsonout
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
@@ -53,23 +59,112 @@ type summary struct {
 }
 
 // Export implements exporters.Exporter.
+//
+// The findings, most of a large report (40 MB of JSON for 100,000
+// documents), are written one at a time. encoding/json makes the whole
+// text of a value before it writes any, and indents it in a second copy:
+// at the end of a large run, when the findings are all held already, that
+// was the peak of its memory. So the report is encoded with each list of
+// findings standing for one marker finding, and each marker's text is
+// replaced, as it is written, by the findings it stands for. The output is
+// the same, byte for byte.
 func (j *Exporter) Export(_ context.Context, r *report.Report) error {
-	var v any
+	var (
+		v     any
+		lists = &findingLists{}
+	)
 	if r.Multi() {
-		v = j.multi(r)
+		v = j.multi(r, lists)
 	} else {
-		v = j.single(r)
+		v = j.single(r, lists)
 	}
-	enc := json.NewEncoder(j.w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	skeleton, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write json report: %w", err)
+	}
+	w := bufio.NewWriterSize(j.w, 64<<10)
+	if err := lists.write(w, skeleton); err != nil {
+		return fmt.Errorf("write json report: %w", err)
+	}
+	w.WriteByte('\n')
+	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil
 }
 
+// findingLists are the lists of findings that markers stand for in a
+// report being encoded.
+type findingLists struct {
+	nonce   string
+	lists   [][]report.Finding
+	markers []report.Finding
+}
+
+// stand returns the one-finding list that stands for findings in the
+// encoded report: a copy of the first with a message that no report holds
+// (a random nonce). An empty list, or any list when l is nil, stands for
+// itself.
+func (l *findingLists) stand(findings []report.Finding) []report.Finding {
+	if l == nil || len(findings) == 0 {
+		return findings
+	}
+	if l.nonce == "" {
+		l.nonce = "assay-json-findings-" + rand.Text()
+	}
+	m := findings[0]
+	m.Message = l.nonce + "-" + strconv.Itoa(len(l.lists))
+	m.Details, m.Controls = nil, nil
+	l.lists = append(l.lists, findings)
+	l.markers = append(l.markers, m)
+	return []report.Finding{m}
+}
+
+// write writes the skeleton with each marker replaced by its findings,
+// indented as encoding/json would have indented them where it stands.
+func (l *findingLists) write(w *bufio.Writer, skeleton []byte) error {
+	rest := skeleton
+	for i, m := range l.markers {
+		at, text, prefix, err := find(rest, m)
+		if err != nil {
+			return err
+		}
+		w.Write(rest[:at])
+		for k := range l.lists[i] {
+			if k > 0 {
+				w.WriteString(",\n")
+				w.WriteString(prefix)
+			}
+			b, err := json.MarshalIndent(&l.lists[i][k], prefix, "  ")
+			if err != nil {
+				return err
+			}
+			w.Write(b)
+		}
+		rest = rest[at+len(text):]
+	}
+	_, err := w.Write(rest)
+	return err
+}
+
+// find finds a marker in the encoded text: where its text starts, the
+// text, and the indentation of its lines.
+func find(text []byte, m report.Finding) (int, []byte, string, error) {
+	for depth := 1; depth <= 8; depth++ {
+		prefix := strings.Repeat("  ", depth)
+		b, err := json.MarshalIndent(&m, prefix, "  ")
+		if err != nil {
+			return 0, nil, "", err
+		}
+		if at := bytes.Index(text, b); at >= 0 {
+			return at, b, prefix, nil
+		}
+	}
+	return 0, nil, "", errors.New("internal error: a list of findings was lost while encoding the report")
+}
+
 // single is the schema-1 object of one target's report.
-func (j *Exporter) single(r *report.Report) document {
+func (j *Exporter) single(r *report.Report, lists *findingLists) document {
 	s := summary{
 		ExitCode:   j.gate.ExitCode(r),
 		Documents:  r.Documents,
@@ -88,6 +183,7 @@ func (j *Exporter) single(r *report.Report) document {
 	if out.Findings == nil {
 		out.Findings = []report.Finding{}
 	}
+	out.Findings = lists.stand(out.Findings)
 	if out.Policies == nil {
 		out.Policies = []report.PolicyResult{}
 	}
@@ -140,7 +236,7 @@ type multiSummary struct {
 	BySeverity    map[string]int `json:"by_severity"`
 }
 
-func (j *Exporter) multi(r *report.Report) multiDocument {
+func (j *Exporter) multi(r *report.Report, lists *findingLists) multiDocument {
 	out := multiDocument{
 		SchemaVersion: report.MultiSchemaVersion, Tool: r.Tool, StartedAt: r.StartedAt, Bundles: r.Bundles,
 		Targets: make([]section, 0, len(r.Targets)), Timings: r.Timings,
@@ -156,7 +252,7 @@ func (j *Exporter) multi(r *report.Report) multiDocument {
 		if rep == nil {
 			rep = &report.Report{SchemaVersion: report.SchemaVersion, Tool: r.Tool}
 		}
-		doc := j.single(rep)
+		doc := j.single(rep, lists)
 		doc.Summary.ExitCode = j.gate.TargetExitCode(t)
 		out.Targets = append(out.Targets, section{document: doc, Status: t.Status, Error: t.Error, Labels: t.Labels})
 		out.Summary.Documents += rep.Documents
