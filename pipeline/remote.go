@@ -208,7 +208,7 @@ func (r *remoteRun) collect(ctx context.Context, i int) *remoteOutcome {
 	if r.collectOnly {
 		o.collected = p.Collect(ctx)
 	} else {
-		o.collected = p.collect(ctx)
+		o.collected = p.collect(ctx, true)
 	}
 	if err := tgt.Err(); err != nil {
 		o.err = err
