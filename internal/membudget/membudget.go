@@ -270,12 +270,16 @@ const heapMinimum = 4 << 20
 
 // delayPercent is the GOGC that puts the next collection at
 // DelayedCollection, for the live heap the last collection left (0 before
-// the first): the runtime's heap goal is the larger of live × (1 +
-// GOGC/100) and heapMinimum × GOGC/100.
-func delayPercent(live uint64) int {
+// the first) and the roots the collector scans (goroutine stacks and
+// globals: 5 MB in assay): the runtime's heap goal is live + (live +
+// roots) × GOGC/100, and never less than heapMinimum × GOGC/100.
+func delayPercent(live, roots uint64) int {
+	if live >= DelayedCollection {
+		return 0
+	}
 	p := 100 * DelayedCollection / heapMinimum
-	if live > 0 {
-		p = min(p, int(100*DelayedCollection/live)-100)
+	if base := live + roots; base > 0 {
+		p = min(p, int(100*(DelayedCollection-live)/base))
 	}
 	return p
 }
@@ -327,10 +331,12 @@ func DelayCollection() {
 }
 
 // liveHeap is the live heap the last collection left (0 before the
-// first); a test stands in for other heaps.
-var liveHeap = func() uint64 {
-	live, _ := Heap()
-	return live
+// first) and the roots the collector scans besides (stacks and globals);
+// a test stands in for other heaps.
+var liveHeap = func() (live, roots uint64) {
+	s := []metrics.Sample{{Name: liveMetric}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
+	metrics.Read(s)
+	return value(s[0]), value(s[1]) + value(s[2])
 }
 
 // SetGCPercent is debug.SetGCPercent, except that before the collection

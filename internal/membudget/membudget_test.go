@@ -263,28 +263,32 @@ func gogc() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// withLiveHeap stands in for a run whose last collection left live bytes.
-func withLiveHeap(t *testing.T, live uint64) {
+// withLiveHeap stands in for a run whose last collection left live bytes,
+// with roots bytes of stacks and globals.
+func withLiveHeap(t *testing.T, live, roots uint64) {
 	saved := liveHeap
-	liveHeap = func() uint64 { return live }
+	liveHeap = func() (uint64, uint64) { return live, roots }
 	t.Cleanup(func() { liveHeap = saved })
 }
 
 func TestDelayPercent(t *testing.T) {
+	const mib = 1 << 20
 	for _, tc := range []struct {
-		live uint64
-		want int
+		live, roots uint64
+		want        int
 	}{
-		{0, 1200},       // before the first collection: 4 MiB × 12 = 48 MiB
-		{1 << 20, 1200}, // the heap minimum still decides
-		{4 << 20, 1100}, // 4 MiB × 12 = 48 MiB
-		{8 << 20, 500},  // 8 MiB × 6
-		{24 << 20, 100}, // half of it: the default already gets there
-		{43 << 20, 11},  // an eval after its documents: no delay
-		{200 << 20, -76},
+		{0, 0, 1200},            // the heap minimum decides: 4 MiB × 12 = 48 MiB
+		{0, 5 * mib, 960},       // before the first collection, roots of 5 MiB: 5 × 9.6
+		{1 * mib, 0, 1200},      // the heap minimum still decides
+		{4 * mib, 0, 1100},      // 4 + 4 × 11
+		{8 * mib, 0, 500},       // 8 + 8 × 5
+		{8 * mib, 2 * mib, 400}, // 8 + 10 × 4
+		{24 * mib, 0, 100},      // half of it: the default already gets there
+		{43 * mib, 0, 11},       // an eval after its documents: no delay
+		{200 * mib, 0, 0},
 	} {
-		if got := delayPercent(tc.live); got != tc.want {
-			t.Errorf("delayPercent(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
+		if got := delayPercent(tc.live, tc.roots); got != tc.want {
+			t.Errorf("delayPercent(%d MiB live, %d MiB roots) = %d, want %d", tc.live>>20, tc.roots>>20, got, tc.want)
 		}
 	}
 }
@@ -292,7 +296,7 @@ func TestDelayPercent(t *testing.T) {
 func TestDelayCollection(t *testing.T) {
 	t.Setenv("GOGC", "")
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	withLiveHeap(t, 0)
+	withLiveHeap(t, 0, 0)
 
 	DelayCollection()
 	if got := gogc(); got != 1200 {
@@ -327,7 +331,7 @@ func TestDelayCollection(t *testing.T) {
 func TestDelayCollectionKeepsOperatorGOGC(t *testing.T) {
 	t.Setenv("GOGC", "150")
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
-	withLiveHeap(t, 0)
+	withLiveHeap(t, 0, 0)
 	DelayCollection()
 	if got := gogc(); got != 150 {
 		t.Errorf("GOGC = %d with GOGC=150 set; the delay must leave it alone", got)
@@ -340,7 +344,7 @@ func TestDelayCollectionKeepsOperatorGOGC(t *testing.T) {
 func TestDelayCollectionLargeLiveHeap(t *testing.T) {
 	t.Setenv("GOGC", "")
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	withLiveHeap(t, 43<<20)
+	withLiveHeap(t, 43<<20, 0)
 	DelayCollection()
 	if got := gogc(); got != 100 {
 		t.Errorf("GOGC = %d with 43 MiB live; want 100, no delay", got)
