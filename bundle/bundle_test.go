@@ -552,3 +552,32 @@ func TestFileOfDataFile(t *testing.T) {
 		t.Errorf("data.notes missing: %v", b.Data)
 	}
 }
+
+// TestSkipTests: with Loader.SkipTests the test modules are not read at
+// all (one that does not parse is no error), and the policies load as
+// without it.
+func TestSkipTests(t *testing.T) {
+	fsys := fstest.MapFS{
+		"bundle.hcl": {Data: []byte(`bundle "b" {}
+policy "p" {
+  rego = file("rego/p.rego")
+}
+`)},
+		"rego/p.rego":      {Data: []byte("package b.p\n\ndeny contains \"x\" if input.x\n")},
+		"rego/p_test.rego": {Data: []byte("package b.p\n\ntest_broken if {\n")},
+	}
+	_, diags := (&Loader{}).LoadFS(context.Background(), fsys, "b")
+	if !diags.HasErrors() {
+		t.Fatal("a test module that does not parse loads without SkipTests")
+	}
+	b, diags := (&Loader{SkipTests: true}).LoadFS(context.Background(), fsys, "b")
+	if diags.HasErrors() {
+		t.Fatalf("with SkipTests: %v", diags)
+	}
+	if len(b.Tests) != 0 || len(b.Modules) != 1 || len(b.Policies) != 1 {
+		t.Errorf("with SkipTests: %d tests, %d modules, %d policies; want 0, 1, 1", len(b.Tests), len(b.Modules), len(b.Policies))
+	}
+	if _, read := b.Files["b/rego/p_test.rego"]; read {
+		t.Error("with SkipTests the test module was read")
+	}
+}

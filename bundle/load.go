@@ -25,6 +25,10 @@ type Loader struct {
 	// DataKinds are the data kinds data blocks may name; nil means only
 	// "file".
 	DataKinds *DataKinds
+	// SkipTests leaves the test modules (*_test.rego) unread: for a run
+	// that only judges, over bundles whose tests are run elsewhere (the
+	// built-in ones, by make test). Bundle.Tests is then empty.
+	SkipTests bool
 }
 
 // A nil *Loader loads bundles that name no collector type and no data
@@ -178,6 +182,8 @@ type loader struct {
 	// collects declared, by ID, even those whose body had errors, so a
 	// policy referring to them gets no second error.
 	collects map[string]hcl.Range
+	// skipTests: Loader.SkipTests.
+	skipTests bool
 }
 
 func (ld *Loader) load(ctx context.Context, fsys fs.FS, displayRoot, source string) (*Bundle, hcl.Diagnostics) {
@@ -193,6 +199,7 @@ func (ld *Loader) load(ctx context.Context, fsys fs.FS, displayRoot, source stri
 		claimed:    map[string]bool{},
 		trimmed:    map[string]bool{},
 		collects:   map[string]hcl.Range{},
+		skipTests:  ld != nil && ld.SkipTests,
 	}
 	l.evalCtx = newEvalContext(l)
 	l.run()

@@ -36,6 +36,9 @@ func (l *loader) loadModules(fallback bool) {
 	mods := make([]*Module, len(l.regoFiles))
 	errs := make([]error, len(mods)) // of the read, else of the parse
 	for i, rel := range l.regoFiles {
+		if l.skipTests && isTest(rel) {
+			continue
+		}
 		src, display, err := l.readFile(rel)
 		if err != nil {
 			errs[i] = err
@@ -50,6 +53,9 @@ func (l *loader) loadModules(fallback bool) {
 	})
 	for i, rel := range l.regoFiles {
 		m := mods[i]
+		if m == nil && l.skipTests && isTest(rel) {
+			continue
+		}
 		if m == nil {
 			l.errorf(nil, "Cannot read file", "Reading %s: %s.", l.display(rel), describeErr(errs[i]))
 			continue

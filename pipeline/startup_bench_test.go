@@ -16,7 +16,7 @@ import (
 func BenchmarkStartupLoad(b *testing.B) {
 	env := Builtin(report.Tool{Name: "assay"})
 	for b.Loop() {
-		if _, _, err := env.builtinBundles(context.Background()); err != nil {
+		if _, _, err := env.builtinBundles(context.Background(), true); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -24,7 +24,7 @@ func BenchmarkStartupLoad(b *testing.B) {
 
 func BenchmarkStartupCompile(b *testing.B) {
 	env := Builtin(report.Tool{Name: "assay"})
-	bs, _, _ := env.builtinBundles(context.Background())
+	bs, _, _ := env.builtinBundles(context.Background(), true)
 	for b.Loop() {
 		if _, err := env.Compile(context.Background(), bs); err != nil {
 			b.Fatal(err)
