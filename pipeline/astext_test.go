@@ -1,16 +1,28 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/assay-dev/assay/core/document"
 	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/engine"
 )
+
+// deep is a list nested n deep.
+func deep(n int) any {
+	var v any = "bottom"
+	for range n {
+		v = []any{v}
+	}
+	return v
+}
 
 // TestHoldAsText: a collected document is held as its JSON text, but for
 // the kinds whose network facts the report reads, and one whose strings
@@ -27,24 +39,40 @@ func TestHoldAsText(t *testing.T) {
 		{"network interface", document.Document{"kind": "net.interface", "name": "eth0", "mac": "02:00:00:00:00:01"}, false},
 		{"neighbor", document.Document{"kind": "net.neighbor", "ip": "10.0.0.1", "mac": "02:00:00:00:00:02"}, false},
 		{"invalid UTF-8", document.Document{"kind": "file", "path": "/etc/\xff"}, false},
+		{"invalid UTF-8 in a name", document.Document{"kind": "file", "m": map[string]any{"\xff": 1}}, false},
+		{"invalid UTF-8 in a list", document.Document{"kind": "file", "l": []string{"a", "\xfe"}}, false},
+		// InterfaceToValue writes 1e+06, JSON 1000000: sprintf would differ.
+		{"a float", document.Document{"kind": "file", "ratio": 1e6}, false},
+		// InterfaceToValue converts other types through encoding/json:
+		// a nil []int is null there, [] in JSON v2.
+		{"another type", document.Document{"kind": "file", "ports": []int(nil)}, false},
+		{"nested deeper than the engine decodes", document.Document{"kind": "file", "deep": deep(engine.MaxJSONDepth)}, false},
+		{"nested within it", document.Document{"kind": "file", "deep": deep(engine.MaxJSONDepth - 2)}, true},
+		{"nil lists and maps", document.Document{"kind": "file", "a": []any(nil), "s": []string(nil), "m": map[string]any(nil), "ms": map[string]string(nil)}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := document.Entry{Bundle: "b", CollectorID: "file.x", Document: tc.doc}
-			p.holdAsText(&e)
+			p.holdAsText(&e, map[string]bool{})
 			if (e.JSON != nil) != tc.asText || (e.Document == nil) != tc.asText {
 				t.Fatalf("held as text: %v (document %v), want %v", e.JSON != nil, e.Document != nil, tc.asText)
 			}
 			if !tc.asText {
 				return
 			}
-			var got, want map[string]any
-			wantText, _ := json.Marshal(tc.doc)
-			if err := json.Unmarshal(e.JSON, &got); err != nil {
+			if _, err := engine.CheckJSON(e.JSON); err != nil {
+				t.Fatalf("the engine refuses the text: %v", err)
+			}
+			// The Rego value of the text is the Rego value of the map.
+			want, err := ast.InterfaceToValue(map[string]any(tc.doc))
+			if err != nil {
 				t.Fatal(err)
 			}
-			json.Unmarshal(wantText, &want)
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("text %s, want the document %s", e.JSON, wantText)
+			got, err := ast.ValueFromReader(bytes.NewReader(e.JSON))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Compare(want) != 0 {
+				t.Errorf("text %s is %v, want the document's %v", e.JSON, got, want)
 			}
 		})
 	}

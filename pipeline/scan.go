@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/hashicorp/hcl/v2"
@@ -121,13 +122,14 @@ func (p *Pipeline) collect(ctx context.Context, asText bool) *Collected {
 	if r, ok := targetSkips(p.Target); ok {
 		c.Collectors = append(c.Collectors, r)
 	}
+	textKinds := map[string]bool{}
 	for i := range outs {
 		o := &outs[i]
 		c.Collectors = append(c.Collectors, o.Result)
 		for _, d := range o.Documents {
 			e := document.Entry{Bundle: o.Job.Bundle, CollectorID: o.Job.ID(), Document: d}
 			if asText {
-				p.holdAsText(&e)
+				p.holdAsText(&e, textKinds)
 			}
 			c.Documents = append(c.Documents, e)
 		}
@@ -143,11 +145,17 @@ func (p *Pipeline) collect(ctx context.Context, asText bool) *Collected {
 // the text (26,000 documents of 20,000 users' authorized_keys: 65 MB of
 // maps, 30 MB of text), and the engine decodes the text to Rego values no
 // slower than it converts the maps. Documents whose network facts the
-// report reads stay maps (netFacts), and so does one that JSON cannot hold
-// as it is: encoding/json would turn invalid UTF-8 into U+FFFD, where the
-// JSON v2 encoder refuses it.
-func (p *Pipeline) holdAsText(e *document.Entry) {
-	if netFactsHook(p.Collectors, e.Document.Kind()) != nil {
+// report reads stay maps (netFacts; textKinds caches which kinds those
+// are), and so does one whose text would not decode to the Rego value its
+// map gives (plainJSON).
+func (p *Pipeline) holdAsText(e *document.Entry, textKinds map[string]bool) {
+	kind := e.Document.Kind()
+	asText, known := textKinds[kind]
+	if !known {
+		asText = netFactsHook(p.Collectors, kind) == nil
+		textKinds[kind] = asText
+	}
+	if !asText || !plainJSON(map[string]any(e.Document), 0) {
 		return
 	}
 	text, err := jsonv2.Marshal(e.Document)
@@ -155,6 +163,55 @@ func (p *Pipeline) holdAsText(e *document.Entry) {
 		return
 	}
 	e.JSON, e.Document = text, nil
+}
+
+// plainJSON says whether v holds only values whose JSON text the engine
+// decodes to the Rego value ast.InterfaceToValue makes of them: strings of
+// valid UTF-8, booleans, null, integers, and the maps and slices that
+// InterfaceToValue takes as they are (a nil one is then {} or [], as the
+// JSON v2 encoder writes it), within engine.MaxJSONDepth. Not a float64
+// (InterfaceToValue writes 1e+06, JSON 1000000), nor another type, which
+// InterfaceToValue converts through encoding/json (a nil []int is null
+// there, [] in JSON v2).
+func plainJSON(v any, depth int) bool {
+	if depth >= engine.MaxJSONDepth {
+		return false
+	}
+	switch x := v.(type) {
+	case nil, bool, int, int64:
+		return true
+	case string:
+		return utf8.ValidString(x)
+	case []string:
+		for _, s := range x {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+		return true
+	case map[string]string:
+		for k, s := range x {
+			if !utf8.ValidString(k) || !utf8.ValidString(s) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range x {
+			if !plainJSON(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for k, e := range x {
+			if !utf8.ValidString(k) || !plainJSON(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // Scan fetches the live data, collects and evaluates once; the target is

@@ -292,6 +292,9 @@ var (
 	// set when it comes.
 	delaying bool
 	afterGC  int
+	// delays counts the delays begun: a delay's finalizer acts only on
+	// its own.
+	delays int
 )
 
 // DelayCollection holds the collector off until the heap reaches
@@ -304,15 +307,11 @@ var (
 // such an eval's CPU. A run that grows past DelayedCollection collects as
 // before from there; the soft limit, which the delay does not touch,
 // still collects earlier should it be lower. Nothing is delayed when the
-// live heap is already half of DelayedCollection or more (GOGC would
-// then let the heap grow past it no later), nor when an operator set
-// GOGC.
+// GOGC in force already lets the heap grow as far (a live heap of half of
+// DelayedCollection, less the roots, at the default), nor when an
+// operator set GOGC.
 func DelayCollection() {
 	if os.Getenv("GOGC") != "" {
-		return
-	}
-	percent := delayPercent(liveHeap())
-	if percent <= 100 {
 		return
 	}
 	gcMu.Lock()
@@ -320,11 +319,22 @@ func DelayCollection() {
 	if delaying {
 		return
 	}
-	delaying = true
-	afterGC = debug.SetGCPercent(percent)
+	percent := delayPercent(liveHeap())
+	old := debug.SetGCPercent(percent)
+	if old < 0 || old >= percent {
+		// The collector is off, or already waits as long.
+		debug.SetGCPercent(old)
+		return
+	}
+	delaying, afterGC = true, old
+	delays++
+	this := delays
 	runtime.SetFinalizer(new(sentinel), func(*sentinel) {
 		gcMu.Lock()
 		defer gcMu.Unlock()
+		if !delaying || delays != this {
+			return // ended otherwise (a test resets it)
+		}
 		delaying = false
 		debug.SetGCPercent(afterGC)
 	})

@@ -268,7 +268,13 @@ func gogc() uint64 {
 func withLiveHeap(t *testing.T, live, roots uint64) {
 	saved := liveHeap
 	liveHeap = func() (uint64, uint64) { return live, roots }
-	t.Cleanup(func() { liveHeap = saved })
+	t.Cleanup(func() {
+		liveHeap = saved
+		// A test that failed midway leaves no delay for the next.
+		gcMu.Lock()
+		delaying = false
+		gcMu.Unlock()
+	})
 }
 
 func TestDelayPercent(t *testing.T) {
@@ -348,5 +354,26 @@ func TestDelayCollectionLargeLiveHeap(t *testing.T) {
 	DelayCollection()
 	if got := gogc(); got != 100 {
 		t.Errorf("GOGC = %d with 43 MiB live; want 100, no delay", got)
+	}
+}
+
+// A GOGC in force that already waits as long is left alone (Scanner.load
+// sets 400 while it loads).
+func TestDelayCollectionKeepsHigherGOGC(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	withLiveHeap(t, 8<<20, 0) // the delay's percent: 500
+	debug.SetGCPercent(600)
+	DelayCollection()
+	if got := gogc(); got != 600 {
+		t.Errorf("GOGC = %d; the 600 in force already waits longer than the delay's 500", got)
+	}
+	debug.SetGCPercent(400)
+	DelayCollection()
+	if got := gogc(); got != 500 {
+		t.Errorf("GOGC = %d; want the delay's 500 over the 400 in force", got)
+	}
+	if old := SetGCPercent(100); old != 400 {
+		t.Errorf("the delay replaced %d, want the 400 in force", old)
 	}
 }
