@@ -28,6 +28,7 @@ func (e *Engine) Eval(ctx context.Context, in Input) (*Result, error) {
 	if err := e.publishHost(ctx, in.Host); err != nil {
 		return nil, err
 	}
+	e.fuseDeferred(len(in.Documents))
 
 	r := &run{e: e, in: &in, state: make([]policyState, len(e.policies))}
 	r.plan()

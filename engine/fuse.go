@@ -192,3 +192,34 @@ func (e *Engine) fuse(captured resolvedRules, unfusable map[string]bool) (map[st
 	}
 	return all, fused
 }
+
+// fuseDeferred counts the documents an evaluation is about to judge and,
+// once WithFusionFrom's count is reached, compiles the bundles again with
+// the fused packages and evaluates with them from then on. The prepared
+// queries of the compile before are dropped. Should the fused packages
+// not compile, evaluation goes on without them, as when New fuses. evalMu
+// is held: no evaluation runs meanwhile.
+func (e *Engine) fuseDeferred(documents int) {
+	if e.deferred == nil {
+		return
+	}
+	e.judged += documents
+	if e.judged < e.cfg.fuseFrom {
+		return
+	}
+	prep := e.deferred
+	e.deferred = nil
+	modules, sets := e.fuse(prep.captured, prep.unfusable)
+	if len(modules) == 0 {
+		return
+	}
+	compiler, diags := prep.compile(e.bundles, e.caps, modules)
+	if diags.HasErrors() {
+		e.cfg.logger.Debug("policy fusion skipped: generated package does not compile", "error", diags.Error())
+		return
+	}
+	e.queriesMu.Lock()
+	defer e.queriesMu.Unlock()
+	e.compiler, e.fused = compiler, sets
+	e.queries, e.bindings = map[string]*query{}, map[string]*binding{}
+}

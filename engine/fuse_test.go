@@ -91,3 +91,39 @@ func TestFusionSkipsUnfusableRules(t *testing.T) {
 		t.Errorf("fused %v, rest %v", fusedRules, rest)
 	}
 }
+
+// TestFusionFrom: with WithFusionFrom the engine evaluates without fusion
+// until its evaluations have judged that many documents, then compiles the
+// fused packages and evaluates with them, the results the same throughout.
+func TestFusionFrom(t *testing.T) {
+	b := benchPolicies(t, 20)
+	want := mustNew(t, []*bundle.Bundle{b}, withoutFusion())
+	e := mustNew(t, []*bundle.Bundle{b}, WithFusionFrom(250))
+	if len(e.fused) != 0 || e.deferred == nil {
+		t.Fatalf("fused when built: %d sets, deferred %v", len(e.fused), e.deferred != nil)
+	}
+	for i, step := range []struct {
+		docs  int
+		fused bool
+	}{
+		{100, false}, // 100 judged
+		{100, false}, // 200
+		{100, true},  // 300: fused before judging these
+		{10, true},
+	} {
+		in := Input{Documents: manyDocs(step.docs)}
+		got := mustEval(t, e, in)
+		if fused := len(e.fused) > 0; fused != step.fused {
+			t.Errorf("evaluation %d: fused %v, want %v", i, fused, step.fused)
+		}
+		if w := mustEval(t, want, in); !reflect.DeepEqual(got, w) {
+			t.Errorf("evaluation %d differs from one without fusion:\n got %+v\nwant %+v", i, got, w)
+		}
+		if len(got.Findings) == 0 {
+			t.Fatal("no findings: the comparison proves nothing")
+		}
+	}
+	if e.deferred != nil {
+		t.Error("the deferred state outlived fusion")
+	}
+}
