@@ -61,7 +61,13 @@ func captureStage(into resolvedRules, unfusable map[string]bool) ast.CompilerSta
 					if into[pkg] == nil {
 						into[pkg] = map[string][]*ast.Rule{}
 					}
-					into[pkg][name] = append(into[pkg][name], r.Copy())
+					c := r.Copy()
+					// Not the module of the compile that captured it: fuse
+					// gives each copy its generated module, and a deferred
+					// fusion (WithFusionFrom) would keep that compile's
+					// modules alive through it.
+					c.Module = nil
+					into[pkg][name] = append(into[pkg][name], c)
 				}
 			}
 			return nil

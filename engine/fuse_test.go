@@ -116,6 +116,14 @@ func TestFusionFrom(t *testing.T) {
 		if fused := len(e.fused) > 0; fused != step.fused {
 			t.Errorf("evaluation %d: fused %v, want %v", i, fused, step.fused)
 		}
+		// The evaluation ran the fused queries, not ones cached before.
+		ranFused := false
+		for key, q := range e.queries {
+			ranFused = ranFused || q.fused != nil && e.fused[key] == q.fused
+		}
+		if ranFused != step.fused {
+			t.Errorf("evaluation %d: ran fused queries %v, want %v", i, ranFused, step.fused)
+		}
 		if w := mustEval(t, want, in); !reflect.DeepEqual(got, w) {
 			t.Errorf("evaluation %d differs from one without fusion:\n got %+v\nwant %+v", i, got, w)
 		}

@@ -115,8 +115,10 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 		return nil, err
 	}
 	opts := []engine.Option{engine.WithEvalTimeout(s.cfg.EvalTimeout),
-		engine.WithMemoryBudget(s.cfg.MaxMemory), engine.WithOverBudget(s.cfg.OverBudget),
-		engine.WithFusionFrom(fuseFromDocuments)}
+		engine.WithMemoryBudget(s.cfg.MaxMemory), engine.WithOverBudget(s.cfg.OverBudget)}
+	if allEmbedded(bundles) {
+		opts = append(opts, engine.WithFusionFrom(fuseFromDocuments))
+	}
 	if s.cfg.Parallel > 0 {
 		opts = append(opts, engine.WithParallelism(s.cfg.Parallel))
 	}
@@ -146,12 +148,25 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	}, nil
 }
 
-// fuseFromDocuments is when a Scanner's engine fuses its policies
-// (engine.WithFusionFrom): a scan of one host judges a few dozen documents
-// at most (6 for examples/demo/rootfs, 9 for this machine), where fusion
-// saves about a millisecond and compiling it costs 7 ms; recompiling with
-// it costs about 20, which a few hundred documents repay.
+// fuseFromDocuments is when a Scanner's engine fuses the policies of the
+// built-in bundles (engine.WithFusionFrom): a scan of one host judges a
+// few dozen documents at most (6 for examples/demo/rootfs, 9 for this
+// machine), where fusion saves about a millisecond and compiling it costs
+// 7 ms; recompiling with it costs about 20, which a few hundred documents
+// repay. Other bundles fuse when compiled, as before: a large one (an
+// imported MIG investigation, a thousand policies) is scanned over many
+// documents, and compiling it twice would cost more than fusing it once.
 const fuseFromDocuments = 128
+
+// allEmbedded says whether every bundle is built in.
+func allEmbedded(bundles []*bundle.Bundle) bool {
+	for _, b := range bundles {
+		if !b.Embedded {
+			return false
+		}
+	}
+	return len(bundles) > 0
+}
 
 // Pipeline returns the current pipeline (it changes on Reload).
 func (s *Scanner) Pipeline() *Pipeline {

@@ -31,6 +31,8 @@ type profileFlags struct {
 // off (init) until --memprofile turns it on for the command it profiles.
 var heapSampleRate = runtime.MemProfileRate
 
+// (A test binary of this package samples nothing either: go test
+// -memprofile needs -memprofilerate there.)
 func init() { runtime.MemProfileRate = 0 }
 
 // Environment variables that set the profile flags' defaults.
@@ -59,14 +61,15 @@ func (p *profileFlags) start() error {
 			return exitcode.UsageError(fmt.Errorf("%s: %w", f.flag, err))
 		}
 	}
+	if p.cpu != "" {
+		if err := pprof.StartCPUProfile(&p.cpuBuf); err != nil {
+			return exitcode.UsageError(fmt.Errorf("--cpuprofile: %w", err))
+		}
+	}
+	// Last: a command that fails to start is not profiled, and stop,
+	// which turns sampling off again, is not called for it.
 	if p.mem != "" {
 		runtime.MemProfileRate = heapSampleRate
-	}
-	if p.cpu == "" {
-		return nil
-	}
-	if err := pprof.StartCPUProfile(&p.cpuBuf); err != nil {
-		return exitcode.UsageError(fmt.Errorf("--cpuprofile: %w", err))
 	}
 	return nil
 }
