@@ -212,29 +212,25 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	}
 
 	// One full compile, of the bundles' modules and the fused packages
-	// generated from their finding rules. Should it fail with them, the
-	// compile without them says whether the bundles are at fault (their
-	// errors, each reported once) or only the generated code, which
-	// evaluation then does without.
-	var fused map[string]*ast.Module
+	// generated from their finding rules. Should there be none, or should
+	// it fail with them, the compile without them says whether the
+	// bundles are at fault (their errors, each reported once) or only the
+	// generated code, which evaluation then does without.
 	if !e.cfg.noFusion && !policyDiags.HasErrors() {
 		if e.cfg.fuseFrom > 0 {
 			e.deferred = prep
 			prep.resolved = nil // its rules are captured: nothing reads it again
 		} else {
-			fused, e.fused = e.fuse(prep.captured, prep.unfusable)
+			e.compiler, e.fused = e.compileFused(prep)
 		}
 	}
-	compiler, diags := prep.compile(bundles, e.caps, fused)
-	if diags.HasErrors() && fused != nil {
-		e.cfg.logger.Debug("policy fusion skipped: generated package does not compile", "error", diags.Error())
-		e.fused = nil
-		compiler, diags = prep.compile(bundles, e.caps, nil)
+	if e.compiler == nil {
+		compiler, diags := prep.compile(bundles, e.caps, nil)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		e.compiler = compiler
 	}
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	e.compiler = compiler
 
 	data, err := mergeData(bundles)
 	if err != nil {

@@ -199,6 +199,23 @@ func (e *Engine) fuse(captured resolvedRules, unfusable map[string]bool) (map[st
 	return all, fused
 }
 
+// compileFused compiles the bundles with the fused packages generated from
+// their finding rules, for New or, deferred, for fuseDeferred. It returns
+// a nil compiler when fusion has nothing to gain or the generated packages
+// do not compile: evaluation then does without them.
+func (e *Engine) compileFused(prep *prepared) (*ast.Compiler, map[string]*fusedSet) {
+	modules, sets := e.fuse(prep.captured, prep.unfusable)
+	if len(modules) == 0 {
+		return nil, nil
+	}
+	compiler, diags := prep.compile(e.bundles, e.caps, modules)
+	if diags.HasErrors() {
+		e.cfg.logger.Debug("policy fusion skipped: generated package does not compile", "error", diags.Error())
+		return nil, nil
+	}
+	return compiler, sets
+}
+
 // fuseDeferred counts the documents an evaluation is about to judge and,
 // once WithFusionFrom's count is reached, compiles the bundles again with
 // the fused packages and evaluates with them from then on. The prepared
@@ -215,13 +232,8 @@ func (e *Engine) fuseDeferred(documents int) {
 	}
 	prep := e.deferred
 	e.deferred = nil
-	modules, sets := e.fuse(prep.captured, prep.unfusable)
-	if len(modules) == 0 {
-		return
-	}
-	compiler, diags := prep.compile(e.bundles, e.caps, modules)
-	if diags.HasErrors() {
-		e.cfg.logger.Debug("policy fusion skipped: generated package does not compile", "error", diags.Error())
+	compiler, sets := e.compileFused(prep)
+	if compiler == nil {
 		return
 	}
 	e.queriesMu.Lock()
