@@ -45,6 +45,11 @@ deny contains "x" if input.x == 1`}
 			if refused := err != nil && strings.Contains(err.Error(), "type error"); refused != tc.refused {
 				t.Errorf("refused %v (%v), want %v", refused, err, tc.refused)
 			}
+			// Where the type error is let through, the engine is built:
+			// failing for any other reason is no pass.
+			if !tc.refused && err != nil {
+				t.Errorf("New: %v, want an engine", err)
+			}
 		})
 	}
 }
