@@ -253,34 +253,30 @@ const (
 type stringCache map[string]*ast.Term
 
 // str reads a string (a value, or a name), unquoted, and when building its
-// Rego term, interned when it is at most max bytes long. A string without
-// escapes and of valid UTF-8 is looked up by its bytes, without making a
-// Go string unless it is new.
+// Rego term, interned when it is at most max bytes long. The string is
+// looked up by its bytes, unquoted into scratch first when it has escapes
+// or invalid UTF-8, without making a Go string unless it is new.
 func (w *jsonWalker) str(max int) (string, *ast.Term, error) {
 	raw, err := w.dec.ReadValue()
 	if err != nil {
 		return "", nil, w.syntaxError(err)
 	}
-	inner := raw[1 : len(raw)-1]
-	plain := bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner)
-	if plain && len(inner) <= max {
-		if t, ok := w.strs[string(inner)]; ok {
-			return string(t.Value.(ast.String)), t, nil
-		}
-	}
-	var s string
-	if plain {
-		s = string(inner)
-	} else {
-		// Escapes, or invalid UTF-8, which becomes U+FFFD as
-		// encoding/json has always made it (the only error left once
-		// the decoder has read the string).
+	text := raw[1 : len(raw)-1]
+	if bytes.IndexByte(text, '\\') >= 0 || !utf8.Valid(text) {
+		// Invalid UTF-8 becomes U+FFFD, as encoding/json has always made
+		// it (the only error left once the decoder has read the string).
 		buf, _ := jsontext.AppendUnquote(w.unquoted[:0], raw)
 		if cap(buf) <= maxKeptUnquoted {
 			w.unquoted = buf[:0]
 		}
-		s = string(buf)
+		text = buf
 	}
+	if len(text) <= max {
+		if t, ok := w.strs[string(text)]; ok {
+			return string(t.Value.(ast.String)), t, nil
+		}
+	}
+	s := string(text)
 	if len(s) <= max && len(w.strs) < maxInterned {
 		// Kept even while only checking: the string is then made once,
 		// not once for every object that names it.

@@ -279,6 +279,21 @@ func TestJSONStringsInterned(t *testing.T) {
 		}
 	}
 
+	// A string with escapes is looked up once unquoted: each of its
+	// occurrences is one term, as a plain string's are.
+	v, err := decodeJSON([]byte(`[{"n\u00e9": "a\u0026b"}, {"n\u00e9": "a\u0026b"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys, vals []*ast.Term
+	v.(*ast.Array).Foreach(func(o *ast.Term) {
+		k := o.Value.(ast.Object).Keys()[0]
+		keys, vals = append(keys, k), append(vals, o.Value.(ast.Object).Get(k))
+	})
+	if keys[0] != keys[1] || vals[0] != vals[1] {
+		t.Errorf("an escaped name and value are made anew where they repeat: %v %v", keys, vals)
+	}
+
 	var many strings.Builder
 	many.WriteString("{")
 	for i := range 2 * maxInterned {
