@@ -182,12 +182,13 @@ func (w *jsonWalker) syntaxError(err error) error {
 	return &JSONError{Offset: w.dec.InputOffset(), Err: err}
 }
 
+// value reads one value. Offsets are found only for an error: every value
+// of every document comes through here.
 func (w *jsonWalker) value(depth int) (*ast.Term, error) {
-	off := w.start()
 	switch k := w.dec.PeekKind(); k {
 	case '{', '[':
 		if depth >= MaxJSONDepth {
-			return nil, &JSONError{Offset: off, Err: fmt.Errorf("objects and lists nest more than %d levels deep", MaxJSONDepth)}
+			return nil, &JSONError{Offset: w.start(), Err: fmt.Errorf("objects and lists nest more than %d levels deep", MaxJSONDepth)}
 		}
 	case '"':
 		if !w.build {
@@ -205,7 +206,7 @@ func (w *jsonWalker) value(depth int) (*ast.Term, error) {
 			return nil, w.syntaxError(err)
 		}
 		if err := checkNumber(raw); err != nil {
-			return nil, &JSONError{Offset: off, Err: err}
+			return nil, &JSONError{Offset: w.dec.InputOffset() - int64(len(raw)), Err: err}
 		}
 		if !w.build {
 			return nil, nil
@@ -232,7 +233,8 @@ func (w *jsonWalker) value(depth int) (*ast.Term, error) {
 	case 'n':
 		return ast.NullTerm(), nil
 	}
-	return nil, &JSONError{Offset: off, Err: fmt.Errorf("unexpected %v", tok.Kind())}
+	// Not reached: ReadToken reads the kind PeekKind saw.
+	return nil, &JSONError{Offset: w.dec.InputOffset(), Err: fmt.Errorf("unexpected %v", tok.Kind())}
 }
 
 // Strings up to these lengths are interned while a document is read: names
@@ -387,7 +389,11 @@ func (w *jsonWalker) object(depth int) (*ast.Term, error) {
 		seen.reset()
 	}()
 	for w.dec.PeekKind() != '}' {
-		off := w.start()
+		// Where the name is, for CheckJSON to report it given twice.
+		var off int64
+		if !w.build {
+			off = w.start()
+		}
 		name, key, err := w.str(maxInternedName)
 		if err != nil {
 			return nil, err
