@@ -3,9 +3,12 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -41,6 +44,15 @@ func TestHoldAsText(t *testing.T) {
 		{"invalid UTF-8", document.Document{"kind": "file", "path": "/etc/\xff"}, false},
 		{"invalid UTF-8 in a name", document.Document{"kind": "file", "m": map[string]any{"\xff": 1}}, false},
 		{"invalid UTF-8 in a list", document.Document{"kind": "file", "l": []string{"a", "\xfe"}}, false},
+		{"invalid UTF-8 in a map of strings", document.Document{"kind": "file", "m": map[string]string{"a": "b", "c": "\xfe"}}, false},
+		{"invalid UTF-8 in a name of a map of strings", document.Document{"kind": "file", "m": map[string]string{"\xfe": "b"}}, false},
+		// Every type held as text, with what JSON escapes in a string and
+		// several entries to each list and map.
+		{"every plain type", document.Document{"kind": "file", "t": true, "f": false, "null": nil, "int": -3, "int64": int64(math.MaxInt64),
+			"s":  "quote \" backslash \\ newline \n tab \t nul \x00 <&> \u2028 é",
+			"ss": []string{"a", "b\"c", ""}, "ms": map[string]string{"x": "1", "y\n": "2", "": "3"},
+			"l": []any{1, "a", []any{}, map[string]any{}, []any{nil, false}},
+			"m": map[string]any{"a": map[string]any{"b": []string{"c"}, "d": map[string]string{}}, "e\"": int64(-1)}}, true},
 		// InterfaceToValue writes 1e+06, JSON 1000000: sprintf would differ.
 		{"a float", document.Document{"kind": "file", "ratio": 1e6}, false},
 		// InterfaceToValue converts other types through encoding/json:
@@ -52,7 +64,7 @@ func TestHoldAsText(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := document.Entry{Bundle: "b", CollectorID: "file.x", Document: tc.doc}
-			p.holdAsText(&e, map[string]bool{})
+			p.holdAsText(&e, &textHolding{kinds: map[string]bool{}})
 			if (e.JSON != nil) != tc.asText || (e.Document == nil) != tc.asText {
 				t.Fatalf("held as text: %v (document %v), want %v", e.JSON != nil, e.Document != nil, tc.asText)
 			}
@@ -136,5 +148,28 @@ policy "lines" {
 	}
 	if !reflect.DeepEqual(maps, text) {
 		t.Errorf("judged from text:\n%v\nfrom maps:\n%v", text, maps)
+	}
+}
+
+// BenchmarkHoldAsText holds 1,000 collected documents as text, each of
+// the shape and size (about 700 bytes) of a user's authorized_keys file
+// as the file collector captures it.
+//
+//	go test -run XXX -bench HoldAsText ./pipeline/
+func BenchmarkHoldAsText(b *testing.B) {
+	p := &Pipeline{Collectors: Builtin(report.Tool{Name: "assay"}).Collectors}
+	docs := make([]document.Document, 1000)
+	for i := range docs {
+		docs[i] = document.Document{"kind": "file", "path": fmt.Sprintf("/home/u%d/.ssh/authorized_keys", i), "size": int64(400), "mode": "0600",
+			"owner":   map[string]any{"uid": int64(1000 + i), "name": fmt.Sprintf("u%d", i)},
+			"content": map[string]any{"lines": []any{"ssh-ed25519 " + strings.Repeat("A", 68) + " u@h", `from="10.0.0.0/8" ssh-rsa ` + strings.Repeat("B", 372) + " x@y"}},
+			"tags":    []string{"a", "b"}, "labels": map[string]string{"x": "y"}}
+	}
+	h := &textHolding{kinds: map[string]bool{}}
+	for b.Loop() {
+		for _, d := range docs {
+			e := document.Entry{Document: d}
+			p.holdAsText(&e, h)
+		}
 	}
 }

@@ -40,12 +40,12 @@ func TestReadAheadBounded(t *testing.T) {
 		t.Fatal("a reader read the FIFO, not the caller in its turn")
 	}
 	read := func() int {
+		a.mu.Lock()
+		defer a.mu.Unlock()
 		n := 0
-		for _, d := range a.done[1:] {
-			select {
-			case <-d:
+		for _, done := range a.read[1:] {
+			if done {
 				n++
-			default:
 			}
 		}
 		return n

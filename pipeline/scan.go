@@ -4,15 +4,16 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
-	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/bundle"
@@ -122,14 +123,14 @@ func (p *Pipeline) collect(ctx context.Context, asText bool) *Collected {
 	if r, ok := targetSkips(p.Target); ok {
 		c.Collectors = append(c.Collectors, r)
 	}
-	textKinds := map[string]bool{}
+	holding := &textHolding{kinds: map[string]bool{}}
 	for i := range outs {
 		o := &outs[i]
 		c.Collectors = append(c.Collectors, o.Result)
 		for _, d := range o.Documents {
 			e := document.Entry{Bundle: o.Job.Bundle, CollectorID: o.Job.ID(), Document: d}
 			if asText {
-				p.holdAsText(&e, textKinds)
+				p.holdAsText(&e, holding)
 			}
 			c.Documents = append(c.Documents, e)
 		}
@@ -145,73 +146,121 @@ func (p *Pipeline) collect(ctx context.Context, asText bool) *Collected {
 // the text (26,000 documents of 20,000 users' authorized_keys: 65 MB of
 // maps, 30 MB of text), and the engine decodes the text to Rego values no
 // slower than it converts the maps. Documents whose network facts the
-// report reads stay maps (netFacts; textKinds caches which kinds those
-// are), and so does one whose text would not decode to the Rego value its
-// map gives (plainJSON).
-func (p *Pipeline) holdAsText(e *document.Entry, textKinds map[string]bool) {
+// report reads stay maps (netFacts), and so does one whose text would not
+// decode to the Rego value its map gives (appendPlainJSON).
+func (p *Pipeline) holdAsText(e *document.Entry, h *textHolding) {
 	kind := e.Document.Kind()
-	asText, known := textKinds[kind]
+	asText, known := h.kinds[kind]
 	if !known {
 		asText = netFactsHook(p.Collectors, kind) == nil
-		textKinds[kind] = asText
+		h.kinds[kind] = asText
 	}
-	if !asText || !plainJSON(map[string]any(e.Document), 0) {
+	if !asText {
 		return
 	}
-	text, err := jsonv2.Marshal(e.Document)
-	if err != nil {
-		return
+	text, ok := appendPlainJSON(h.buf[:0], map[string]any(e.Document), 0)
+	h.buf = text
+	if ok {
+		// A copy of its own length: the text is held to the end.
+		e.JSON, e.Document = bytes.Clone(text), nil
 	}
-	e.JSON, e.Document = text, nil
 }
 
-// plainJSON says whether v holds only values whose JSON text the engine
-// decodes to the Rego value ast.InterfaceToValue makes of them: strings of
-// valid UTF-8, booleans, null, integers, and the maps and slices that
-// InterfaceToValue takes as they are (a nil one is then {} or [], as the
-// JSON v2 encoder writes it), within engine.MaxJSONDepth. Not a float64
+// textHolding is what holdAsText keeps from one document to the next.
+type textHolding struct {
+	kinds map[string]bool // whether a kind is held as text (ForDocumentKind is a scan)
+	buf   []byte          // each document's text is written here first
+}
+
+// appendPlainJSON appends the JSON text of v to b, in one pass that both
+// writes and checks it; ok is false when v holds a value whose JSON text
+// the engine would not decode to the Rego value ast.InterfaceToValue makes
+// of it. It takes strings of valid UTF-8, booleans, null, integers, and
+// the maps and slices that InterfaceToValue takes as they are (a nil one
+// is then {} or []), within engine.MaxJSONDepth. Not a float64
 // (InterfaceToValue writes 1e+06, JSON 1000000), nor another type, which
 // InterfaceToValue converts through encoding/json (a nil []int is null
-// there, [] in JSON v2).
-func plainJSON(v any, depth int) bool {
+// there). Written by hand, not by a JSON encoder: a second walk of each
+// document to check it, and the encoder's reflection over every map
+// entry, took two thirds of the time.
+func appendPlainJSON(b []byte, v any, depth int) (_ []byte, ok bool) {
 	if depth >= engine.MaxJSONDepth {
-		return false
+		return b, false
 	}
 	switch x := v.(type) {
-	case nil, bool, int, int64:
-		return true
+	case nil:
+		return append(b, "null"...), true
+	case bool:
+		return strconv.AppendBool(b, x), true
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(b, x, 10), true
 	case string:
-		return utf8.ValidString(x)
+		return appendJSONString(b, x)
 	case []string:
-		for _, s := range x {
-			if !utf8.ValidString(s) {
-				return false
+		b = append(b, '[')
+		for i, s := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, ok = appendJSONString(b, s); !ok {
+				return b, false
 			}
 		}
-		return true
+		return append(b, ']'), true
 	case map[string]string:
+		b = append(b, '{')
+		n := 0
 		for k, s := range x {
-			if !utf8.ValidString(k) || !utf8.ValidString(s) {
-				return false
+			if n++; n > 1 {
+				b = append(b, ',')
+			}
+			if b, ok = appendJSONString(b, k); !ok {
+				return b, false
+			}
+			b = append(b, ':')
+			if b, ok = appendJSONString(b, s); !ok {
+				return b, false
 			}
 		}
-		return true
+		return append(b, '}'), true
 	case []any:
-		for _, e := range x {
-			if !plainJSON(e, depth+1) {
-				return false
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, ok = appendPlainJSON(b, e, depth+1); !ok {
+				return b, false
 			}
 		}
-		return true
+		return append(b, ']'), true
 	case map[string]any:
+		b = append(b, '{')
+		n := 0
 		for k, e := range x {
-			if !utf8.ValidString(k) || !plainJSON(e, depth+1) {
-				return false
+			if n++; n > 1 {
+				b = append(b, ',')
+			}
+			if b, ok = appendJSONString(b, k); !ok {
+				return b, false
+			}
+			b = append(b, ':')
+			if b, ok = appendPlainJSON(b, e, depth+1); !ok {
+				return b, false
 			}
 		}
-		return true
+		return append(b, '}'), true
 	}
-	return false
+	return b, false
+}
+
+// appendJSONString appends s quoted; ok is false for invalid UTF-8, which
+// JSON would change.
+func appendJSONString(b []byte, s string) ([]byte, bool) {
+	b, err := jsontext.AppendQuote(b, s)
+	return b, err == nil
 }
 
 // Scan fetches the live data, collects and evaluates once; the target is
