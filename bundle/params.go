@@ -40,7 +40,7 @@ func (p *Param) Changed() bool { return !p.Value.RawEquals(p.Default) }
 // Check returns v as a value of the param's type, or an error saying what
 // is wrong with it. Types are strict: "3" is not a number and 3 is not a
 // string, though HCL would convert either way; a list takes a tuple whose
-// elements each have the element type.
+// elements each have the element type, and a tuple a list of its length.
 func (p *Param) Check(v cty.Value) (cty.Value, error) {
 	if err := conforms(v, p.Type, ""); err != nil {
 		return cty.NilVal, err
@@ -258,8 +258,9 @@ var paramSchema = &hcl.BodySchema{
 }
 
 // decodeParam decodes a param block. The type is a type expression
-// (number, string, bool, list(string), map(number), object({…})), never
-// evaluated; the default must have that type exactly.
+// (number, string, bool, list(string), map(number), object({…}),
+// tuple([number, number])), never evaluated; the default must have that
+// type exactly.
 func decodeParam(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagnostics) {
 	p := &Param{Name: block.Labels[0], DeclRange: block.DefRange}
 	content, diags := block.Body.Content(paramSchema)
@@ -282,7 +283,7 @@ func decodeParam(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagnostic
 			if d.Detail != "" && !strings.HasSuffix(d.Detail, ".") {
 				d.Detail += "."
 			}
-			d.Detail += " A param's type is number, string, bool, or list(T), set(T), map(T), object({…}) of them."
+			d.Detail += " A param's type is number, string, bool, or list(T), set(T), map(T), object({…}), tuple([T, …]) of them."
 		}
 		return nil, append(diags, tdiags...)
 	}
