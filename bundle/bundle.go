@@ -30,8 +30,9 @@ type Bundle struct {
 	Implicit bool
 	// Embedded is set for a bundle compiled into the assay binary
 	// (policies/). Its Rego passed OPA's type checker when the binary was
-	// tested (make test: TestEmbeddedBundlesTypeCheck), so a run of embedded bundles
-	// only does not check it again (engine, start-up).
+	// tested (make test: TestEmbeddedBundlesTypeCheck), so a run of
+	// embedded bundles only may skip the checker at start-up: the engine's
+	// trusted says when (not if a module uses "with").
 	Embedded bool
 	Collects []*Collect
 	Policies []*Policy

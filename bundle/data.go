@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/assay-dev/assay/internal/registry"
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // DataSource produces the value of one data block, exposed to policies as
@@ -82,14 +83,15 @@ type DataEnv struct {
 // ReadFile reads a file of the bundle by its bundle-relative path: never
 // outside the bundle, bounded in size. It returns the file name to use in
 // diagnostics, and records the file so they show its source. Its error
-// does not repeat the path, which the caller's diagnostic names.
+// does not repeat the path, which the caller's diagnostic names, but is
+// still the cause: errors.Is sees fs.ErrNotExist or fs.ErrPermission.
 func (e *DataEnv) ReadFile(name string) ([]byte, string, error) {
 	if rel, err := bundlePath(name); err == nil {
 		e.l.claimed[rel] = true
 	}
 	src, display, err := e.l.readFile(name)
 	if err != nil {
-		return nil, display, pathless(err)
+		return nil, display, safefile.WithoutPath(err)
 	}
 	return src, display, nil
 }

@@ -5,6 +5,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/assay-dev/assay/internal/hclguard"
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // newEvalContext is what bundle expressions (and collectors' bodies) may
@@ -22,7 +23,7 @@ func newEvalContext(l *loader) *hcl.EvalContext {
 		// symlinks cannot leave it either.
 		src, _, err := l.readFile(name)
 		if err != nil {
-			return nil, pathless(err)
+			return nil, safefile.WithoutPath(err)
 		}
 		return src, nil
 	})

@@ -40,7 +40,8 @@ func (p *Param) Changed() bool { return !p.Value.RawEquals(p.Default) }
 // Check returns v as a value of the param's type, or an error saying what
 // is wrong with it. Types are strict: "3" is not a number and 3 is not a
 // string, though HCL would convert either way; a list takes a tuple whose
-// elements each have the element type.
+// elements each have the element type, and a tuple type a tuple of its
+// length.
 func (p *Param) Check(v cty.Value) (cty.Value, error) {
 	if err := conforms(v, p.Type, ""); err != nil {
 		return cty.NilVal, err
@@ -126,7 +127,10 @@ func conforms(v cty.Value, ty cty.Type, at string) error {
 		}
 		return nil
 	case ty.IsTupleType():
-		if !vt.IsTupleType() && !vt.IsListType() {
+		// Only a tuple, never a list (split() makes one): cty converts no
+		// list to a tuple, so Check would refuse it after all, with
+		// cty's "tuple required".
+		if !vt.IsTupleType() {
 			return fmt.Errorf("%s%s is a %s, not a %s: write a list of %d, [a, b, …]", where(), describeValue(v), friendly(vt), typeexpr.TypeString(ty), ty.Length())
 		}
 		if n := v.LengthInt(); n != ty.Length() {
@@ -258,8 +262,9 @@ var paramSchema = &hcl.BodySchema{
 }
 
 // decodeParam decodes a param block. The type is a type expression
-// (number, string, bool, list(string), map(number), object({…})), never
-// evaluated; the default must have that type exactly.
+// (number, string, bool, list(string), map(number), object({…}),
+// tuple([number, number])), never evaluated; the default must have that
+// type exactly.
 func decodeParam(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagnostics) {
 	p := &Param{Name: block.Labels[0], DeclRange: block.DefRange}
 	content, diags := block.Body.Content(paramSchema)
@@ -282,7 +287,7 @@ func decodeParam(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagnostic
 			if d.Detail != "" && !strings.HasSuffix(d.Detail, ".") {
 				d.Detail += "."
 			}
-			d.Detail += " A param's type is number, string, bool, or list(T), set(T), map(T), object({…}) of them."
+			d.Detail += " A param's type is number, string, bool, or list(T), set(T), map(T), object({…}), tuple([T, …]) of them."
 		}
 		return nil, append(diags, tdiags...)
 	}

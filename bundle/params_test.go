@@ -47,6 +47,7 @@ func TestParamCheck(t *testing.T) {
 		{"tuple too short", three, ints(10, 30), "[10,30] has 2 elements; a tuple([number,number,number]) has 3"},
 		{"tuple too long", three, ints(10, 30, 60, 90), "has 4 elements; a tuple([number,number,number]) has 3"},
 		{"string for tuple", three, cty.StringVal("10:30:60"), `"10:30:60" is a string, not a tuple([number,number,number]): write a list of 3`},
+		{"list for tuple", three, cty.ListVal([]cty.Value{cty.NumberIntVal(10), cty.NumberIntVal(30), cty.NumberIntVal(60)}), "is a list, not a tuple([number,number,number]): write a list of 3"},
 		{"string in tuple", three, cty.TupleVal([]cty.Value{cty.NumberIntVal(10), cty.StringVal("30"), cty.NumberIntVal(60)}), `element 2: "30" is a string, not a number`},
 		{"map element", obj, cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("1")}), `key "a": "1" is a string, not a number`},
 	} {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,21 +25,24 @@ var RuleRE = regexp.MustCompile(`^(deny|violation|warn)(_[a-zA-Z0-9_]+)?$`)
 
 func isTest(rel string) bool { return strings.HasSuffix(rel, "_test.rego") }
 
-// loadModules parses every .rego file of the bundle. With fallback (implicit,
-// conftest-style bundles) a module that is not valid v1 Rego is parsed again
-// as v0 and keeps that version; OPA's compiler mixes versions.
+// loadModules parses every .rego file of the bundle, but for the test
+// modules under Loader.SkipTests, which it leaves out before anything is
+// read. With fallback (implicit, conftest-style bundles) a module that is
+// not valid v1 Rego is parsed again as v0 and keeps that version; OPA's
+// compiler mixes versions.
 //
 // The files are read in order and parsed side by side, one per core: the
 // parser is most of the time a bundle takes to load, and start-up waits on
 // it. Results are then taken in file order, so diagnostics and modules come
 // out as they would one by one.
 func (l *loader) loadModules(fallback bool) {
-	mods := make([]*Module, len(l.regoFiles))
+	files := l.regoFiles
+	if l.skipTests {
+		files = slices.DeleteFunc(slices.Clone(files), isTest)
+	}
+	mods := make([]*Module, len(files))
 	errs := make([]error, len(mods)) // of the read, else of the parse
-	for i, rel := range l.regoFiles {
-		if l.skipTests && isTest(rel) {
-			continue
-		}
+	for i, rel := range files {
 		src, display, err := l.readFile(rel)
 		if err != nil {
 			errs[i] = err
@@ -51,11 +55,8 @@ func (l *loader) loadModules(fallback bool) {
 			errs[i] = parseModule(mods[i], l.b.RegoVersion, fallback)
 		}
 	})
-	for i, rel := range l.regoFiles {
+	for i, rel := range files {
 		m := mods[i]
-		if m == nil && l.skipTests && isTest(rel) {
-			continue
-		}
 		if m == nil {
 			l.errorf(nil, "Cannot read file", "Reading %s: %s.", l.display(rel), describeErr(errs[i]))
 			continue

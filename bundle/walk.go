@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // Limits on what one bundle may hold. A bundle beyond them is a mistake or
@@ -208,15 +210,4 @@ func readLimited(fsys fs.FS, name string) ([]byte, error) {
 
 // describeErr makes an fs error readable without repeating the path the
 // diagnostic already names.
-func describeErr(err error) string { return pathless(err).Error() }
-
-// pathless is err without the operation and path of an *fs.PathError,
-// which the diagnostic names: its cause, so that errors.Is still sees
-// fs.ErrNotExist or fs.ErrPermission.
-func pathless(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
+func describeErr(err error) string { return safefile.WithoutPath(err).Error() }
