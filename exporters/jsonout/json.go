@@ -143,7 +143,9 @@ func (l *findingLists) write(w *bufio.Writer, skeleton []byte) error {
 		if at < 0 {
 			return errors.New("internal error: a list of findings was lost while encoding the report")
 		}
-		w.Write(rest[:at])
+		if _, err := w.Write(rest[:at]); err != nil {
+			return err
+		}
 		for k := range l.lists[i] {
 			if k > 0 {
 				w.WriteString(",\n")
@@ -153,7 +155,12 @@ func (l *findingLists) write(w *bufio.Writer, skeleton []byte) error {
 			if err != nil {
 				return err
 			}
-			w.Write(b)
+			// The writer's error sticks, and would be returned at the end,
+			// but a reader gone (assay scan -f json | head) must not
+			// have the rest of 100,000 findings encoded for nothing.
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
 		}
 		rest = rest[at+len(text):]
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"testing"
@@ -121,3 +122,33 @@ func manyTargets(n, policies int) *report.Report {
 	}
 	return r
 }
+
+// TestWriteErrorStops: once the writer fails, the findings left are not
+// encoded: the error is returned after a buffer's worth of them.
+func TestWriteErrorStops(t *testing.T) {
+	r := exportertest.Sample()
+	var encoded counter
+	for range 10_000 {
+		f := r.Findings[0]
+		f.Details = map[string]any{"n": &encoded}
+		r.Findings = append(r.Findings, f)
+	}
+	if err := New(failing{}, exporters.Options{}).Export(context.Background(), r); err == nil {
+		t.Fatal("the write error was swallowed")
+	}
+	if encoded > 1000 {
+		t.Errorf("%d of %d findings encoded after the writer failed", encoded, len(r.Findings))
+	}
+}
+
+// counter counts how often it is encoded.
+type counter int
+
+func (c *counter) MarshalJSON() ([]byte, error) {
+	*c++
+	return []byte("0"), nil
+}
+
+type failing struct{}
+
+func (failing) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
