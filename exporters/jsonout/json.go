@@ -70,10 +70,14 @@ type summary struct {
 // the same, byte for byte.
 func (j *Exporter) Export(_ context.Context, r *report.Report) error {
 	var (
-		v     any
-		lists = &findingLists{}
+		v any
+		// Where the findings' elements stand: the report's findings
+		// (depth 2), or a target's in the targets of a multi-target one
+		// (depth 4).
+		lists = &findingLists{depth: 2}
 	)
 	if r.Multi() {
+		lists.depth = 4
 		v = j.multi(r, lists)
 	} else {
 		v = j.single(r, lists)
@@ -99,6 +103,11 @@ type findingLists struct {
 	nonce   string
 	lists   [][]report.Finding
 	markers []report.Finding
+	// depth is the indentation depth of the markers, the same for every
+	// list of a report. It is known, not searched for: a search for a
+	// marker at a depth it is not at reads the rest of the report, for
+	// each list, which took minutes for a thousand targets.
+	depth int
 }
 
 // stand returns the one-finding list that stands for findings in the
@@ -123,13 +132,20 @@ func (l *findingLists) stand(findings []report.Finding) []report.Finding {
 // write writes the skeleton with each marker replaced by its findings,
 // indented as encoding/json would have indented them where it stands.
 func (l *findingLists) write(w *bufio.Writer, skeleton []byte) error {
+	prefix := strings.Repeat("  ", l.depth)
 	rest := skeleton
-	for i, m := range l.markers {
-		at, text, prefix, err := find(rest, m)
+	for i := range l.markers {
+		text, err := json.MarshalIndent(&l.markers[i], prefix, "  ")
 		if err != nil {
 			return err
 		}
-		w.Write(rest[:at])
+		at := bytes.Index(rest, text)
+		if at < 0 {
+			return errors.New("internal error: a list of findings was lost while encoding the report")
+		}
+		if _, err := w.Write(rest[:at]); err != nil {
+			return err
+		}
 		for k := range l.lists[i] {
 			if k > 0 {
 				w.WriteString(",\n")
@@ -139,28 +155,17 @@ func (l *findingLists) write(w *bufio.Writer, skeleton []byte) error {
 			if err != nil {
 				return err
 			}
-			w.Write(b)
+			// The writer's error sticks, and would be returned at the end,
+			// but a reader gone (assay scan -f json | head) must not
+			// have the rest of 100,000 findings encoded for nothing.
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
 		}
 		rest = rest[at+len(text):]
 	}
 	_, err := w.Write(rest)
 	return err
-}
-
-// find finds a marker in the encoded text: where its text starts, the
-// text, and the indentation of its lines.
-func find(text []byte, m report.Finding) (int, []byte, string, error) {
-	for depth := 1; depth <= 8; depth++ {
-		prefix := strings.Repeat("  ", depth)
-		b, err := json.MarshalIndent(&m, prefix, "  ")
-		if err != nil {
-			return 0, nil, "", err
-		}
-		if at := bytes.Index(text, b); at >= 0 {
-			return at, b, prefix, nil
-		}
-	}
-	return 0, nil, "", errors.New("internal error: a list of findings was lost while encoding the report")
 }
 
 // single is the schema-1 object of one target's report.

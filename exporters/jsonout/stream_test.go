@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"testing"
+	"time"
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
@@ -70,3 +73,82 @@ func firstDifference(got, want []byte) string {
 	from := max(0, i-80)
 	return fmt.Sprintf("at byte %d\ngot:  %q\nwant: %q", i, got[from:min(len(got), i+80)], want[from:min(len(want), i+80)])
 }
+
+// TestManyTargets: a report of many targets is written in about the time
+// encoding/json takes for it, not in a time that grows with the square of
+// the targets (each list of findings was looked for at every depth up to
+// its own, each search in vain reading the rest of the report: 7 s for
+// these 3,000 targets, 0.2 s with encoding/json).
+func TestManyTargets(t *testing.T) {
+	r := manyTargets(3000, 20)
+	j := New(io.Discard, exporters.Options{})
+	start := time.Now()
+	enc := json.NewEncoder(io.Discard)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(j.multi(r, nil)); err != nil {
+		t.Fatal(err)
+	}
+	whole := time.Since(start)
+	start = time.Now()
+	if err := j.Export(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if streamed := time.Since(start); streamed > 10*whole+time.Second {
+		t.Errorf("%d targets written in %v; encoding/json takes %v", len(r.Targets), streamed, whole)
+	}
+}
+
+func BenchmarkManyTargets(b *testing.B) {
+	r := manyTargets(1000, 20)
+	for b.Loop() {
+		if err := New(io.Discard, exporters.Options{}).Export(context.Background(), r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// manyTargets is a multi-target report of n targets, each with the
+// sample's findings and policies passing policies.
+func manyTargets(n, policies int) *report.Report {
+	r := exportertest.MultiTarget()
+	r.Targets = nil
+	for range n {
+		rep := *exportertest.Sample()
+		rep.Policies = nil
+		for k := range policies {
+			rep.Policies = append(rep.Policies, report.PolicyResult{Bundle: "b", ID: fmt.Sprintf("p%d", k), Status: report.StatusPass})
+		}
+		r.Targets = append(r.Targets, report.TargetResult{Status: report.TargetOK, Report: &rep})
+	}
+	return r
+}
+
+// TestWriteErrorStops: once the writer fails, the findings left are not
+// encoded: the error is returned after a buffer's worth of them.
+func TestWriteErrorStops(t *testing.T) {
+	r := exportertest.Sample()
+	var encoded counter
+	for range 10_000 {
+		f := r.Findings[0]
+		f.Details = map[string]any{"n": &encoded}
+		r.Findings = append(r.Findings, f)
+	}
+	if err := New(failing{}, exporters.Options{}).Export(context.Background(), r); err == nil {
+		t.Fatal("the write error was swallowed")
+	}
+	if encoded > 1000 {
+		t.Errorf("%d of %d findings encoded after the writer failed", encoded, len(r.Findings))
+	}
+}
+
+// counter counts how often it is encoded.
+type counter int
+
+func (c *counter) MarshalJSON() ([]byte, error) {
+	*c++
+	return []byte("0"), nil
+}
+
+type failing struct{}
+
+func (failing) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }

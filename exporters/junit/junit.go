@@ -197,20 +197,17 @@ func build(r *report.Report) *TestSuites {
 		}
 	}
 
-	byPolicy := map[string][]*report.Finding{}
-	for i := range c.Findings {
-		f := &c.Findings[i]
-		k := f.Bundle + "\x00" + f.PolicyID
-		byPolicy[k] = append(byPolicy[k], f)
-	}
 	policies := c.Policies
 	listed := make(map[string]bool, len(policies))
 	for _, p := range policies {
 		listed[p.Bundle+"\x00"+p.ID] = true
 	}
-	for i := range c.Findings { // findings of policies the report does not list
+	byPolicy := map[string][]*report.Finding{}
+	for i := range c.Findings {
 		f := &c.Findings[i]
-		if k := f.Bundle + "\x00" + f.PolicyID; !listed[k] {
+		k := f.Bundle + "\x00" + f.PolicyID
+		byPolicy[k] = append(byPolicy[k], f)
+		if !listed[k] { // a finding of a policy the report does not list
 			listed[k] = true
 			policies = append(policies, report.PolicyResult{Bundle: f.Bundle, ID: f.PolicyID, Title: f.Title, Severity: f.Severity,
 				Enforcement: f.Enforcement, Status: report.StatusFail})

@@ -285,17 +285,20 @@ func delayPercent(live, roots uint64) int {
 }
 
 var (
-	// gcMu guards delaying and the GOGC to set after the delay.
+	// gcMu guards delaying.
 	gcMu sync.Mutex
-	// delaying: the delayed collection has not come yet; afterGC is the
-	// GOGC in force before it, or the one SetGCPercent asked for since,
-	// set when it comes.
-	delaying bool
-	afterGC  int
-	// delays counts the delays begun: a delay's finalizer acts only on
-	// its own.
-	delays int
+	// delaying is the delay under way, if any: the delayed collection
+	// has not come yet. Its finalizer acts only while it is the one (a
+	// test ends a delay by hand), as a pacer's does.
+	delaying *delay
 )
+
+// delay is one delay of the collection.
+type delay struct {
+	// afterGC is the GOGC in force before the delay, or the one
+	// SetGCPercent asked for since: set when the delayed collection comes.
+	afterGC int
+}
 
 // DelayCollection holds the collector off until the heap reaches
 // DelayedCollection, then puts back the GOGC in force (or the one
@@ -316,7 +319,7 @@ func DelayCollection() {
 	}
 	gcMu.Lock()
 	defer gcMu.Unlock()
-	if delaying {
+	if delaying != nil {
 		return
 	}
 	percent := delayPercent(liveHeap())
@@ -326,17 +329,16 @@ func DelayCollection() {
 		debug.SetGCPercent(old)
 		return
 	}
-	delaying, afterGC = true, old
-	delays++
-	this := delays
+	d := &delay{afterGC: old}
+	delaying = d
 	runtime.SetFinalizer(new(sentinel), func(*sentinel) {
 		gcMu.Lock()
 		defer gcMu.Unlock()
-		if !delaying || delays != this {
-			return // ended otherwise (a test resets it)
+		if delaying != d {
+			return
 		}
-		delaying = false
-		debug.SetGCPercent(afterGC)
+		delaying = nil
+		debug.SetGCPercent(d.afterGC)
 	})
 }
 
@@ -355,9 +357,9 @@ var liveHeap = func() (live, roots uint64) {
 func SetGCPercent(percent int) int {
 	gcMu.Lock()
 	defer gcMu.Unlock()
-	if delaying {
-		old := afterGC
-		afterGC = percent
+	if delaying != nil {
+		old := delaying.afterGC
+		delaying.afterGC = percent
 		return old
 	}
 	return debug.SetGCPercent(percent)

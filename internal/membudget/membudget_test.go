@@ -272,7 +272,7 @@ func withLiveHeap(t *testing.T, live, roots uint64) {
 		liveHeap = saved
 		// A test that failed midway leaves no delay for the next.
 		gcMu.Lock()
-		delaying = false
+		delaying = nil
 		gcMu.Unlock()
 	})
 }
