@@ -41,8 +41,8 @@ func TestEmbeddedBundlesTypeCheck(t *testing.T) {
 	}
 }
 
-// TestBuiltinTestsSkippedWhenJudging: a run that only judges (scan,
-// collect, serve) loads the built-in bundles without their test modules,
+// TestBuiltinTestsSkippedWhenJudging: every command but assay test (which
+// uses LoadBundlesToTest) loads the built-in bundles without their test modules,
 // which make test runs; the rest of each bundle is what a full load gives.
 func TestBuiltinTestsSkippedWhenJudging(t *testing.T) {
 	env := Builtin(report.Tool{Name: "assay"})

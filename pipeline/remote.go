@@ -96,7 +96,7 @@ func (e *Env) prepareRemote(ctx context.Context, cfg ScanConfig, compile bool) (
 	if err != nil {
 		return nil, exitcode.UsageError(err)
 	}
-	loaded, err := e.loadBundles(ctx, cfg.Bundles, cfg.Fetch, true)
+	loaded, err := e.LoadBundles(ctx, cfg.Bundles, cfg.Fetch)
 	if err != nil {
 		return nil, err
 	}

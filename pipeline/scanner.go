@@ -99,7 +99,7 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	if os.Getenv("GOGC") == "" {
 		defer membudget.SetGCPercent(membudget.SetGCPercent(400))
 	}
-	bundles, err := s.env.loadBundles(ctx, s.cfg.Bundles, s.cfg.Fetch, true)
+	bundles, err := s.env.LoadBundles(ctx, s.cfg.Bundles, s.cfg.Fetch)
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ Exit codes: 0 all passed; 1 a test failed or errored, or coverage is under
 			ctx := cmd.Context()
 			env := c.env(cmd)
 			cf.quietDataWarning(env)
-			bs, err := env.LoadBundles(ctx, append(bundles, args...), pipeline.FetchOptions{})
+			bs, err := env.LoadBundlesToTest(ctx, append(bundles, args...), pipeline.FetchOptions{})
 			if err != nil {
 				return err
 			}
