@@ -150,3 +150,15 @@ type Module struct {
 
 // Package returns the module's package path, "data.assay.ssh".
 func (m *Module) Package() ast.Ref { return m.Parsed.Package.Path }
+
+// AllEmbedded says whether there are bundles and every one is built in
+// (Embedded): the engine then trusts their type check to the tests, and a
+// scan defers their fusion.
+func AllEmbedded(bundles []*Bundle) bool {
+	for _, b := range bundles {
+		if !b.Embedded {
+			return false
+		}
+	}
+	return len(bundles) > 0
+}

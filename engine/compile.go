@@ -95,13 +95,8 @@ func (p *prepared) compile(bundles []*bundle.Bundle, caps *ast.Capabilities, ext
 // replaced data: without them, "f(x) with f as v" calls the real f. Every
 // other check, the sandbox's included, still runs.
 func trusted(bundles []*bundle.Bundle, modules map[string]*ast.Module) bool {
-	if len(bundles) == 0 {
+	if !bundle.AllEmbedded(bundles) {
 		return false
-	}
-	for _, b := range bundles {
-		if !b.Embedded {
-			return false
-		}
 	}
 	for _, m := range modules {
 		with := false

@@ -116,7 +116,7 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	}
 	opts := []engine.Option{engine.WithEvalTimeout(s.cfg.EvalTimeout),
 		engine.WithMemoryBudget(s.cfg.MaxMemory), engine.WithOverBudget(s.cfg.OverBudget)}
-	if allEmbedded(bundles) {
+	if bundle.AllEmbedded(bundles) {
 		opts = append(opts, engine.WithFusionFrom(fuseFromDocuments))
 	}
 	if s.cfg.Parallel > 0 {
@@ -157,16 +157,6 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 // imported MIG investigation, a thousand policies) is scanned over many
 // documents, and compiling it twice would cost more than fusing it once.
 const fuseFromDocuments = 128
-
-// allEmbedded says whether every bundle is built in.
-func allEmbedded(bundles []*bundle.Bundle) bool {
-	for _, b := range bundles {
-		if !b.Embedded {
-			return false
-		}
-	}
-	return len(bundles) > 0
-}
 
 // Pipeline returns the current pipeline (it changes on Reload).
 func (s *Scanner) Pipeline() *Pipeline {
