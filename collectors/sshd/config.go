@@ -3,7 +3,6 @@ package sshd
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // config evaluates one sshd_config (and what it includes) on a target. It
@@ -77,10 +77,7 @@ func (c *config) load(p string) ([]string, error) {
 	}
 	data, err := target.ReadFile(c.fsys, target.Rel(p), maxConfigFile)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
+		err = safefile.WithoutPath(err)
 		if st, serr := fs.Stat(c.fsys, target.Rel(p)); serr == nil && st.IsDir() {
 			// fopen(3) opens a directory; reading it yields nothing.
 			data, err = nil, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/assay-dev/assay/core/target"
+	"github.com/assay-dev/assay/internal/safefile"
 )
 
 // source is an image resolved to its layer blobs, bottom layer first.
@@ -52,10 +53,7 @@ func openSource(ctx context.Context, ref string, opts Options) (*source, error) 
 	case LooksLikePath(ref):
 		// The stat error without its "stat NAME:" prefix, which would
 		// repeat the name: "no such file or directory".
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
+		err = safefile.WithoutPath(err)
 		return nil, fmt.Errorf("image %s: %w (a reference that looks like a path is read as a file; write docker://%s to pull it from a registry)", ref, err, ref)
 	}
 	return openRemote(ctx, ref, opts)
