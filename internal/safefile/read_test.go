@@ -2,12 +2,14 @@ package safefile
 
 import (
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -156,5 +158,20 @@ func TestReadUpTo(t *testing.T) {
 		if err != nil || string(got) != tc.want {
 			t.Errorf("ReadUpTo(%q, %d) = %q, %v; want %q", tc.in, tc.limit, got, err, tc.want)
 		}
+		// Whatever size a stat said (the file grew or shrank since, or
+		// the reader returns a byte at a time), the same bytes.
+		for _, expected := range []int{0, 1, len(tc.in) - 1, len(tc.in), len(tc.in) + 7} {
+			for _, r := range []io.Reader{strings.NewReader(tc.in), iotest.OneByteReader(strings.NewReader(tc.in))} {
+				got, err := readUpTo(r, tc.limit, max(expected, 0))
+				if err != nil || string(got) != tc.want {
+					t.Errorf("readUpTo(%q, %d, expecting %d) = %q, %v; want %q", tc.in, tc.limit, expected, got, err, tc.want)
+				}
+			}
+		}
+	}
+	// A read error comes back with what was read before it.
+	got, err := readUpTo(iotest.TimeoutReader(strings.NewReader("abcdef")), 10, 6)
+	if err == nil || len(got) == 0 {
+		t.Errorf("a failing read: %q, %v; want the bytes before the error and the error", got, err)
 	}
 }
