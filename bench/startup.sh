@@ -44,5 +44,5 @@ printf '%-40s %9s %9s %7s\n' command wall_ms cpu_ms rss_MB
 printf '%-40s %9.1f %9.1f %7s\n' "scan --root examples/demo/rootfs" "$(awk -v x="$s" 'BEGIN { print x * 1000 }')" "$(awk -v x="$sc" 'BEGIN { print x * 1000 }')" "$rs"
 printf '%-40s %9.1f %9.1f %7s\n' "version (start-up floor)" "$(awk -v x="$f" 'BEGIN { print x * 1000 }')" "$(awk -v x="$fc" 'BEGIN { print x * 1000 }')" "$rf"
 echo "target: the scan < 25 ms wall."
-row startup "scan demo rootfs, built-in bundles" "assay scan" "$RUNS" "$(printf '%.3f' "$s")" "$(printf '%.3f' "$sc")" "$rs" "" "$l"
-row startup "scan demo rootfs, built-in bundles" "assay version" "$RUNS" "$(printf '%.3f' "$f")" "$(printf '%.3f' "$fc")" "$rf" "" "$l"
+row startup "scan demo rootfs, built-in bundles" "assay scan" "$RUNS" "$(printf '%.4f' "$s")" "$(printf '%.4f' "$sc")" "$rs" "" "$l"
+row startup "scan demo rootfs, built-in bundles" "assay version" "$RUNS" "$(printf '%.4f' "$f")" "$(printf '%.4f' "$fc")" "$rf" "" "$l"

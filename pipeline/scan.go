@@ -134,7 +134,7 @@ func (p *Pipeline) collect(ctx context.Context, asText bool) *Collected {
 			}
 			c.Documents = append(c.Documents, e)
 		}
-		o.Documents = nil // held as text, the maps are garbage now
+		o.Documents = nil // the entries hold them now, as maps or as text
 	}
 	c.Duration = time.Since(start)
 	return c

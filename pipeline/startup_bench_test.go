@@ -5,11 +5,14 @@ import (
 	"testing"
 
 	"github.com/assay-dev/assay/core/report"
+	"github.com/assay-dev/assay/engine"
 )
 
 // The two halves of a scan's start-up with the built-in bundles (issue 17):
-// loading them (HCL and Rego parsing) and compiling them (engine.New,
-// fusion included). bench/startup.sh times the whole command.
+// loading them (HCL and Rego parsing, without their tests) and compiling
+// them (engine.New): as a scan does, fusion deferred, and fused at once, as
+// assay eval and multi-target scans do. bench/startup.sh times the whole
+// command.
 //
 //	go test -run XXX -bench Startup -benchtime 30x ./pipeline/
 
@@ -24,10 +27,23 @@ func BenchmarkStartupLoad(b *testing.B) {
 
 func BenchmarkStartupCompile(b *testing.B) {
 	env := Builtin(report.Tool{Name: "assay"})
-	bs, _, _ := env.builtinBundles(context.Background(), true)
-	for b.Loop() {
-		if _, err := env.Compile(context.Background(), bs); err != nil {
-			b.Fatal(err)
-		}
+	bs, diags, err := env.builtinBundles(context.Background(), true)
+	if err != nil || diags.HasErrors() {
+		b.Fatal(err, diags)
+	}
+	for _, bc := range []struct {
+		name string
+		opts []engine.Option
+	}{
+		{"scan", []engine.Option{engine.WithFusionFrom(fuseFromDocuments)}},
+		{"fused", nil},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := env.Compile(context.Background(), bs, bc.opts...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
