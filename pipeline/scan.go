@@ -199,61 +199,50 @@ func appendPlainJSON(b []byte, v any, depth int) (_ []byte, ok bool) {
 	case string:
 		return appendJSONString(b, x)
 	case []string:
-		b = append(b, '[')
-		for i, s := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, ok = appendJSONString(b, s); !ok {
-				return b, false
-			}
-		}
-		return append(b, ']'), true
+		return appendArray(b, x, depth, appendStringAt)
 	case map[string]string:
-		b = append(b, '{')
-		n := 0
-		for k, s := range x {
-			if n++; n > 1 {
-				b = append(b, ',')
-			}
-			if b, ok = appendJSONString(b, k); !ok {
-				return b, false
-			}
-			b = append(b, ':')
-			if b, ok = appendJSONString(b, s); !ok {
-				return b, false
-			}
-		}
-		return append(b, '}'), true
+		return appendObject(b, x, depth, appendStringAt)
 	case []any:
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, ok = appendPlainJSON(b, e, depth+1); !ok {
-				return b, false
-			}
-		}
-		return append(b, ']'), true
+		return appendArray(b, x, depth+1, appendPlainJSON)
 	case map[string]any:
-		b = append(b, '{')
-		n := 0
-		for k, e := range x {
-			if n++; n > 1 {
-				b = append(b, ',')
-			}
-			if b, ok = appendJSONString(b, k); !ok {
-				return b, false
-			}
-			b = append(b, ':')
-			if b, ok = appendPlainJSON(b, e, depth+1); !ok {
-				return b, false
-			}
-		}
-		return append(b, '}'), true
+		return appendObject(b, x, depth+1, appendPlainJSON)
 	}
 	return b, false
+}
+
+// appendArray appends a JSON array of xs, each element written by elem
+// at depth.
+func appendArray[T any](b []byte, xs []T, depth int, elem func([]byte, T, int) ([]byte, bool)) (_ []byte, ok bool) {
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, ok = elem(b, x, depth); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
+}
+
+// appendObject appends a JSON object of m, each value written by value at
+// depth.
+func appendObject[T any](b []byte, m map[string]T, depth int, value func([]byte, T, int) ([]byte, bool)) (_ []byte, ok bool) {
+	b = append(b, '{')
+	n := 0
+	for k, v := range m {
+		if n++; n > 1 {
+			b = append(b, ',')
+		}
+		if b, ok = appendJSONString(b, k); !ok {
+			return b, false
+		}
+		b = append(b, ':')
+		if b, ok = value(b, v, depth); !ok {
+			return b, false
+		}
+	}
+	return append(b, '}'), true
 }
 
 // appendJSONString appends s quoted; ok is false for invalid UTF-8, which
@@ -262,6 +251,10 @@ func appendJSONString(b []byte, s string) ([]byte, bool) {
 	b, err := jsontext.AppendQuote(b, s)
 	return b, err == nil
 }
+
+// appendStringAt is appendJSONString as an element of appendArray and
+// appendObject (a string has no depth).
+func appendStringAt(b []byte, s string, _ int) ([]byte, bool) { return appendJSONString(b, s) }
 
 // Scan fetches the live data, collects and evaluates once; the target is
 // a fleet of one for fleet policies. A data source
