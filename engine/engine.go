@@ -50,6 +50,8 @@ type config struct {
 	// brings the documents judged to this many; 0 fuses when the engine is
 	// built.
 	fuseFrom int
+	// precompiled is the bundles' compiled form (WithPrecompiled).
+	precompiled *Precompiled
 }
 
 // WithFusionFrom defers fusion (fuse.go) from when the engine is built to
@@ -118,8 +120,13 @@ type Engine struct {
 	fused map[string]*fusedSet
 	// deferred is what fusion needs while WithFusionFrom defers it, and
 	// judged the documents the evaluations have judged since (evalMu).
-	deferred *prepared
-	judged   int
+	// prepareLater says the engine was built from a Precompiled, without
+	// preparing the bundles: fusion prepares them when it comes.
+	deferred     *prepared
+	prepareLater bool
+	judged       int
+	// precompiled says New rebuilt the compiler from WithPrecompiled's form.
+	precompiled bool
 
 	// queries caches prepared queries by the set of packages they
 	// evaluate; bindings caches, by the set of policies of a document
@@ -180,13 +187,22 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	}
 	e.caps = sandboxCapabilities()
 
-	prep, diags := prepareBundles(bundles, e.caps)
-	if diags.HasErrors() {
-		return nil, diags
+	// Built from the precompiled form, a compiler has the rules the
+	// prepared modules would list: the resolved modules are not needed
+	// until fusion, which a deferred fusion may never reach.
+	var prep *prepared
+	resolved := e.fromPrecompiled()
+	if resolved == nil {
+		var diags hcl.Diagnostics
+		prep, diags = prepareBundles(bundles, e.caps)
+		if diags.HasErrors() {
+			return nil, diags
+		}
+		resolved = prep.resolved
 	}
 
-	rules := packageRules(prep.resolved)
-	excepting := exceptionPackages(prep.resolved)
+	rules := packageRules(resolved)
+	excepting := exceptionPackages(resolved)
 	var policyDiags hcl.Diagnostics
 	for _, b := range bundles {
 		for _, p := range b.Policies {
@@ -218,8 +234,12 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	// generated from their finding rules. Should there be none, or should
 	// it fail with them, the compile without them says whether the
 	// bundles are at fault (their errors, each reported once) or only the
-	// generated code, which evaluation then does without.
-	if !e.cfg.noFusion && !policyDiags.HasErrors() {
+	// generated code, which evaluation then does without. Built from the
+	// precompiled form (prep is nil), the engine prepares the bundles for
+	// fusion when fusion comes.
+	if prep == nil {
+		e.prepareLater = !e.cfg.noFusion
+	} else if !e.cfg.noFusion && !policyDiags.HasErrors() {
 		if e.cfg.fuseFrom > 0 {
 			e.deferred = prep
 			prep.resolved = nil // its rules are captured: nothing reads it again
@@ -254,6 +274,24 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 		return nil, policyDiags
 	}
 	return e, nil
+}
+
+// fromPrecompiled returns the compiler rebuilt from WithPrecompiled's
+// compiled form, set as the engine's, when New may use it (see
+// WithPrecompiled), and nil otherwise.
+func (e *Engine) fromPrecompiled() *ast.Compiler {
+	p := e.cfg.precompiled
+	if p == nil || (e.cfg.fuseFrom <= 0 && !e.cfg.noFusion) {
+		return nil
+	}
+	c, err := compilePrecompiled(p, e.bundles, e.caps)
+	if err != nil {
+		e.cfg.logger.Debug("compiling the bundles: their precompiled form is not used", "reason", err.Error())
+		return nil
+	}
+	e.cfg.logger.Debug("compiled the bundles from their precompiled form")
+	e.compiler, e.precompiled = c, true
+	return c
 }
 
 // candidates are the policies that may take a document of the collector,

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/assay-dev/assay/bundle"
@@ -223,7 +224,7 @@ func (e *Engine) compileFused(prep *prepared) (*ast.Compiler, map[string]*fusedS
 // not compile, evaluation goes on without them, as when New fuses. evalMu
 // is held: no evaluation runs meanwhile.
 func (e *Engine) fuseDeferred(documents int) {
-	if e.deferred == nil {
+	if e.deferred == nil && !e.prepareLater {
 		return
 	}
 	e.judged += documents
@@ -231,7 +232,16 @@ func (e *Engine) fuseDeferred(documents int) {
 		return
 	}
 	prep := e.deferred
-	e.deferred = nil
+	e.deferred, e.prepareLater = nil, false
+	if prep == nil {
+		var diags hcl.Diagnostics
+		if prep, diags = prepareBundles(e.bundles, e.caps); diags.HasErrors() {
+			// New compiled the same modules: this cannot fail where it
+			// did not, short of an internal error, and fusion is optional.
+			e.cfg.logger.Debug("policy fusion skipped: preparing the bundles failed", "error", diags.Error())
+			return
+		}
+	}
 	compiler, sets := e.compileFused(prep)
 	if compiler == nil {
 		return

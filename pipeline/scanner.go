@@ -12,6 +12,7 @@ import (
 	"github.com/assay-dev/assay/core/target"
 	"github.com/assay-dev/assay/engine"
 	"github.com/assay-dev/assay/internal/membudget"
+	"github.com/assay-dev/assay/pipeline/precompiled"
 )
 
 // ScanConfig says what a Scanner loads and scans.
@@ -117,7 +118,9 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	opts := []engine.Option{engine.WithEvalTimeout(s.cfg.EvalTimeout),
 		engine.WithMemoryBudget(s.cfg.MaxMemory), engine.WithOverBudget(s.cfg.OverBudget)}
 	if bundle.AllEmbedded(bundles) {
-		opts = append(opts, engine.WithFusionFrom(fuseFromDocuments))
+		// Compiled at build time: the engine rebuilds the compiler from
+		// it when these are the bundles it was made of.
+		opts = append(opts, engine.WithFusionFrom(fuseFromDocuments), engine.WithPrecompiled(precompiledBuiltin()))
 	}
 	if s.cfg.Parallel > 0 {
 		opts = append(opts, engine.WithParallelism(s.cfg.Parallel))
@@ -147,6 +150,10 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 		Waivers: waivers, Now: s.cfg.Waivers.Clock(), Baseline: s.cfg.Baseline,
 	}, nil
 }
+
+// precompiledBuiltin is the built-in bundles' compiled form; tests swap
+// it to compare a scan with one compiled from the sources.
+var precompiledBuiltin = precompiled.Builtin
 
 // fuseFromDocuments is when a Scanner's engine fuses the policies of the
 // built-in bundles (engine.WithFusionFrom): a scan of one host judges a

@@ -39,3 +39,7 @@ func File(t *testing.T, path string, got []byte) {
 		t.Errorf("output differs from %s (run with -update to accept it after review)\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+// Updating says whether the tests run with -update, for a test that
+// writes a generated file its own way.
+func Updating() bool { return *update }

@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/version"
+
+	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/internal/regocodec"
+)
+
+// Precompiled is the compiled form of a set of built-in bundles, made at
+// build time by Precompile (policies/compiled holds the built-in
+// bundles'). A scan of exactly those bundles (WithPrecompiled) then
+// rebuilds the compiler from it, running only the compiler's stages that
+// build its indexes: the parsing is still done, but none of the rewriting
+// and checking, which the build did, and which were two thirds of a
+// scan's start-up. There is no cache on disk: the compiled form is part
+// of the binary, as the bundles' sources are, and it is used only when
+// Digest is that of the very sources being compiled.
+type Precompiled struct {
+	// Digest identifies what was compiled: the modules' keys and sources,
+	// OPA's version and this package's compile options (precompiledDigest).
+	Digest string
+	// Data is the modules as regocodec wrote them.
+	Data string
+}
+
+// precompileVersion changes whenever compiling changes in a way the
+// modules' sources do not show (compiler options, stages skipped), so
+// that an older Precompiled is no longer used.
+const precompileVersion = "1"
+
+// precompiledSkips are the compiler stages a precompiled set has been
+// through already: the rewrites, whose output it is, and the checks it
+// passed. The stages that remain build the compiler's own indexes (module
+// and rule trees, dependency graph, rule and comprehension indices) and
+// its variable generator, which evaluation needs.
+var precompiledSkips = []ast.StageID{
+	ast.StageResolveRefs, ast.StageCheckUnusedImports, ast.StageRewriteRuleHeadRefs,
+	ast.StageCheckKeywordOverrides, ast.StageCheckDuplicateImports, ast.StageRemoveImports,
+	ast.StageRewriteLocalVars, ast.StageRewriteTemplateStrings, ast.StageCheckVoidCalls,
+	ast.StageRewritePrintCalls, ast.StageRewriteExprTerms, ast.StageParseMetadataBlocks,
+	ast.StageSetAnnotationSet, ast.StageRewriteRegoMetadataCalls, ast.StageRewriteComprehensionTerms,
+	ast.StageRewriteRefsInHead, ast.StageRewriteWithValues, ast.StageCheckRuleConflicts,
+	ast.StageCheckUndefinedFuncs, ast.StageCheckSafetyRuleHeads, ast.StageCheckSafetyRuleBodies,
+	ast.StageRewriteEquals, ast.StageRewriteDynamicTerms, ast.StageRewriteTestRulesForTracing,
+	ast.StageCheckRecursion, ast.StageCheckTypes, ast.StageCheckUnsafeBuiltins,
+	ast.StageCheckDeprecatedBuiltins, ast.StageBuildRequiredCapabilities,
+}
+
+// WithPrecompiled gives the engine the compiled form of its bundles, made
+// at build time. It is used when every bundle is built in, when fusion is
+// deferred (WithFusionFrom) or off, and when p.Digest is that of the
+// bundles given to New; otherwise, or should it fail to load, the bundles
+// are compiled as usual.
+func WithPrecompiled(p Precompiled) Option { return func(c *config) { c.precompiled = &p } }
+
+// Precompile compiles built-in bundles as New does and returns their
+// compiled form, for WithPrecompiled. It refuses bundles New would not
+// trust to skip the type checker (bundle.AllEmbedded, no "with"): those
+// need the checker's types at evaluation.
+func Precompile(bundles []*bundle.Bundle) (Precompiled, error) {
+	caps := sandboxCapabilities()
+	prep, diags := prepareBundles(bundles, caps)
+	if diags.HasErrors() {
+		return Precompiled{}, diags
+	}
+	if !prep.skipTypes {
+		return Precompiled{}, errors.New("precompile: only built-in bundles without \"with\" can be precompiled")
+	}
+	c, diags := prep.compile(bundles, caps, nil)
+	if diags.HasErrors() {
+		return Precompiled{}, diags
+	}
+	data, err := regocodec.Encode(regocodec.Set{Modules: c.Modules, RewrittenVars: c.RewrittenVars}, moduleSources(bundles))
+	if err != nil {
+		return Precompiled{}, fmt.Errorf("precompile: %w", err)
+	}
+	return Precompiled{Digest: precompiledDigest(bundles), Data: string(data)}, nil
+}
+
+// compilePrecompiled rebuilds the compiler of the bundles from p, or
+// says why it cannot.
+func compilePrecompiled(p *Precompiled, bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Compiler, error) {
+	if !bundle.AllEmbedded(bundles) {
+		return nil, errors.New("not every bundle is built in")
+	}
+	if p.Digest != precompiledDigest(bundles) {
+		return nil, errors.New("the bundles are not those precompiled")
+	}
+	set, err := regocodec.Decode(p.Data, moduleSources(bundles))
+	if err != nil {
+		return nil, err
+	}
+	c := newCompiler(caps).WithSkipStages(precompiledSkips...)
+	// Before Compile: building the comprehension indices reads them.
+	c.RewrittenVars = set.RewrittenVars
+	c.Compile(set.Modules)
+	if c.Failed() {
+		return nil, c.Errors
+	}
+	return c, nil
+}
+
+// moduleSources are the sources of the modules the engine compiles, by
+// their compiler key.
+func moduleSources(bundles []*bundle.Bundle) map[string][]byte {
+	out := map[string][]byte{}
+	for bi, b := range bundles {
+		for mi, m := range compiledModules(b) {
+			if m != nil && m.Parsed != nil {
+				out[moduleKey(bi, mi, m.Filename)] = m.Source
+			}
+		}
+	}
+	return out
+}
+
+// precompiledDigest hashes what compiling the bundles depends on: each
+// compiled module's key, Rego version and source, OPA's version and precompileVersion.
+func precompiledDigest(bundles []*bundle.Bundle) string {
+	h := sha256.New()
+	field := func(b []byte) {
+		h.Write(binary.AppendUvarint(nil, uint64(len(b))))
+		h.Write(b)
+	}
+	field([]byte(version.Version))
+	field([]byte(precompileVersion))
+	for bi, b := range bundles {
+		for mi, m := range compiledModules(b) {
+			if m != nil && m.Parsed != nil {
+				field([]byte(moduleKey(bi, mi, m.Filename)))
+				field([]byte(m.Parsed.RegoVersionSpan().String()))
+				field(m.Source)
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
