@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/version"
@@ -15,7 +17,7 @@ import (
 )
 
 // Precompiled is the compiled form of a set of built-in bundles, made at
-// build time by Precompile (policies/compiled holds the built-in
+// build time by Precompile (pipeline/precompiled holds the built-in
 // bundles'). A scan of exactly those bundles (WithPrecompiled) then
 // rebuilds the compiler from it, running only the compiler's stages that
 // build its indexes: the parsing is still done, but none of the rewriting
@@ -27,8 +29,57 @@ type Precompiled struct {
 	// Digest identifies what was compiled: the modules' keys and sources,
 	// OPA's version and this package's compile options (precompiledDigest).
 	Digest string
-	// Data is the modules as regocodec wrote them.
+	// Data is the modules and their sources as regocodec wrote them.
 	Data string
+
+	// Start's compile, taken by the first New that uses the form.
+	once    sync.Once
+	ready   chan struct{}
+	started *ast.Compiler
+	err     error
+	taken   atomic.Bool
+}
+
+// Start rebuilds the compiler in the background, while the caller loads
+// the bundles: the form holds their sources, so it needs nothing of
+// them. The first New given the form, if the digests match, waits for
+// and takes that compiler; any later one rebuilds its own. Without Start,
+// New rebuilds it itself.
+func (p *Precompiled) Start() {
+	p.once.Do(func() {
+		p.ready = make(chan struct{})
+		go func() {
+			defer close(p.ready)
+			p.started, p.err = p.build(sandboxCapabilities())
+		}()
+	})
+}
+
+// compiler returns the compiler Start built, the first time, or builds one.
+func (p *Precompiled) compiler(caps *ast.Capabilities) (*ast.Compiler, error) {
+	p.once.Do(func() {}) // a Start after this point starts nothing
+	if p.ready != nil && p.taken.CompareAndSwap(false, true) {
+		<-p.ready
+		c, err := p.started, p.err
+		p.started = nil
+		return c, err
+	}
+	return p.build(caps)
+}
+
+func (p *Precompiled) build(caps *ast.Capabilities) (*ast.Compiler, error) {
+	set, err := regocodec.Decode(p.Data)
+	if err != nil {
+		return nil, err
+	}
+	c := newCompiler(caps).WithSkipStages(precompiledSkips...)
+	// Before Compile: building the comprehension indices reads them.
+	c.RewrittenVars = set.RewrittenVars
+	c.Compile(set.Modules)
+	if c.Failed() {
+		return nil, c.Errors
+	}
+	return c, nil
 }
 
 // precompileVersion changes whenever compiling changes in a way the
@@ -59,30 +110,30 @@ var precompiledSkips = []ast.StageID{
 // deferred (WithFusionFrom) or off, and when p.Digest is that of the
 // bundles given to New; otherwise, or should it fail to load, the bundles
 // are compiled as usual.
-func WithPrecompiled(p Precompiled) Option { return func(c *config) { c.precompiled = &p } }
+func WithPrecompiled(p *Precompiled) Option { return func(c *config) { c.precompiled = p } }
 
 // Precompile compiles built-in bundles as New does and returns their
 // compiled form, for WithPrecompiled. It refuses bundles New would not
 // trust to skip the type checker (bundle.AllEmbedded, no "with"): those
 // need the checker's types at evaluation.
-func Precompile(bundles []*bundle.Bundle) (Precompiled, error) {
+func Precompile(bundles []*bundle.Bundle) (*Precompiled, error) {
 	caps := sandboxCapabilities()
 	prep, diags := prepareBundles(bundles, caps)
 	if diags.HasErrors() {
-		return Precompiled{}, diags
+		return nil, diags
 	}
 	if !prep.skipTypes {
-		return Precompiled{}, errors.New("precompile: only built-in bundles without \"with\" can be precompiled")
+		return nil, errors.New("precompile: only built-in bundles without \"with\" can be precompiled")
 	}
 	c, diags := prep.compile(bundles, caps, nil)
 	if diags.HasErrors() {
-		return Precompiled{}, diags
+		return nil, diags
 	}
-	data, err := regocodec.Encode(regocodec.Set{Modules: c.Modules, RewrittenVars: c.RewrittenVars}, moduleSources(bundles))
+	data, err := regocodec.Encode(regocodec.Set{Modules: c.Modules, Sources: moduleSources(bundles), RewrittenVars: c.RewrittenVars})
 	if err != nil {
-		return Precompiled{}, fmt.Errorf("precompile: %w", err)
+		return nil, fmt.Errorf("precompile: %w", err)
 	}
-	return Precompiled{Digest: precompiledDigest(bundles), Data: string(data)}, nil
+	return &Precompiled{Digest: precompiledDigest(bundles), Data: string(data)}, nil
 }
 
 // compilePrecompiled rebuilds the compiler of the bundles from p, or
@@ -94,18 +145,7 @@ func compilePrecompiled(p *Precompiled, bundles []*bundle.Bundle, caps *ast.Capa
 	if p.Digest != precompiledDigest(bundles) {
 		return nil, errors.New("the bundles are not those precompiled")
 	}
-	set, err := regocodec.Decode(p.Data, moduleSources(bundles))
-	if err != nil {
-		return nil, err
-	}
-	c := newCompiler(caps).WithSkipStages(precompiledSkips...)
-	// Before Compile: building the comprehension indices reads them.
-	c.RewrittenVars = set.RewrittenVars
-	c.Compile(set.Modules)
-	if c.Failed() {
-		return nil, c.Errors
-	}
-	return c, nil
+	return p.compiler(caps)
 }
 
 // moduleSources are the sources of the modules the engine compiles, by

@@ -60,8 +60,7 @@ func TestPrecompiled(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := mustNew(t, bundles, withoutFusion())
-	damaged := p
-	damaged.Data = p.Data[:len(p.Data)/2]
+	damaged := &Precompiled{Digest: p.Digest, Data: p.Data[:len(p.Data)/2]}
 	others := precompiledBundles(t)[:1] // a digest of other bundles
 	foreign := precompiledBundles(t)
 	foreign[1].Embedded = false

@@ -100,6 +100,14 @@ func (s *Scanner) load(ctx context.Context) (*Pipeline, error) {
 	if os.Getenv("GOGC") == "" {
 		defer membudget.SetGCPercent(membudget.SetGCPercent(400))
 	}
+	if len(s.cfg.Bundles) == 0 {
+		// The built-in bundles: their compiler is rebuilt from the form
+		// compiled at build time on one core while they load on the
+		// others. Should they turn out not to be those (an overlay
+		// cannot change their Rego, but the digest decides), the engine
+		// compiles them and the form's work is dropped.
+		precompiledBuiltin().Start()
+	}
 	bundles, err := s.env.LoadBundles(ctx, s.cfg.Bundles, s.cfg.Fetch)
 	if err != nil {
 		return nil, err

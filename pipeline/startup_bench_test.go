@@ -10,8 +10,10 @@ import (
 
 // The two halves of a scan's start-up with the built-in bundles (issue 17):
 // loading them (HCL and Rego parsing, without their tests) and compiling
-// them (engine.New): as a scan does, fusion deferred, and fused at once, as
-// assay eval and multi-target scans do. bench/startup.sh times the whole
+// them (engine.New): as a scan does, from the form compiled at build time
+// (not started ahead: each engine after the first rebuilds its own), from
+// the sources with fusion deferred, and fused at once, as assay eval and
+// multi-target scans do. bench/startup.sh times the whole
 // command.
 //
 //	go test -run XXX -bench Startup -benchtime 30x ./pipeline/
@@ -35,7 +37,8 @@ func BenchmarkStartupCompile(b *testing.B) {
 		name string
 		opts []engine.Option
 	}{
-		{"scan", []engine.Option{engine.WithFusionFrom(fuseFromDocuments)}},
+		{"precompiled", []engine.Option{engine.WithFusionFrom(fuseFromDocuments), engine.WithPrecompiled(precompiledBuiltin())}},
+		{"sources", []engine.Option{engine.WithFusionFrom(fuseFromDocuments)}},
 		{"fused", nil},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

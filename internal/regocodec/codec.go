@@ -8,7 +8,7 @@
 // and refuses any node it does not know rather than lose it.
 //
 // The bytes are an internal format: a version byte, a string table, then
-// the modules as a tree of uvarints. Decode reads only what Encode of the
+// each module's source and tree, as uvarints. Decode reads only what Encode of the
 // same version wrote.
 package regocodec
 
@@ -23,7 +23,7 @@ import (
 )
 
 // version changes with the format.
-const version = 1
+const version = 2
 
 // Value tags.
 const (
@@ -61,17 +61,20 @@ const (
 	locSeen
 )
 
-// Set is a set of compiled modules by key, with the compiler's map of
-// rewritten variables (ast.Compiler.RewrittenVars).
+// Set is a set of compiled modules by key, with their sources and the
+// compiler's map of rewritten variables (ast.Compiler.RewrittenVars).
 type Set struct {
-	Modules       map[string]*ast.Module
+	Modules map[string]*ast.Module
+	// Sources holds each module's source by key (a module without one
+	// keeps all its location texts whole). A location whose text is its
+	// module's source at its offset keeps only the offset and length, and
+	// its decoded text is a slice of the decoded source.
+	Sources       map[string][]byte
 	RewrittenVars map[ast.Var]ast.Var
 }
 
-// Encode writes the set. sources holds each module's source by key:
-// locations whose text is that source at their offset keep only the
-// offset and length.
-func Encode(s Set, sources map[string][]byte) ([]byte, error) {
+// Encode writes the set.
+func Encode(s Set) ([]byte, error) {
 	e := &encoder{strings: map[string]int{}, locs: map[*ast.Location]int{}}
 	keys := make([]string, 0, len(s.Modules))
 	for k := range s.Modules {
@@ -81,7 +84,9 @@ func Encode(s Set, sources map[string][]byte) ([]byte, error) {
 	e.uint(len(keys))
 	for _, k := range keys {
 		e.str(k)
-		e.src = sources[k]
+		e.src = s.Sources[k]
+		e.uint(len(e.src))
+		e.buf = append(e.buf, e.src...)
 		if err := e.module(s.Modules[k]); err != nil {
 			return nil, fmt.Errorf("module %s: %w", k, err)
 		}
@@ -408,11 +413,10 @@ func (e *encoder) loc(l *ast.Location) {
 // ErrFormat says the bytes are not what Encode of this version wrote.
 var ErrFormat = errors.New("regocodec: not an encoded module set of this version")
 
-// Decode reads a set Encode wrote, with the same sources: location texts
-// are slices of them, shared, not copied. data is a string so that a
-// program can decode a constant without copying it: strings of the set
-// are slices of it.
-func Decode(data string, sources map[string][]byte) (s Set, err error) {
+// Decode reads a set Encode wrote. data is a string so that a program can
+// decode a constant without copying it: strings of the set are slices of
+// it. The sources are copied once, and location texts are slices of them.
+func Decode(data string) (s Set, err error) {
 	d := &decoder{data: data}
 	defer func() {
 		// A truncated or foreign input fails on a bounds check somewhere in
@@ -432,9 +436,13 @@ func Decode(data string, sources map[string][]byte) (s Set, err error) {
 	}
 	n := d.count()
 	s.Modules = make(map[string]*ast.Module, n)
+	s.Sources = make(map[string][]byte, n)
 	for range n {
 		k := d.str()
-		d.src = sources[k]
+		size := d.count()
+		d.src = []byte(d.data[d.pos : d.pos+size])
+		d.pos += size
+		s.Sources[k] = d.src
 		s.Modules[k] = d.module()
 	}
 	n = d.count()

@@ -92,15 +92,15 @@ func TestRoundTrip(t *testing.T) {
 		name string
 		set  Set
 	}{
-		{"parsed", Set{Modules: parsed, RewrittenVars: map[ast.Var]ast.Var{}}},
-		{"compiled", Set{Modules: c.Modules, RewrittenVars: c.RewrittenVars}},
+		{"parsed", Set{Modules: parsed, Sources: sources, RewrittenVars: map[ast.Var]ast.Var{}}},
+		{"compiled", Set{Modules: c.Modules, Sources: sources, RewrittenVars: c.RewrittenVars}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			data, err := Encode(tc.set, sources)
+			data, err := Encode(tc.set)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := Decode(string(data), sources)
+			got, err := Decode(string(data))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,6 +123,9 @@ func TestRoundTrip(t *testing.T) {
 						}
 					}
 				}
+			}
+			if !maps.EqualFunc(got.Sources, tc.set.Sources, bytes.Equal) {
+				t.Errorf("sources differ")
 			}
 			if !maps.Equal(got.RewrittenVars, tc.set.RewrittenVars) {
 				t.Errorf("rewritten vars %v, want %v", got.RewrittenVars, tc.set.RewrittenVars)
@@ -177,11 +180,11 @@ func TestTextOutsideSource(t *testing.T) {
 	parsed, sources := parse(t)
 	m := parsed["b.rego"]
 	m.Rules[0].Location = &ast.Location{File: "b.rego", Row: 4, Col: 1, Offset: 2, Text: []byte("elsewhere")}
-	data, err := Encode(Set{Modules: map[string]*ast.Module{"b.rego": m}}, sources)
+	data, err := Encode(Set{Modules: map[string]*ast.Module{"b.rego": m}, Sources: sources})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Decode(string(data), sources)
+	got, err := Decode(string(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,25 +197,25 @@ func TestTextOutsideSource(t *testing.T) {
 // ErrFormat, never a panic or a huge allocation.
 func TestDecodeRefusesDamage(t *testing.T) {
 	parsed, sources := parse(t)
-	data, err := Encode(Set{Modules: parsed}, sources)
+	data, err := Encode(Set{Modules: parsed, Sources: sources})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for n := range len(data) {
-		if _, err := Decode(string(data[:n]), sources); !errors.Is(err, ErrFormat) {
+		if _, err := Decode(string(data[:n])); !errors.Is(err, ErrFormat) {
 			t.Fatalf("decoding %d of %d bytes: %v, want ErrFormat", n, len(data), err)
 		}
 	}
-	if _, err := Decode(string(append(bytes.Clone(data), 0)), sources); !errors.Is(err, ErrFormat) {
+	if _, err := Decode(string(append(bytes.Clone(data), 0))); !errors.Is(err, ErrFormat) {
 		t.Errorf("a trailing byte: %v, want ErrFormat", err)
 	}
 	other := bytes.Clone(data)
 	other[0] = version + 1
-	if _, err := Decode(string(other), sources); !errors.Is(err, ErrFormat) {
+	if _, err := Decode(string(other)); !errors.Is(err, ErrFormat) {
 		t.Errorf("another version: %v, want ErrFormat", err)
 	}
 	huge := []byte{version, 0xff, 0xff, 0xff, 0xff, 0x0f}
-	if _, err := Decode(string(huge), sources); !errors.Is(err, ErrFormat) {
+	if _, err := Decode(string(huge)); !errors.Is(err, ErrFormat) {
 		t.Errorf("a huge count: %v, want ErrFormat", err)
 	}
 }
@@ -223,7 +226,7 @@ func TestEncodeRefusesUnknownNodes(t *testing.T) {
 	parsed, sources := parse(t)
 	m := parsed["b.rego"]
 	m.Rules[0].Head.Value = &ast.Term{Value: &ast.Not{Body: ast.MustParseBody("true")}}
-	if _, err := Encode(Set{Modules: map[string]*ast.Module{"b.rego": m}}, sources); err == nil || !strings.Contains(err.Error(), "not supported") {
+	if _, err := Encode(Set{Modules: map[string]*ast.Module{"b.rego": m}, Sources: sources}); err == nil || !strings.Contains(err.Error(), "not supported") {
 		t.Errorf("encoding a Not value: %v, want not supported", err)
 	}
 }

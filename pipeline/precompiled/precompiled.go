@@ -21,13 +21,14 @@ import (
 	"github.com/assay-dev/assay/engine"
 )
 
-// Builtin returns the compiled form of the built-in bundles, decoded once.
-var Builtin = sync.OnceValue(func() engine.Precompiled {
+// Builtin returns the compiled form of the built-in bundles, decoded from
+// base64 once. Its Start rebuilds their compiler while they load.
+var Builtin = sync.OnceValue(func() *engine.Precompiled {
 	data, err := base64.StdEncoding.DecodeString(builtinData)
 	if err != nil {
 		// The engine then compiles the bundles: an empty form matches no
 		// digest.
-		return engine.Precompiled{}
+		return &engine.Precompiled{}
 	}
-	return engine.Precompiled{Digest: builtinDigest, Data: string(data)}
+	return &engine.Precompiled{Digest: builtinDigest, Data: string(data)}
 })
