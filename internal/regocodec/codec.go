@@ -122,7 +122,7 @@ type encoder struct {
 	err     error // of a location, which has no error return
 }
 
-func (e *encoder) uint(n int) { e.buf = binary.AppendUvarint(e.buf, uint64(n)) }
+func (e *encoder) uint(n int)  { e.buf = binary.AppendUvarint(e.buf, uint64(n)) }
 func (e *encoder) byte(b byte) { e.buf = append(e.buf, b) }
 
 func (e *encoder) bool(b bool) {
