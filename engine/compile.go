@@ -310,11 +310,72 @@ func mergeInto(dst, src map[string]any, prefix, who string) error {
 }
 
 // newStore holds the data document. Reads return AST values, which the
-// evaluator uses as they are, with no conversion per evaluation.
-func newStore(data map[string]any) storage.Store {
-	return inmem.NewFromObjectWithOpts(data,
+// evaluator uses as they are, with no conversion per evaluation. The
+// values are made here, each distinct string once (sharedStrings), and
+// the store takes them as they are.
+func newStore(data map[string]any) (storage.Store, error) {
+	conv := sharedStrings{}
+	values := make(map[string]any, len(data))
+	for k, v := range data {
+		t, err := conv.term(v)
+		if err != nil {
+			return nil, fmt.Errorf("data.%s: %w", k, err)
+		}
+		values[k] = t.Value
+	}
+	return inmem.NewFromObjectWithOpts(values,
 		inmem.OptRoundTripOnWrite(false),
-		inmem.OptReturnASTValuesOnRead(true))
+		inmem.OptReturnASTValuesOnRead(true)), nil
+}
+
+// sharedStrings converts data documents to Rego values as
+// ast.InterfaceToValue does, but makes one term per distinct string and
+// shares it: names repeat in every object of a list, and many values too
+// (an imported MIG investigation repeats ten names and two values for
+// each of thousands of users). Terms are never changed once made, and the
+// store changes only the objects on the path it writes (data.assay.host,
+// live data), never a string.
+type sharedStrings map[string]*ast.Term
+
+func (s sharedStrings) str(x string) *ast.Term {
+	t, ok := s[x]
+	if !ok {
+		t = ast.StringTerm(x)
+		s[x] = t
+	}
+	return t
+}
+
+func (s sharedStrings) term(x any) (*ast.Term, error) {
+	switch x := x.(type) {
+	case string:
+		return s.str(x), nil
+	case map[string]any:
+		pairs := make([][2]*ast.Term, 0, len(x))
+		for k, v := range x {
+			t, err := s.term(v)
+			if err != nil {
+				return nil, err
+			}
+			pairs = append(pairs, [2]*ast.Term{s.str(k), t})
+		}
+		return ast.ObjectTerm(pairs...), nil
+	case []any:
+		terms := make([]*ast.Term, len(x))
+		for i, e := range x {
+			t, err := s.term(e)
+			if err != nil {
+				return nil, err
+			}
+			terms[i] = t
+		}
+		return ast.ArrayTerm(terms...), nil
+	}
+	v, err := ast.InterfaceToValue(x)
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(v), nil
 }
 
 // exceptionRule is the rule conftest reads exceptions from (eval.go).

@@ -33,12 +33,13 @@ func (e *Engine) SetData(ctx context.Context, data map[string]any) error {
 	// Convert before taking the lock: a directory of thousands of entries
 	// takes a while, and evaluations need not wait for it.
 	values := make([]ast.Value, len(names))
+	conv := sharedStrings{} // a directory repeats its attribute names
 	for i, name := range names {
-		v, err := ast.InterfaceToValue(data[name])
+		t, err := conv.term(data[name])
 		if err != nil {
 			return fmt.Errorf("set data: data.%s: %w", name, err)
 		}
-		values[i] = v
+		values[i] = t.Value
 	}
 	e.evalMu.Lock()
 	defer e.evalMu.Unlock()

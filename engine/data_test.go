@@ -8,6 +8,7 @@ import (
 
 	"github.com/assay-dev/assay/bundle"
 	"github.com/assay-dev/assay/core/document"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // TestSetData replaces live data between evaluations without recompiling,
@@ -92,4 +93,56 @@ func TestExtraDataRefusals(t *testing.T) {
 	if _, err := RunTests(ctx, []*bundle.Bundle{b}, TestOptions{Data: extra}); err != nil {
 		t.Errorf("RunTests: %v", err)
 	}
+}
+
+// TestSharedStrings: the store's values are those ast.InterfaceToValue
+// makes, with one term per distinct string shared by every place that
+// holds it, names and values alike.
+func TestSharedStrings(t *testing.T) {
+	user := func(name string) map[string]any {
+		return map[string]any{"label": name, "maxdepth": json.Number("1"), "mismatch": true, "none": nil,
+			"contents": []any{map[string]any{"prefixes": []any{"#", "ssh-ed25519 AAAA"}, "exact": []any{}, "ratio": 0.5}},
+			"tags":     []string{"a", "b"}}
+	}
+	data := map[string]any{"searches": map[string]any{"u1": user("u1"), "u2": user("u2")}}
+	conv := sharedStrings{}
+	got, err := conv.term(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ast.InterfaceToValue(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Value.Compare(want) != 0 {
+		t.Fatalf("converted\n%v\nwant\n%v", got, want)
+	}
+	// The same name in two objects, and the same value in two arrays, are
+	// one term.
+	searches := got.Value.(ast.Object).Get(ast.StringTerm("searches"))
+	u1, u2 := searches.Get(ast.StringTerm("u1")), searches.Get(ast.StringTerm("u2"))
+	if keyTerm(t, u1, "label") != keyTerm(t, u2, "label") {
+		t.Error("the name label is made twice")
+	}
+	first := func(u *ast.Term) *ast.Term {
+		return u.Get(ast.StringTerm("contents")).Get(ast.IntNumberTerm(0)).Get(ast.StringTerm("prefixes")).Get(ast.IntNumberTerm(0))
+	}
+	if first(u1) != first(u2) {
+		t.Error("the value \"#\" is made twice")
+	}
+}
+
+// keyTerm returns the term of an object's key.
+func keyTerm(t *testing.T, obj *ast.Term, name string) *ast.Term {
+	t.Helper()
+	var found *ast.Term
+	obj.Value.(ast.Object).Foreach(func(k, _ *ast.Term) {
+		if k.Value.Compare(ast.String(name)) == 0 {
+			found = k
+		}
+	})
+	if found == nil {
+		t.Fatalf("no key %s", name)
+	}
+	return found
 }

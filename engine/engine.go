@@ -265,7 +265,9 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	if err := mergeInto(data, e.cfg.data, "", "a bundle and by --data"); err != nil {
 		return nil, fmt.Errorf("data: %w", err)
 	}
-	e.store = newStore(data)
+	if e.store, err = newStore(data); err != nil {
+		return nil, err
+	}
 	e.static = make(map[string]bool, len(data))
 	for name := range data {
 		e.static[name] = true

@@ -161,7 +161,10 @@ func testBundle(ctx context.Context, bi int, b *bundle.Bundle, caps *ast.Capabil
 	if err := mergeInto(data, opts.Data, "", "a bundle and by --data"); err != nil {
 		return nil, nil, fmt.Errorf("bundle %q: data: %w", b.Name, err)
 	}
-	store := newStore(data)
+	store, err := newStore(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bundle %q: data: %w", b.Name, err)
+	}
 	txn, err := store.NewTransaction(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle %q: tests: %w", b.Name, err)
