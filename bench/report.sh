@@ -123,8 +123,9 @@ EOF
 ## Start-up (\`bench/startup.sh\`)
 
 \`assay scan --root examples/demo/rootfs --fail-on none\` with the built-in
-bundles, against \`assay version\` (the same binary doing nothing). Target:
-the scan < 25 ms wall. CPU is hyperfine's mean user + system time.
+bundles (run from their form compiled at build time, pipeline/precompiled),
+against \`assay version\` (the same binary doing nothing). Target: the scan
+< 25 ms wall. CPU is hyperfine's mean user + system time.
 
 | command | runs | wall (median) | CPU (mean) | peak RSS | load |
 |---|---:|---:|---:|---:|---|
