@@ -67,12 +67,21 @@ func (p *Precompiled) compiler(caps *ast.Capabilities) (*ast.Compiler, error) {
 	return p.build(caps)
 }
 
-func (p *Precompiled) build(caps *ast.Capabilities) (*ast.Compiler, error) {
+func (p *Precompiled) build(caps *ast.Capabilities) (c *ast.Compiler, err error) {
+	// Decode checks the form's structure, not its meaning: a damaged form
+	// can decode into a tree OPA's compiler panics on (a rule head of no
+	// reference). That is an error of the form too, here and in Start's
+	// goroutine, where a panic would end the program.
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("%w: compiling it panicked: %v", regocodec.ErrFormat, r)
+		}
+	}()
 	set, err := regocodec.Decode(p.Data)
 	if err != nil {
 		return nil, err
 	}
-	c := newCompiler(caps).WithSkipStages(precompiledSkips...)
+	c = newCompiler(caps).WithSkipStages(precompiledSkips...)
 	// Before Compile: building the comprehension indices reads them.
 	c.RewrittenVars = set.RewrittenVars
 	c.Compile(set.Modules)

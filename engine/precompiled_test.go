@@ -5,7 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/assay-dev/assay/bundle"
+	"github.com/assay-dev/assay/internal/regocodec"
 )
 
 // richPolicy uses the constructs the compiler rewrites most: some and
@@ -142,6 +145,48 @@ deny contains msg if {
 	for name, bs := range map[string][]*bundle.Bundle{"not built in": notEmbedded, "with": {mock}} {
 		if _, err := Precompile(bs); err == nil || !strings.Contains(err.Error(), "only built-in bundles") {
 			t.Errorf("%s: %v, want a refusal", name, err)
+		}
+	}
+}
+
+// TestPrecompiledDamagedTree: a form that decodes into a tree OPA's
+// compiler panics on (here a rule head of no reference) is not used, and
+// the bundles are compiled from their sources: whether New rebuilds it or
+// Start does, in a goroutine where a panic would end the program.
+func TestPrecompiledDamagedTree(t *testing.T) {
+	bundles := precompiledBundles(t)
+	p, err := Precompile(bundles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := regocodec.Decode(p.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := 0
+	for _, m := range set.Modules {
+		if len(m.Rules) > 0 {
+			m.Rules[0].Head.Reference = ast.Ref{}
+			damaged++
+		}
+	}
+	data, err := regocodec.Encode(set)
+	if err != nil || damaged == 0 {
+		t.Fatal(err, damaged)
+	}
+	want := mustNew(t, bundles, withoutFusion())
+	in := Input{Documents: manyDocs(20)}
+	for _, start := range []bool{false, true} {
+		form := &Precompiled{Digest: p.Digest, Data: string(data)}
+		if start {
+			form.Start()
+		}
+		e := mustNew(t, bundles, WithFusionFrom(1000), WithPrecompiled(form))
+		if e.precompiled {
+			t.Fatalf("start %v: the damaged form was used", start)
+		}
+		if got, w := mustEval(t, e, in), mustEval(t, want, in); !reflect.DeepEqual(got, w) || len(got.Findings) == 0 {
+			t.Errorf("start %v: evaluation differs from the compiled sources'", start)
 		}
 	}
 }
