@@ -29,8 +29,12 @@ type Precompiled struct {
 	// Digest identifies what was compiled: the modules' keys and sources,
 	// OPA's version and this package's compile options (precompiledDigest).
 	Digest string
-	// Data is the modules and their sources as regocodec wrote them.
+	// Data is the modules and their sources as regocodec wrote them, and
+	// Sum its SHA-256 (hex): a form damaged after it was made (a corrupted
+	// binary, a badly merged generated file) may still decode into a tree,
+	// a wrong one, so it is checked before it is read.
 	Data string
+	Sum  string
 
 	// Start's compile, taken by the first New that uses the form.
 	once    sync.Once
@@ -77,6 +81,9 @@ func (p *Precompiled) build(caps *ast.Capabilities) (c *ast.Compiler, err error)
 			c, err = nil, fmt.Errorf("%w: compiling it panicked: %v", regocodec.ErrFormat, r)
 		}
 	}()
+	if sum := sha256.Sum256([]byte(p.Data)); hex.EncodeToString(sum[:]) != p.Sum {
+		return nil, fmt.Errorf("%w: its data does not match its sum", regocodec.ErrFormat)
+	}
 	set, err := regocodec.Decode(p.Data)
 	if err != nil {
 		return nil, err
@@ -142,7 +149,8 @@ func Precompile(bundles []*bundle.Bundle) (*Precompiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("precompile: %w", err)
 	}
-	return &Precompiled{Digest: precompiledDigest(bundles), Data: string(data)}, nil
+	sum := sha256.Sum256(data)
+	return &Precompiled{Digest: precompiledDigest(bundles), Data: string(data), Sum: hex.EncodeToString(sum[:])}, nil
 }
 
 // compilePrecompiled rebuilds the compiler of the bundles from p, or

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"reflect"
 	"strings"
 	"testing"
@@ -63,7 +65,10 @@ func TestPrecompiled(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := mustNew(t, bundles, withoutFusion())
-	damaged := &Precompiled{Digest: p.Digest, Data: p.Data[:len(p.Data)/2]}
+	damaged := &Precompiled{Digest: p.Digest, Data: p.Data[:len(p.Data)/2], Sum: p.Sum}
+	flipped := []byte(p.Data)
+	flipped[len(flipped)/2] ^= 1
+	altered := &Precompiled{Digest: p.Digest, Data: string(flipped), Sum: p.Sum}
 	others := precompiledBundles(t)[:1] // a digest of other bundles
 	foreign := precompiledBundles(t)
 	foreign[1].Embedded = false
@@ -82,6 +87,7 @@ func TestPrecompiled(t *testing.T) {
 		{"other bundles", others, []Option{WithFusionFrom(250), WithPrecompiled(p)}, false, 2},
 		{"a bundle not built in", foreign, []Option{WithFusionFrom(250), WithPrecompiled(p)}, false, 2},
 		{"damaged data", bundles, []Option{WithFusionFrom(250), WithPrecompiled(damaged)}, false, 2},
+		{"one bit of the data changed", bundles, []Option{WithFusionFrom(250), WithPrecompiled(altered)}, false, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := mustNew(t, tc.bundles, tc.opts...)
@@ -177,7 +183,8 @@ func TestPrecompiledDamagedTree(t *testing.T) {
 	want := mustNew(t, bundles, withoutFusion())
 	in := Input{Documents: manyDocs(20)}
 	for _, start := range []bool{false, true} {
-		form := &Precompiled{Digest: p.Digest, Data: string(data)}
+		sum := sha256.Sum256(data) // a true sum: the tree is what is damaged
+		form := &Precompiled{Digest: p.Digest, Data: string(data), Sum: hex.EncodeToString(sum[:])}
 		if start {
 			form.Start()
 		}
@@ -188,5 +195,30 @@ func TestPrecompiledDamagedTree(t *testing.T) {
 		if got, w := mustEval(t, e, in), mustEval(t, want, in); !reflect.DeepEqual(got, w) || len(got.Findings) == 0 {
 			t.Errorf("start %v: evaluation differs from the compiled sources'", start)
 		}
+	}
+}
+
+// TestPrecompiledStart: the compiler Start rebuilds goes to the first New
+// that uses the form, and each later engine rebuilds its own (serve's
+// reloads): no two engines share a compiler.
+func TestPrecompiledStart(t *testing.T) {
+	bundles := precompiledBundles(t)
+	p, err := Precompile(bundles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Start()
+	p.Start() // once
+	first := mustNew(t, bundles, WithFusionFrom(1000), WithPrecompiled(p))
+	if !first.precompiled || !p.taken.Load() {
+		t.Fatalf("the first engine did not take Start's compiler (used %v, taken %v)", first.precompiled, p.taken.Load())
+	}
+	second := mustNew(t, bundles, WithFusionFrom(1000), WithPrecompiled(p))
+	if !second.precompiled || second.compiler == first.compiler {
+		t.Fatalf("the second engine: used %v, shares the first's compiler %v", second.precompiled, second.compiler == first.compiler)
+	}
+	in := Input{Documents: manyDocs(20)}
+	if a, b := mustEval(t, first, in), mustEval(t, second, in); !reflect.DeepEqual(a, b) {
+		t.Error("the two engines judge differently")
 	}
 }

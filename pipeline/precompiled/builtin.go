@@ -5,6 +5,9 @@ package precompiled
 // builtinDigest is engine.Precompiled.Digest of the built-in bundles.
 const builtinDigest = "29bc88bb9f416989426546ccbe46af33846659e7d2476e3c0009611303a8f864"
 
+// builtinSum is engine.Precompiled.Sum, of the data below.
+const builtinSum = "a2638a153e72ec59a9c32c7cca8767189fb4bcc2f198a0756d7e1cef1c912f4a"
+
 // builtinData is engine.Precompiled.Data, in base64.
 const builtinData = `
 Ap0NLDAvMC9wb2xpY2llcy9hdXRob3JpemVkLWtleXMvcmVnby9rbm93bi5yZWdvBGRhdGEocG9s

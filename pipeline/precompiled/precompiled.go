@@ -30,5 +30,5 @@ var Builtin = sync.OnceValue(func() *engine.Precompiled {
 		// digest.
 		return &engine.Precompiled{}
 	}
-	return &engine.Precompiled{Digest: builtinDigest, Data: string(data)}
+	return &engine.Precompiled{Digest: builtinDigest, Data: string(data), Sum: builtinSum}
 })
