@@ -24,7 +24,7 @@ func TestTypedBuiltinStyles(t *testing.T) {
 		{"policies/ssh-baseline", "rego/x11_forwarding.rego", `lib.setting("x11forwarding")`, `lib.setting("x11forwardin")`,
 			[]string{"rego/x11_forwarding.rego:9,", `Did you mean "x11forwarding"?`}},
 		{"policies/openssh-vulnerabilities", "rego/lib.rego", `from_database if input.version_source in`, `from_database if input.version_sorce in`,
-			[]string{"rego/lib.rego:223,", `Did you mean "version_source"?`}},
+			[]string{"rego/lib.rego:233,", `Did you mean "version_source"?`}},
 		{"policies/openssh-vulnerabilities", "rego/cve_2024_6387.rego", `input.settings.logingracetime != "0"`, `input.settings.LoginGraceTime != "0"`,
 			[]string{"rego/cve_2024_6387.rego:13,", `Keys are lower-case: "logingracetime".`}},
 		{"policies/rogue-hosts", "rego/local_neighbor.rego", `lib.norm(input.mac)`, `lib.norm(input.mca)`,

@@ -52,12 +52,13 @@ dpkg_order(c) := code(c) + 256 if {
 	not is_letter(c)
 }
 
-# dpkg_strcmp compares two non-digit runs character by character.
+# dpkg_strcmp compares two non-digit runs character by character. Equal
+# runs, the most common by far, compare without the loop.
 dpkg_strcmp(a, b) := r if {
+	a != b
 	ca := split(a, "")
 	cb := split(b, "")
 	n := max([count(ca), count(cb)])
-	n > 0
 	r := first_nonzero([cmp(x, y) |
 		some i in numbers.range(0, n - 1)
 		x := dpkg_char(ca, i)
@@ -65,18 +66,18 @@ dpkg_strcmp(a, b) := r if {
 	])
 }
 
-dpkg_strcmp(a, b) := 0 if {
-	a == ""
-	b == ""
-}
+dpkg_strcmp(a, b) := 0 if a == b
 
-dpkg_char(cs, i) := dpkg_order(cs[i]) if i < count(cs)
+# dpkg_char is the order of character i, or 0 past the end: indexing, not
+# counting, since it is called for every character.
+dpkg_char(cs, i) := dpkg_order(cs[i])
 
-dpkg_char(cs, i) := 0 if i >= count(cs)
+dpkg_char(cs, i) := 0 if not cs[i]
 
 # verrevcmp is dpkg's comparison of an upstream version or a revision:
 # alternating non-digit and digit runs.
 verrevcmp(a, b) := r if {
+	a != b
 	ta := regex.find_all_string_submatch_n(`([^0-9]*)([0-9]*)`, a, -1)
 	tb := regex.find_all_string_submatch_n(`([^0-9]*)([0-9]*)`, b, -1)
 	n := max([count(ta), count(tb), 1])
@@ -86,9 +87,11 @@ verrevcmp(a, b) := r if {
 	])
 }
 
-run(t, i, j) := t[i][j] if i < count(t)
+verrevcmp(a, b) := 0 if a == b
 
-run(t, i, _) := "" if i >= count(t)
+run(t, i, j) := t[i][j]
+
+run(t, i, _) := "" if not t[i]
 
 dpkg_parse(v) := {"epoch": e, "upstream": u, "revision": r} if {
 	[e, rest] := dpkg_epoch(v)
@@ -110,9 +113,12 @@ dpkg_revision(v) := [v, ""] if not contains(v, "-")
 
 # dpkg_cmp is dpkg --compare-versions: -1, 0 or 1.
 dpkg_cmp(a, b) := first_nonzero([cmp(pa.epoch, pb.epoch), verrevcmp(pa.upstream, pb.upstream), verrevcmp(pa.revision, pb.revision)]) if {
+	a != b
 	pa := dpkg_parse(a)
 	pb := dpkg_parse(b)
 }
+
+dpkg_cmp(a, b) := 0 if a == b
 
 # --- rpm ---------------------------------------------------------------------
 
@@ -126,12 +132,16 @@ rpm_key(t) := [3, t] if regex.match(`^[A-Za-z]+$`, t)
 
 rpm_key(t) := [4, to_number(t)] if regex.match(`^[0-9]+$`, t)
 
-rpm_seg(ks, i) := ks[i] if i < count(ks)
+rpm_seg(ks, i) := ks[i]
 
-rpm_seg(ks, i) := [1, 0] if i >= count(ks)
+rpm_seg(ks, i) := [1, 0] if not ks[i]
 
-# rpmvercmp compares two version (or release) strings.
+# rpmvercmp compares two version (or release) strings; equal strings
+# compare without splitting them.
+rpmvercmp(a, b) := 0 if a == b
+
 rpmvercmp(a, b) := r if {
+	a != b
 	ka := [rpm_key(t) | some t in regex.find_n(`~|\^|[0-9]+|[A-Za-z]+`, a, -1)]
 	kb := [rpm_key(t) | some t in regex.find_n(`~|\^|[0-9]+|[A-Za-z]+`, b, -1)]
 	n := max([count(ka), count(kb), 1])
