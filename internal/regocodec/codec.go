@@ -87,8 +87,9 @@ func Encode(s Set) ([]byte, error) {
 		e.src = s.Sources[k]
 		e.uint(len(e.src))
 		e.buf = append(e.buf, e.src...)
-		if err := e.module(s.Modules[k]); err != nil {
-			return nil, fmt.Errorf("module %s: %w", k, err)
+		e.module(s.Modules[k])
+		if e.err != nil {
+			return nil, fmt.Errorf("module %s: %w", k, e.err)
 		}
 	}
 	vars := make([]ast.Var, 0, len(s.RewrittenVars))
@@ -96,9 +97,6 @@ func Encode(s Set) ([]byte, error) {
 		vars = append(vars, v)
 	}
 	sort.Slice(vars, func(i, j int) bool { return vars[i] < vars[j] })
-	if e.err != nil {
-		return nil, e.err
-	}
 	e.uint(len(vars))
 	for _, v := range vars {
 		e.str(string(v))
@@ -113,13 +111,21 @@ func Encode(s Set) ([]byte, error) {
 	return append(out, e.buf...), nil
 }
 
+// encoder writes a tree. Its first error sticks, as a bufio.Writer's does:
+// the methods go on writing, and Encode checks once per module.
 type encoder struct {
 	buf     []byte
 	strings map[string]int
 	list    []string
 	locs    map[*ast.Location]int
 	src     []byte
-	err     error // of a location, which has no error return
+	err     error
+}
+
+func (e *encoder) fail(format string, args ...any) {
+	if e.err == nil {
+		e.err = fmt.Errorf(format, args...)
+	}
 }
 
 func (e *encoder) uint(n int)  { e.buf = binary.AppendUvarint(e.buf, uint64(n)) }
@@ -143,77 +149,56 @@ func (e *encoder) str(s string) {
 	e.uint(i)
 }
 
-func (e *encoder) module(m *ast.Module) error {
+func (e *encoder) module(m *ast.Module) {
 	span := m.RegoVersionSpan()
 	if again, err := ast.NewRegoVersionSpan(span.Min(), span.Max()); err != nil || again != span {
-		return fmt.Errorf("rego version span %v cannot be rebuilt", span)
+		e.fail("rego version span %v cannot be rebuilt", span)
 	}
 	e.uint(int(span.Min()))
 	e.uint(int(span.Max()))
-	if err := e.ref(m.Package.Path); err != nil {
-		return err
-	}
+	e.terms(m.Package.Path)
 	e.loc(m.Package.Location)
 	e.uint(len(m.Imports))
 	for _, imp := range m.Imports {
-		if err := e.term(imp.Path); err != nil {
-			return err
-		}
+		e.term(imp.Path)
 		e.str(string(imp.Alias))
 		e.loc(imp.Location)
 		e.loc(imp.AliasLocation)
 	}
 	e.uint(len(m.Rules))
 	for _, r := range m.Rules {
-		if err := e.rule(r); err != nil {
-			return err
-		}
+		e.rule(r)
 	}
-	return nil
 }
 
-func (e *encoder) rule(r *ast.Rule) error {
+func (e *encoder) rule(r *ast.Rule) {
 	e.bool(r.Default)
 	h := r.Head
 	e.str(string(h.Name))
 	e.bool(h.Reference != nil)
-	if err := e.ref(h.Reference); err != nil {
-		return err
-	}
+	e.terms(h.Reference)
 	e.bool(h.Args != nil)
-	if err := e.terms(h.Args); err != nil {
-		return err
-	}
-	if err := e.term(h.Key); err != nil {
-		return err
-	}
-	if err := e.term(h.Value); err != nil {
-		return err
-	}
+	e.terms(h.Args)
+	e.term(h.Key)
+	e.term(h.Value)
 	e.bool(h.Assign)
 	e.loc(h.Location)
-	if err := e.body(r.Body); err != nil {
-		return err
-	}
+	e.body(r.Body)
 	e.loc(r.Location)
 	e.bool(r.Else != nil)
 	if r.Else != nil {
-		return e.rule(r.Else)
+		e.rule(r.Else)
 	}
-	return nil
 }
 
-func (e *encoder) body(b ast.Body) error {
+func (e *encoder) body(b ast.Body) {
 	e.uint(len(b))
 	for _, x := range b {
-		if err := e.expr(x); err != nil {
-			return err
-		}
+		e.expr(x)
 	}
-	return nil
 }
 
-func (e *encoder) expr(x *ast.Expr) error {
+func (e *encoder) expr(x *ast.Expr) {
 	var flags byte
 	if x.Negated {
 		flags |= 1
@@ -226,63 +211,52 @@ func (e *encoder) expr(x *ast.Expr) error {
 	e.loc(x.Location)
 	e.uint(len(x.With))
 	for _, w := range x.With {
-		if err := e.term(w.Target); err != nil {
-			return err
-		}
-		if err := e.term(w.Value); err != nil {
-			return err
-		}
+		e.term(w.Target)
+		e.term(w.Value)
 		e.loc(w.Location)
 	}
 	switch t := x.Terms.(type) {
 	case *ast.Term:
 		e.byte(exprTerm)
-		return e.term(t)
+		e.term(t)
 	case []*ast.Term:
 		e.byte(exprCall)
-		return e.terms(t)
+		e.terms(t)
 	case *ast.SomeDecl:
 		e.byte(exprSome)
 		e.loc(t.Location)
-		return e.terms(t.Symbols)
+		e.terms(t.Symbols)
 	case *ast.Every:
 		e.byte(exprEvery)
 		e.loc(t.Location)
-		for _, term := range []*ast.Term{t.Key, t.Value, t.Domain} {
-			if err := e.term(term); err != nil {
-				return err
-			}
-		}
-		return e.body(t.Body)
+		e.term(t.Key)
+		e.term(t.Value)
+		e.term(t.Domain)
+		e.body(t.Body)
+	default:
+		e.fail("expression of %T not supported", x.Terms)
 	}
-	return fmt.Errorf("expression of %T not supported", x.Terms)
 }
 
-func (e *encoder) terms(ts []*ast.Term) error {
+func (e *encoder) terms(ts []*ast.Term) {
 	e.uint(len(ts))
 	for _, t := range ts {
-		if err := e.term(t); err != nil {
-			return err
-		}
+		e.term(t)
 	}
-	return nil
 }
 
-func (e *encoder) ref(r ast.Ref) error { return e.terms(r) }
-
-func (e *encoder) term(t *ast.Term) error {
+// term writes a term, a nil one (a head's key or value, Every's key) as
+// tagNilTerm.
+func (e *encoder) term(t *ast.Term) {
 	if t == nil {
 		e.byte(tagNilTerm)
-		return nil
+		return
 	}
-	if err := e.value(t.Value); err != nil {
-		return err
-	}
+	e.value(t.Value)
 	e.loc(t.Location)
-	return nil
 }
 
-func (e *encoder) value(v ast.Value) error {
+func (e *encoder) value(v ast.Value) {
 	switch v := v.(type) {
 	case ast.Null:
 		e.byte(tagNull)
@@ -303,53 +277,39 @@ func (e *encoder) value(v ast.Value) error {
 		e.str(string(v))
 	case ast.Ref:
 		e.byte(tagRef)
-		return e.terms(v)
+		e.terms(v)
 	case *ast.Array:
 		e.byte(tagArray)
 		e.uint(v.Len())
 		for i := range v.Len() {
-			if err := e.term(v.Elem(i)); err != nil {
-				return err
-			}
+			e.term(v.Elem(i))
 		}
 	case ast.Object:
 		e.byte(tagObject)
 		e.uint(v.Len())
 		for _, k := range v.Keys() {
-			if err := e.term(k); err != nil {
-				return err
-			}
-			if err := e.term(v.Get(k)); err != nil {
-				return err
-			}
+			e.term(k)
+			e.term(v.Get(k))
 		}
 	case ast.Set:
 		e.byte(tagSet)
-		return e.terms(v.Slice())
+		e.terms(v.Slice())
 	case *ast.ArrayComprehension:
 		e.byte(tagArrayCompr)
-		if err := e.term(v.Term); err != nil {
-			return err
-		}
-		return e.body(v.Body)
+		e.term(v.Term)
+		e.body(v.Body)
 	case *ast.ObjectComprehension:
 		e.byte(tagObjectCompr)
-		if err := e.term(v.Key); err != nil {
-			return err
-		}
-		if err := e.term(v.Value); err != nil {
-			return err
-		}
-		return e.body(v.Body)
+		e.term(v.Key)
+		e.term(v.Value)
+		e.body(v.Body)
 	case *ast.SetComprehension:
 		e.byte(tagSetCompr)
-		if err := e.term(v.Term); err != nil {
-			return err
-		}
-		return e.body(v.Body)
+		e.term(v.Term)
+		e.body(v.Body)
 	case ast.Call:
 		e.byte(tagCall)
-		return e.terms(v)
+		e.terms(v)
 	case *ast.TemplateString:
 		e.byte(tagTemplate)
 		e.bool(v.MultiLine)
@@ -358,22 +318,17 @@ func (e *encoder) value(v ast.Value) error {
 			switch p := p.(type) {
 			case *ast.Expr:
 				e.byte(0)
-				if err := e.expr(p); err != nil {
-					return err
-				}
+				e.expr(p)
 			case *ast.Term:
 				e.byte(1)
-				if err := e.term(p); err != nil {
-					return err
-				}
+				e.term(p)
 			default:
-				return fmt.Errorf("template string part of %T not supported", p)
+				e.fail("template string part of %T not supported", p)
 			}
 		}
 	default:
-		return fmt.Errorf("value of %T not supported", v)
+		e.fail("value of %T not supported", v)
 	}
-	return nil
 }
 
 // loc writes a location once; later uses of the same pointer refer back
@@ -389,7 +344,7 @@ func (e *encoder) loc(l *ast.Location) {
 		return
 	}
 	if l.Offset < 0 || l.Row < 0 || l.Col < 0 {
-		e.err = errors.Join(e.err, fmt.Errorf("location %v has a negative offset, row or column", l))
+		e.fail("location %v has a negative offset, row or column", l)
 	}
 	e.locs[l] = len(e.locs)
 	end := l.Offset + len(l.Text)
