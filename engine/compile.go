@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"regexp"
 	"sort"
@@ -34,13 +35,8 @@ type prepared struct {
 // that they are reported as one would report them.
 func prepareBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*prepared, hcl.Diagnostics) {
 	modules := map[string]*ast.Module{}
-	for bi, b := range bundles {
-		for mi, m := range compiledModules(b) {
-			if m == nil || m.Parsed == nil {
-				continue
-			}
-			modules[moduleKey(bi, mi, m.Filename)] = m.Parsed
-		}
+	for key, m := range compiledByKey(bundles) {
+		modules[key] = m.Parsed
 	}
 	ty := newTyping(bundles)
 	p := &prepared{modules: ty.annotate(modules), ty: ty, captured: resolvedRules{}, unfusable: map[string]bool{}}
@@ -120,6 +116,21 @@ func compiledModules(b *bundle.Bundle) []*bundle.Module {
 		return b.Modules
 	}
 	return append(append([]*bundle.Module(nil), b.Modules...), b.Tests...)
+}
+
+// compiledByKey yields each parsed module the engine compiles, in order,
+// with its compiler key: what prepareBundles compiles, and what the
+// precompiled form's digest and sources cover.
+func compiledByKey(bundles []*bundle.Bundle) iter.Seq2[string, *bundle.Module] {
+	return func(yield func(string, *bundle.Module) bool) {
+		for bi, b := range bundles {
+			for mi, m := range compiledModules(b) {
+				if m != nil && m.Parsed != nil && !yield(moduleKey(bi, mi, m.Filename), m) {
+					return
+				}
+			}
+		}
+	}
 }
 
 func moduleKey(bundleIndex, moduleIndex int, filename string) string {

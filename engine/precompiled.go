@@ -169,12 +169,8 @@ func compilePrecompiled(p *Precompiled, bundles []*bundle.Bundle, caps *ast.Capa
 // their compiler key.
 func moduleSources(bundles []*bundle.Bundle) map[string][]byte {
 	out := map[string][]byte{}
-	for bi, b := range bundles {
-		for mi, m := range compiledModules(b) {
-			if m != nil && m.Parsed != nil {
-				out[moduleKey(bi, mi, m.Filename)] = m.Source
-			}
-		}
+	for key, m := range compiledByKey(bundles) {
+		out[key] = m.Source
 	}
 	return out
 }
@@ -189,14 +185,10 @@ func precompiledDigest(bundles []*bundle.Bundle) string {
 	}
 	field([]byte(version.Version))
 	field([]byte(precompileVersion))
-	for bi, b := range bundles {
-		for mi, m := range compiledModules(b) {
-			if m != nil && m.Parsed != nil {
-				field([]byte(moduleKey(bi, mi, m.Filename)))
-				field([]byte(m.Parsed.RegoVersionSpan().String()))
-				field(m.Source)
-			}
-		}
+	for key, m := range compiledByKey(bundles) {
+		field([]byte(key))
+		field([]byte(m.Parsed.RegoVersionSpan().String()))
+		field(m.Source)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
