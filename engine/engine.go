@@ -118,13 +118,14 @@ type Engine struct {
 	// fused holds the generated package of each set of packages that
 	// policies judging one document use (fuse.go), by packageSetKey.
 	fused map[string]*fusedSet
-	// deferred is what fusion needs while WithFusionFrom defers it, and
-	// judged the documents the evaluations have judged since (evalMu).
-	// prepareLater says the engine was built from a Precompiled, without
-	// preparing the bundles: fusion prepares them when it comes.
-	deferred     *prepared
-	prepareLater bool
-	judged       int
+	// fusePending says WithFusionFrom deferred fusion and it has not come
+	// yet; judged counts the documents the evaluations have judged since
+	// (evalMu). deferred is what fusion needs, when New prepared the
+	// bundles; built from a Precompiled it did not, and fusion prepares
+	// them when it comes.
+	fusePending bool
+	deferred    *prepared
+	judged      int
 	// precompiled says New rebuilt the compiler from WithPrecompiled's form.
 	precompiled bool
 
@@ -238,10 +239,10 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	// precompiled form (prep is nil), the engine prepares the bundles for
 	// fusion when fusion comes.
 	if prep == nil {
-		e.prepareLater = !e.cfg.noFusion
+		e.fusePending = !e.cfg.noFusion
 	} else if !e.cfg.noFusion && !policyDiags.HasErrors() {
 		if e.cfg.fuseFrom > 0 {
-			e.deferred = prep
+			e.fusePending, e.deferred = true, prep
 			prep.resolved = nil // its rules are captured: nothing reads it again
 		} else {
 			e.compiler, e.fused = e.compileFused(prep)

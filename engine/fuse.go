@@ -224,7 +224,7 @@ func (e *Engine) compileFused(prep *prepared) (*ast.Compiler, map[string]*fusedS
 // not compile, evaluation goes on without them, as when New fuses. evalMu
 // is held: no evaluation runs meanwhile.
 func (e *Engine) fuseDeferred(documents int) {
-	if e.deferred == nil && !e.prepareLater {
+	if !e.fusePending {
 		return
 	}
 	e.judged += documents
@@ -232,7 +232,7 @@ func (e *Engine) fuseDeferred(documents int) {
 		return
 	}
 	prep := e.deferred
-	e.deferred, e.prepareLater = nil, false
+	e.fusePending, e.deferred = false, nil
 	if prep == nil {
 		var diags hcl.Diagnostics
 		if prep, diags = prepareBundles(e.bundles, e.caps); diags.HasErrors() {

@@ -99,8 +99,8 @@ func TestFusionFrom(t *testing.T) {
 	b := benchPolicies(t, 20)
 	want := mustNew(t, []*bundle.Bundle{b}, withoutFusion())
 	e := mustNew(t, []*bundle.Bundle{b}, WithFusionFrom(250))
-	if len(e.fused) != 0 || e.deferred == nil {
-		t.Fatalf("fused when built: %d sets, deferred %v", len(e.fused), e.deferred != nil)
+	if len(e.fused) != 0 || !e.fusePending || e.deferred == nil {
+		t.Fatalf("fused when built: %d sets, pending %v, prepared %v", len(e.fused), e.fusePending, e.deferred != nil)
 	}
 	for i, step := range []struct {
 		docs  int
@@ -131,7 +131,7 @@ func TestFusionFrom(t *testing.T) {
 			t.Fatal("no findings: the comparison proves nothing")
 		}
 	}
-	if e.deferred != nil {
+	if e.fusePending || e.deferred != nil {
 		t.Error("the deferred state outlived fusion")
 	}
 }
