@@ -12,6 +12,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -287,7 +288,18 @@ func (e *Engine) fromPrecompiled() *ast.Compiler {
 	if p == nil || (e.cfg.fuseFrom <= 0 && !e.cfg.noFusion) {
 		return nil
 	}
-	c, err := compilePrecompiled(p, e.bundles, e.caps)
+	var (
+		c   *ast.Compiler
+		err error
+	)
+	switch {
+	case !bundle.AllEmbedded(e.bundles):
+		err = errors.New("not every bundle is built in")
+	case p.Digest != precompiledDigest(e.bundles):
+		err = errors.New("the bundles are not those precompiled")
+	default:
+		c, err = p.compiler(e.caps)
+	}
 	if err != nil {
 		e.cfg.logger.Debug("compiling the bundles: their precompiled form is not used", "reason", err.Error())
 		return nil

@@ -153,18 +153,6 @@ func Precompile(bundles []*bundle.Bundle) (*Precompiled, error) {
 	return &Precompiled{Digest: precompiledDigest(bundles), Data: string(data), Sum: hex.EncodeToString(sum[:])}, nil
 }
 
-// compilePrecompiled rebuilds the compiler of the bundles from p, or
-// says why it cannot.
-func compilePrecompiled(p *Precompiled, bundles []*bundle.Bundle, caps *ast.Capabilities) (*ast.Compiler, error) {
-	if !bundle.AllEmbedded(bundles) {
-		return nil, errors.New("not every bundle is built in")
-	}
-	if p.Digest != precompiledDigest(bundles) {
-		return nil, errors.New("the bundles are not those precompiled")
-	}
-	return p.compiler(caps)
-}
-
 // moduleSources are the sources of the modules the engine compiles, by
 // their compiler key.
 func moduleSources(bundles []*bundle.Bundle) map[string][]byte {
