@@ -28,6 +28,8 @@ type prepared struct {
 	unfusable map[string]bool
 	// skipTypes: the full compile leaves out OPA's type checker (trusted).
 	skipTypes bool
+	// sourceOrder: the full compile keeps the bodies' order (reorder.go).
+	sourceOrder bool
 }
 
 // prepareBundles resolves the refs of every module of every bundle, and
@@ -68,6 +70,9 @@ func (p *prepared) compile(bundles []*bundle.Bundle, caps *ast.Capabilities, ext
 		maps.Copy(modules, extra)
 	}
 	c := newCompiler(caps).WithSchemas(p.ty.set)
+	if !p.sourceOrder {
+		c = c.WithStageAfterID(ast.StageCheckDeprecatedBuiltins, reorderStage())
+	}
 	if p.skipTypes {
 		// Type-checked by the tests (make test): a fifth of start-up.
 		c = c.WithSkipStages(ast.StageCheckTypes)

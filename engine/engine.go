@@ -42,6 +42,7 @@ type config struct {
 	evalTimeout time.Duration
 	logger      *slog.Logger
 	noFusion    bool // tests compare results with and without fuse.go
+	sourceOrder bool // and with and without reorder.go
 	// memBudget bounds the heap while policies are evaluated (0: no
 	// bound); onOverBudget is told of each policy stopped for it.
 	memBudget    int64
@@ -200,6 +201,7 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 		if diags.HasErrors() {
 			return nil, diags
 		}
+		prep.sourceOrder = e.cfg.sourceOrder
 		resolved = prep.resolved
 	}
 
@@ -295,6 +297,8 @@ func (e *Engine) fromPrecompiled() *ast.Compiler {
 	switch {
 	case !bundle.AllEmbedded(e.bundles):
 		err = errors.New("not every bundle is built in")
+	case e.cfg.sourceOrder:
+		err = errors.New("its bodies are reordered")
 	case p.Digest != precompiledDigest(e.bundles):
 		err = errors.New("the bundles are not those precompiled")
 	default:

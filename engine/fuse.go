@@ -241,6 +241,7 @@ func (e *Engine) fuseDeferred(documents int) {
 			e.cfg.logger.Debug("policy fusion skipped: preparing the bundles failed", "error", diags.Error())
 			return
 		}
+		prep.sourceOrder = e.cfg.sourceOrder
 	}
 	compiler, sets := e.compileFused(prep)
 	if compiler == nil {
