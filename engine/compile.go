@@ -28,7 +28,8 @@ type prepared struct {
 	unfusable map[string]bool
 	// skipTypes: the full compile leaves out OPA's type checker (trusted).
 	skipTypes bool
-	// sourceOrder: the full compile keeps the bodies' order (reorder.go).
+	// sourceOrder: the full compile keeps the bodies as written
+	// (reorder.go, select.go).
 	sourceOrder bool
 }
 
@@ -71,7 +72,8 @@ func (p *prepared) compile(bundles []*bundle.Bundle, caps *ast.Capabilities, ext
 	}
 	c := newCompiler(caps).WithSchemas(p.ty.set)
 	if !p.sourceOrder {
-		c = c.WithStageAfterID(ast.StageCheckDeprecatedBuiltins, reorderStage())
+		c = c.WithStageAfterID(ast.StageCheckDeprecatedBuiltins, reorderStage()).
+			WithStageAfterID(ast.StageCheckDeprecatedBuiltins, selectStage())
 	}
 	if p.skipTypes {
 		// Type-checked by the tests (make test): a fifth of start-up.

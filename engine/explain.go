@@ -327,7 +327,7 @@ func (x *explainer) lines(r *ast.Rule, e *topdown.Event) ([]ExplainLine, int) {
 		add(r.Location.Row)
 	}
 	for _, expr := range r.Body {
-		if expr.Location == nil || (r.Location != nil && expr.Location.File != r.Location.File) {
+		if expr.Location == nil || (r.Location != nil && expr.Location.File != r.Location.File) || isSelect(expr) {
 			continue
 		}
 		add(expr.Location.Row)

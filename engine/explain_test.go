@@ -101,6 +101,25 @@ deny contains sprintf("key type %s", [e.type]) if {
 			}},
 		},
 		{
+			name: "a loop selected in Go (select.go) reads as written",
+			rego: `package p
+
+deny contains msg if {
+	some line in input.lines
+	startswith(line, "ssh-")
+	line == "ssh-dss BBBB"
+	msg := sprintf("DSA key: %s", [line])
+}`,
+			docs: []document.Document{keys},
+			want: map[string][]string{"DSA key: ssh-dss BBBB": {
+				`3: deny contains msg if {`,
+				`4: some line in input.lines # line = "ssh-dss BBBB"`,
+				`5: startswith(line, "ssh-") # line = "ssh-dss BBBB"`,
+				`6: line == "ssh-dss BBBB" # line = "ssh-dss BBBB"`,
+				`7: msg := sprintf("DSA key: %s", [line]) # msg = "DSA key: ssh-dss BBBB", line = "ssh-dss BBBB"`,
+			}},
+		},
+		{
 			name: "aggregate: one evaluation over input.documents",
 			rego: `package p
 

@@ -139,8 +139,9 @@ func TestCheapTestsFirst(t *testing.T) {
 }
 
 // TestCheapTestsFirstSameResults evaluates random policies over random
-// documents with the bodies reordered and as written: the results,
-// evaluation errors included, must be the same.
+// documents with the bodies reordered and their loops selecting in Go
+// (select.go), and as written: the results, evaluation errors included,
+// must be the same.
 func TestCheapTestsFirstSameResults(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 4))
 	var pols []pol
@@ -161,16 +162,22 @@ func TestCheapTestsFirstSameResults(t *testing.T) {
 			}
 			reordered := mustNew(t, []*bundle.Bundle{b}, opts...)
 			written := mustNew(t, []*bundle.Bundle{b}, append(opts, withSourceOrder())...)
-			moved := 0
+			moved, selected := 0, 0
 			for key, m := range reordered.compiler.Modules {
 				for i, r := range m.Rules {
 					if !r.Body.Equal(written.compiler.Modules[key].Rules[i].Body) {
 						moved++
 					}
+					ast.WalkExprs(r, func(e *ast.Expr) bool {
+						if e.IsCall() && e.Operator().Equal(selectRef) {
+							selected++
+						}
+						return false
+					})
 				}
 			}
-			if moved < 40 {
-				t.Fatalf("%d bodies reordered: the comparison proves little", moved)
+			if moved < 40 || selected < 25 {
+				t.Fatalf("%d bodies reordered, %d selections: the comparison proves little", moved, selected)
 			}
 			got, want := mustEval(t, reordered, in), mustEval(t, written, in)
 			if !reflect.DeepEqual(got, want) {
@@ -203,15 +210,31 @@ func randomPolicy(rng *rand.Rand, pkg string) string {
 	tests := []string{
 		`x.mode == "0777"`, `x.owner != "root"`, `x.size > 100`, `input.flag == true`,
 		`x.kind == input.want`, `m == "0644"`, `input.a < 2`, `x.size == x.limit`,
+		`x.meta.kind == "a"`, `x.size == 150`, `"/a/plain" == x`, `x.mode == "0777"`,
 	}
+	// The loops: over an array (or whatever input.items is), a local
+	// value, a set, with an index the author names, over input itself.
+	loops := [][]string{
+		{"some x in input.items"}, {"some x in input.items"},
+		{"xs := input.items", "some x in xs"},
+		{"s := {y | some y in input.items}", "some x in s"},
+		{"some k, x in input.items"},
+		{"some x in input"},
+	}
+	loop := loops[rng.IntN(len(loops))]
 	var body []string
-	body = append(body, "some x in input.items", "m := x.mode")
+	body = append(append(body, loop...), "m := x.mode")
 	for range 2 + rng.IntN(4) {
 		if rng.IntN(2) == 0 {
 			body = append(body, filters[rng.IntN(len(filters))])
 		} else {
 			body = append(body, tests[rng.IntN(len(tests))])
 		}
+	}
+	if strings.HasPrefix(loop[0], "some k,") {
+		// The index, after the tests that select: it numbers the
+		// elements of input.items, not those selected.
+		body = append(body, "k != 1")
 	}
 	body = append(body, `msg := sprintf("%v %v", [x.path, m])`)
 	return fmt.Sprintf(`package %s
@@ -239,7 +262,8 @@ func randomDocument(rng *rand.Rand) document.Document {
 			"path":   pick("/a/b.conf", "/a/x", "/b/c.conf", "/srv/b", 7),
 			"mode":   pick("0777", "0644", "0600"),
 			"owner":  pick("root", "app", "ROOT", 1),
-			"size":   pick(0, 7, 150, 150, "150"),
+			"size":   pick(0, 7, 150, 150.0, "150"),
+			"meta":   pick(map[string]any{"kind": "a"}, map[string]any{"kind": "b"}, "a", nil),
 			"limit":  pick(7, 150),
 			"kind":   pick("host", "image"),
 			"groups": pick([]any{"g1"}, []any{"g2", "g1"}, "g1"),
@@ -249,8 +273,19 @@ func randomDocument(rng *rand.Rand) document.Document {
 		}
 		items = append(items, it)
 	}
+	var coll any = items
+	switch rng.IntN(6) {
+	case 0: // an object of items, enumerated by key
+		byKey := map[string]any{}
+		for i, it := range items {
+			byKey[fmt.Sprintf("k%d", (i*7)%10)] = it
+		}
+		coll = byKey
+	case 1:
+		coll = "/a/plain"
+	}
 	return document.Document{
-		"items": items,
+		"items": coll,
 		"flag":  rng.IntN(2) == 0,
 		"want":  pick("host", "image"),
 		"a":     pick(0, 1, 1, 2),
