@@ -101,7 +101,7 @@ func (p *Precompiled) build(caps *ast.Capabilities) (c *ast.Compiler, err error)
 // precompileVersion changes whenever compiling changes in a way the
 // modules' sources do not show (compiler options, stages skipped), so
 // that an older Precompiled is no longer used.
-const precompileVersion = "3"
+const precompileVersion = "4"
 
 // precompiledSkips are the compiler stages a precompiled set has been
 // through already: the rewrites, whose output it is, and the checks it

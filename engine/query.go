@@ -153,7 +153,7 @@ func (e *Engine) prepare(ctx context.Context, pkgs []*policy, fused *fusedSet) (
 		rego.Compiler(e.compiler),
 		rego.Store(e.store),
 		rego.Capabilities(e.caps),
-		rego.Function3(selectFunction, builtinSelect),
+		rego.Function2(selectFunction, builtinSelect),
 		// opa.runtime() sees nothing of the scanner's environment.
 		rego.Runtime(ast.NewTerm(ast.NewObject())),
 		rego.EnablePrintStatements(true),

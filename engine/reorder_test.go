@@ -211,6 +211,7 @@ func randomPolicy(rng *rand.Rand, pkg string) string {
 		`x.mode == "0777"`, `x.owner != "root"`, `x.size > 100`, `input.flag == true`,
 		`x.kind == input.want`, `m == "0644"`, `input.a < 2`, `x.size == x.limit`,
 		`x.meta.kind == "a"`, `x.size == 150`, `"/a/plain" == x`, `x.mode == "0777"`,
+		`150 <= x.size`, `x.mode < "0700"`, `x != "/a/plain"`, `x.meta.kind >= "b"`,
 	}
 	// The loops: over an array (or whatever input.items is), a local
 	// value, a set, with an index the author names, over input itself.

@@ -18,11 +18,11 @@ import (
 // and OPA's evaluator spends some hundred nanoseconds on each element to
 // bind it and test it: over documents with hundreds of files and a dozen
 // such rules, that is most of the evaluation. This stage hands the
-// enumeration and the equality tests right after it to one call that
-// scans the collection in Go:
+// enumeration and the tests right after it to one call that scans the
+// collection in Go:
 //
 //	__c = input.files
-//	internal.assay_select(__c, [["mode"]], ["0777"], __s)
+//	internal.assay_select(__c, [[["mode"], "eq", "0777"]], __s)
 //	__f = __s[__i]
 //	__f.mode = "0777"
 //
@@ -31,12 +31,14 @@ import (
 // the tests stay where they were, so that the body means the same: an
 // element is bound only if it is in the collection and passes them, as
 // before. The index variable, which now numbers the selected elements,
-// must be used nowhere else. Tests are equalities of a scalar with a path
-// of names into the element (or the element itself), compared as
-// unification compares them (ast.Term.Equal); what they look up is found
-// as OPA's reference evaluation finds it. Only tests right after the loop
-// are taken: an expression between them could fail loudly for an element
-// the selection drops.
+// must be used nowhere else. Tests compare a path of names into the
+// element (or the element itself) with a scalar, with ==, !=, <, <=, >
+// or >= (selectTest), as OPA's unification and builtins compare; what
+// they look up is found as OPA's reference evaluation finds it. Only
+// tests right after the loop are taken: an expression between them could
+// fail loudly for an element the selection drops. A selection that kept
+// too much would still be right (the tests stay); one that dropped an
+// element the tests pass would not, so that is what the tests look for.
 //
 // The call is given to the query only (query.go), not to the compiler's
 // capabilities: a policy cannot call it.
@@ -46,9 +48,7 @@ const selectName = "internal.assay_select"
 
 var selectFunction = &rego.Function{
 	Name: selectName,
-	Decl: types.NewFunction(
-		types.Args(types.A, types.NewArray(nil, types.NewArray(nil, types.S)), types.NewArray(nil, types.A)),
-		types.NewArray(nil, types.A)),
+	Decl: types.NewFunction(types.Args(types.A, types.NewArray(nil, types.A)), types.NewArray(nil, types.A)),
 }
 
 var selectRef = ast.MustParseRef(selectName)
@@ -97,15 +97,16 @@ func (s *selector) rewrite(b ast.Body) ast.Body {
 	var out ast.Body
 	for i := 0; i < len(b); i++ {
 		elem, coll, index, ok := s.loop(b[i])
-		var paths, values []*ast.Term
-		for j := i + 1; ok && j < len(b); j++ {
-			path, value, isTest := selectTest(b[j], elem)
-			if !isTest {
+		var criteria []*ast.Term
+		for j := i + 1; ok && j < len(b); {
+			crit, n := selectTest(b, j, elem)
+			if n == 0 {
 				break
 			}
-			paths, values = append(paths, path), append(values, value)
+			criteria = append(criteria, crit)
+			j += n
 		}
-		if len(paths) == 0 {
+		if len(criteria) == 0 {
 			if out != nil {
 				out = append(out, b[i])
 			}
@@ -123,7 +124,7 @@ func (s *selector) rewrite(b ast.Body) ast.Body {
 			coll = read.Operand(0)
 		}
 		result := s.result()
-		call := ast.NewExpr([]*ast.Term{ast.NewTerm(selectRef), coll, ast.ArrayTerm(paths...), ast.ArrayTerm(values...), result})
+		call := ast.NewExpr([]*ast.Term{ast.NewTerm(selectRef), coll, ast.ArrayTerm(criteria...), result})
 		call.Location, call.Generated = b[i].Location, true
 		bind := ast.Equality.Expr(elem, ast.RefTerm(result, index))
 		bind.Location, bind.Generated = b[i].Location, b[i].Generated
@@ -186,64 +187,188 @@ func (s *selector) loop(e *ast.Expr) (elem, coll, index *ast.Term, ok bool) {
 	return nil, nil, nil, false
 }
 
-// selectTest matches elem.a.b = constant (or elem = constant), either way
-// round, and returns the path of names and the constant.
-func selectTest(e *ast.Expr, elem *ast.Term) (path, value *ast.Term, ok bool) {
-	if e.Negated || len(e.With) > 0 || !e.IsEquality() {
-		return nil, nil, false
+// selectTest matches, at b[j], a test of the element against a constant
+// and returns it as a criterion, [path, operator, constant], and the
+// number of expressions it spans (0: none). Three forms, the constant on
+// either side:
+//
+//	elem.a.b = "x"                      unification (elem = "x" too)
+//	__l = elem.a.b; neq(__l, "x")       a lookup, then a comparison
+//	neq(elem, "x")                      a comparison of the element
+//
+// The comparisons are OPA's ==, !=, <, <=, >, >=. In the second form,
+// should __l be bound already, the lookup tests elem.a.b = __l and the
+// comparison tests __l: an element passing both passes the criterion,
+// which is all a selection needs (the body still runs both).
+func selectTest(b ast.Body, j int, elem *ast.Term) (crit *ast.Term, n int) {
+	e := b[j]
+	if e.Negated || len(e.With) > 0 {
+		return nil, 0
 	}
-	terms := e.Terms.([]*ast.Term)
-	for i, side := range terms[1:] {
-		value = terms[2-i]
-		switch value.Value.(type) {
-		case ast.Null, ast.Boolean, ast.Number, ast.String:
-		default:
-			continue
+	if e.IsEquality() {
+		if path, value, ok := elemVersus(e.Operand(0), e.Operand(1), elem); ok {
+			return criterion(path, "eq", value), 1
 		}
-		switch x := side.Value.(type) {
-		case ast.Var:
-			if x.Equal(elem.Value) {
-				return ast.ArrayTerm(), value, true
-			}
-		case ast.Ref:
-			if !x[0].Equal(elem) {
+		// A lookup of the element, then a comparison of what it found.
+		if j+1 >= len(b) {
+			return nil, 0
+		}
+		for i, side := range []*ast.Term{e.Operand(0), e.Operand(1)} {
+			l, isVar := side.Value.(ast.Var)
+			other := e.Operand(1 - i)
+			if !isVar || rootVar(l) || l.Equal(elem.Value) {
 				continue
 			}
-			names := make([]*ast.Term, 0, len(x)-1)
-			for _, p := range x[1:] {
-				if _, isString := p.Value.(ast.String); !isString {
-					return nil, nil, false
-				}
-				names = append(names, p)
+			path, ok := elemPath(other, elem)
+			if !ok || path.Value.(*ast.Array).Len() == 0 {
+				continue
 			}
-			return ast.ArrayTerm(names...), value, true
+			op, value, ok := comparison2(b[j+1], side)
+			if !ok {
+				continue
+			}
+			return criterion(path, op, value), 2
+		}
+		return nil, 0
+	}
+	if op, value, ok := comparison2(e, elem); ok {
+		return criterion(ast.ArrayTerm(), op, value), 1
+	}
+	return nil, 0
+}
+
+func criterion(path *ast.Term, op string, value *ast.Term) *ast.Term {
+	return ast.ArrayTerm(path, ast.StringTerm(op), value)
+}
+
+// selectOps are the comparisons a selection makes, by OPA's name of the
+// builtin; mirrored is the operator with its operands swapped.
+var (
+	selectOps = map[string]string{"equal": "eq", "neq": "neq", "lt": "lt", "lte": "lte", "gt": "gt", "gte": "gte"}
+	mirrored  = map[string]string{"eq": "eq", "neq": "neq", "lt": "gt", "lte": "gte", "gt": "lt", "gte": "lte"}
+)
+
+// comparison2 matches a comparison (a test: no output) of x with a scalar,
+// either way round, and returns the operator as if x were on its left.
+func comparison2(e *ast.Expr, x *ast.Term) (op string, value *ast.Term, ok bool) {
+	if e.Negated || len(e.With) > 0 || !e.IsCall() {
+		return "", nil, false
+	}
+	terms := e.Terms.([]*ast.Term)
+	op, known := selectOps[e.Operator().String()]
+	if !known || len(terms) != 3 {
+		return "", nil, false
+	}
+	switch {
+	case terms[1].Equal(x) && scalar(terms[2]):
+		return op, terms[2], true
+	case terms[2].Equal(x) && scalar(terms[1]):
+		return mirrored[op], terms[1], true
+	}
+	return "", nil, false
+}
+
+// elemVersus matches a and b as a path into elem (or elem) and a scalar,
+// either way round.
+func elemVersus(a, b, elem *ast.Term) (path, value *ast.Term, ok bool) {
+	for _, pair := range [][2]*ast.Term{{a, b}, {b, a}} {
+		if !scalar(pair[1]) {
+			continue
+		}
+		if path, ok := elemPath(pair[0], elem); ok {
+			return path, pair[1], true
 		}
 	}
 	return nil, nil, false
 }
 
-var errSelectArgs = errors.New("internal.assay_select: want paths and values of the same length")
+// elemPath matches elem, or a reference into it by names, and returns the
+// names.
+func elemPath(t, elem *ast.Term) (*ast.Term, bool) {
+	switch x := t.Value.(type) {
+	case ast.Var:
+		if x.Equal(elem.Value) {
+			return ast.ArrayTerm(), true
+		}
+	case ast.Ref:
+		if !x[0].Equal(elem) {
+			return nil, false
+		}
+		names := make([]*ast.Term, 0, len(x)-1)
+		for _, p := range x[1:] {
+			if _, isString := p.Value.(ast.String); !isString {
+				return nil, false
+			}
+			names = append(names, p)
+		}
+		return ast.ArrayTerm(names...), true
+	}
+	return nil, false
+}
 
-// builtinSelect is internal.assay_select(collection, paths, values): the
-// elements of collection, in OPA's order of enumeration, at each of whose
-// paths is the value at the same position.
-func builtinSelect(_ rego.BuiltinContext, coll, pathsTerm, valuesTerm *ast.Term) (*ast.Term, error) {
-	paths, ok1 := pathsTerm.Value.(*ast.Array)
-	values, ok2 := valuesTerm.Value.(*ast.Array)
-	if !ok1 || !ok2 || paths.Len() != values.Len() {
+func scalar(t *ast.Term) bool {
+	switch t.Value.(type) {
+	case ast.Null, ast.Boolean, ast.Number, ast.String:
+		return true
+	}
+	return false
+}
+
+var errSelectArgs = errors.New("internal.assay_select: want criteria [path, operator, constant]")
+
+// builtinSelect is internal.assay_select(collection, criteria): the
+// elements of collection, in OPA's order of enumeration, for which every
+// criterion [path, operator, constant] holds, the value at path compared
+// with the constant as OPA's builtins compare (ast.Term.Equal for == and
+// !=, ast.Value.Compare for the others) and a missing value failing.
+func builtinSelect(_ rego.BuiltinContext, coll, criteriaTerm *ast.Term) (*ast.Term, error) {
+	criteria, ok := criteriaTerm.Value.(*ast.Array)
+	if !ok {
 		return nil, errSelectArgs
 	}
+	type test struct {
+		path  *ast.Array
+		op    string
+		value *ast.Term
+	}
+	tests := make([]test, criteria.Len())
+	for k := range tests {
+		c, ok := criteria.Elem(k).Value.(*ast.Array)
+		if !ok || c.Len() != 3 {
+			return nil, errSelectArgs
+		}
+		path, ok1 := c.Elem(0).Value.(*ast.Array)
+		op, ok2 := c.Elem(1).Value.(ast.String)
+		if _, known := mirrored[string(op)]; !ok1 || !ok2 || !known {
+			return nil, errSelectArgs
+		}
+		tests[k] = test{path, string(op), c.Elem(2)}
+	}
 	match := func(elem *ast.Term) bool {
-		for k := range paths.Len() {
-			path, ok := paths.Elem(k).Value.(*ast.Array)
-			if !ok {
+		for _, t := range tests {
+			v := elem
+			for i := 0; i < t.path.Len() && v != nil; i++ {
+				v = child(v, t.path.Elem(i))
+			}
+			if v == nil {
 				return false
 			}
-			v := elem
-			for i := 0; i < path.Len() && v != nil; i++ {
-				v = child(v, path.Elem(i))
+			var holds bool
+			switch t.op {
+			case "eq":
+				holds = v.Equal(t.value)
+			case "neq":
+				holds = !v.Equal(t.value)
+			case "lt":
+				holds = v.Value.Compare(t.value.Value) < 0
+			case "lte":
+				holds = v.Value.Compare(t.value.Value) <= 0
+			case "gt":
+				holds = v.Value.Compare(t.value.Value) > 0
+			case "gte":
+				holds = v.Value.Compare(t.value.Value) >= 0
 			}
-			if v == nil || !v.Equal(values.Elem(k)) {
+			if !holds {
 				return false
 			}
 		}

@@ -23,14 +23,18 @@ func TestSelectAsOPA(t *testing.T) {
 		`[{"m": null}, {"m": false}, {}, {"m": {"k": null}}]`,
 		`"0777"`, `7`, `[]`, `{}`,
 	}
-	tests := []struct{ path, value string }{
-		{`["m"]`, `"0777"`}, {`["m"]`, `1`}, {`["m"]`, `1.0`}, {`["m"]`, `"1"`},
-		{`["m", "k"]`, `"k"`}, {`["m", "k"]`, `"a"`}, {`["m", "k"]`, `null`},
-		{`["m"]`, `null`}, {`["m"]`, `false`}, {`[]`, `"0777"`}, {`[]`, `"x"`},
+	tests := []struct{ path, op, value string }{
+		{`["m"]`, "==", `"0777"`}, {`["m"]`, "==", `1`}, {`["m"]`, "==", `1.0`}, {`["m"]`, "==", `"1"`},
+		{`["m", "k"]`, "==", `"k"`}, {`["m", "k"]`, "==", `"a"`}, {`["m", "k"]`, "==", `null`},
+		{`["m"]`, "==", `null`}, {`["m"]`, "==", `false`}, {`[]`, "==", `"0777"`}, {`[]`, "==", `"x"`},
+		{`["m"]`, "!=", `"0777"`}, {`["m"]`, "!=", `1`}, {`["m"]`, "<", `"1"`}, {`["m"]`, "<=", `1`},
+		{`["m"]`, ">", `0`}, {`["m"]`, ">=", `"0777"`}, {`[]`, "!=", `"x"`}, {`[]`, ">", `null`},
+		{`["m", "k"]`, "<", `"b"`}, {`["m"]`, ">", `false`},
 	}
+	ops := map[string]string{"==": "eq", "!=": "neq", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
 	for _, coll := range colls {
 		for _, tt := range tests {
-			name := fmt.Sprintf("%s/%s=%s", coll, tt.path, tt.value)
+			name := fmt.Sprintf("%s/%s%s%s", coll, tt.path, tt.op, tt.value)
 			var ref strings.Builder
 			ref.WriteString("x")
 			path := ast.MustParseTerm(tt.path).Value.(*ast.Array)
@@ -39,14 +43,14 @@ func TestSelectAsOPA(t *testing.T) {
 			}
 			// The collection as input: the type checker would refuse
 			// some of the paths into a literal.
-			query := fmt.Sprintf("r := [x | some x in input; %s == %s]", ref.String(), tt.value)
+			query := fmt.Sprintf("r := [x | some x in input; %s %s %s]", ref.String(), tt.op, tt.value)
 			rs, err := rego.New(rego.Query(query), rego.ParsedInput(ast.MustParseTerm(coll).Value)).Eval(context.Background())
 			if err != nil {
 				t.Fatalf("%s: %v", query, err)
 			}
 			want := ast.MustInterfaceToValue(rs[0].Bindings["r"])
-			got, err := builtinSelect(rego.BuiltinContext{}, ast.MustParseTerm(coll),
-				ast.ArrayTerm(ast.MustParseTerm(tt.path)), ast.ArrayTerm(ast.MustParseTerm(tt.value)))
+			crit := criterion(ast.MustParseTerm(tt.path), ops[tt.op], ast.MustParseTerm(tt.value))
+			got, err := builtinSelect(rego.BuiltinContext{}, ast.MustParseTerm(coll), ast.ArrayTerm(crit))
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -70,28 +74,37 @@ func TestSelectRewrites(t *testing.T) {
 	}{
 		{"a loop and its test", `
 	some f in input.files
-	f.mode == "0777"`, `[["mode"]] ["0777"]`},
+	f.mode == "0777"`, `[[["mode"], "eq", "0777"]]`},
 		{"tests moved up to it, the constant on either side", `
 	some f in input.files
 	startswith(f.path, "/a")
 	"root" == f.owner
-	f.meta.kind == 1`, `[["owner"], ["meta", "kind"]] ["root", 1]`},
+	f.meta.kind == 1`, `[[["owner"], "eq", "root"], [["meta", "kind"], "eq", 1]]`},
+		{"comparisons, after a lookup", `
+	some f in input.files
+	f.owner != "root"
+	100 < f.size
+	f.mode <= "0700"`, `[[["owner"], "neq", "root"], [["size"], "gt", 100], [["mode"], "lte", "0700"]]`},
 		{"the element itself", `
 	some c in input.ciphers
-	c == "3des-cbc"`, `[[]] ["3des-cbc"]`},
+	c == "3des-cbc"
+	c != "x"`, `[[[], "eq", "3des-cbc"], [[], "neq", "x"]]`},
 		{"over input", `
 	some v in input
-	v.kind == "x"`, `[["kind"]] ["x"]`},
+	v.kind == "x"`, `[[["kind"], "eq", "x"]]`},
 		{"over a local value", `
 	xs := input.files
 	some f in xs
-	f.mode == "0777"`, `[["mode"]] ["0777"]`},
+	f.mode == "0777"`, `[[["mode"], "eq", "0777"]]`},
+		{"in a comprehension", `
+	n := count([f | some f in input.files; f.owner != "root"])
+	n > 1`, `[[["owner"], "neq", "root"]]`},
 		{"an index the author names", `
 	some i, f in input.files
 	f.mode == "0777"`, ""},
-		{"not an equality", `
+		{"not a comparison", `
 	some f in input.files
-	f.mode != "0777"`, ""},
+	startswith(f.mode, "07")`, ""},
 		{"not a constant", `
 	some f in input.files
 	f.mode == input.mode`, ""},
@@ -124,7 +137,7 @@ func TestSelectRewrites(t *testing.T) {
 			var got []string
 			ast.WalkExprs(c.Modules["p.rego"], func(e *ast.Expr) bool {
 				if e.IsCall() && e.Operator().Equal(selectRef) {
-					got = append(got, fmt.Sprintf("%v %v", e.Operand(1), e.Operand(2)))
+					got = append(got, e.Operand(1).String())
 				}
 				return false
 			})
