@@ -72,8 +72,7 @@ func (p *prepared) compile(bundles []*bundle.Bundle, caps *ast.Capabilities, ext
 	}
 	c := newCompiler(caps).WithSchemas(p.ty.set)
 	if !p.sourceOrder {
-		c = c.WithStageAfterID(ast.StageCheckDeprecatedBuiltins, reorderStage()).
-			WithStageAfterID(ast.StageCheckDeprecatedBuiltins, selectStage())
+		c = c.WithStageAfterID(ast.StageCheckDeprecatedBuiltins, bodiesStage())
 	}
 	if p.skipTypes {
 		// Type-checked by the tests (make test): a fifth of start-up.

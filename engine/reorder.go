@@ -38,19 +38,21 @@ import (
 // that a trace shows the body as written; explanations sort their lines
 // by row and do not change.
 
-// reorderStage is the compiler stage; it runs after OPA's checks and before
-// the rule indices are built, on every body of every module, fused ones
-// included.
-func reorderStage() ast.CompilerStageDefinition {
+// bodiesStage is assay's compiler stage. After OPA's checks and before the
+// rule indices are built, on every module (fused ones included), it puts
+// cheap tests first in every body, then hands the loops they now follow
+// to selections (select.go).
+func bodiesStage() ast.CompilerStageDefinition {
 	return ast.CompilerStageDefinition{
-		Name:       "AssayCheapTestsFirst",
-		MetricName: "assay_cheap_tests_first",
+		Name:       "AssayBodies",
+		MetricName: "assay_bodies",
 		Stage: func(c *ast.Compiler) *ast.Error {
 			for _, m := range c.Modules {
 				ast.WalkBodies(m, func(b ast.Body) bool {
 					cheapTestsFirst(b)
 					return false
 				})
+				selectLoops(m, c.RewrittenVars)
 			}
 			return nil
 		},

@@ -28,7 +28,7 @@ func compiledRows(t *testing.T, src string, reorder bool) []int {
 	}
 	c := newCompiler(sandboxCapabilities())
 	if reorder {
-		c = c.WithStageAfterID(ast.StageCheckDeprecatedBuiltins, reorderStage())
+		c = c.WithStageAfterID(ast.StageCheckDeprecatedBuiltins, bodiesStage())
 	}
 	c.Compile(map[string]*ast.Module{"p.rego": m})
 	if c.Failed() {

@@ -53,36 +53,28 @@ var selectFunction = &rego.Function{
 
 var selectRef = ast.MustParseRef(selectName)
 
-// selectStage is the compiler stage, after reorderStage.
-func selectStage() ast.CompilerStageDefinition {
-	return ast.CompilerStageDefinition{
-		Name:       "AssaySelectInGo",
-		MetricName: "assay_select_in_go",
-		Stage: func(c *ast.Compiler) *ast.Error {
-			for _, m := range c.Modules {
-				uses := map[ast.Var]int{}
-				ast.WalkVars(m, func(v ast.Var) bool {
-					uses[v]++
-					return false
-				})
-				s := &selector{uses: uses, rewritten: c.RewrittenVars}
-				ast.NewGenericVisitor(func(x any) bool {
-					switch x := x.(type) {
-					case *ast.Rule:
-						x.Body = s.rewrite(x.Body)
-					case *ast.ArrayComprehension:
-						x.Body = s.rewrite(x.Body)
-					case *ast.SetComprehension:
-						x.Body = s.rewrite(x.Body)
-					case *ast.ObjectComprehension:
-						x.Body = s.rewrite(x.Body)
-					}
-					return false
-				}).Walk(m)
-			}
-			return nil
-		},
-	}
+// selectLoops hands the loops of m's bodies to selections. rewritten is
+// the compiler's map of generated variables to the author's names.
+func selectLoops(m *ast.Module, rewritten map[ast.Var]ast.Var) {
+	uses := map[ast.Var]int{}
+	ast.WalkVars(m, func(v ast.Var) bool {
+		uses[v]++
+		return false
+	})
+	s := &selector{uses: uses, rewritten: rewritten}
+	ast.NewGenericVisitor(func(x any) bool {
+		switch x := x.(type) {
+		case *ast.Rule:
+			x.Body = s.rewrite(x.Body)
+		case *ast.ArrayComprehension:
+			x.Body = s.rewrite(x.Body)
+		case *ast.SetComprehension:
+			x.Body = s.rewrite(x.Body)
+		case *ast.ObjectComprehension:
+			x.Body = s.rewrite(x.Body)
+		}
+		return false
+	}).Walk(m)
 }
 
 // selector rewrites the bodies of one module.

@@ -128,8 +128,7 @@ func TestSelectRewrites(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := newCompiler(sandboxCapabilities()).
-				WithStageAfterID(ast.StageCheckDeprecatedBuiltins, reorderStage()).
-				WithStageAfterID(ast.StageCheckDeprecatedBuiltins, selectStage())
+				WithStageAfterID(ast.StageCheckDeprecatedBuiltins, bodiesStage())
 			c.Compile(map[string]*ast.Module{"p.rego": m})
 			if c.Failed() {
 				t.Fatal(c.Errors)
