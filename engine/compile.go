@@ -35,14 +35,15 @@ type prepared struct {
 
 // prepareBundles resolves the refs of every module of every bundle, and
 // captures their finding rules. Errors are those of a full compile, so
-// that they are reported as one would report them.
-func prepareBundles(bundles []*bundle.Bundle, caps *ast.Capabilities) (*prepared, hcl.Diagnostics) {
+// that they are reported as one would report them. sourceOrder keeps the
+// bodies as written (tests only).
+func prepareBundles(bundles []*bundle.Bundle, caps *ast.Capabilities, sourceOrder bool) (*prepared, hcl.Diagnostics) {
 	modules := map[string]*ast.Module{}
 	for key, m := range compiledByKey(bundles) {
 		modules[key] = m.Parsed
 	}
 	ty := newTyping(bundles)
-	p := &prepared{modules: ty.annotate(modules), ty: ty, captured: resolvedRules{}, unfusable: map[string]bool{}}
+	p := &prepared{modules: ty.annotate(modules), ty: ty, captured: resolvedRules{}, unfusable: map[string]bool{}, sourceOrder: sourceOrder}
 	p.skipTypes = trusted(bundles, p.modules)
 	p.resolved = newCompiler(caps).WithSchemas(ty.set).
 		WithStageAfterID(ast.StageResolveRefs, captureStage(p.captured, p.unfusable)).

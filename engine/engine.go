@@ -42,7 +42,7 @@ type config struct {
 	evalTimeout time.Duration
 	logger      *slog.Logger
 	noFusion    bool // tests compare results with and without fuse.go
-	sourceOrder bool // and with and without reorder.go
+	sourceOrder bool // and with and without reorder.go and select.go
 	// memBudget bounds the heap while policies are evaluated (0: no
 	// bound); onOverBudget is told of each policy stopped for it.
 	memBudget    int64
@@ -197,11 +197,10 @@ func New(ctx context.Context, bundles []*bundle.Bundle, opts ...Option) (*Engine
 	resolved := e.fromPrecompiled()
 	if resolved == nil {
 		var diags hcl.Diagnostics
-		prep, diags = prepareBundles(bundles, e.caps)
+		prep, diags = prepareBundles(bundles, e.caps, e.cfg.sourceOrder)
 		if diags.HasErrors() {
 			return nil, diags
 		}
-		prep.sourceOrder = e.cfg.sourceOrder
 		resolved = prep.resolved
 	}
 

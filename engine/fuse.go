@@ -235,13 +235,12 @@ func (e *Engine) fuseDeferred(documents int) {
 	e.fusePending, e.deferred = false, nil
 	if prep == nil {
 		var diags hcl.Diagnostics
-		if prep, diags = prepareBundles(e.bundles, e.caps); diags.HasErrors() {
+		if prep, diags = prepareBundles(e.bundles, e.caps, e.cfg.sourceOrder); diags.HasErrors() {
 			// New compiled the same modules: this cannot fail where it
 			// did not, short of an internal error, and fusion is optional.
 			e.cfg.logger.Debug("policy fusion skipped: preparing the bundles failed", "error", diags.Error())
 			return
 		}
-		prep.sourceOrder = e.cfg.sourceOrder
 	}
 	compiler, sets := e.compileFused(prep)
 	if compiler == nil {

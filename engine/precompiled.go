@@ -134,7 +134,7 @@ func WithPrecompiled(p *Precompiled) Option { return func(c *config) { c.precomp
 // need the checker's types at evaluation.
 func Precompile(bundles []*bundle.Bundle) (*Precompiled, error) {
 	caps := sandboxCapabilities()
-	prep, diags := prepareBundles(bundles, caps)
+	prep, diags := prepareBundles(bundles, caps, false)
 	if diags.HasErrors() {
 		return nil, diags
 	}

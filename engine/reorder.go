@@ -149,8 +149,7 @@ func lookup(e *ast.Expr, prefix []ast.VarSet) (ast.Var, bool) {
 		if !ok || rootVar(v) || !simple(other) {
 			continue
 		}
-		named := ast.NewVarSet(v)
-		if boundBy(prefix, named) {
+		if named(prefix, v) {
 			continue // a test, not a binding
 		}
 		if boundBy(prefix, other.Vars()) {
@@ -165,21 +164,16 @@ func lookup(e *ast.Expr, prefix []ast.VarSet) (ast.Var, bool) {
 // that names it.
 func boundBy(prefix []ast.VarSet, reads ast.VarSet) bool {
 	for v := range reads {
-		if rootVar(v) {
-			continue
-		}
-		named := false
-		for _, vs := range prefix {
-			if vs.Contains(v) {
-				named = true
-				break
-			}
-		}
-		if !named {
+		if !rootVar(v) && !named(prefix, v) {
 			return false
 		}
 	}
 	return true
+}
+
+// named says whether an expression of prefix names v.
+func named(prefix []ast.VarSet, v ast.Var) bool {
+	return slices.ContainsFunc(prefix, func(vs ast.VarSet) bool { return vs.Contains(v) })
 }
 
 // rootVar: input and data are bound in every body.
@@ -200,16 +194,10 @@ func comparison(e *ast.Expr) bool {
 	}
 	varying := false
 	for _, t := range terms[1:] {
-		switch t.Value.(type) {
-		case ast.Null, ast.Boolean, ast.Number, ast.String:
-		case ast.Var, ast.Ref:
-			if !simple(t) {
-				return false
-			}
-			varying = true
-		default:
+		if !simple(t) {
 			return false
 		}
+		varying = varying || !ast.IsScalar(t.Value)
 	}
 	return varying
 }
@@ -244,7 +232,7 @@ func crossable(e *ast.Expr) bool {
 // value whose path is made of scalars and variables.
 func simple(t *ast.Term) bool {
 	switch v := t.Value.(type) {
-	case ast.Null, ast.Boolean, ast.Number, ast.String, ast.Var:
+	case ast.Var:
 		return true
 	case ast.Ref:
 		head, ok := v[0].Value.(ast.Var)
@@ -252,15 +240,13 @@ func simple(t *ast.Term) bool {
 			return false
 		}
 		for _, p := range v[1:] {
-			switch p.Value.(type) {
-			case ast.Null, ast.Boolean, ast.Number, ast.String, ast.Var:
-			default:
+			if _, isVar := p.Value.(ast.Var); !isVar && !ast.IsScalar(p.Value) {
 				return false
 			}
 		}
 		return true
 	}
-	return false
+	return ast.IsScalar(t.Value)
 }
 
 // operand: a simple term, or an array of operands (sprintf's arguments).

@@ -53,6 +53,11 @@ var selectFunction = &rego.Function{
 
 var selectRef = ast.MustParseRef(selectName)
 
+// selectVarPrefix begins the names of the variables a selection adds (its
+// collection, its result): generated names (__local…), of which
+// explanations show no value.
+const selectVarPrefix = "__localassay"
+
 // selectLoops hands the loops of m's bodies to selections. rewritten is
 // the compiler's map of generated variables to the author's names.
 func selectLoops(m *ast.Module, rewritten map[ast.Var]ast.Var) {
@@ -131,12 +136,11 @@ func (s *selector) rewrite(b ast.Body) ast.Body {
 	return out
 }
 
-// result names the variable of a new selection's result: a generated name
-// (explanations show no value of those) that the module does not use.
+// result names a new variable of a selection, one the module does not use.
 func (s *selector) result() *ast.Term {
 	for {
 		s.n++
-		v := ast.Var(fmt.Sprintf("__localassay%d__", s.n))
+		v := ast.Var(fmt.Sprintf("%s%d__", selectVarPrefix, s.n))
 		if s.uses[v] == 0 {
 			return ast.NewTerm(v)
 		}
@@ -215,7 +219,7 @@ func selectTest(b ast.Body, j int, elem *ast.Term) (crit *ast.Term, n int) {
 			if !ok || path.Value.(*ast.Array).Len() == 0 {
 				continue
 			}
-			op, value, ok := comparison2(b[j+1], side)
+			op, value, ok := compares(b[j+1], side)
 			if !ok {
 				continue
 			}
@@ -223,7 +227,7 @@ func selectTest(b ast.Body, j int, elem *ast.Term) (crit *ast.Term, n int) {
 		}
 		return nil, 0
 	}
-	if op, value, ok := comparison2(e, elem); ok {
+	if op, value, ok := compares(e, elem); ok {
 		return criterion(ast.ArrayTerm(), op, value), 1
 	}
 	return nil, 0
@@ -234,15 +238,24 @@ func criterion(path *ast.Term, op string, value *ast.Term) *ast.Term {
 }
 
 // selectOps are the comparisons a selection makes, by OPA's name of the
-// builtin; mirrored is the operator with its operands swapped.
+// builtin; mirrored is the operator with its operands swapped; selectHolds
+// compares as OPA's unification and builtins do (topdown/comparison.go).
 var (
-	selectOps = map[string]string{"equal": "eq", "neq": "neq", "lt": "lt", "lte": "lte", "gt": "gt", "gte": "gte"}
-	mirrored  = map[string]string{"eq": "eq", "neq": "neq", "lt": "gt", "lte": "gte", "gt": "lt", "gte": "lte"}
+	selectOps   = map[string]string{"equal": "eq", "neq": "neq", "lt": "lt", "lte": "lte", "gt": "gt", "gte": "gte"}
+	mirrored    = map[string]string{"eq": "eq", "neq": "neq", "lt": "gt", "lte": "gte", "gt": "lt", "gte": "lte"}
+	selectHolds = map[string]func(v, c *ast.Term) bool{
+		"eq":  func(v, c *ast.Term) bool { return v.Equal(c) },
+		"neq": func(v, c *ast.Term) bool { return !v.Equal(c) },
+		"lt":  func(v, c *ast.Term) bool { return v.Value.Compare(c.Value) < 0 },
+		"lte": func(v, c *ast.Term) bool { return v.Value.Compare(c.Value) <= 0 },
+		"gt":  func(v, c *ast.Term) bool { return v.Value.Compare(c.Value) > 0 },
+		"gte": func(v, c *ast.Term) bool { return v.Value.Compare(c.Value) >= 0 },
+	}
 )
 
-// comparison2 matches a comparison (a test: no output) of x with a scalar,
+// compares matches a comparison (a test: no output) of x with a scalar,
 // either way round, and returns the operator as if x were on its left.
-func comparison2(e *ast.Expr, x *ast.Term) (op string, value *ast.Term, ok bool) {
+func compares(e *ast.Expr, x *ast.Term) (op string, value *ast.Term, ok bool) {
 	if e.Negated || len(e.With) > 0 || !e.IsCall() {
 		return "", nil, false
 	}
@@ -252,9 +265,9 @@ func comparison2(e *ast.Expr, x *ast.Term) (op string, value *ast.Term, ok bool)
 		return "", nil, false
 	}
 	switch {
-	case terms[1].Equal(x) && scalar(terms[2]):
+	case terms[1].Equal(x) && ast.IsScalar(terms[2].Value):
 		return op, terms[2], true
-	case terms[2].Equal(x) && scalar(terms[1]):
+	case terms[2].Equal(x) && ast.IsScalar(terms[1].Value):
 		return mirrored[op], terms[1], true
 	}
 	return "", nil, false
@@ -264,7 +277,7 @@ func comparison2(e *ast.Expr, x *ast.Term) (op string, value *ast.Term, ok bool)
 // either way round.
 func elemVersus(a, b, elem *ast.Term) (path, value *ast.Term, ok bool) {
 	for _, pair := range [][2]*ast.Term{{a, b}, {b, a}} {
-		if !scalar(pair[1]) {
+		if !ast.IsScalar(pair[1].Value) {
 			continue
 		}
 		if path, ok := elemPath(pair[0], elem); ok {
@@ -298,14 +311,6 @@ func elemPath(t, elem *ast.Term) (*ast.Term, bool) {
 	return nil, false
 }
 
-func scalar(t *ast.Term) bool {
-	switch t.Value.(type) {
-	case ast.Null, ast.Boolean, ast.Number, ast.String:
-		return true
-	}
-	return false
-}
-
 var errSelectArgs = errors.New("internal.assay_select: want criteria [path, operator, constant]")
 
 // builtinSelect is internal.assay_select(collection, criteria): the
@@ -318,9 +323,10 @@ func builtinSelect(_ rego.BuiltinContext, coll, criteriaTerm *ast.Term) (*ast.Te
 	if !ok {
 		return nil, errSelectArgs
 	}
+	// Read once per call, not once per element.
 	type test struct {
 		path  *ast.Array
-		op    string
+		holds func(v, c *ast.Term) bool
 		value *ast.Term
 	}
 	tests := make([]test, criteria.Len())
@@ -331,10 +337,11 @@ func builtinSelect(_ rego.BuiltinContext, coll, criteriaTerm *ast.Term) (*ast.Te
 		}
 		path, ok1 := c.Elem(0).Value.(*ast.Array)
 		op, ok2 := c.Elem(1).Value.(ast.String)
-		if _, known := mirrored[string(op)]; !ok1 || !ok2 || !known {
+		holds, known := selectHolds[string(op)]
+		if !ok1 || !ok2 || !known {
 			return nil, errSelectArgs
 		}
-		tests[k] = test{path, string(op), c.Elem(2)}
+		tests[k] = test{path, holds, c.Elem(2)}
 	}
 	match := func(elem *ast.Term) bool {
 		for _, t := range tests {
@@ -342,25 +349,7 @@ func builtinSelect(_ rego.BuiltinContext, coll, criteriaTerm *ast.Term) (*ast.Te
 			for i := 0; i < t.path.Len() && v != nil; i++ {
 				v = child(v, t.path.Elem(i))
 			}
-			if v == nil {
-				return false
-			}
-			var holds bool
-			switch t.op {
-			case "eq":
-				holds = v.Equal(t.value)
-			case "neq":
-				holds = !v.Equal(t.value)
-			case "lt":
-				holds = v.Value.Compare(t.value.Value) < 0
-			case "lte":
-				holds = v.Value.Compare(t.value.Value) <= 0
-			case "gt":
-				holds = v.Value.Compare(t.value.Value) > 0
-			case "gte":
-				holds = v.Value.Compare(t.value.Value) >= 0
-			}
-			if !holds {
+			if v == nil || !t.holds(v, t.value) {
 				return false
 			}
 		}
@@ -418,5 +407,5 @@ func isSelect(e *ast.Expr) bool {
 		return false
 	}
 	v, ok := e.Operand(0).Value.(ast.Var)
-	return ok && strings.HasPrefix(string(v), "__localassay")
+	return ok && strings.HasPrefix(string(v), selectVarPrefix)
 }
